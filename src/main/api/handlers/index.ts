@@ -1,0 +1,20 @@
+import type { AppInfo } from '../../../shared/contract/app.js';
+import type { TeamRepository } from '../../ledger/team-repository.js';
+import type { Handlers } from '../dispatch.js';
+import type { EventHub } from '../event-hub.js';
+import { appHandlers } from './app.js';
+import { teamsHandlers } from './teams.js';
+
+export interface HandlerDeps {
+  info: AppInfo;
+  events: EventHub;
+  teams: TeamRepository;
+}
+
+/** Every command's handler, one object typed over the contract (a missing one won't compile). */
+export function createHandlers(deps: HandlerDeps): Handlers {
+  return {
+    ...appHandlers(deps.info),
+    ...teamsHandlers(deps.teams, deps.events),
+  } satisfies Handlers;
+}

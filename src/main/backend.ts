@@ -1,0 +1,71 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { version } from '../../package.json';
+import type { AppInfo, ProviderId, Runtime } from '../shared/contract/app.js';
+import type { Result } from '../shared/result.js';
+import { dispatch, type ErrorLogger, type Handlers } from './api/dispatch.js';
+import { EventHub } from './api/event-hub.js';
+import { createHandlers } from './api/handlers/index.js';
+import { openLedger, type Ledger } from './ledger/database.js';
+import { TeamRepository } from './ledger/team-repository.js';
+import { DATABASE_FILE, PRODUCT_NAME } from './paths.js';
+
+export interface BackendOptions {
+  dataDir: string;
+  runtime: Runtime;
+  /** Path to an Electron-ABI better-sqlite3 binary; the Node build is used when absent. */
+  nativeBinding?: string;
+  env?: NodeJS.ProcessEnv;
+  flushIntervalMs?: number;
+  logError?: ErrorLogger;
+}
+
+/**
+ * The engine as every transport sees it: one `invoke` that validates and answers a
+ * Result, and one event hub. Electron's IPC, browser mode's WebSocket, the CLI and
+ * the tests all drive the same object, so none of them can drift from the contract.
+ */
+export interface Backend {
+  readonly info: AppInfo;
+  readonly events: EventHub;
+  readonly ledger: Ledger;
+  invoke(channel: unknown, request: unknown): Promise<Result<unknown>>;
+  close(): void;
+}
+
+/** Chooses the provider: the real API only when a key is configured, else the simulation. */
+export function selectProvider(env: NodeJS.ProcessEnv): AppInfo['provider'] {
+  const id: ProviderId = env.ANTHROPIC_API_KEY ? 'anthropic' : 'simulated';
+  return { id, label: id === 'anthropic' ? 'Anthropic API' : 'Simulated provider (no API key set)' };
+}
+
+/** Opens the ledger in `dataDir` (creating the folder) and wires the handlers to it. */
+export function openBackend(options: BackendOptions): Backend {
+  mkdirSync(options.dataDir, { recursive: true });
+  const databasePath = join(options.dataDir, DATABASE_FILE);
+  const ledger = openLedger(databasePath, { nativeBinding: options.nativeBinding });
+  const events = new EventHub({ flushIntervalMs: options.flushIntervalMs });
+  const info: AppInfo = {
+    name: PRODUCT_NAME,
+    version,
+    runtime: options.runtime,
+    platform: process.platform,
+    dataDir: options.dataDir,
+    databasePath,
+    provider: selectProvider(options.env ?? process.env),
+  };
+  const handlers: Handlers = createHandlers({ info, events, teams: new TeamRepository(ledger.db) });
+  let closed = false;
+  return {
+    info,
+    events,
+    ledger,
+    invoke: (channel, request) => dispatch(handlers, channel, request, options.logError),
+    close() {
+      if (closed) return;
+      closed = true;
+      events.close();
+      ledger.close();
+    },
+  };
+}

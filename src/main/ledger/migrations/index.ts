@@ -1,0 +1,16 @@
+import teamDesigns from './0001-team-designs.sql';
+
+/**
+ * Every migration, in order. Forward-only: never edit or reorder a shipped entry (the
+ * ledger refuses a database whose applied migration text changed); add a new file with
+ * the next number and append it here.
+ */
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  { version: 1, name: '0001-team-designs', sql: teamDesigns },
+];

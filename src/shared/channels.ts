@@ -1,0 +1,19 @@
+/**
+ * The names of every command and event, as plain strings with no schema attached, so
+ * the Electron preload can refuse unknown channels without bundling the validators.
+ * `contract.ts` proves at compile time that these lists match the contract exactly.
+ */
+export const COMMAND_CHANNELS = [
+  'app:get-info',
+  'teams:list',
+  'teams:get',
+  'teams:save',
+  'teams:delete',
+  'teams:import',
+  'teams:export',
+] as const;
+
+export const EVENT_CHANNELS = ['teams:changed'] as const;
+
+/** The one IPC channel on which main pushes batched events to a window. */
+export const EVENT_BATCH_CHANNEL = 'cr:events';

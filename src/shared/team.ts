@@ -1,0 +1,182 @@
+import { z } from 'zod';
+import { MAX_BUDGET_USD, NANO_PER_USD } from './money.js';
+import { MODEL_IDS, findModel } from './models.js';
+
+/**
+ * Team designs: what a person draws on the canvas before a mission. A design holds
+ * teams; each team holds at most one leader and any number of specialists. Budgets
+ * are integer nano-dollars, or null for "no cap of its own".
+ */
+
+export const AGENT_ROLES = ['leader', 'coder', 'reviewer', 'researcher'] as const;
+export type AgentRole = (typeof AGENT_ROLES)[number];
+
+export const LIMITS = {
+  nameLength: 64,
+  designNameLength: 120,
+  descriptionLength: 2_000,
+  systemPromptLength: 20_000,
+  commandLength: 500,
+  listLength: 50,
+  agentsPerTeam: 20,
+  teamsPerDesign: 50,
+  minIdleTimeoutSec: 10,
+  maxIdleTimeoutSec: 86_400,
+} as const;
+
+/** Team files larger than this are refused before they are parsed. */
+export const MAX_TEAM_FILE_BYTES = 1024 * 1024;
+
+const idSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1-64 letters, digits, "-" or "_"');
+
+const nameSchema = (max: number) =>
+  z
+    .string()
+    .trim()
+    .min(1, 'must not be empty')
+    .max(max, `must be at most ${max} characters`);
+
+export const budgetNanoSchema = z
+  .number({ error: 'must be a number of nano-dollars or null' })
+  .int('must be a whole number of nano-dollars')
+  .min(0, 'must not be negative')
+  .max(MAX_BUDGET_USD * NANO_PER_USD, `must be at most $${MAX_BUDGET_USD.toLocaleString('en-US')}`)
+  .nullable();
+
+export const modelIdSchema = z.string().refine((id) => findModel(id) !== undefined, {
+  error: (issue) =>
+    `unknown model "${String(issue.input)}"; known models: ${MODEL_IDS.join(', ')}`,
+});
+
+export const agentPermissionsSchema = z.object({
+  allowedCommands: z
+    .array(z.string().trim().min(1).max(LIMITS.commandLength))
+    .max(LIMITS.listLength),
+  writeScope: z.array(z.string().trim().min(1).max(LIMITS.commandLength)).max(LIMITS.listLength),
+});
+
+export const agentSpecSchema = z.object({
+  id: idSchema,
+  name: nameSchema(LIMITS.nameLength),
+  role: z.enum(AGENT_ROLES),
+  model: modelIdSchema,
+  budgetNanoUsd: budgetNanoSchema,
+  systemPrompt: z.string().max(LIMITS.systemPromptLength),
+  permissions: agentPermissionsSchema,
+  idleTimeoutSec: z
+    .number()
+    .int()
+    .min(LIMITS.minIdleTimeoutSec)
+    .max(LIMITS.maxIdleTimeoutSec)
+    .nullable(),
+});
+export type AgentSpec = z.infer<typeof agentSpecSchema>;
+
+const pointSchema = z.object({ x: z.number().finite(), y: z.number().finite() });
+
+export const teamSpecSchema = z
+  .object({
+    id: idSchema,
+    name: nameSchema(LIMITS.nameLength),
+    budgetNanoUsd: budgetNanoSchema,
+    position: pointSchema,
+    agents: z.array(agentSpecSchema).max(LIMITS.agentsPerTeam),
+  })
+  .superRefine((team, ctx) => {
+    const leaders = team.agents.filter((a) => a.role === 'leader');
+    if (leaders.length > 1) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['agents'],
+        message: `team "${team.name}" has ${leaders.length} leaders (${leaders
+          .map((l) => l.name)
+          .join(', ')}); a team has at most one leader: split it into teams`,
+      });
+    }
+  });
+export type TeamSpec = z.infer<typeof teamSpecSchema>;
+
+export const canvasSchema = z.object({
+  zoom: z.number().min(0.1).max(4),
+  offset: pointSchema,
+});
+
+/** Fields a person edits; ids of teams and agents are chosen by the client. */
+const designFields = {
+  name: nameSchema(LIMITS.designNameLength),
+  description: z.string().max(LIMITS.descriptionLength),
+  teams: z.array(teamSpecSchema).max(LIMITS.teamsPerDesign),
+  canvas: canvasSchema,
+};
+
+/** Names and ids must be unique across the whole design: agents are addressed by them. */
+function refineUnique(
+  design: { teams: TeamSpec[] },
+  ctx: z.RefinementCtx,
+): void {
+  const names = new Map<string, string>();
+  const ids = new Set<string>();
+  design.teams.forEach((team, t) => {
+    if (ids.has(team.id)) {
+      ctx.addIssue({ code: 'custom', path: ['teams', t, 'id'], message: `duplicate id "${team.id}"` });
+    }
+    ids.add(team.id);
+    team.agents.forEach((agent, a) => {
+      const path = ['teams', t, 'agents', a];
+      if (ids.has(agent.id)) {
+        ctx.addIssue({ code: 'custom', path: [...path, 'id'], message: `duplicate id "${agent.id}"` });
+      }
+      ids.add(agent.id);
+      const key = agent.name.toLocaleLowerCase();
+      const other = names.get(key);
+      if (other !== undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [...path, 'name'],
+          message: `duplicate agent name "${agent.name}" (also used in team "${other}"); agent names must be unique in a design`,
+        });
+      } else {
+        names.set(key, team.name);
+      }
+    });
+  });
+}
+
+/** What `teams:save` accepts: no id creates a design, an id updates it. */
+export const teamDesignDraftSchema = z
+  .object({
+    id: idSchema.optional(),
+    /** When given, the save fails with `conflict` if the stored revision moved on. */
+    expectedRevision: z.number().int().min(0).optional(),
+    ...designFields,
+  })
+  .superRefine(refineUnique);
+export type TeamDesignDraft = z.input<typeof teamDesignDraftSchema>;
+
+export const teamDesignSchema = z
+  .object({
+    id: idSchema,
+    revision: z.number().int().min(1),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+    ...designFields,
+  })
+  .superRefine(refineUnique);
+export type TeamDesign = z.infer<typeof teamDesignSchema>;
+
+export interface TeamDesignSummary {
+  id: string;
+  name: string;
+  description: string;
+  teamCount: number;
+  agentCount: number;
+  updatedAt: string;
+  revision: number;
+}
+
+/** Counts every agent of every team in a design. */
+export function countAgents(design: { teams: { agents: unknown[] }[] }): number {
+  return design.teams.reduce((n, t) => n + t.agents.length, 0);
+}
