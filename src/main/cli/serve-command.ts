@@ -1,0 +1,100 @@
+import { resolve } from 'node:path';
+import { openBackend, type Backend } from '../backend.js';
+import { defaultDataDir } from '../paths.js';
+import { startServer, type RunningServer } from '../server/server.js';
+import type { CliIo } from './cli-io.js';
+
+export interface ServeOptions {
+  /** 0 or absent: any free port. */
+  port?: number;
+  dataDir?: string;
+}
+
+/** The one line `serve` prints on stdout; fixtures and scripts parse it, so it never changes shape. */
+export function serveBanner(url: string): string {
+  return `Control Room (browser mode): ${url}`;
+}
+
+/**
+ * Runs browser mode until `io.signal` aborts: opens the engine on the data directory,
+ * serves the renderer on 127.0.0.1, prints the tokened URL (the only stdout line) and
+ * the data directory and provider on stderr. Answers the exit code: 0 after a clean
+ * shutdown, 1 when the data directory's database or the port cannot be used.
+ */
+export async function serveCommand(options: ServeOptions, io: CliIo, name = 'serve'): Promise<number> {
+  const fail = (message: string): number => {
+    io.stderr.write(`control-room ${name}: ${oneLine(message)}\n`);
+    return 1;
+  };
+  const dataDir = resolve(options.dataDir ?? defaultDataDir(process.platform, io.env));
+  const logError = (what: string, error: unknown) => {
+    io.stderr.write(
+      `[control-room] ${what} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
+  };
+
+  let backend: Backend;
+  try {
+    backend = openBackend({ dataDir, runtime: 'browser', env: io.env, logError });
+  } catch (error) {
+    // The ledger's own messages name the file and say what to do; anything else
+    // (permissions, a file where the folder should be) is about the folder.
+    const message = errorMessage(error);
+    return fail(isDatabaseError(error) ? message : `cannot use the data directory "${dataDir}": ${message}`);
+  }
+
+  let server: RunningServer;
+  try {
+    server = await startServer({
+      backend,
+      port: options.port ?? 0,
+      staticDir: io.staticDir,
+      logError: (message, error) => logError(message, error),
+    });
+  } catch (error) {
+    backend.close();
+    const code = (error as { code?: unknown }).code;
+    if (code === 'EADDRINUSE') {
+      return fail(
+        `port ${options.port} is already in use on 127.0.0.1; choose another with --port (0 picks a free one)`,
+      );
+    }
+    if (code === 'EACCES')
+      return fail(`not allowed to listen on port ${options.port} on 127.0.0.1; choose a port above 1023`);
+    return fail(`cannot start the server: ${errorMessage(error)}`);
+  }
+
+  io.stdout.write(`${serveBanner(server.url)}\n`);
+  io.stderr.write(
+    `Data directory: ${dataDir}\nProvider: ${backend.info.provider.label}\nPress Ctrl+C to stop.\n`,
+  );
+
+  await aborted(io.signal);
+  try {
+    await server.close();
+  } finally {
+    backend.close();
+  }
+  io.stderr.write('Control Room stopped.\n');
+  return 0;
+}
+
+function aborted(signal: AbortSignal | undefined): Promise<void> {
+  if (!signal) return new Promise(() => undefined);
+  if (signal.aborted) return Promise.resolve();
+  return new Promise((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+}
+
+function isDatabaseError(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === 'database_error' || (typeof code === 'string' && code.startsWith('SQLITE_'));
+}
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** Error output is one line per failure: scripts and people both read the first line. */
+function oneLine(text: string): string {
+  return text.replace(/\s*\n\s*/g, ' ').trim();
+}
