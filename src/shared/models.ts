@@ -11,11 +11,26 @@ export interface ModelInfo {
   pool: ModelPool;
   contextWindow: number;
   maxOutputTokens: number;
+  /** Date (YYYY-MM-DD) the API retires the model; designs using it are flagged. */
+  retiresOn?: string;
 }
 
+// Context windows are the conservative 200k every listed model supports, so context
+// compaction (at 60% of the window) never waits too long.
 export const MODELS = [
+  { id: 'claude-opus-4-8', label: 'Claude Opus 4.8', pool: 'opus', contextWindow: 200_000, maxOutputTokens: 64_000 },
+  { id: 'claude-opus-4-7', label: 'Claude Opus 4.7', pool: 'opus', contextWindow: 200_000, maxOutputTokens: 64_000 },
+  { id: 'claude-opus-4-6', label: 'Claude Opus 4.6', pool: 'opus', contextWindow: 200_000, maxOutputTokens: 64_000 },
   { id: 'claude-opus-4-5', label: 'Claude Opus 4.5', pool: 'opus', contextWindow: 200_000, maxOutputTokens: 64_000 },
-  { id: 'claude-sonnet-4-5', label: 'Claude Sonnet 4.5', pool: 'sonnet', contextWindow: 200_000, maxOutputTokens: 64_000 },
+  { id: 'claude-sonnet-4-6', label: 'Claude Sonnet 4.6', pool: 'sonnet', contextWindow: 200_000, maxOutputTokens: 64_000 },
+  {
+    id: 'claude-sonnet-4-5',
+    label: 'Claude Sonnet 4.5',
+    pool: 'sonnet',
+    contextWindow: 200_000,
+    maxOutputTokens: 64_000,
+    retiresOn: '2026-11-30',
+  },
   { id: 'claude-haiku-4-5', label: 'Claude Haiku 4.5', pool: 'haiku', contextWindow: 200_000, maxOutputTokens: 64_000 },
 ] as const satisfies readonly ModelInfo[];
 
@@ -30,8 +45,8 @@ export function findModel(id: string): ModelInfo | undefined {
 
 /** The model each role gets by default: Opus leads, Sonnet specialists, Haiku simple work. */
 export const DEFAULT_MODEL_BY_ROLE = {
-  leader: 'claude-opus-4-5',
-  coder: 'claude-sonnet-4-5',
-  reviewer: 'claude-sonnet-4-5',
+  leader: 'claude-opus-4-8',
+  coder: 'claude-sonnet-4-6',
+  reviewer: 'claude-sonnet-4-6',
   researcher: 'claude-haiku-4-5',
 } as const satisfies Record<string, ModelId>;

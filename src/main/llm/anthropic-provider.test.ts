@@ -1,0 +1,306 @@
+import { inspect } from 'node:util';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { AnthropicProvider } from './anthropic-provider.js';
+import { ProviderError, type MessagesRequest, type ProviderEvent, type Usage } from './provider.js';
+import {
+  DEFAULT_FAKE_API_KEY,
+  startFakeMessagesApi,
+  type BillingEntry,
+  type FakeMessagesApi,
+} from './testing/fake-messages-api.js';
+
+let fake: FakeMessagesApi;
+let provider: AnthropicProvider;
+
+beforeEach(async () => {
+  fake = await startFakeMessagesApi({ chunkChars: 8 });
+  provider = new AnthropicProvider({ apiKey: DEFAULT_FAKE_API_KEY, baseURL: fake.url });
+});
+afterEach(async () => {
+  await fake.close();
+});
+
+// Haiku, because the SDK console.warns on every call to claude-sonnet-4-5 (end-of-life 2026-11-30).
+const request: MessagesRequest = {
+  model: 'claude-haiku-4-5',
+  max_tokens: 1024,
+  system: 'You are a coder.',
+  messages: [{ role: 'user', content: 'Fix the failing test in src/a.ts, please.' }],
+  tools: [
+    {
+      name: 'read_file',
+      description: 'Reads a file',
+      input_schema: { type: 'object', properties: { path: { type: 'string' } }, required: ['path'] },
+    },
+  ],
+};
+
+/** The usage a client should have recorded for a billing entry: the ground truth. */
+function billedUsage(entry: BillingEntry | undefined): Partial<Usage> {
+  if (!entry) throw new Error('no billing entry');
+  return {
+    input_tokens: entry.inputTokens,
+    output_tokens: entry.outputTokens,
+    cache_creation_input_tokens: entry.cacheCreationInputTokens,
+    cache_creation: {
+      ephemeral_5m_input_tokens: entry.cacheCreation5mInputTokens,
+      ephemeral_1h_input_tokens: entry.cacheCreation1hInputTokens,
+    },
+    cache_read_input_tokens: entry.cacheReadInputTokens,
+  };
+}
+
+async function sendError(promise: Promise<unknown>): Promise<ProviderError> {
+  const err = await promise.then(
+    () => {
+      throw new Error('expected the call to fail');
+    },
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(ProviderError);
+  return err as ProviderError;
+}
+
+describe('AnthropicProvider against the fake Messages API', () => {
+  it('streams a text reply with full usage, ids, headers and timing', async () => {
+    const events: ProviderEvent[] = [];
+    const result = await provider.send(request, { onEvent: (e) => events.push(e) });
+
+    expect(result.message.content).toEqual([
+      { type: 'text', text: 'Echo: Fix the failing test in src/a.ts, please.' },
+    ]);
+    expect(result.stop_reason).toBe('end_turn');
+    expect(result.usage).toMatchObject(billedUsage(fake.billing[0]));
+    expect(result.usage.service_tier).toBe('standard');
+    expect(result.requestId).toBe(fake.billing[0]?.requestId);
+    expect(result.messageId).toBe(fake.billing[0]?.messageId);
+    expect(result.message.id).toBe(result.messageId);
+    expect(result.headers['anthropic-ratelimit-requests-limit']).toBe('4000');
+    expect(result.headers['request-id']).toBe(result.requestId);
+    expect(result.timing.firstTokenAt).not.toBeNull();
+    expect(result.timing.startedAt).toBeLessThanOrEqual(result.timing.firstTokenAt ?? 0);
+    expect(result.timing.firstTokenAt).toBeLessThanOrEqual(result.timing.endedAt);
+
+    expect(events[0]).toMatchObject({
+      type: 'message_start',
+      messageId: result.messageId,
+      requestId: result.requestId,
+    });
+    const streamed = events.flatMap((e) => (e.type === 'text_delta' ? [e.text] : [])).join('');
+    expect(streamed).toBe('Echo: Fix the failing test in src/a.ts, please.');
+    expect(events.filter((e) => e.type === 'text_delta').length).toBeGreaterThan(1);
+    expect(events.at(-1)).toMatchObject({
+      type: 'usage',
+      usage: { output_tokens: result.usage.output_tokens },
+    });
+  });
+
+  it('finishes the call when a progress listener throws', async () => {
+    const result = await provider.send(request, {
+      onEvent: () => {
+        throw new Error('UI bug');
+      },
+    });
+    expect(result.stop_reason).toBe('end_turn');
+  });
+
+  it('returns a tool_use block with its input parsed', async () => {
+    fake.setScript({
+      responder: () => ({
+        content: [
+          { type: 'text', text: 'Let me look.' },
+          { type: 'tool_use', id: 'toolu_1', name: 'read_file', input: { path: 'src/a.ts', lines: [1, 20] } },
+        ],
+      }),
+    });
+    const result = await provider.send(request);
+    expect(result.stop_reason).toBe('tool_use');
+    expect(result.message.content).toEqual([
+      { type: 'text', text: 'Let me look.' },
+      { type: 'tool_use', id: 'toolu_1', name: 'read_file', input: { path: 'src/a.ts', lines: [1, 20] } },
+    ]);
+  });
+
+  it('surfaces malformed tool input on the block instead of throwing', async () => {
+    fake.setScript({
+      responder: () => ({
+        content: [
+          { type: 'tool_use', id: 'toolu_bad', name: 'read_file', rawInput: '{"path": "src/a.ts", ' },
+          { type: 'tool_use', id: 'toolu_arr', name: 'read_file', rawInput: '["src/a.ts"]' },
+          { type: 'tool_use', id: 'toolu_none', name: 'list_files', rawInput: '' },
+        ],
+      }),
+    });
+    const result = await provider.send(request);
+    const [bad, arr, none] = result.message.content;
+    expect(bad).toMatchObject({
+      type: 'tool_use',
+      id: 'toolu_bad',
+      input: {},
+      rawInput: '{"path": "src/a.ts", ',
+    });
+    expect(bad).toHaveProperty('inputError', expect.stringMatching(/not valid JSON/));
+    expect(arr).toMatchObject({ type: 'tool_use', input: {}, inputError: 'tool input is not a JSON object' });
+    expect(none).toEqual({ type: 'tool_use', id: 'toolu_none', name: 'list_files', input: {} });
+  });
+
+  it('reports cache writes split by TTL and reads, and web search requests', async () => {
+    fake.setScript({ responder: () => ({ content: [{ type: 'text', text: 'ok' }], webSearchRequests: 2 }) });
+    const cached: MessagesRequest = {
+      ...request,
+      system: [
+        { type: 'text', text: 'Project rules. '.repeat(50), cache_control: { type: 'ephemeral', ttl: '1h' } },
+      ],
+    };
+    const first = await provider.send(cached);
+    const second = await provider.send(cached);
+    expect(first.usage.cache_creation?.ephemeral_1h_input_tokens).toBeGreaterThan(0);
+    expect(first.usage.cache_creation_input_tokens).toBe(
+      first.usage.cache_creation?.ephemeral_1h_input_tokens,
+    );
+    expect(second.usage.cache_read_input_tokens).toBe(first.usage.cache_creation_input_tokens);
+    expect(first.usage.server_tool_use).toEqual({ web_search_requests: 2, web_fetch_requests: 0 });
+    expect(first.usage).toMatchObject(billedUsage(fake.billing[0]));
+    expect(second.usage).toMatchObject(billedUsage(fake.billing[1]));
+  });
+
+  it('maps a 429 to rate_limited with the rate-limit headers and retryAfterMs', async () => {
+    fake.setScript({ faults: [{ kind: 'rate_limit', retryAfterSeconds: 3 }] });
+    const err = await sendError(provider.send(request));
+    expect(err).toMatchObject({
+      kind: 'rate_limited',
+      status: 429,
+      retryAfterMs: 3000,
+      apiErrorType: 'rate_limit_error',
+    });
+    expect(err.retryable).toBe(true);
+    expect(err.headers['anthropic-ratelimit-requests-remaining']).toMatch(/^\d+$/);
+    expect(err.headers['anthropic-ratelimit-input-tokens-reset']).toBeDefined();
+    expect(err.requestId).toMatch(/^req_/);
+    expect(err.partialUsage).toBeUndefined();
+    expect(fake.billing).toHaveLength(0);
+  });
+
+  it('maps a real bucket exhaustion to rate_limited with the server-computed wait', async () => {
+    await fake.close();
+    fake = await startFakeMessagesApi({ limits: { haiku: { requestsPerMinute: 1 } } });
+    provider = new AnthropicProvider({ apiKey: DEFAULT_FAKE_API_KEY, baseURL: fake.url });
+    await provider.send(request);
+    const err = await sendError(provider.send(request));
+    expect(err.kind).toBe('rate_limited');
+    expect(err.headers['anthropic-ratelimit-requests-remaining']).toBe('0');
+    expect(err.retryAfterMs).toBeGreaterThanOrEqual(59_000);
+  });
+
+  it('maps 529, 500 and an in-stream overloaded error', async () => {
+    fake.setScript({ faults: [{ kind: 'overloaded' }, { kind: 'server_error' }, { kind: 'stream_error' }] });
+    const overloaded = await sendError(provider.send(request));
+    expect(overloaded).toMatchObject({ kind: 'overloaded', status: 529 });
+    const server = await sendError(provider.send(request));
+    expect(server).toMatchObject({ kind: 'server', status: 500, apiErrorType: 'api_error' });
+    const midStream = await sendError(provider.send(request));
+    expect(midStream).toMatchObject({ kind: 'overloaded', status: undefined });
+    expect(midStream.headers['request-id']).toBe(fake.billing[0]?.requestId);
+    expect(midStream.partialUsage).toMatchObject(billedUsage(fake.billing[0]));
+  });
+
+  it('maps a spend-limit 429 to spend_limit, which is not retryable', async () => {
+    fake.setScript({ faults: [{ kind: 'spend_limit' }] });
+    const err = await sendError(provider.send(request));
+    expect(err).toMatchObject({
+      kind: 'spend_limit',
+      status: 429,
+      apiErrorType: 'enforced_spend_limit_reached',
+    });
+    expect(err.retryAfterMs).toBeUndefined();
+    expect(err.retryable).toBe(false);
+  });
+
+  it('turns a stream cut after message_start into a connection error carrying the billed usage', async () => {
+    fake.setScript({ faults: [{ kind: 'cut_after_start' }] });
+    const err = await sendError(provider.send(request));
+    expect(err.kind).toBe('connection');
+    expect(err.requestId).toBe(fake.billing[0]?.requestId);
+    expect(fake.billing[0]?.status).toBe('cut');
+    expect(err.partialUsage).toMatchObject(billedUsage(fake.billing[0]));
+  });
+
+  it('keeps billed usage for cuts mid-content and after the final message_delta', async () => {
+    fake.setScript({
+      faults: [{ kind: 'cut_mid_content', afterDeltas: 2 }, { kind: 'cut_before_stop' }],
+      responder: () => ({
+        content: [{ type: 'text', text: 'A long answer that streams in many pieces.' }],
+        outputTokens: 30,
+      }),
+    });
+    const mid = await sendError(provider.send(request));
+    expect(mid.kind).toBe('connection');
+    expect(mid.partialUsage).toMatchObject(billedUsage(fake.billing[0]));
+    const late = await sendError(provider.send(request));
+    expect(late.kind).toBe('connection');
+    expect(late.partialUsage).toMatchObject({ ...billedUsage(fake.billing[1]), output_tokens: 30 });
+  });
+
+  it('aborts mid-stream with the usage billed so far', async () => {
+    fake.setScript({ eventDelayMs: 20 });
+    const controller = new AbortController();
+    const err = await sendError(
+      provider.send(request, {
+        signal: controller.signal,
+        onEvent: (e) => {
+          if (e.type === 'text_delta') controller.abort();
+        },
+      }),
+    );
+    expect(err.kind).toBe('aborted');
+    expect(err.retryable).toBe(false);
+    await fake.whenIdle();
+    expect(fake.billing[0]?.status).toBe('aborted');
+    expect(err.partialUsage).toMatchObject(billedUsage(fake.billing[0]));
+    expect(err.requestId).toBe(fake.billing[0]?.requestId);
+  });
+
+  it('aborts before sending without billing anything', async () => {
+    const controller = new AbortController();
+    controller.abort();
+    const err = await sendError(provider.send(request, { signal: controller.signal }));
+    expect(err.kind).toBe('aborted');
+    expect(err.partialUsage).toBeUndefined();
+    expect(fake.stats.requests).toBe(0);
+  });
+
+  it('waits for a slow first token', async () => {
+    fake.setScript({ faults: [{ kind: 'slow_first_token', delayMs: 150 }] });
+    const result = await provider.send(request);
+    expect((result.timing.firstTokenAt ?? 0) - result.timing.startedAt).toBeGreaterThanOrEqual(140);
+  });
+
+  it('maps a bad key to auth without ever putting the key in the error', async () => {
+    const secret = 'sk-ant-api03-very-secret-value';
+    const wrong = new AnthropicProvider({ apiKey: secret, baseURL: fake.url });
+    const err = await sendError(wrong.send(request));
+    expect(err).toMatchObject({ kind: 'auth', status: 401, apiErrorType: 'authentication_error' });
+    expect(err.retryable).toBe(false);
+    for (const text of [
+      err.message,
+      err.stack ?? '',
+      JSON.stringify(err),
+      inspect(err, { depth: 5 }),
+      inspect(wrong),
+    ]) {
+      expect(text).not.toContain(secret);
+    }
+  });
+
+  it('maps a request the API refuses to invalid_request', async () => {
+    const err = await sendError(provider.send({ ...request, model: 'claude-nonexistent' }));
+    expect(err).toMatchObject({ kind: 'invalid_request', status: 404 });
+  });
+
+  it('maps an unreachable server to connection', async () => {
+    await fake.close();
+    const err = await sendError(provider.send(request));
+    expect(err.kind).toBe('connection');
+    expect(err.retryable).toBe(true);
+  });
+});
