@@ -1,0 +1,107 @@
+/**
+ * The simulated leader outside planning: reviewing a coder's submission and answering
+ * a coder's question. Reviews reject only a first attempt (at the configured rate), so
+ * every simulated mission finishes; answers go up to the person now and then, more
+ * often for questions a leader should not settle alone.
+ */
+import { parseTaskContext } from './coder.js';
+import {
+  attemptNumber,
+  clip,
+  lastLabel,
+  lastIndexOfRole,
+  pastToolCalls,
+  promptText,
+  proseText,
+} from './conversation.js';
+import { call, say, type DraftBlock, type RoleInput } from './reply.js';
+
+/** Paths a diff in the prompt touches (`+++ b/path` or `diff --git a/x b/path`). */
+export function diffPaths(text: string): string[] {
+  const paths = new Set<string>();
+  for (const m of text.matchAll(/^\+\+\+ b\/(\S+)/gm)) if (m[1]) paths.add(m[1]);
+  for (const m of text.matchAll(/^diff --git a\/\S+ b\/(\S+)/gm)) if (m[1]) paths.add(m[1]);
+  return [...paths];
+}
+
+/** The leader's review of a submission: approve, or reject with feedback the coder can act on. */
+export function reviewReply({ request, rng, behaviour }: RoleInput): DraftBlock[] {
+  const text = promptText(request);
+  const ctx = parseTaskContext(text);
+  const attempt = attemptNumber(text);
+  const paths = diffPaths(text);
+  const files = paths.length > 0 ? paths : ctx.owns;
+  const code = files.find((p) => !/test|spec/i.test(p)) ?? files[0] ?? 'the module';
+  const test = files.find((p) => /test|spec/i.test(p)) ?? 'the tests';
+  const verdicts = pastToolCalls(request).filter(
+    (c) => c.name === 'approve_submission' || c.name === 'reject_submission',
+  );
+  const lastVerdict = verdicts[verdicts.length - 1];
+  if (lastVerdict && !lastVerdict.result?.isError) return [say('Review submitted.')];
+  // If a verdict was already refused by the engine, do not argue: approve so the task can finish.
+  const refused = verdicts.some((c) => c.result?.isError);
+  const noChanges = /\(no changes\)|diff is empty|no files changed/i.test(text) && paths.length === 0;
+  const reject = !refused && attempt < 2 && (noChanges || rng.chance(behaviour.rejectRate));
+
+  if (reject) {
+    const feedback = noChanges
+      ? `The submission for ${ctx.key} contains no changes. Write the module and its test in the owned paths (${ctx.owns.join(', ') || code}) and submit again.`
+      : rng.pick([
+          `In ${code}: invalid input is not rejected explicitly. Add a guard that throws a TypeError with a clear message, and a test for that path in ${test}.`,
+          `${test} only exercises the happy path. Add a test for the error case named in the acceptance criteria and make ${code} satisfy it.`,
+          `${code}: the exported function has no doc comment. Document the input format and the errors it throws so the other tasks can rely on it.`,
+          `In ${code}: the edge case of empty input is not handled the way the acceptance criteria ask. Handle it explicitly and cover it in ${test}.`,
+        ]);
+    return [
+      say(rng.pick(['Close, but one thing needs fixing before this can merge.', 'Requesting a change.'])),
+      call('reject_submission', { feedback }),
+    ];
+  }
+  const comment =
+    attempt >= 2
+      ? `Approved: the feedback from the previous review is addressed in ${code}, and the tests still pass.`
+      : rng.pick([
+          `Approved: ${code} does what ${ctx.key} asks, ${test} covers the happy path and an error path, and nothing outside the owned paths changed.`,
+          `LGTM. Clear implementation in ${code}, no new dependencies, tests included.`,
+          `Approved. ${code} matches the acceptance criteria; merging into the team branch.`,
+        ]);
+  return [call('approve_submission', { comment })];
+}
+
+const RISKY =
+  /\b(install|dependenc(y|ies)|credential|secret|token|password|production|deploy|delete|licen[cs]e|budget|permission|network|internet)\w*/i;
+
+/** The leader's answer to a coder's question, or a hand-off to the person. */
+export function escalationReply({ request, rng }: RoleInput): DraftBlock[] {
+  const text = promptText(request);
+  const lastUser = request.messages[lastIndexOfRole(request, 'user')];
+  const question = lastLabel(text, 'Question') ?? (lastUser ? proseText(lastUser).trim() : '');
+  const previous = pastToolCalls(request).filter(
+    (c) => c.name === 'answer_coder' || c.name === 'escalate_to_human',
+  );
+  const lastAnswer = previous[previous.length - 1];
+  if (lastAnswer && !lastAnswer.result?.isError) return [say('Answered.')];
+  const risky = RISKY.test(question);
+  if (rng.chance(risky ? 0.6 : 0.12)) {
+    return [
+      say('This needs a decision from the person supervising the mission.'),
+      call('escalate_to_human', {
+        reason: `A coder asks: "${clip(question || 'an unspecified question', 600)}". ${risky ? 'It touches dependencies, access or anything outside the repository, which I should not decide alone.' : 'The goal does not settle it and either choice changes the result.'}`,
+      }),
+    ];
+  }
+  const q = question.toLowerCase();
+  const answer = /test runner|node:test|jest|vitest|mocha/.test(q)
+    ? 'Use node:test with node:assert/strict: no new dependencies, and it runs everywhere with `node --test`.'
+    : /throw|error value|invalid|typeerror/.test(q)
+      ? 'Throw a TypeError for input of the wrong type and a SyntaxError/RangeError for malformed values, and test both paths.'
+      : /export|default/.test(q)
+        ? 'Named exports only, no default export: the other tasks will import the function by name.'
+        : /empty|scope/.test(q)
+          ? 'Treat empty input as valid and return the empty result; anything beyond the acceptance criteria is out of scope.'
+          : rng.pick([
+              'Keep it simple and inside the files your task owns; follow the acceptance criteria literally and note any assumption in your submission summary.',
+              'Go with your proposal. Mention the decision in the submission summary so the review can check it.',
+            ]);
+  return [call('answer_coder', { answer })];
+}
