@@ -110,10 +110,10 @@ describe('contentTypeFor', () => {
 });
 
 describe('registration', () => {
-  it('registers app: as standard, secure and fetch-capable, nothing more', () => {
+  it('registers app: as standard, secure, fetch- and CORS-capable (Vite's module scripts are crossorigin), nothing more', () => {
     registerAppScheme();
     expect(electron.registerSchemesAsPrivileged).toHaveBeenCalledExactlyOnceWith([
-      { scheme: 'app', privileges: { standard: true, secure: true, supportFetchAPI: true } },
+      { scheme: 'app', privileges: { standard: true, secure: true, supportFetchAPI: true, corsEnabled: true } },
     ]);
   });
 

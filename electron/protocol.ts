@@ -13,7 +13,7 @@ import { APP_HOST, APP_SCHEME, CONTENT_SECURITY_POLICY, resolveInsideRoot } from
  */
 export function registerAppScheme(): void {
   protocol.registerSchemesAsPrivileged([
-    { scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true } },
+    { scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true, corsEnabled: true } },
   ]);
 }
 

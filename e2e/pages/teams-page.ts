@@ -1,0 +1,135 @@
+import { expect, type Locator, type Page } from '@playwright/test';
+
+/** The team design as the specs describe it: what a person types and reads back. */
+export interface AgentInput {
+  name: string;
+  role?: 'Leader' | 'Coder' | 'Reviewer' | 'Researcher';
+  /** A model id from src/shared/models.ts (labels carry retirement notes that change). */
+  model?: string;
+  /** Dollars as typed; '' for no budget. */
+  budget?: string;
+  commands?: string;
+}
+
+export interface TeamInput {
+  name: string;
+  budget?: string;
+  agents: AgentInput[];
+}
+
+/** The Teams area: the list of designs and the design editor. */
+export class TeamsPage {
+  constructor(readonly page: Page) {}
+
+  // List
+
+  get listHeading(): Locator {
+    return this.page.getByRole('heading', { name: 'Team designs', level: 2 });
+  }
+
+  get table(): Locator {
+    return this.page.getByRole('table', { name: 'Team designs' });
+  }
+
+  row(name: string): Locator {
+    return this.table
+      .getByRole('row')
+      .filter({ has: this.page.getByRole('rowheader').getByRole('button', { name, exact: true }) });
+  }
+
+  async listedNames(): Promise<string[]> {
+    if ((await this.table.count()) === 0) return [];
+    return this.table.getByRole('rowheader').getByRole('button').allTextContents();
+  }
+
+  get notice(): Locator {
+    return this.page.locator('.notice');
+  }
+
+  async importFile(file: string | { name: string; mimeType: string; buffer: Buffer }): Promise<void> {
+    await this.page.getByLabel('Import team file').setInputFiles(file);
+  }
+
+  // Editor
+
+  get saveButton(): Locator {
+    return this.page.getByRole('button', { name: 'Save', exact: true });
+  }
+
+  get unsavedBadge(): Locator {
+    return this.page.getByRole('status').filter({ hasText: 'Unsaved changes' });
+  }
+
+  get saveError(): Locator {
+    return this.page.getByRole('alert').filter({ hasText: 'Could not save.' });
+  }
+
+  team(name: string): Locator {
+    return this.page.getByRole('region', { name, exact: true });
+  }
+
+  agent(team: Locator, name: string): Locator {
+    return team.getByRole('group', { name, exact: true });
+  }
+
+  async openNewDesign(): Promise<void> {
+    await this.page.getByRole('button', { name: 'New design' }).click();
+    await expect(this.page.getByLabel('Design name')).toBeVisible();
+  }
+
+  async open(name: string): Promise<void> {
+    await this.row(name)
+      .getByRole('button', { name: `Edit ${name}` })
+      .click();
+    await expect(this.page.getByLabel('Design name')).toHaveValue(name);
+  }
+
+  async backToList(): Promise<void> {
+    await this.page.getByRole('button', { name: 'Team designs' }).click();
+    await expect(this.listHeading).toBeVisible();
+  }
+
+  async save(): Promise<void> {
+    await this.saveButton.click();
+    await expect(this.page.getByText('Saved', { exact: true })).toBeVisible();
+  }
+
+  /** Adds coders to `team` until it holds `count` agents; returns their default names. */
+  async addCoder(team: Locator): Promise<void> {
+    await team.getByRole('button', { name: 'Add coder' }).click();
+  }
+
+  async fillAgent(team: Locator, currentName: string, input: AgentInput): Promise<void> {
+    const agent = this.agent(team, currentName);
+    await agent.getByLabel('Name', { exact: true }).fill(input.name);
+    const renamed = this.agent(team, input.name);
+    if (input.role) await renamed.getByLabel('Role').selectOption({ label: input.role });
+    if (input.model) await renamed.getByLabel('Model').selectOption(input.model);
+    if (input.budget !== undefined) await renamed.getByLabel('Budget (USD)').fill(input.budget);
+    if (input.commands !== undefined) {
+      await renamed.getByText('Prompt and commands').click();
+      await renamed.getByLabel('Allowed commands').fill(input.commands);
+    }
+  }
+
+  /** Checks every visible field of a team against what the spec typed. */
+  async expectTeam(input: TeamInput): Promise<void> {
+    const team = this.team(input.name);
+    await expect(team).toBeVisible();
+    await expect(team.getByLabel('Team name')).toHaveValue(input.name);
+    await expect(team.getByLabel('Team budget (USD)')).toHaveValue(input.budget ?? '');
+    // fieldset, not role=group: each agent's <details> is a group too.
+    await expect(team.locator('fieldset')).toHaveCount(input.agents.length);
+    const names = await team
+      .locator('fieldset')
+      .getByLabel('Name', { exact: true })
+      .evaluateAll((els) => els.map((el) => (el as HTMLInputElement).value));
+    expect(names).toEqual(input.agents.map((a) => a.name));
+    for (const agent of input.agents) {
+      const group = this.agent(team, agent.name);
+      if (agent.role) await expect(group.getByLabel('Role').locator('option:checked')).toHaveText(agent.role);
+      if (agent.model) await expect(group.getByLabel('Model')).toHaveValue(agent.model);
+      await expect(group.getByLabel('Budget (USD)')).toHaveValue(agent.budget ?? '');
+    }
+  }
+}

@@ -1,0 +1,330 @@
+import { DEFAULT_MODEL_BY_ROLE, findModel } from '../../../../src/shared/models.js';
+import { nanoToUsd, usdToNano } from '../../../../src/shared/money.js';
+import type { AgentRole, AgentSpec, TeamDesign, TeamDesignDraft } from '../../../../src/shared/team.js';
+
+/**
+ * The editor works on a form model, not on TeamDesignDraft: budgets and command lists
+ * stay as the text the person typed (so "12." or a half-written list survive a
+ * re-render), and become nano-dollars and arrays only when the design is saved.
+ */
+export interface AgentForm {
+  id: string;
+  name: string;
+  role: AgentRole;
+  model: string;
+  budgetUsd: string;
+  systemPrompt: string;
+  allowedCommands: string;
+  /** Not edited here yet; carried through so saving never drops them. */
+  writeScope: string[];
+  idleTimeoutSec: number | null;
+}
+
+export interface TeamForm {
+  id: string;
+  name: string;
+  budgetUsd: string;
+  position: { x: number; y: number };
+  agents: AgentForm[];
+}
+
+export interface DesignForm {
+  name: string;
+  description: string;
+  teams: TeamForm[];
+  canvas: { zoom: number; offset: { x: number; y: number } };
+}
+
+export type NewId = () => string;
+
+export const ROLE_LABELS: Record<AgentRole, string> = {
+  leader: 'Leader',
+  coder: 'Coder',
+  reviewer: 'Reviewer',
+  researcher: 'Researcher',
+};
+
+const DEFAULT_PROMPTS: Record<AgentRole, string> = {
+  leader:
+    'You lead this team. Break the mission into small tasks, assign them to your coders, review what they deliver and escalate decisions you cannot make.',
+  coder:
+    'You are a coder on this team. Work only on the task you are given, keep changes small, run the tests before you report back.',
+  reviewer: 'You review the changes of this team for correctness, security and clarity.',
+  researcher: 'You answer questions about the code base and the documentation for this team.',
+};
+
+const lower = (s: string) => s.trim().toLocaleLowerCase();
+
+function agentNames(form: DesignForm): Set<string> {
+  return new Set(form.teams.flatMap((t) => t.agents.map((a) => lower(a.name))));
+}
+
+/** The first of `candidates(1)`, `candidates(2)`, … not already taken (case-insensitive). */
+function firstFree(taken: Set<string>, candidate: (n: number) => string, start = 1): string {
+  for (let n = start; ; n += 1) {
+    const name = candidate(n);
+    if (!taken.has(lower(name))) return name;
+  }
+}
+
+/** A name for a new agent of `team`, unique in the whole design: "Lead 2", "Coder 2-3". */
+export function suggestAgentName(form: DesignForm, teamId: string, role: AgentRole): string {
+  const index = form.teams.findIndex((t) => t.id === teamId);
+  const teamNo = index < 0 ? form.teams.length + 1 : index + 1;
+  const taken = agentNames(form);
+  if (role === 'leader') return firstFree(taken, (n) => `Lead ${n}`, teamNo);
+  const prefix = ROLE_LABELS[role];
+  const team = form.teams[index];
+  const sameRole = team ? team.agents.filter((a) => a.role === role).length : 0;
+  return firstFree(taken, (n) => `${prefix} ${teamNo}-${n}`, sameRole + 1);
+}
+
+export function newAgent(form: DesignForm, teamId: string, role: AgentRole, newId: NewId): AgentForm {
+  return {
+    id: newId(),
+    name: suggestAgentName(form, teamId, role),
+    role,
+    model: DEFAULT_MODEL_BY_ROLE[role],
+    budgetUsd: '',
+    systemPrompt: DEFAULT_PROMPTS[role],
+    allowedCommands: '',
+    writeScope: [],
+    idleTimeoutSec: null,
+  };
+}
+
+/** A design with one team (a leader and a coder): the smallest design that can work. */
+export function emptyDesignForm(newId: NewId): DesignForm {
+  const base: DesignForm = {
+    name: '',
+    description: '',
+    teams: [],
+    canvas: { zoom: 1, offset: { x: 0, y: 0 } },
+  };
+  return addTeam(base, newId);
+}
+
+export function addTeam(form: DesignForm, newId: NewId): DesignForm {
+  const taken = new Set(form.teams.map((t) => lower(t.name)));
+  const team: TeamForm = {
+    id: newId(),
+    name: firstFree(taken, (n) => `Team ${n}`, form.teams.length + 1),
+    budgetUsd: '',
+    // Teams are laid out left to right so a future canvas view opens without overlaps.
+    position: { x: 80 + form.teams.length * 360, y: 80 },
+    agents: [],
+  };
+  let next: DesignForm = { ...form, teams: [...form.teams, team] };
+  next = addAgent(next, team.id, 'leader', newId);
+  return addAgent(next, team.id, 'coder', newId);
+}
+
+export function removeTeam(form: DesignForm, teamId: string): DesignForm {
+  return { ...form, teams: form.teams.filter((t) => t.id !== teamId) };
+}
+
+export function updateTeam(
+  form: DesignForm,
+  teamId: string,
+  patch: Partial<Omit<TeamForm, 'id' | 'agents'>>,
+): DesignForm {
+  return { ...form, teams: form.teams.map((t) => (t.id === teamId ? { ...t, ...patch } : t)) };
+}
+
+/** Adds an agent; a leader goes first in its team, everyone else last. */
+export function addAgent(form: DesignForm, teamId: string, role: AgentRole, newId: NewId): DesignForm {
+  const agent = newAgent(form, teamId, role, newId);
+  return {
+    ...form,
+    teams: form.teams.map((t) =>
+      t.id === teamId ? { ...t, agents: role === 'leader' ? [agent, ...t.agents] : [...t.agents, agent] } : t,
+    ),
+  };
+}
+
+export function removeAgent(form: DesignForm, teamId: string, agentId: string): DesignForm {
+  return {
+    ...form,
+    teams: form.teams.map((t) =>
+      t.id === teamId ? { ...t, agents: t.agents.filter((a) => a.id !== agentId) } : t,
+    ),
+  };
+}
+
+export function updateAgent(
+  form: DesignForm,
+  teamId: string,
+  agentId: string,
+  patch: Partial<Omit<AgentForm, 'id'>>,
+): DesignForm {
+  return {
+    ...form,
+    teams: form.teams.map((t) =>
+      t.id === teamId
+        ? {
+            ...t,
+            agents: t.agents.map((a) => {
+              if (a.id !== agentId) return a;
+              const next = { ...a, ...patch };
+              // Changing the role keeps a hand-picked model but moves a default one along.
+              if (patch.role && patch.model === undefined && a.model === DEFAULT_MODEL_BY_ROLE[a.role]) {
+                next.model = DEFAULT_MODEL_BY_ROLE[patch.role];
+              }
+              return next;
+            }),
+          }
+        : t,
+    ),
+  };
+}
+
+export function teamHasLeader(team: TeamForm): boolean {
+  return team.agents.some((a) => a.role === 'leader');
+}
+
+/** Dollars as a person reads them back in a field: "25", "12.5", "" for no budget. */
+export function nanoToField(nano: number | null): string {
+  if (nano === null) return '';
+  return String(nanoToUsd(nano));
+}
+
+/** Splits an allowed-commands field on commas and new lines. */
+export function parseCommands(text: string): string[] {
+  return text
+    .split(/[,\n]/)
+    .map((c) => c.trim())
+    .filter((c) => c.length > 0);
+}
+
+export function designToForm(design: TeamDesign): DesignForm {
+  return {
+    name: design.name,
+    description: design.description,
+    canvas: design.canvas,
+    teams: design.teams.map((team) => ({
+      id: team.id,
+      name: team.name,
+      budgetUsd: nanoToField(team.budgetNanoUsd),
+      position: team.position,
+      agents: team.agents.map((agent: AgentSpec) => ({
+        id: agent.id,
+        name: agent.name,
+        role: agent.role,
+        model: agent.model,
+        budgetUsd: nanoToField(agent.budgetNanoUsd),
+        systemPrompt: agent.systemPrompt,
+        allowedCommands: agent.permissions.allowedCommands.join('\n'),
+        writeScope: agent.permissions.writeScope,
+        idleTimeoutSec: agent.idleTimeoutSec,
+      })),
+    })),
+  };
+}
+
+// Negative amounts parse here on purpose: the engine owns the rule and its message.
+const DOLLARS = /^-?(\d+(\.\d*)?|\.\d+)$/;
+
+/** "$12.50", "12.5", "1,000" → nano-dollars; "" → null; anything else → undefined. */
+export function parseBudget(text: string): number | null | undefined {
+  const cleaned = text.trim().replace(/^\$/, '').replace(/^-\$/, '-').replaceAll(',', '');
+  if (cleaned === '') return null;
+  if (!DOLLARS.test(cleaned)) return undefined;
+  return usdToNano(Number(cleaned));
+}
+
+export type DraftResult = { ok: true; draft: TeamDesignDraft } | { ok: false; message: string };
+
+/**
+ * Builds what `teams:save` accepts. Only what cannot be sent at all (a budget that is
+ * not a number) is refused here; every other rule is the engine's, so the person sees
+ * the same message whether a design comes from this form or from a file.
+ */
+export function formToDraft(
+  form: DesignForm,
+  target: { id?: string; expectedRevision?: number } = {},
+): DraftResult {
+  const problems: string[] = [];
+  const budget = (text: string, where: string): number | null => {
+    const nano = parseBudget(text);
+    if (nano === undefined) {
+      problems.push(
+        `${where}: budget "${text.trim()}" is not an amount in dollars (for example 25 or 12.50)`,
+      );
+      return null;
+    }
+    return nano;
+  };
+  const teams = form.teams.map((team) => ({
+    id: team.id,
+    name: team.name,
+    budgetNanoUsd: budget(team.budgetUsd, `Team "${team.name}"`),
+    position: team.position,
+    agents: team.agents.map((agent) => ({
+      id: agent.id,
+      name: agent.name,
+      role: agent.role,
+      model: agent.model,
+      budgetNanoUsd: budget(agent.budgetUsd, `Agent "${agent.name}"`),
+      systemPrompt: agent.systemPrompt,
+      permissions: { allowedCommands: parseCommands(agent.allowedCommands), writeScope: agent.writeScope },
+      idleTimeoutSec: agent.idleTimeoutSec,
+    })),
+  }));
+  if (problems.length > 0) return { ok: false, message: problems.join('; ') };
+  const draft: TeamDesignDraft = {
+    ...(target.id !== undefined ? { id: target.id } : {}),
+    ...(target.expectedRevision !== undefined ? { expectedRevision: target.expectedRevision } : {}),
+    name: form.name,
+    description: form.description,
+    teams,
+    canvas: form.canvas,
+  };
+  return { ok: true, draft };
+}
+
+/** Same content, whatever object identity: drives the "unsaved changes" marker. */
+export function sameForm(a: DesignForm, b: DesignForm): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+/**
+ * Rewrites the engine's field paths ("request.design.teams.1.agents.0.name: …") in
+ * the words of the form ("Team “Beta” › agent “Lead 2” › name: …"), so a person can
+ * find the field without counting from zero.
+ */
+export function describeServerMessage(message: string, form: DesignForm): string {
+  // "teams:save: …" names the command, which means nothing to the person who clicked Save.
+  return message
+    .replace(/^[a-z]+:[a-z-]+: /, '')
+    .replace(
+      /(?:request\.)?design\.teams\.(\d+)(?:\.agents\.(\d+))?((?:\.[A-Za-z]+)*)/g,
+      (match, t: string, a: string | undefined, rest: string) => {
+        const team = form.teams[Number(t)];
+        if (!team) return match;
+        const parts = [`Team “${team.name}”`];
+        if (a !== undefined) {
+          const agent = team.agents[Number(a)];
+          if (!agent) return match;
+          parts.push(`agent “${agent.name}”`);
+        }
+        const field = rest.replace(/^\./, '');
+        if (field) parts.push(FIELD_LABELS[field] ?? field);
+        return parts.join(' › ');
+      },
+    );
+}
+
+const FIELD_LABELS: Record<string, string> = {
+  name: 'name',
+  budgetNanoUsd: 'budget',
+  model: 'model',
+  role: 'role',
+  systemPrompt: 'system prompt',
+  agents: 'agents',
+  'permissions.allowedCommands': 'allowed commands',
+};
+
+/** True when `model` is one Control Room knows; an imported unknown one is shown as such. */
+export function isKnownModel(model: string): boolean {
+  return findModel(model) !== undefined;
+}

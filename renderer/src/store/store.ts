@@ -1,0 +1,17 @@
+import { createStore, type StoreApi } from 'zustand/vanilla';
+import { createAppSlice } from './app-slice.js';
+import { createTeamsSlice } from './teams-slice.js';
+import type { StoreDeps, StoreState } from './types.js';
+
+export type ControlRoomStore = StoreApi<StoreState>;
+
+/**
+ * The window's one store, built from typed slices. Its actions are the only code that
+ * talks to the engine; components read snapshots and call actions.
+ */
+export function createControlRoomStore(deps: StoreDeps): ControlRoomStore {
+  return createStore<StoreState>()((...args) => ({
+    ...createAppSlice(deps)(...args),
+    ...createTeamsSlice(deps)(...args),
+  }));
+}

@@ -1,0 +1,198 @@
+import { describe, expect, it } from 'vitest';
+import type { ControlRoomApi, EventPayload } from '../../../src/shared/contract.js';
+import type { Result } from '../../../src/shared/result.js';
+import type { TeamDesign } from '../../../src/shared/team.js';
+import { alwaysOpen } from '../api/connection.js';
+import { updateAgent } from '../features/teams/draft.js';
+import { isDirty } from './teams-slice.js';
+import { createControlRoomStore } from './store.js';
+
+type Handler = (request: never) => Result<unknown>;
+
+function fakeApi(handlers: Record<string, Handler>) {
+  const calls: { channel: string; request: unknown }[] = [];
+  let changed: ((e: EventPayload<'teams:changed'>) => void) | undefined;
+  const api: ControlRoomApi = {
+    invoke: (channel, request) => {
+      calls.push({ channel, request });
+      const handler = handlers[channel];
+      const result = handler ? handler(request as never) : { ok: true, data: [] };
+      return Promise.resolve(result) as never;
+    },
+    on: (event, listener) => {
+      if (event === 'teams:changed') changed = listener as typeof changed;
+      return () => undefined;
+    },
+  };
+  return { api, calls, emit: (e: EventPayload<'teams:changed'>) => changed?.(e) };
+}
+
+function makeStore(handlers: Record<string, Handler> = {}) {
+  const fake = fakeApi(handlers);
+  const files: { name: string; text: string }[] = [];
+  const hashes: string[] = [];
+  let n = 0;
+  const store = createControlRoomStore({
+    api: fake.api,
+    connection: alwaysOpen,
+    transport: 'websocket',
+    newId: () => `id-${++n}`,
+    saveFile: (name, text) => files.push({ name, text }),
+    writeHash: (hash) => hashes.push(hash),
+    loadTheme: () => 'system',
+    storeTheme: () => undefined,
+  });
+  return { store, ...fake, files, hashes };
+}
+
+const saved = (over: Partial<TeamDesign> = {}): TeamDesign => ({
+  id: 'd1',
+  revision: 1,
+  createdAt: '2025-01-01T00:00:00.000Z',
+  updatedAt: '2025-01-01T00:00:00.000Z',
+  name: 'Squad',
+  description: '',
+  canvas: { zoom: 1, offset: { x: 0, y: 0 } },
+  teams: [],
+  ...over,
+});
+
+const flush = () => new Promise((resolve) => setTimeout(resolve, 0));
+
+describe('teams slice', () => {
+  it('saves a new design, then edits it with the revision it was saved at', async () => {
+    let revision = 0;
+    const { store, calls, hashes } = makeStore({
+      'teams:save': (req: { design: { name: string } }) =>
+        ok(saved({ name: req.design.name, revision: ++revision })),
+    });
+    store.getState().navigate({ area: 'teams', design: 'new' });
+    store.getState().editDesign((f) => ({ ...f, name: 'Squad' }));
+    expect(isDirty(store.getState())).toBe(true);
+    expect(await store.getState().saveDesign()).toBe(true);
+    const first = calls.find((c) => c.channel === 'teams:save')!.request as {
+      design: Record<string, unknown>;
+    };
+    expect(first.design.id).toBeUndefined();
+    expect(first.design.expectedRevision).toBeUndefined();
+    expect(store.getState().editor?.designId).toBe('d1');
+    expect(isDirty(store.getState())).toBe(false);
+    expect(hashes.at(-1)).toBe('#/teams/d1');
+
+    store.getState().editDesign((f) => ({ ...f, name: 'Squad 2' }));
+    await store.getState().saveDesign();
+    const second = calls.filter((c) => c.channel === 'teams:save')[1]!.request as {
+      design: Record<string, unknown>;
+    };
+    expect(second.design).toMatchObject({ id: 'd1', expectedRevision: 1, name: 'Squad 2' });
+  });
+
+  it('keeps the edits and shows the engine message when a save fails', async () => {
+    const { store } = makeStore({
+      'teams:save': () =>
+        fail(
+          'invalid_request',
+          'teams:save: request.design.teams.0.agents.1.name: duplicate agent name "Lead 1"',
+        ),
+    });
+    store.getState().newDesign();
+    const team = store.getState().editor!.form.teams[0]!;
+    store
+      .getState()
+      .editDesign((f) => updateAgent({ ...f, name: 'X' }, team.id, team.agents[1]!.id, { name: 'Lead 1' }));
+    const before = store.getState().editor!.form;
+    expect(await store.getState().saveDesign()).toBe(false);
+    const editor = store.getState().editor!;
+    expect(editor.form).toBe(before);
+    expect(editor.status).toBe('ready');
+    expect(editor.error).toBe('Team “Team 1” › agent “Lead 1” › name: duplicate agent name "Lead 1"');
+  });
+
+  it('explains a conflict without dropping the edits', async () => {
+    const { store } = makeStore({
+      'teams:get': () => ok(saved()),
+      'teams:save': () => fail('conflict', 'revision 2 is stored; you edited revision 1'),
+    });
+    await store.getState().openDesign('d1');
+    store.getState().editDesign((f) => ({ ...f, name: 'Mine' }));
+    await store.getState().saveDesign();
+    const editor = store.getState().editor!;
+    expect(editor.errorCode).toBe('conflict');
+    expect(editor.error).toMatch(/saved elsewhere after you opened it/);
+    expect(editor.form.name).toBe('Mine');
+  });
+
+  it('refuses an oversized file without reading or sending it', async () => {
+    const { store, calls } = makeStore();
+    let read = false;
+    const okImport = await store.getState().importDesign({
+      name: 'big.json',
+      size: 2 * 1024 * 1024,
+      text: () => {
+        read = true;
+        return Promise.resolve('{}');
+      },
+    });
+    expect(okImport).toBe(false);
+    expect(read).toBe(false);
+    expect(calls.some((c) => c.channel === 'teams:import')).toBe(false);
+    expect(store.getState().notice).toEqual({
+      tone: 'error',
+      text: expect.stringContaining('big.json') as unknown,
+    });
+  });
+
+  it('shows the engine message for a rejected import', async () => {
+    const { store } = makeStore({
+      'teams:import': () => fail('invalid_team_file', 'team file is not valid JSON: oops'),
+    });
+    await store.getState().importDesign({ name: 'bad.json', size: 5, text: () => Promise.resolve('{oops') });
+    expect(store.getState().notice?.text).toBe(
+      'Could not import bad.json: team file is not valid JSON: oops',
+    );
+  });
+
+  it('exports through saveFile with the name the engine chose', async () => {
+    const { store, files } = makeStore({
+      'teams:export': () => ok({ fileName: 'Squad.team.json', json: '{}' }),
+    });
+    await store.getState().exportDesign('d1');
+    expect(files).toEqual([{ name: 'Squad.team.json', text: '{}' }]);
+  });
+
+  it('reloads the list on teams:changed, and follows a remote save only when there is nothing to lose', async () => {
+    let revision = 1;
+    const { store, calls, emit } = makeStore({ 'teams:get': () => ok(saved({ revision })) });
+    await store.getState().loadTeams();
+    await store.getState().openDesign('d1');
+    revision = 2;
+    emit({ id: 'd1', change: 'saved', revision: 2 });
+    await flush();
+    expect(calls.filter((c) => c.channel === 'teams:list')).toHaveLength(2);
+    expect(store.getState().editor?.revision).toBe(2);
+
+    store.getState().editDesign((f) => ({ ...f, name: 'edited' }));
+    emit({ id: 'd1', change: 'saved', revision: 3 });
+    await flush();
+    expect(store.getState().editor?.remoteChange).toBe('changed');
+    expect(store.getState().editor?.form.name).toBe('edited');
+  });
+
+  it('closes the editor of a design it deletes', async () => {
+    const { store } = makeStore({ 'teams:get': () => ok(saved()), 'teams:delete': () => ok({ id: 'd1' }) });
+    store.getState().navigate({ area: 'teams', design: 'd1' });
+    await flush();
+    expect(store.getState().editor?.designId).toBe('d1');
+    await store.getState().deleteDesign('d1');
+    expect(store.getState().editor).toBeNull();
+    expect(store.getState().route).toEqual({ area: 'teams' });
+  });
+});
+
+function ok<T>(data: T): Result<T> {
+  return { ok: true, data };
+}
+
+function fail(code: 'invalid_request' | 'conflict' | 'invalid_team_file', message: string): Result<never> {
+  return { ok: false, error: { code, message } };
+}
