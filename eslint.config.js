@@ -45,8 +45,9 @@ export default tseslint.config(
     },
   },
   {
-    // Tool configs must default-export; they are not application code.
-    files: ['**/*.config.{ts,js,mjs}', 'eslint.config.js'],
+    // Tool configs must default-export, and ambient module declarations describe how a
+    // loader hands over a file (a default export); neither is application code.
+    files: ['**/*.config.{ts,js,mjs}', 'eslint.config.js', '**/*.d.ts'],
     rules: { 'no-restricted-syntax': 'off' },
   },
   {

@@ -110,7 +110,7 @@ describe('contentTypeFor', () => {
 });
 
 describe('registration', () => {
-  it('registers app: as standard, secure, fetch- and CORS-capable (Vite's module scripts are crossorigin), nothing more', () => {
+  it('registers app: as standard, secure, fetch- and CORS-capable (Vite emits crossorigin module scripts), nothing more', () => {
     registerAppScheme();
     expect(electron.registerSchemesAsPrivileged).toHaveBeenCalledExactlyOnceWith([
       { scheme: 'app', privileges: { standard: true, secure: true, supportFetchAPI: true, corsEnabled: true } },
