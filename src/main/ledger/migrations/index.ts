@@ -1,4 +1,5 @@
 import teamDesigns from './0001-team-designs.sql';
+import calls from './0002-calls.sql';
 
 /**
  * Every migration, in order. Forward-only: never edit or reorder a shipped entry (the
@@ -13,4 +14,5 @@ export interface Migration {
 
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: '0001-team-designs', sql: teamDesigns },
+  { version: 2, name: '0002-calls', sql: calls },
 ];

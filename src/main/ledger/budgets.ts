@@ -1,0 +1,203 @@
+import type Database from 'better-sqlite3';
+import { AppError } from '../../shared/result.js';
+import type { Pricer, PricingOptions } from './pricing.js';
+
+/**
+ * Budget caps per mission, team and agent, enforced before a call is made. A call is
+ * admitted only if, for every cap that applies, committed spend (the ledger) plus the
+ * worst-case cost of every call still in flight plus this call's worst case fits under
+ * the cap; it then holds its worst case as a reservation until it settles. Since an
+ * actual cost never exceeds its worst case, a cap is never overrun.
+ *
+ * Ordering contract for callers: when a call ends, insert its ledger row first, then
+ * `settle` its reservation, in the same synchronous turn. Done the other way round, an
+ * admission squeezed in between would not see the spend.
+ */
+
+export const BUDGET_SCOPES = ['mission', 'team', 'agent'] as const;
+export type BudgetScope = (typeof BUDGET_SCOPES)[number];
+
+export interface BudgetCap {
+  scope: BudgetScope;
+  id: string;
+  capNano: number;
+}
+
+/** Where committed spend comes from; the ledger by default. */
+export interface SpendSource {
+  committedNano(scope: BudgetScope, id: string): number;
+}
+
+export interface AdmissionRequest {
+  missionId?: string | null;
+  teamId?: string | null;
+  agentId?: string | null;
+  /** From {@link BudgetGuard.worstCaseCost}. */
+  worstCaseNano: number;
+}
+
+export type AdmissionDecision =
+  | { admitted: true; reservationId: string; worstCaseNano: number }
+  | {
+      admitted: false;
+      /** The first cap (mission, then team, then agent) the call would overrun. */
+      scope: BudgetScope;
+      id: string;
+      capNano: number;
+      /** Committed in the ledger. */
+      spentNano: number;
+      /** Held by calls in flight. */
+      reservedNano: number;
+      worstCaseNano: number;
+      message: string;
+    };
+
+/** A cap's state, for the dashboard and alerts. */
+export interface BudgetUsage extends BudgetCap {
+  spentNano: number;
+  reservedNano: number;
+}
+
+const SCOPE_COLUMN: Record<BudgetScope, string> = { mission: 'mission_id', team: 'team_id', agent: 'agent_id' };
+
+/**
+ * Committed spend read from the `call_totals` roll-up (indexed by each scope), so it is
+ * exactly what the ledger holds, including rows written by another repository instance.
+ */
+export function ledgerSpendSource(db: Database.Database): SpendSource {
+  const statements = Object.fromEntries(
+    BUDGET_SCOPES.map((scope) => [
+      scope,
+      db
+        .prepare(`SELECT coalesce(sum(cost_total_nano), 0) FROM call_totals WHERE ${SCOPE_COLUMN[scope]} = ?`)
+        .pluck(),
+    ]),
+  ) as Record<BudgetScope, Database.Statement>;
+  return { committedNano: (scope, id) => Number(statements[scope].get(id)) };
+}
+
+interface Reservation {
+  keys: string[];
+  nano: number;
+}
+
+const keyOf = (scope: BudgetScope, id: string) => `${scope}\u0000${id}`;
+
+function checkNano(name: string, value: number): void {
+  if (!Number.isSafeInteger(value) || value < 0) {
+    throw new AppError('invalid_request', `${name} must be a non-negative whole number of nano-dollars`);
+  }
+}
+
+/** Admits calls under mission, team and agent caps; see the module comment for the contract. */
+export class BudgetGuard {
+  private readonly spend: SpendSource;
+  private readonly pricer: Pricer | undefined;
+  private readonly capsByKey = new Map<string, BudgetCap>();
+  private readonly reservedByKey = new Map<string, number>();
+  private readonly reservations = new Map<string, Reservation>();
+  private nextReservation = 1;
+
+  constructor(options: { spend: SpendSource; pricer?: Pricer }) {
+    this.spend = options.spend;
+    this.pricer = options.pricer;
+  }
+
+  /** Sets a cap in nano-dollars, or removes it with null. Lowering a cap never cancels calls in flight. */
+  setCap(scope: BudgetScope, id: string, capNano: number | null): void {
+    if (capNano === null) {
+      this.capsByKey.delete(keyOf(scope, id));
+      return;
+    }
+    checkNano('capNano', capNano);
+    this.capsByKey.set(keyOf(scope, id), { scope, id, capNano });
+  }
+
+  /** Every cap with what is spent and held against it. */
+  usage(): BudgetUsage[] {
+    return [...this.capsByKey.entries()].map(([key, cap]) => ({
+      ...cap,
+      spentNano: this.spend.committedNano(cap.scope, cap.id),
+      reservedNano: this.reservedByKey.get(key) ?? 0,
+    }));
+  }
+
+  /** Worst-case cost of a call (see {@link Pricer.worstCaseCost}); needs a pricer. */
+  worstCaseCost(
+    model: string,
+    estInputTokens: number,
+    maxOutputTokens: number,
+    options: PricingOptions & { at?: number; maxServerToolRequests?: number } = {},
+  ): number {
+    if (!this.pricer) throw new AppError('internal', 'BudgetGuard was built without a pricer');
+    return this.pricer.worstCaseCost(model, estInputTokens, maxOutputTokens, options);
+  }
+
+  /**
+   * Admits a call if its worst case fits under every cap that applies, reserving it
+   * until {@link settle}; otherwise refuses, naming the cap and the spend against it.
+   */
+  checkAdmission(request: AdmissionRequest): AdmissionDecision {
+    checkNano('worstCaseNano', request.worstCaseNano);
+    const scoped: [BudgetScope, string | null | undefined][] = [
+      ['mission', request.missionId],
+      ['team', request.teamId],
+      ['agent', request.agentId],
+    ];
+    const keys: string[] = [];
+    for (const [scope, id] of scoped) {
+      if (id === null || id === undefined) continue;
+      const key = keyOf(scope, id);
+      keys.push(key);
+      const cap = this.capsByKey.get(key);
+      if (!cap) continue;
+      const spentNano = this.spend.committedNano(scope, id);
+      const reservedNano = this.reservedByKey.get(key) ?? 0;
+      if (spentNano + reservedNano + request.worstCaseNano > cap.capNano) {
+        return {
+          admitted: false,
+          scope,
+          id,
+          capNano: cap.capNano,
+          spentNano,
+          reservedNano,
+          worstCaseNano: request.worstCaseNano,
+          message:
+            `${scope} "${id}" budget: spent ${spentNano} + in flight ${reservedNano} + this call's worst case ` +
+            `${request.worstCaseNano} nano-dollars would exceed its cap of ${cap.capNano}`,
+        };
+      }
+    }
+    const reservationId = `r${this.nextReservation++}`;
+    // Reserve against every scope, capped or not, so a cap set later sees calls in flight.
+    for (const key of keys) this.reservedByKey.set(key, (this.reservedByKey.get(key) ?? 0) + request.worstCaseNano);
+    this.reservations.set(reservationId, { keys, nano: request.worstCaseNano });
+    return { admitted: true, reservationId, worstCaseNano: request.worstCaseNano };
+  }
+
+  /**
+   * Releases a reservation once the call's ledger row is committed. Returns false for a
+   * reservation already settled (settling twice is harmless).
+   */
+  settle(reservationId: string): boolean {
+    const reservation = this.reservations.get(reservationId);
+    if (!reservation) return false;
+    this.reservations.delete(reservationId);
+    for (const key of reservation.keys) {
+      const left = (this.reservedByKey.get(key) ?? 0) - reservation.nano;
+      if (left > 0) this.reservedByKey.set(key, left);
+      else this.reservedByKey.delete(key);
+    }
+    return true;
+  }
+
+  /** Nano-dollars held by calls in flight against a scope. */
+  reservedNano(scope: BudgetScope, id: string): number {
+    return this.reservedByKey.get(keyOf(scope, id)) ?? 0;
+  }
+
+  /** Calls admitted and not yet settled. */
+  inFlight(): number {
+    return this.reservations.size;
+  }
+}

@@ -1,0 +1,98 @@
+import type { Writable } from 'node:stream';
+import type Database from 'better-sqlite3';
+import { AppError } from '../../shared/result.js';
+import { CALL_COLUMNS } from './calls-repository.js';
+
+export type ExportFormat = 'csv' | 'json';
+
+export interface ExportOutcome {
+  rows: number;
+}
+
+/** Rows read per page; bounds what is buffered when the destination is slow. */
+const PAGE_ROWS = 1_000;
+
+/**
+ * Quotes a CSV field when it needs it (RFC 4180): a comma, quote, CR or LF inside, or
+ * leading/trailing space. Quotes inside are doubled; NULL is an empty field.
+ */
+export function csvField(value: unknown): string {
+  if (value === null || value === undefined) return '';
+  const text = String(value);
+  return /[",\r\n]|^\s|\s$/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+/**
+ * Writes every call row to `out`, in id order, as CSV (a header row, then one line per
+ * call, CRLF line ends) or as one JSON array of objects keyed by column name. Money
+ * columns stay integer nano-dollars.
+ *
+ * Streams: rows are read with `.iterate()` a page at a time (keyset on id), never all at
+ * once, and the writer waits for 'drain' between pages when `out` pushes back. No
+ * iterator stays open across an await, so the connection stays usable by the engine
+ * while an export runs; rows committed after the export started are left out, which
+ * makes the file a consistent cut of the append-only ledger. Does not end `out`.
+ */
+export async function exportCalls(db: Database.Database, format: ExportFormat, out: Writable): Promise<ExportOutcome> {
+  if (format !== 'csv' && format !== 'json') {
+    throw new AppError('invalid_request', `unknown export format "${String(format)}"; use csv or json`);
+  }
+  const lastId = Number(db.prepare('SELECT coalesce(max(id), 0) FROM calls').pluck().get());
+  const page = db.prepare(
+    `SELECT ${CALL_COLUMNS.join(', ')} FROM calls WHERE id > ? AND id <= ? ORDER BY id LIMIT ${PAGE_ROWS}`,
+  );
+  const write = async (chunk: string): Promise<void> => {
+    if (out.destroyed || out.writableEnded) {
+      throw new AppError('unavailable', 'the export destination closed before the export finished');
+    }
+    if (!out.write(chunk)) await drained(out);
+  };
+
+  await write(format === 'csv' ? `${CALL_COLUMNS.join(',')}\r\n` : '[');
+  let rows = 0;
+  let after = 0;
+  for (;;) {
+    let chunk = '';
+    let pageRows = 0;
+    for (const row of page.iterate(after, lastId) as IterableIterator<Record<string, unknown>>) {
+      chunk +=
+        format === 'csv'
+          ? `${CALL_COLUMNS.map((c) => csvField(row[c])).join(',')}\r\n`
+          : `${rows + pageRows === 0 ? '\n' : ',\n'}${JSON.stringify(row)}`;
+      after = Number(row.id);
+      pageRows += 1;
+    }
+    if (pageRows === 0) break;
+    rows += pageRows;
+    await write(chunk);
+  }
+  if (format === 'json') await write(rows === 0 ? ']\n' : '\n]\n');
+  return { rows };
+}
+
+function drained(out: Writable): Promise<void> {
+  // An error or close rejects the wait, so a broken pipe ends the export instead of
+  // hanging it; listeners are removed either way so long exports do not pile them up.
+  return new Promise((resolve, reject) => {
+    const cleanup = () => {
+      out.off('drain', onDrain);
+      out.off('error', onError);
+      out.off('close', onClose);
+    };
+    const onDrain = () => {
+      cleanup();
+      resolve();
+    };
+    const onError = (error: Error) => {
+      cleanup();
+      reject(error);
+    };
+    const onClose = () => {
+      cleanup();
+      reject(new AppError('unavailable', 'the export destination closed before the export finished'));
+    };
+    out.on('drain', onDrain);
+    out.on('error', onError);
+    out.on('close', onClose);
+  });
+}

@@ -1,0 +1,176 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { BudgetGuard, ledgerSpendSource } from '../ledger/budgets.js';
+import { CallsRepository } from '../ledger/calls-repository.js';
+import { openLedger, type Ledger } from '../ledger/database.js';
+import { defaultPricer } from '../ledger/pricing.js';
+import { RateLimiter } from '../limiter/index.js';
+import { AnthropicProvider } from './anthropic-provider.js';
+import { createGateway } from './gateway.js';
+import type { GatewayError} from './gateway-types.js';
+import { type ModelGateway } from './gateway-types.js';
+import type { MessagesRequest } from './provider.js';
+import {
+  DEFAULT_FAKE_API_KEY,
+  startFakeMessagesApi,
+  type FakeMessagesApi,
+  type FakeMessagesApiOptions,
+} from './testing/fake-messages-api.js';
+
+// The real @anthropic-ai/sdk against a loopback fake of the Messages API that enforces
+// token buckets, sends the real headers and injects faults; the ledger must agree with
+// the fake's own billing log to the token.
+
+const limits = { requestsPerMinute: 600, inputTokensPerMinute: 400_000, outputTokensPerMinute: 80_000 };
+
+let dir: string;
+let ledger: Ledger;
+let fake: FakeMessagesApi;
+
+async function setup(fakeOptions: FakeMessagesApiOptions, caps: { agent?: number } = {}) {
+  fake = await startFakeMessagesApi({ limits: { haiku: limits, sonnet: limits, opus: limits }, ...fakeOptions });
+  const pricer = defaultPricer();
+  const calls = new CallsRepository(ledger.db, pricer);
+  const budgets = new BudgetGuard({ spend: ledgerSpendSource(ledger.db), pricer });
+  if (caps.agent !== undefined) budgets.setCap('agent', 'agent-0', caps.agent);
+  const limiter = new RateLimiter({
+    pools: {
+      opus: { rpm: 600, itpm: 400_000, otpm: 80_000 },
+      sonnet: { rpm: 600, itpm: 400_000, otpm: 80_000 },
+      haiku: { rpm: 600, itpm: 400_000, otpm: 80_000 },
+    },
+    rampStartFraction: 1,
+    retry: { baseDelayMs: 10, maxDelayMs: 50, maxServerRetries: 8, maxRateLimitRetries: 8 },
+    breaker: { failureThreshold: 50, openMs: 100 },
+  });
+  const provider = new AnthropicProvider({ apiKey: DEFAULT_FAKE_API_KEY, baseURL: fake.url });
+  const gateway: ModelGateway = createGateway({ provider, limiter, budgets, calls });
+  return { gateway, limiter, budgets };
+}
+
+const request = (i: number): MessagesRequest => ({
+  model: 'claude-haiku-4-5',
+  max_tokens: 400,
+  system: 'You are a careful coder.',
+  messages: [{ role: 'user', content: `Task ${i}: ${'write the function. '.repeat(10 + (i % 7))}` }],
+});
+
+const who = (agent: number) => ({
+  missionId: 'm1',
+  teamId: `team-${agent % 2}`,
+  agentId: `agent-${agent}`,
+  role: 'coder' as const,
+  taskId: null,
+});
+
+function ledgerTotals() {
+  return ledger.db
+    .prepare(
+      `SELECT count(*) AS rows, sum(input_tokens) AS input, sum(output_tokens) AS output,
+              sum(cache_creation_5m_tokens + cache_creation_1h_tokens) AS cacheWrite,
+              sum(cache_read_tokens) AS cacheRead, sum(cost_total_nano) AS cost
+         FROM calls`,
+    )
+    .get() as { rows: number; input: number; output: number; cacheWrite: number; cacheRead: number; cost: number };
+}
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'cr-gateway-'));
+  ledger = openLedger(join(dir, 'ledger.db'));
+});
+
+afterEach(async () => {
+  await fake?.close();
+  ledger.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('gateway through the real SDK', () => {
+  it('records every billed token exactly under 429s, 529s, 500s and cut streams', async () => {
+    const { gateway } = await setup({
+      seed: 7,
+      faultRates: { rateLimit: 0.04, overloaded: 0.06, serverError: 0.06, cutAfterStart: 0.05, cutMidContent: 0.05 },
+      faults: [{ kind: 'rate_limit', retryAfterSeconds: 1 }, { kind: 'cut_mid_content', afterDeltas: 1 }],
+    });
+    const results = await Promise.allSettled(
+      Array.from({ length: 60 }, (_, i) => gateway.call(request(i), who(i % 12))),
+    );
+    await fake.whenIdle();
+
+    const failed = results.filter((r) => r.status === 'rejected');
+    expect(failed, JSON.stringify(failed.slice(0, 2))).toHaveLength(0);
+    expect(fake.stats.byStatus[429] ?? 0).toBeGreaterThan(0);
+
+    const billed = fake.billing.reduce(
+      (t, b) => ({
+        input: t.input + b.inputTokens,
+        output: t.output + b.outputTokens,
+        cacheWrite: t.cacheWrite + b.cacheCreationInputTokens,
+        cacheRead: t.cacheRead + b.cacheReadInputTokens,
+      }),
+      { input: 0, output: 0, cacheWrite: 0, cacheRead: 0 },
+    );
+    const totals = ledgerTotals();
+    expect({ input: totals.input, output: totals.output, cacheWrite: totals.cacheWrite, cacheRead: totals.cacheRead }).toEqual(billed);
+    expect(fake.billing.some((b) => b.status === 'cut')).toBe(true);
+
+    // Each billed request appears once; the unbilled attempts (429, 529, 500) are rows too.
+    const ids = ledger.db.prepare('SELECT request_id FROM calls').pluck().all() as string[];
+    expect(new Set(ids).size).toBe(ids.length);
+    for (const entry of fake.billing) expect(ids).toContain(entry.requestId);
+    expect(totals.rows).toBeGreaterThan(fake.billing.length);
+
+    // Retries point at the attempt they retry.
+    const retries = ledger.db.prepare('SELECT count(*) FROM calls WHERE attempt > 1 AND retry_of IS NOT NULL').pluck().get();
+    expect(retries).toBeGreaterThan(0);
+  });
+
+  it('stops the pool on a spend-limit 429 and never retries into it', async () => {
+    const { gateway, limiter } = await setup({ faults: [{ kind: 'spend_limit' }] });
+    await expect(gateway.call(request(1), who(1))).rejects.toMatchObject({ kind: 'pool_stopped' });
+    expect(fake.stats.requests).toBe(1);
+    expect(limiter.getState().pools.haiku.stopped).not.toBeNull();
+    limiter.close();
+  });
+
+  it('never lets an agent overrun its budget cap', async () => {
+    const capNano = 3_000_000; // $0.003: a handful of Haiku calls
+    const { gateway } = await setup({}, { agent: capNano });
+    let refused: GatewayError | undefined;
+    for (let i = 0; i < 50 && !refused; i++) {
+      await gateway.call(request(i), who(0)).catch((error: GatewayError) => {
+        refused = error;
+      });
+    }
+    expect(refused?.kind).toBe('budget_exceeded');
+    expect(refused?.budget).toMatchObject({ scope: 'agent', scopeId: 'agent-0', capNano });
+    expect(ledgerTotals().cost).toBeLessThanOrEqual(capNano);
+    expect(ledgerTotals().rows).toBeGreaterThan(1);
+  });
+
+  it('records what an aborted stream was billed', async () => {
+    const { gateway } = await setup({ eventDelayMs: 30, chunkChars: 4 });
+    const controller = new AbortController();
+    const call = gateway.call(
+      { ...request(1), messages: [{ role: 'user', content: 'write a long answer' }] },
+      who(1),
+      {
+        signal: controller.signal,
+        onEvent: (event) => {
+          if (event.type === 'text_delta') controller.abort();
+        },
+      },
+    );
+    await expect(call).rejects.toMatchObject({ kind: 'aborted' });
+    await fake.whenIdle();
+    const row = ledger.db.prepare('SELECT status, input_tokens, output_tokens FROM calls').get() as {
+      status: string;
+      input_tokens: number;
+      output_tokens: number;
+    };
+    const bill = fake.billing[0]!;
+    expect(row).toEqual({ status: 'cancelled', input_tokens: bill.inputTokens, output_tokens: bill.outputTokens });
+  });
+});

@@ -1,0 +1,213 @@
+import { randomUUID } from 'node:crypto';
+import { findModel } from '../../shared/models.js';
+import type { BudgetGuard } from '../ledger/budgets.js';
+import type { CallRecord, CallStatus, CallsRepository, CallUsage } from '../ledger/calls-repository.js';
+import type { RateLimiter, Ticket, Usage as LimiterUsage } from '../limiter/index.js';
+import {
+  GatewayError,
+  type CallAttribution,
+  type GatewayCallOptions,
+  type GatewayResult,
+  type ModelGateway,
+} from './gateway-types.js';
+import { ProviderError, type MessagesRequest, type ModelProvider, type Usage } from './provider.js';
+
+export interface GatewayOptions {
+  provider: ModelProvider;
+  limiter: RateLimiter;
+  budgets: BudgetGuard;
+  calls: CallsRepository;
+  /** Wall-clock time for ledger timestamps (the limiter keeps its own monotonic clock). */
+  now?: () => number;
+  /** Told after each attempt's row is written, so the UI can refresh costs. */
+  onRecorded?: (record: CallRecord, costNano: number) => void;
+}
+
+/**
+ * A conservative input estimate from the request's size. The tokenizer is not available
+ * offline; about 3 characters a token over-estimates English and code slightly, which
+ * is the safe side for both the rate limiter (refunds settle the difference) and budget
+ * admission (a cap must never be overrun).
+ */
+export function estimateInputTokens(request: MessagesRequest): number {
+  let chars = 0;
+  if (typeof request.system === 'string') chars += request.system.length;
+  else if (request.system) chars += JSON.stringify(request.system).length;
+  chars += JSON.stringify(request.messages).length;
+  if (request.tools) chars += JSON.stringify(request.tools).length;
+  return Math.ceil(chars / 3) + 16;
+}
+
+/** The ledger's usage columns from the API's usage object. */
+export function toCallUsage(usage: Usage): CallUsage {
+  const split = usage.cache_creation;
+  return {
+    inputTokens: usage.input_tokens,
+    outputTokens: usage.output_tokens,
+    // Without the 5 m / 1 h split, the API's default cache lifetime (5 m) applies.
+    cacheCreation5mTokens: split ? split.ephemeral_5m_input_tokens : usage.cache_creation_input_tokens,
+    cacheCreation1hTokens: split ? split.ephemeral_1h_input_tokens : 0,
+    cacheReadTokens: usage.cache_read_input_tokens,
+    thinkingTokens: 0,
+    serverToolRequests: usage.server_tool_use?.web_search_requests ?? 0,
+  };
+}
+
+function toLimiterUsage(usage: Usage): LimiterUsage {
+  return {
+    input_tokens: usage.input_tokens,
+    output_tokens: usage.output_tokens,
+    cache_creation_input_tokens: usage.cache_creation_input_tokens,
+    cache_read_input_tokens: usage.cache_read_input_tokens,
+  };
+}
+
+function isAbort(error: unknown): boolean {
+  return (
+    (error instanceof ProviderError && error.kind === 'aborted') ||
+    (error instanceof Error && error.name === 'AbortError')
+  );
+}
+
+/**
+ * Creates the one path every model call takes: budget admission, the shared limiter,
+ * the provider, and a ledger row per attempt with its exact cost. Retries are decided
+ * by the limiter and go back through its queue (the provider's own retries are off);
+ * each retry is admitted against the budgets again, since every attempt may be billed.
+ */
+export function createGateway(options: GatewayOptions): ModelGateway {
+  const { provider, limiter, budgets, calls } = options;
+  const now = options.now ?? Date.now;
+
+  return {
+    async call(request: MessagesRequest, who: CallAttribution, callOptions: GatewayCallOptions = {}) {
+      const model = findModel(request.model);
+      if (!model) throw new GatewayError('failed', `unknown model "${request.model}"; it cannot be priced`);
+      const { signal, onEvent } = callOptions;
+      const estimatedInputTokens = estimateInputTokens(request);
+      let previous: { ticket: Ticket; requestId: string } | undefined;
+
+      for (;;) {
+        const worstCaseNano = budgets.worstCaseCost(request.model, estimatedInputTokens, request.max_tokens);
+        const admission = budgets.checkAdmission({
+          missionId: who.missionId,
+          teamId: who.teamId,
+          agentId: who.agentId,
+          worstCaseNano,
+        });
+        if (!admission.admitted) {
+          throw new GatewayError('budget_exceeded', admission.message, {
+            scope: admission.scope,
+            scopeId: admission.id,
+            capNano: admission.capNano,
+            spentNano: admission.spentNano + admission.reservedNano,
+            worstCaseNano: admission.worstCaseNano,
+          });
+        }
+
+        let ticket: Ticket;
+        try {
+          ticket = await limiter.acquire({
+            pool: model.pool,
+            agentId: who.agentId ?? 'unattributed',
+            teamId: who.teamId ?? 'unattributed',
+            role: who.role,
+            estimatedInputTokens,
+            maxOutputTokens: request.max_tokens,
+            signal,
+            retryOf: previous?.ticket,
+          });
+        } catch (error) {
+          budgets.settle(admission.reservationId);
+          if (isAbort(error)) throw new GatewayError('aborted', 'the call was cancelled while it waited for the rate limiter');
+          throw new GatewayError('failed', `the rate limiter refused the call: ${(error as Error).message}`);
+        }
+
+        const startedAt = now();
+        const base = {
+          retryOf: previous?.requestId ?? null,
+          attempt: ticket.attempt,
+          missionId: who.missionId,
+          teamId: who.teamId,
+          agentId: who.agentId,
+          role: who.role,
+          taskId: who.taskId,
+          modelRequested: request.model,
+          pool: model.pool,
+          startedAt,
+          limiter: {
+            estInput: estimatedInputTokens,
+            estOutput: ticket.reserved.output,
+            reservedInput: ticket.reserved.input,
+            reservedOutput: ticket.reserved.output,
+            waitMs: Math.round(ticket.waitedMs),
+          },
+        } satisfies Partial<CallRecord>;
+        // Write the row first, then release the budget hold, in one synchronous turn:
+        // an admission in between would otherwise not see this attempt's spend.
+        const record = (row: CallRecord): number => {
+          const outcome = calls.insert(row);
+          budgets.settle(admission.reservationId);
+          const cost = outcome.inserted ? outcome.cost.totalNano : 0;
+          options.onRecorded?.(row, cost);
+          return cost;
+        };
+
+        try {
+          const result = await provider.send(request, { signal, onEvent });
+          limiter.complete(ticket, { usage: toLimiterUsage(result.usage), headers: result.headers });
+          const costNano = record({
+            ...base,
+            requestId: result.requestId ?? `cr_${randomUUID()}`,
+            messageId: result.messageId,
+            modelResolved: result.message.model,
+            firstTokenAt: result.timing.firstTokenAt,
+            endedAt: now(),
+            status: 'ok',
+            httpStatus: 200,
+            stopReason: result.stop_reason,
+            usage: toCallUsage(result.usage),
+          });
+          return { ...result, costNano, attempts: ticket.attempt } satisfies GatewayResult;
+        } catch (error) {
+          const failure =
+            error instanceof ProviderError
+              ? error
+              : new ProviderError({ kind: 'connection', message: (error as Error)?.message ?? String(error) });
+          const billed = failure.partialUsage;
+          const status: CallStatus =
+            failure.kind === 'aborted' ? 'cancelled' : billed ? 'partial' : 'error';
+          const requestId = failure.requestId ?? `cr_${randomUUID()}`;
+          record({
+            ...base,
+            requestId,
+            endedAt: now(),
+            status,
+            httpStatus: failure.status ?? null,
+            errorType: failure.apiErrorType ?? failure.kind,
+            usage: billed ? toCallUsage(billed) : undefined,
+          });
+          if (failure.kind === 'aborted') {
+            limiter.release(ticket, billed ? toLimiterUsage(billed) : undefined);
+            throw new GatewayError('aborted', 'the call was cancelled; what it was billed is recorded');
+          }
+          const decision = limiter.fail(ticket, {
+            status: failure.kind === 'connection' ? undefined : failure.status,
+            headers: failure.headers,
+            errorType: failure.apiErrorType,
+            errorMessage: failure.message,
+            usage: billed ? toLimiterUsage(billed) : undefined,
+          });
+          if (decision.retry) {
+            previous = { ticket, requestId };
+            continue;
+          }
+          if (decision.reason === 'pool-stopped') {
+            throw new GatewayError('pool_stopped', `${model.label}'s rate-limit pool is stopped: ${decision.message}`);
+          }
+          throw new GatewayError('failed', `${failure.kind}: ${failure.message} (${decision.message})`);
+        }
+      }
+    },
+  };
+}
