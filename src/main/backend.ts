@@ -6,6 +6,7 @@ import type { Result } from '../shared/result.js';
 import { dispatch, type ErrorLogger, type Handlers } from './api/dispatch.js';
 import { EventHub } from './api/event-hub.js';
 import { createHandlers } from './api/handlers/index.js';
+import { createEngineServices } from './engine/engine-services.js';
 import { openLedger, type Ledger } from './ledger/database.js';
 import { TeamRepository } from './ledger/team-repository.js';
 import { DATABASE_FILE, PRODUCT_NAME } from './paths.js';
@@ -54,7 +55,15 @@ export function openBackend(options: BackendOptions): Backend {
     databasePath,
     provider: selectProvider(options.env ?? process.env),
   };
-  const handlers: Handlers = createHandlers({ info, events, teams: new TeamRepository(ledger.db) });
+  const services = createEngineServices({
+    db: ledger.db,
+    dataDir: options.dataDir,
+    provider: info.provider.id,
+    env: options.env ?? process.env,
+    events,
+    ...(options.logError ? { logError: options.logError } : {}),
+  });
+  const handlers: Handlers = createHandlers({ info, events, teams: new TeamRepository(ledger.db), engine: services.engine });
   let closed = false;
   return {
     info,
@@ -64,6 +73,7 @@ export function openBackend(options: BackendOptions): Backend {
     close() {
       if (closed) return;
       closed = true;
+      services.close();
       events.close();
       ledger.close();
     },

@@ -11,9 +11,30 @@ export const COMMAND_CHANNELS = [
   'teams:delete',
   'teams:import',
   'teams:export',
+  'missions:create',
+  'missions:list',
+  'missions:get',
+  'missions:start',
+  'missions:pause',
+  'missions:resume',
+  'missions:cancel',
+  'agents:list',
+  'agents:kill',
+  'agents:kill-team',
+  'agents:kill-idle',
+  'agents:get-transcript',
+  'tasks:list',
+  'escalations:list',
+  'escalations:decide',
 ] as const;
 
-export const EVENT_CHANNELS = ['teams:changed'] as const;
+export const EVENT_CHANNELS = [
+  'teams:changed',
+  'missions:changed',
+  'agents:changed',
+  'tasks:changed',
+  'escalations:changed',
+] as const;
 
 /** The one IPC channel on which main pushes batched events to a window. */
 export const EVENT_BATCH_CHANNEL = 'cr:events';

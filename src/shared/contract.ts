@@ -3,6 +3,7 @@ import type { COMMAND_CHANNELS, EVENT_CHANNELS } from './channels.js';
 import { appCommands, type AppEvents } from './contract/app.js';
 import type { CommandSpec } from './contract/define.js';
 import { teamsCommands, type TeamsEvents } from './contract/teams.js';
+import { missionsCommands, type MissionsEvents } from './contract/missions.js';
 import type { Result } from './result.js';
 
 /**
@@ -15,9 +16,10 @@ import type { Result } from './result.js';
 export const commands = {
   ...appCommands,
   ...teamsCommands,
+  ...missionsCommands,
 };
 
-export type Events = AppEvents & TeamsEvents;
+export type Events = AppEvents & TeamsEvents & MissionsEvents;
 
 export type Commands = typeof commands;
 export type CommandName = keyof Commands;

@@ -9,6 +9,7 @@ import {
   type ParsedArgs,
 } from './args.js';
 import type { CliIo } from './cli-io.js';
+import { RUN_OPTIONS, runMissionCommand } from './run.js';
 import { serveCommand } from './serve-command.js';
 import { startCommand } from './start-command.js';
 
@@ -65,6 +66,13 @@ export const COMMANDS: readonly CliCommand[] = [
     usage: '[--port N] [--data-dir DIR]',
     options: serverOptions,
     run: (args, io) => serveCommand(serveOptions(args), io),
+  },
+  {
+    name: 'run',
+    summary: 'Run a mission headless: plan, code, review and merge, asking on stdin',
+    usage: '--team FILE --goal TEXT --workspace DIR [--base BRANCH] [--db FILE] [--provider simulated|anthropic] [--budget USD] [--auto-approve] [--json]',
+    options: RUN_OPTIONS,
+    run: (args, io) => runMissionCommand(args, io),
   },
 ];
 

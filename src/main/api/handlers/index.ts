@@ -1,14 +1,17 @@
 import type { AppInfo } from '../../../shared/contract/app.js';
+import type { MissionEngine } from '../../engine/mission-engine.js';
 import type { TeamRepository } from '../../ledger/team-repository.js';
 import type { Handlers } from '../dispatch.js';
 import type { EventHub } from '../event-hub.js';
 import { appHandlers } from './app.js';
+import { missionsHandlers } from './missions.js';
 import { teamsHandlers } from './teams.js';
 
 export interface HandlerDeps {
   info: AppInfo;
   events: EventHub;
   teams: TeamRepository;
+  engine: MissionEngine;
 }
 
 /** Every command's handler, one object typed over the contract (a missing one won't compile). */
@@ -16,5 +19,6 @@ export function createHandlers(deps: HandlerDeps): Handlers {
   return {
     ...appHandlers(deps.info),
     ...teamsHandlers(deps.teams, deps.events),
+    ...missionsHandlers(deps.engine),
   } satisfies Handlers;
 }

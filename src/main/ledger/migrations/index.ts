@@ -1,5 +1,7 @@
 import teamDesigns from './0001-team-designs.sql';
 import calls from './0002-calls.sql';
+import missions from './0003-missions.sql';
+import settings from './0004-settings.sql';
 
 /**
  * Every migration, in order. Forward-only: never edit or reorder a shipped entry (the
@@ -15,4 +17,6 @@ export interface Migration {
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: '0001-team-designs', sql: teamDesigns },
   { version: 2, name: '0002-calls', sql: calls },
+  { version: 3, name: '0003-missions', sql: missions },
+  { version: 4, name: '0004-settings', sql: settings },
 ];

@@ -1,0 +1,42 @@
+import type { MissionEngine } from '../../engine/mission-engine.js';
+import type { Handlers } from '../dispatch.js';
+
+type MissionHandlers = Pick<
+  Handlers,
+  | 'missions:create'
+  | 'missions:list'
+  | 'missions:get'
+  | 'missions:start'
+  | 'missions:pause'
+  | 'missions:resume'
+  | 'missions:cancel'
+  | 'agents:list'
+  | 'agents:kill'
+  | 'agents:kill-team'
+  | 'agents:kill-idle'
+  | 'agents:get-transcript'
+  | 'tasks:list'
+  | 'escalations:list'
+  | 'escalations:decide'
+>;
+
+/** Handlers for missions, their agents, tasks and escalations: validated requests straight to the engine. */
+export function missionsHandlers(engine: MissionEngine): MissionHandlers {
+  return {
+    'missions:create': (request) => engine.create(request),
+    'missions:list': ({ states }) => engine.list(states),
+    'missions:get': ({ id }) => engine.get(id),
+    'missions:start': ({ id }) => engine.start(id),
+    'missions:pause': ({ id }) => engine.pause(id),
+    'missions:resume': ({ id }) => engine.resume(id),
+    'missions:cancel': ({ id }) => engine.cancel(id),
+    'agents:list': ({ missionId }) => engine.agents(missionId),
+    'agents:kill': ({ missionId, agentId }) => engine.killAgent(missionId, agentId),
+    'agents:kill-team': ({ missionId, teamId }) => engine.killTeam(missionId, teamId),
+    'agents:kill-idle': ({ missionId }) => engine.killIdle(missionId),
+    'agents:get-transcript': ({ missionId, agentId, afterId, limit }) => engine.transcript(missionId, agentId, afterId, limit),
+    'tasks:list': ({ missionId }) => engine.tasks(missionId),
+    'escalations:list': ({ missionId, openOnly }) => engine.escalations(missionId, openOnly),
+    'escalations:decide': (request) => engine.decide(request),
+  };
+}

@@ -1,0 +1,539 @@
+import { randomUUID } from 'node:crypto';
+import { existsSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type Database from 'better-sqlite3';
+import type { CreateMissionRequest, DecideEscalationRequest } from '../../shared/contract/missions.js';
+import {
+  DEFAULT_MISSION_SETTINGS,
+  FINAL_MISSION_STATES,
+  type AgentView,
+  type EscalationView,
+  type MissionDetail,
+  type MissionSettings,
+  type MissionState,
+  type MissionSummary,
+  type MissionView,
+  type TaskView,
+  type TranscriptEntry,
+} from '../../shared/mission.js';
+import { usdToNano } from '../../shared/money.js';
+import { findModel } from '../../shared/models.js';
+import { AppError } from '../../shared/result.js';
+import { TeamRepository } from '../ledger/team-repository.js';
+import { systemClock, type Clock, type TimerHandle } from '../limiter/clock.js';
+import type { ModelGateway } from '../llm/gateway-types.js';
+import { createMissionWorkspace, openMissionWorkspace, type MissionWorkspace } from '../workspace/mission-workspace.js';
+import {
+  escalationView,
+  MissionStore,
+  taskView,
+  type AgentRecord,
+  type MissionRecord,
+  type TeamRecord,
+} from './mission-store.js';
+import {
+  MissionRuntime,
+  missionSummary,
+  type BudgetCapSink,
+  type EngineContext,
+  type EngineEventSink,
+} from './mission-runtime.js';
+
+export interface MissionEngineOptions {
+  db: Database.Database;
+  /** Every model call goes through it (limiter, budgets, the calls ledger). */
+  gateway: ModelGateway;
+  events?: EngineEventSink;
+  clock?: Clock;
+  /** Worktrees live in `<worktreesDir>/<missionId>`; must be outside any mission's repository. */
+  worktreesDir: string;
+  budgets?: BudgetCapSink;
+  /** Defaults for every new mission's settings. */
+  defaults?: Partial<MissionSettings>;
+  /** The cheap model that summarises long contexts. Default Claude Haiku 4.5. */
+  compactionModel?: string;
+  /** Estimated tokens above which a conversation is compacted. Default 60% of the model's window. */
+  contextLimit?: (model: string) => number;
+  /** `max_tokens` of agents' calls. Default 8,192. */
+  maxTokensPerCall?: number;
+  commandTimeoutMs?: number;
+  poolRetryMs?: number;
+  /** How often the idle reaper runs; 0 turns it off. Default 5 s. */
+  reaperIntervalMs?: number;
+  logError?: (what: string, error: unknown) => void;
+}
+
+const ACTIVE_STATES: readonly MissionState[] = ['planning', 'running', 'integrating'];
+const COMPACT_AT = 0.6;
+
+/**
+ * The orchestration engine: missions from a saved team design, their leaders and
+ * coders, tasks, escalations and lifecycle. Its state is the ledger: every change is
+ * written (with a `mission_log` row) before it is acted on, so a new engine on the same
+ * database after a crash finds every mission as committed, with the ones that were
+ * working paused until someone resumes them.
+ */
+export class MissionEngine {
+  private readonly store: MissionStore;
+  private readonly teamsRepo: TeamRepository;
+  private readonly ctx: EngineContext;
+  private readonly runtimes = new Map<string, MissionRuntime>();
+  private readonly loading = new Map<string, Promise<MissionRuntime>>();
+  private readonly worktreesDir: string;
+  private readonly defaults: MissionSettings;
+  private readonly reaperIntervalMs: number;
+  private reaperTimer: TimerHandle | undefined;
+  private closed = false;
+
+  constructor(options: MissionEngineOptions) {
+    this.store = new MissionStore(options.db);
+    this.teamsRepo = new TeamRepository(options.db);
+    const clock = options.clock ?? systemClock;
+    this.ctx = {
+      store: this.store,
+      gateway: options.gateway,
+      events: options.events ?? { emit: () => undefined },
+      clock,
+      budgets: options.budgets,
+      logError: options.logError ?? ((what, error) => console.error(`[control-room] ${what} failed:`, error)),
+      options: {
+        compactionModel: options.compactionModel ?? 'claude-haiku-4-5',
+        contextLimit:
+          options.contextLimit ?? ((model) => Math.floor((findModel(model)?.contextWindow ?? 200_000) * COMPACT_AT)),
+        maxTokensPerCall: options.maxTokensPerCall ?? 8_192,
+        commandTimeoutMs: options.commandTimeoutMs ?? 120_000,
+        poolRetryMs: options.poolRetryMs ?? 30_000,
+      },
+    };
+    this.worktreesDir = resolve(options.worktreesDir);
+    this.defaults = { ...DEFAULT_MISSION_SETTINGS, ...options.defaults };
+    this.reaperIntervalMs = options.reaperIntervalMs ?? 5_000;
+    this.recover();
+    this.scheduleReaper();
+  }
+
+  private now(): string {
+    return new Date(this.ctx.clock.now()).toISOString();
+  }
+
+  /**
+   * After a crash (or any restart) nothing runs: missions that were working come back
+   * `paused` and their agents idle, each change logged. Resuming picks up from here.
+   */
+  private recover(): void {
+    const at = this.now();
+    this.store.tx(() => {
+      for (const m of this.store.missionsInStates(ACTIVE_STATES)) {
+        this.store.saveMission({ ...m, state: 'paused', pausedFrom: m.state, updatedAt: at });
+        this.store.log({ missionId: m.id, at, kind: 'mission', subjectId: m.id, fromState: m.state, toState: 'paused', detail: { reason: 'the app restarted' } });
+        for (const a of this.store.agents(m.id)) {
+          if (a.state === 'working' || a.state === 'waiting_limiter' || a.state === 'waiting_tool' || a.state === 'starting') {
+            this.store.saveAgent({ ...a, state: 'idle', stateReason: 'the app restarted', lastActivityAt: at });
+            this.store.log({ missionId: m.id, at, kind: 'agent', subjectId: a.id, fromState: a.state, toState: 'idle', detail: { reason: 'the app restarted' } });
+          }
+        }
+      }
+    });
+  }
+
+  private scheduleReaper(): void {
+    if (this.reaperIntervalMs <= 0 || this.closed) return;
+    this.reaperTimer = this.ctx.clock.setTimeout(() => {
+      this.reaperTimer = undefined;
+      try {
+        this.reapIdle();
+      } catch (error) {
+        if (this.store.open) this.ctx.logError('the idle reaper', error);
+      }
+      this.scheduleReaper();
+    }, this.reaperIntervalMs);
+  }
+
+  /** One pass of the idle reaper over every loaded, working mission; returns the agents it stopped. */
+  reapIdle(): string[] {
+    if (!this.store.open) return [];
+    const killed: string[] = [];
+    for (const rt of this.runtimes.values()) {
+      if (rt.mission.state === 'running' || rt.mission.state === 'planning' || rt.mission.state === 'awaiting_plan_approval') {
+        killed.push(...rt.reap('timed_out'));
+      }
+    }
+    return killed;
+  }
+
+  // ------------------------------------------------------------------ commands
+
+  /** Creates a mission in `draft` from a saved design (snapshotted, so later edits do not change it). */
+  create(request: CreateMissionRequest): MissionView {
+    const design = this.teamsRepo.get(request.designId);
+    if (!design) throw new AppError('not_found', `no team design with id "${request.designId}"`);
+    for (const team of design.teams) {
+      const leaders = team.agents.filter((a) => a.role === 'leader');
+      const coders = team.agents.filter((a) => a.role === 'coder');
+      if (leaders.length !== 1) throw new AppError('invalid_request', `team "${team.name}" needs a leader to plan and review its work`);
+      if (coders.length === 0) throw new AppError('invalid_request', `team "${team.name}" needs at least one coder`);
+    }
+    if (design.teams.length === 0) throw new AppError('invalid_request', `design "${design.name}" has no teams`);
+    const repoPath = resolve(request.repoPath);
+    if (!existsSync(repoPath) || !statSync(repoPath).isDirectory()) {
+      throw new AppError('not_found', `the repository folder "${repoPath}" does not exist`);
+    }
+    const id = `m-${randomUUID().slice(0, 8)}`;
+    const at = this.now();
+    const budgetNano = request.budgetNanoUsd ?? (request.budgetUsd === undefined ? null : usdToNano(request.budgetUsd));
+    const firstLine = request.goal.split('\n')[0] ?? request.goal;
+    const mission: MissionRecord = {
+      id,
+      name: request.name ?? `${design.name}: ${firstLine.slice(0, 60)}`,
+      designId: design.id,
+      designRevision: design.revision,
+      design,
+      goal: request.goal,
+      repoPath,
+      baseBranch: request.baseBranch,
+      worktreeRoot: join(this.worktreesDir, id),
+      state: 'draft',
+      pausedFrom: null,
+      budgetNano,
+      skipPlanApproval: request.skipPlanApproval,
+      allowedCommands: request.allowedCommands,
+      setupCommand: request.setupCommand ?? null,
+      copyFiles: request.copyFiles,
+      settings: { ...this.defaults, ...request.settings },
+      planRound: 0,
+      finalCommit: null,
+      outcome: null,
+      createdAt: at,
+      updatedAt: at,
+      startedAt: null,
+      endedAt: null,
+    };
+    this.store.tx(() => {
+      this.store.saveMission(mission);
+      this.store.log({ missionId: id, at, kind: 'mission', subjectId: id, fromState: null, toState: 'draft', detail: { designId: design.id } });
+      design.teams.forEach((team, t) => {
+        const rec: TeamRecord = { missionId: id, id: team.id, name: team.name, budgetNano: team.budgetNanoUsd, planState: 'pending', planSummary: null, sortOrder: t };
+        this.store.saveTeam(rec);
+        team.agents.forEach((a, i) => {
+          const agent: AgentRecord = {
+            missionId: id,
+            id: a.id,
+            teamId: team.id,
+            name: a.name,
+            role: a.role,
+            model: a.model,
+            budgetNano: a.budgetNanoUsd,
+            state: 'starting',
+            stateReason: null,
+            currentTaskId: null,
+            turnsWithoutProgress: 0,
+            lastActivityAt: at,
+            sortOrder: i,
+          };
+          this.store.saveAgent(agent);
+          this.store.log({ missionId: id, at, kind: 'agent', subjectId: a.id, fromState: null, toState: 'starting', detail: {} });
+        });
+      });
+    });
+    this.ctx.events.emit('missions:changed', missionSummary(this.store, mission, [], []), id);
+    return this.view(mission);
+  }
+
+  list(states?: readonly MissionState[]): MissionSummary[] {
+    const missions = states ? this.store.missionsInStates(states) : this.store.listMissions();
+    return missions.map((m) => this.summaryOf(m));
+  }
+
+  get(id: string): MissionDetail {
+    const m = this.mustGet(id);
+    const rt = this.runtimes.get(id);
+    return {
+      mission: this.view(rt?.mission ?? m),
+      teams: this.store.teams(id).map((t) => ({ id: t.id, name: t.name, budgetNanoUsd: t.budgetNano, planState: t.planState, planSummary: t.planSummary })),
+      agents: this.agents(id),
+      tasks: this.tasks(id),
+      escalations: this.store.escalations(id).map(escalationView),
+    };
+  }
+
+  /** Creates the workspace (branches and worktrees) and lets the leaders plan. */
+  async start(id: string): Promise<MissionView> {
+    const m = this.mustGet(id);
+    if (m.state !== 'draft') throw new AppError('conflict', `mission "${m.name}" is ${m.state}; only a draft can be started`);
+    const workspace = await this.openWorkspace(m, true);
+    const rt = this.loadRuntime(m, workspace);
+    if (rt.mission.state !== 'draft') return this.view(rt.mission);
+    this.applyCaps(rt);
+    const at = this.now();
+    this.store.tx(() => {
+      for (const a of rt.agents.values()) {
+        if (a.rec.state === 'starting') {
+          this.store.saveAgent({ ...a.rec, state: 'idle', lastActivityAt: at });
+          this.store.log({ missionId: id, at, kind: 'agent', subjectId: a.rec.id, fromState: 'starting', toState: 'idle', detail: { reason: 'workspace ready' } });
+          a.rec = { ...a.rec, state: 'idle', lastActivityAt: at };
+        }
+      }
+      rt.setMissionState('planning', { missionBranch: workspace.missionBranch }, { startedAt: at });
+    });
+    for (const a of rt.agents.values()) this.ctx.events.emit('agents:changed', rt.agentView(a), `${id}:${a.rec.id}`);
+    rt.kickAll();
+    return this.view(rt.mission);
+  }
+
+  pause(id: string): MissionView {
+    const m = this.mustGet(id);
+    if (!ACTIVE_STATES.includes(m.state) && m.state !== 'awaiting_plan_approval') {
+      throw new AppError('conflict', `mission "${m.name}" is ${m.state}; it cannot be paused`);
+    }
+    const rt = this.runtimes.get(id) ?? this.loadRuntime(m, null);
+    rt.pause('paused by the person');
+    return this.view(rt.mission);
+  }
+
+  /** Continues a paused mission from the ledger: transcripts reload, nothing finished is redone. */
+  async resume(id: string): Promise<MissionView> {
+    const m = this.mustGet(id);
+    if (m.state !== 'paused') throw new AppError('conflict', `mission "${m.name}" is ${m.state}, not paused`);
+    const rt = await this.runtime(id);
+    if (rt.mission.state !== 'paused') return this.view(rt.mission);
+    this.applyCaps(rt);
+    const target = rt.mission.pausedFrom ?? 'running';
+    rt.setMissionState(target, { reason: 'resumed' });
+    this.continueRuntime(rt);
+    return this.view(rt.mission);
+  }
+
+  /** Picks up whatever a (re)loaded mission was in the middle of. */
+  private continueRuntime(rt: MissionRuntime): void {
+    const open = [...rt.escalations.values()].filter((e) => e.state === 'open');
+    if (rt.mission.state === 'integrating') {
+      if (!open.some((e) => e.type === 'final_merge' || e.type === 'merge_conflict')) rt.integrate();
+      return;
+    }
+    if (rt.mission.state === 'planning') {
+      const teams = [...rt.teams.values()];
+      if (teams.every((t) => t.rec.planState === 'submitted') && !open.some((e) => e.type === 'plan_approval')) {
+        if (rt.mission.skipPlanApproval) {
+          rt.startRunning('plan approval skipped by the mission settings');
+          return;
+        }
+      }
+    }
+    rt.kickAll();
+  }
+
+  cancel(id: string): MissionView {
+    const m = this.mustGet(id);
+    if (FINAL_MISSION_STATES.includes(m.state)) throw new AppError('conflict', `mission "${m.name}" is already ${m.state}`);
+    const rt = this.runtimes.get(id) ?? this.loadRuntime(m, null);
+    rt.cancel('cancelled by the person');
+    this.runtimes.delete(id);
+    return this.view(rt.mission);
+  }
+
+  agents(missionId: string): AgentView[] {
+    const rt = this.runtimes.get(missionId);
+    if (rt) {
+      // One grouped read of the calls roll-up makes the costs exact (aborted calls included).
+      const usage = new Map(this.store.agentUsage(missionId).map((u) => [u.agentId, u]));
+      for (const a of rt.agents.values()) {
+        const u = usage.get(a.rec.id);
+        a.usage = { input: u?.inputTokens ?? 0, output: u?.outputTokens ?? 0, cost: u?.costNano ?? 0 };
+      }
+      return rt.agentViews();
+    }
+    this.mustGet(missionId);
+    const usage = new Map(this.store.agentUsage(missionId).map((u) => [u.agentId, u]));
+    return this.store.agents(missionId).map((a) => {
+      const u = usage.get(a.id);
+      return {
+        missionId,
+        id: a.id,
+        teamId: a.teamId,
+        name: a.name,
+        role: a.role,
+        model: a.model,
+        state: a.state,
+        stateReason: a.stateReason,
+        currentTaskId: a.currentTaskId,
+        inputTokens: u?.inputTokens ?? 0,
+        outputTokens: u?.outputTokens ?? 0,
+        costNanoUsd: u?.costNano ?? 0,
+        lastActivityAt: a.lastActivityAt,
+      };
+    });
+  }
+
+  killAgent(missionId: string, agentId: string): AgentView {
+    const rt = this.runtimeSync(missionId);
+    return rt.killAgent(agentId, 'killed by the person');
+  }
+
+  killTeam(missionId: string, teamId: string): AgentView[] {
+    const rt = this.runtimeSync(missionId);
+    const team = rt.teams.get(teamId);
+    if (!team) throw new AppError('not_found', `no team "${teamId}" in mission "${rt.mission.name}"`);
+    return team.all.map((a) => rt.killAgent(a.rec.id, 'team killed by the person'));
+  }
+
+  /** Kills idle agents now (of one mission, or of every loaded one), whatever their idle time. */
+  killIdle(missionId?: string): { killed: string[] } {
+    const runtimes = missionId ? [this.runtimeSync(missionId)] : [...this.runtimes.values()];
+    return { killed: runtimes.flatMap((rt) => rt.reap('all')) };
+  }
+
+  transcript(missionId: string, agentId: string, afterId = 0, limit = 500): TranscriptEntry[] {
+    this.mustGet(missionId);
+    return this.store.transcript(missionId, agentId, afterId, limit);
+  }
+
+  tasks(missionId: string): TaskView[] {
+    const rt = this.runtimes.get(missionId);
+    const tasks = rt ? [...rt.tasks.values()] : (this.mustGet(missionId), this.store.tasks(missionId));
+    return tasks.sort((a, b) => a.teamId.localeCompare(b.teamId) || a.planRound - b.planRound || a.sortOrder - b.sortOrder).map(taskView);
+  }
+
+  escalations(missionId?: string, openOnly = false): EscalationView[] {
+    if (missionId) {
+      this.mustGet(missionId);
+      return this.store.escalations(missionId).filter((e) => !openOnly || e.state === 'open').map(escalationView);
+    }
+    return this.store.allEscalations(openOnly).map(escalationView);
+  }
+
+  /** The person's answer to an escalation: approve, deny, or reply with a comment. */
+  async decide(request: DecideEscalationRequest): Promise<EscalationView> {
+    const esc = this.store.getEscalation(request.id);
+    if (!esc) throw new AppError('not_found', `no escalation with id "${request.id}"`);
+    const rt = await this.runtime(esc.missionId);
+    const decided = await rt.decide(request.id, {
+      decision: request.decision,
+      comment: request.comment,
+      decidedBy: 'human',
+      alwaysAllow: request.alwaysAllow,
+      ...(request.budgetNanoUsd === undefined ? {} : { budgetNano: request.budgetNanoUsd }),
+    });
+    if (FINAL_MISSION_STATES.includes(rt.mission.state)) this.runtimes.delete(rt.mission.id);
+    return escalationView(decided);
+  }
+
+  /** Stops every agent (in-flight calls are aborted; the gateway records what they used) and pauses working missions. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.reaperTimer !== undefined) this.ctx.clock.clearTimeout(this.reaperTimer);
+    for (const rt of this.runtimes.values()) {
+      try {
+        if (this.store.open && ACTIVE_STATES.includes(rt.mission.state)) rt.pause('the app is shutting down');
+      } catch (error) {
+        this.ctx.logError('pausing a mission on shutdown', error);
+      }
+      rt.dispose();
+    }
+    this.runtimes.clear();
+  }
+
+  /** Whether any agent of the mission is in the middle of a job (tests poll it). */
+  isBusy(missionId: string): boolean {
+    return this.runtimes.get(missionId)?.busy() ?? false;
+  }
+
+  // ------------------------------------------------------------------ helpers
+
+  private mustGet(id: string): MissionRecord {
+    const m = this.runtimes.get(id)?.mission ?? this.store.getMission(id);
+    if (!m) throw new AppError('not_found', `no mission with id "${id}"`);
+    return m;
+  }
+
+  private summaryOf(m: MissionRecord): MissionSummary {
+    const rt = this.runtimes.get(m.id);
+    if (rt) return rt.summary();
+    return missionSummary(this.store, m, this.store.tasks(m.id), this.store.escalations(m.id));
+  }
+
+  private view(m: MissionRecord): MissionView {
+    const summary = this.summaryOf(m);
+    const rt = this.runtimes.get(m.id);
+    return {
+      ...summary,
+      state: m.state,
+      designRevision: m.designRevision,
+      skipPlanApproval: m.skipPlanApproval,
+      allowedCommands: m.allowedCommands,
+      setupCommand: m.setupCommand,
+      copyFiles: m.copyFiles,
+      settings: m.settings,
+      missionBranch: rt?.workspace?.missionBranch ?? (m.state === 'draft' ? null : `cr/${m.id}/@mission`),
+      finalCommit: m.finalCommit,
+      startedAt: m.startedAt,
+      endedAt: m.endedAt,
+    };
+  }
+
+  private applyCaps(rt: MissionRuntime): void {
+    const caps = this.ctx.budgets;
+    if (!caps) return;
+    caps.setCap('mission', rt.mission.id, rt.mission.budgetNano);
+    for (const team of rt.teams.values()) caps.setCap('team', team.rec.id, team.rec.budgetNano);
+    for (const a of rt.agents.values()) caps.setCap('agent', a.rec.id, a.rec.budgetNano);
+  }
+
+  private workspaceOptions(m: MissionRecord) {
+    return {
+      repoPath: m.repoPath,
+      baseBranch: m.baseBranch,
+      missionId: m.id,
+      teams: m.design.teams.map((t) => ({ id: t.id, coders: t.agents.filter((a) => a.role === 'coder').map((a) => a.id) })),
+      rootDir: m.worktreeRoot,
+      ...(m.setupCommand ? { setupCommand: m.setupCommand } : {}),
+      copyFiles: m.copyFiles,
+    };
+  }
+
+  private async openWorkspace(m: MissionRecord, create: boolean): Promise<MissionWorkspace> {
+    const options = this.workspaceOptions(m);
+    if (!create) return openMissionWorkspace(options);
+    try {
+      return await createMissionWorkspace(options);
+    } catch (error) {
+      // A start interrupted after the branches were made: pick them up rather than fail.
+      if (error instanceof AppError && error.code === 'conflict') return openMissionWorkspace(options);
+      throw error;
+    }
+  }
+
+  private loadRuntime(m: MissionRecord, workspace: MissionWorkspace | null): MissionRuntime {
+    let rt = this.runtimes.get(m.id);
+    if (!rt) {
+      rt = new MissionRuntime(this.ctx, m);
+      this.runtimes.set(m.id, rt);
+      for (const e of rt.escalations.values()) rt.armTimer(e);
+    }
+    if (workspace && !rt.workspace) rt.workspace = workspace;
+    return rt;
+  }
+
+  /** A loaded runtime without a workspace, for commands that need no git. */
+  private runtimeSync(id: string): MissionRuntime {
+    const existing = this.runtimes.get(id);
+    if (existing) return existing;
+    return this.loadRuntime(this.mustGet(id), null);
+  }
+
+  /** The mission's runtime with its workspace open (loading both from the ledger if needed). */
+  private async runtime(id: string): Promise<MissionRuntime> {
+    const existing = this.runtimes.get(id);
+    if (existing?.workspace) return existing;
+    const pending = this.loading.get(id);
+    if (pending) return pending;
+    const load = (async () => {
+      const m = this.mustGet(id);
+      const rt = this.loadRuntime(m, null);
+      if (!rt.workspace && m.state !== 'draft') rt.workspace = await this.openWorkspace(m, false);
+      return rt;
+    })().finally(() => this.loading.delete(id));
+    this.loading.set(id, load);
+    return load;
+  }
+}

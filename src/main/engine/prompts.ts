@@ -1,0 +1,146 @@
+import type { EscalationRecord, MissionRecord, TaskRecord } from './mission-store.js';
+
+/**
+ * What agents are told. The first lines of every prompt are `Key: value` lines
+ * (`Goal:`, `Coders:`, `Allowed commands:`, `Attempt:`) so the simulated provider can
+ * play its role from them and a person reading a transcript sees the facts first.
+ */
+
+const list = (items: readonly string[]): string => (items.length === 0 ? '(none)' : items.join(', '));
+
+export interface PlanPromptInput {
+  mission: MissionRecord;
+  teamName: string;
+  coderNames: string[];
+  otherTeams: string[];
+  allowedCommands: string[];
+  /** The person's comment on the previous plan round, if it was sent back. */
+  feedback: string | null;
+}
+
+/** The leader's planning brief: decompose the team's share of the goal into tasks. */
+export function planPrompt(input: PlanPromptInput): string {
+  // With several teams the goal line names this team's share, so that plans (and the
+  // files they own) differ between teams that read the same goal.
+  const goal = input.otherTeams.length > 0 ? `${input.teamName}'s share of: ${oneLine(input.mission.goal)}` : oneLine(input.mission.goal);
+  const lines = [
+    `Goal: ${goal}`,
+    `Team: ${input.teamName}`,
+    `Coders: ${list(input.coderNames)}`,
+    `Allowed commands: ${list(input.allowedCommands)}`,
+    `Other teams: ${list(input.otherTeams)}`,
+    '',
+    'You lead this team. Decompose your team\'s share of the goal into tasks with create_task, one call per task:',
+    'each task needs a self-contained description, acceptance criteria, the files or folders it owns, and the keys',
+    'of tasks it depends on. Tasks without dependencies between them run in parallel, one per coder. Keep owned',
+    'files disjoint so that coders do not conflict. When every task is created, call submit_plan.',
+  ];
+  if (input.otherTeams.length > 0) {
+    lines.push('Plan only your team\'s share; the other teams plan theirs.');
+  }
+  if (input.feedback) lines.push('', `The person sent the previous plan back with this comment: ${input.feedback}`);
+  if (input.mission.goal.includes('\n')) lines.push('', 'The full goal:', input.mission.goal);
+  return lines.join('\n');
+}
+
+export interface TaskPromptInput {
+  mission: MissionRecord;
+  task: TaskRecord;
+  allowedCommands: string[];
+}
+
+/** A coder's brief for one claim of a task. */
+export function taskPrompt({ mission, task, allowedCommands }: TaskPromptInput): string {
+  const lines = [
+    `Goal: ${oneLine(mission.goal)}`,
+    `Task: ${task.key} — ${task.title}`,
+    `Title: ${task.title}`,
+    `Attempt: ${task.attempts + 1}`,
+    `Allowed commands: ${list(allowedCommands)}`,
+    `Owns: ${list(task.owns)}`,
+    '',
+    'Description:',
+    task.description,
+    '',
+    'Acceptance criteria:',
+    ...task.acceptanceCriteria.map((c) => `- ${c}`),
+    '',
+    'Work in your worktree with the file tools and run_command. Call submit_task when the acceptance criteria are met;',
+    'call ask_leader if the task is unclear or you are blocked.',
+  ];
+  if (task.feedback) lines.push('', `Feedback: ${task.feedback}`);
+  // Each claim is a new conversation; saying so keeps two claims' first requests distinct.
+  if (task.claims > 1) lines.push('', `(This task was started ${task.claims - 1} time(s) before; start from the team branch as it is now.)`);
+  return lines.join('\n');
+}
+
+export interface ReviewPromptInput {
+  mission: MissionRecord;
+  task: TaskRecord;
+  coderName: string;
+  diff: string;
+  filesChanged: string[];
+  testCommand: string | null;
+  testOutput: string | null;
+}
+
+/** The leader's review brief: the submission's diff and the test command's output. */
+export function reviewPrompt(input: ReviewPromptInput): string {
+  const { task } = input;
+  return [
+    `Goal: ${oneLine(input.mission.goal)}`,
+    `Task: ${task.key} — ${task.title}`,
+    `Review of: ${task.title}`,
+    `Coder: ${input.coderName}`,
+    `Owns: ${list(task.owns)}`,
+    `Attempt: ${task.attempts + 1}`,
+    `Files changed: ${list(input.filesChanged)}`,
+    '',
+    'Acceptance criteria:',
+    ...task.acceptanceCriteria.map((c) => `- ${c}`),
+    '',
+    `The coder's summary: ${task.submissionSummary ?? '(none)'}`,
+    '',
+    input.testCommand ? `Output of \`${input.testCommand}\`:\n${input.testOutput ?? ''}` : 'No test command is allowed in this mission.',
+    '',
+    'The diff:',
+    input.diff.trim() === '' ? '(no changes)' : input.diff,
+    '',
+    'Approve the submission (it is merged into the team branch) or reject it with feedback the coder can act on.',
+  ].join('\n');
+}
+
+/** The leader's brief when a coder's question reaches it. */
+export function questionPrompt(e: EscalationRecord, coderName: string, task: TaskRecord | undefined): string {
+  return [
+    `From: ${coderName}`,
+    `Task: ${task ? `${task.key} — ${task.title}` : '(none)'}`,
+    `Question: ${e.detail}`,
+    '',
+    'Answer the coder yourself with answer_coder, or pass the question to the person with escalate_to_human.',
+  ].join('\n');
+}
+
+/** The leader's note when one of its coders stalled. */
+export function stallPrompt(e: EscalationRecord, coderName: string, task: TaskRecord | undefined): string {
+  return [
+    `Stalled: ${coderName}`,
+    `Task: ${task ? `${task.key} — ${task.title}` : '(none)'}`,
+    '',
+    e.detail,
+    '',
+    'The task will be reset and started again. Give the coder guidance for the new attempt with answer_coder,',
+    'or pass the problem to the person with escalate_to_human.',
+  ].join('\n');
+}
+
+/** The compaction model's instructions. */
+export const COMPACTION_SYSTEM =
+  'You summarise the earlier part of an AI coding agent\'s working session so that it can continue without it. ' +
+  'Keep every fact the agent still needs: what it was asked, files it read or changed and how, commands it ran ' +
+  'and their results, decisions, open problems. Be concise; no preamble.';
+
+function oneLine(text: string): string {
+  const first = text.trim().split('\n')[0] ?? '';
+  return first.length > 500 ? `${first.slice(0, 500)}…` : first;
+}

@@ -1,0 +1,189 @@
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { EventEnvelope } from '../../../shared/contract.js';
+import type { EscalationView } from '../../../shared/mission.js';
+import type { AgentSpec, TeamDesign } from '../../../shared/team.js';
+import { BudgetGuard, ledgerSpendSource } from '../../ledger/budgets.js';
+import { CallsRepository } from '../../ledger/calls-repository.js';
+import { openLedger, type Ledger } from '../../ledger/database.js';
+import { defaultPricer } from '../../ledger/pricing.js';
+import { TeamRepository } from '../../ledger/team-repository.js';
+import { RateLimiter } from '../../limiter/index.js';
+import { createGateway } from '../../llm/gateway.js';
+import type { ModelGateway } from '../../llm/gateway-types.js';
+import type { ModelProvider } from '../../llm/provider.js';
+import { MissionEngine, type MissionEngineOptions } from '../mission-engine.js';
+
+/**
+ * Everything an engine test needs: a real git repository with one commit, a ledger in
+ * a temp file, the real gateway (limiter, budgets, calls ledger) over the given provider.
+ */
+export interface Harness {
+  dir: string;
+  repo: string;
+  dbPath: string;
+  ledger: Ledger;
+  engine: MissionEngine;
+  budgets: BudgetGuard;
+  gateway: ModelGateway;
+  events: EventEnvelope[];
+  errors: { what: string; error: unknown }[];
+  /** Opens a second engine on the same database file (after a simulated crash). */
+  reopen(provider: ModelProvider, options?: Partial<MissionEngineOptions>): void;
+  cleanup(): void;
+}
+
+export function git(cwd: string, ...args: string[]): string {
+  return execFileSync('git', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
+}
+
+/** A repository with a package.json (ES modules, node:test) and a README on `main`. */
+export function makeRepo(dir: string): string {
+  const repo = join(dir, 'repo');
+  mkdirSync(repo, { recursive: true });
+  git(repo, 'init', '-q', '-b', 'main');
+  git(repo, 'config', 'user.name', 'Test Person');
+  git(repo, 'config', 'user.email', 'person@example.com');
+  writeFileSync(join(repo, 'README.md'), '# demo\n');
+  writeFileSync(join(repo, 'package.json'), JSON.stringify({ name: 'demo', type: 'module', private: true }, null, 2) + '\n');
+  git(repo, 'add', '.');
+  git(repo, 'commit', '-q', '-m', 'initial');
+  return repo;
+}
+
+const agent = (id: string, role: AgentSpec['role'], extra: Partial<AgentSpec> = {}): AgentSpec => ({
+  id,
+  name: id,
+  role,
+  model: role === 'leader' ? 'claude-opus-4-8' : 'claude-sonnet-4-6',
+  budgetNanoUsd: null,
+  systemPrompt: '',
+  permissions: { allowedCommands: [], writeScope: [] },
+  idleTimeoutSec: null,
+  ...extra,
+});
+
+/** Saves a design with `teams` teams, each a leader and `coders` coders (`<team>-lead`, `<team>-c1`, …). */
+export function saveDesign(ledger: Ledger, teams: { id: string; coders: number; coderExtra?: Partial<AgentSpec> }[]): TeamDesign {
+  return new TeamRepository(ledger.db).save({
+    name: 'Test design',
+    description: '',
+    canvas: { zoom: 1, offset: { x: 0, y: 0 } },
+    teams: teams.map((t, i) => ({
+      id: t.id,
+      name: t.id,
+      budgetNanoUsd: null,
+      position: { x: i * 100, y: 0 },
+      agents: [
+        agent(`${t.id}-lead`, 'leader'),
+        ...Array.from({ length: t.coders }, (_, c) => agent(`${t.id}-c${c + 1}`, 'coder', t.coderExtra)),
+      ],
+    })),
+  });
+}
+
+export function createHarness(provider: ModelProvider, options: Partial<MissionEngineOptions> = {}): Harness {
+  const dir = mkdtempSync(join(tmpdir(), 'cr-engine-'));
+  const repo = makeRepo(dir);
+  const dbPath = join(dir, 'data', 'ledger.db');
+  const events: EventEnvelope[] = [];
+  const errors: { what: string; error: unknown }[] = [];
+  const build = (p: ModelProvider, extra: Partial<MissionEngineOptions>) => {
+    const ledger = openLedger(dbPath);
+    const pricer = defaultPricer();
+    const budgets = new BudgetGuard({ spend: ledgerSpendSource(ledger.db), pricer });
+    const limiter = new RateLimiter({
+      pools: {
+        opus: { rpm: 100_000, itpm: 100_000_000, otpm: 10_000_000 },
+        sonnet: { rpm: 100_000, itpm: 100_000_000, otpm: 10_000_000 },
+        haiku: { rpm: 100_000, itpm: 100_000_000, otpm: 10_000_000 },
+      },
+      rampStartFraction: 1,
+      maxInFlightPerAgent: 4,
+    });
+    const gateway = createGateway({ provider: p, limiter, budgets, calls: new CallsRepository(ledger.db, pricer) });
+    const engine = new MissionEngine({
+      db: ledger.db,
+      gateway,
+      budgets,
+      worktreesDir: join(dir, 'worktrees'),
+      events: { emit: (name, payload) => events.push({ name, payload } as EventEnvelope) },
+      reaperIntervalMs: 0,
+      commandTimeoutMs: 60_000,
+      logError: (what, error) => errors.push({ what, error }),
+      ...options,
+      ...extra,
+    });
+    return { ledger, engine, budgets, gateway };
+  };
+  const h: Harness = {
+    dir,
+    repo,
+    dbPath,
+    events,
+    errors,
+    ...build(provider, {}),
+    reopen(p, extra = {}) {
+      Object.assign(h, build(p, extra));
+    },
+    cleanup() {
+      try {
+        h.engine.close();
+      } catch {
+        // The ledger may already be closed by a crash test.
+      }
+      h.ledger.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  return h;
+}
+
+/** Polls until `check` returns a value (not undefined/false), or fails after `timeoutMs`. */
+export async function waitFor<T>(check: () => T | undefined | false, timeoutMs = 15_000, what = 'condition'): Promise<T> {
+  const start = Date.now();
+  for (;;) {
+    const value = check();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+/**
+ * Drives a mission to a final state, answering every human escalation with `answer`
+ * (approve by default). Returns the escalations it decided, in order.
+ */
+export async function driveToEnd(
+  h: Harness,
+  missionId: string,
+  answer: (e: EscalationView) => { decision: 'approve' | 'deny' | 'reply'; comment?: string; alwaysAllow?: boolean } = () => ({ decision: 'approve' }),
+  timeoutMs = 60_000,
+): Promise<EscalationView[]> {
+  const decided: EscalationView[] = [];
+  const start = Date.now();
+  for (;;) {
+    const state = h.engine.get(missionId).mission.state;
+    if (state === 'done' || state === 'failed' || state === 'cancelled') return decided;
+    const open = h.engine.escalations(missionId, true).filter((e) => e.level === 'human');
+    for (const e of open) {
+      const a = answer(e);
+      decided.push(await h.engine.decide({ id: e.id, decision: a.decision, comment: a.comment ?? '', alwaysAllow: a.alwaysAllow ?? false }));
+    }
+    if (Date.now() - start > timeoutMs) {
+      const detail = h.engine.get(missionId);
+      throw new Error(
+        `mission still ${state} after ${timeoutMs} ms: ` +
+          JSON.stringify({
+            agents: detail.agents.map((a) => [a.id, a.state, a.stateReason]),
+            tasks: detail.tasks.map((t) => [t.key, t.state, t.assignee]),
+            escalations: detail.escalations.map((e) => [e.type, e.level, e.state]),
+            errors: h.errors.map((e) => `${e.what}: ${String(e.error)}`),
+          }),
+      );
+    }
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}

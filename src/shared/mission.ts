@@ -1,0 +1,200 @@
+import type { AgentRole } from './team.js';
+
+/**
+ * Missions as the UI and the CLI see them: snapshots only. The engine in main owns the
+ * state (in the ledger); these are what commands answer and events carry.
+ */
+
+export const MISSION_STATES = [
+  'draft',
+  'planning',
+  'awaiting_plan_approval',
+  'running',
+  'paused',
+  'integrating',
+  'done',
+  'failed',
+  'cancelled',
+] as const;
+export type MissionState = (typeof MISSION_STATES)[number];
+
+/** Missions in these states never change again. */
+export const FINAL_MISSION_STATES: readonly MissionState[] = ['done', 'failed', 'cancelled'];
+
+export const AGENT_STATES = [
+  'starting',
+  'idle',
+  'working',
+  'waiting_limiter',
+  'waiting_tool',
+  'waiting_escalation',
+  'done',
+  'killed',
+  'failed',
+] as const;
+export type AgentState = (typeof AGENT_STATES)[number];
+
+export const TASK_STATES = [
+  'planned',
+  'ready',
+  'claimed',
+  'in_progress',
+  'submitted',
+  'reviewed',
+  'merged',
+  'dead_letter',
+  'cancelled',
+] as const;
+export type TaskState = (typeof TASK_STATES)[number];
+
+export const ESCALATION_TYPES = [
+  'question',
+  'permission',
+  'plan_approval',
+  'budget',
+  'stall',
+  'dead_letter',
+  'merge_conflict',
+  'final_merge',
+] as const;
+export type EscalationType = (typeof ESCALATION_TYPES)[number];
+
+export const ESCALATION_DECISIONS = ['approve', 'deny', 'reply'] as const;
+export type EscalationDecision = (typeof ESCALATION_DECISIONS)[number];
+
+/** Mission tunables; every field has a default. */
+export interface MissionSettings {
+  /** Rejections before a task goes to the dead-letter queue. Default 3. */
+  maxAttempts: number;
+  /** Turns without a write or a submit before an agent counts as stalled. Default 6. */
+  stallTurns: number;
+  /** Idle agents are reaped after this many seconds (an agent's own setting wins). Default 120. */
+  idleTimeoutSec: number;
+  /** Per escalation type: decide automatically after `afterSec` with `action`. */
+  escalationTimeouts: Partial<Record<EscalationType, { afterSec: number; action: 'approve' | 'deny' }>>;
+  /** Most turns one job (a task claim, a review) may take before it counts as stalled. */
+  maxTurnsPerJob: number;
+}
+
+export const DEFAULT_MISSION_SETTINGS: MissionSettings = {
+  maxAttempts: 3,
+  stallTurns: 6,
+  idleTimeoutSec: 120,
+  escalationTimeouts: {},
+  maxTurnsPerJob: 40,
+};
+
+export interface MissionSummary {
+  id: string;
+  name: string;
+  designId: string;
+  goal: string;
+  state: MissionState;
+  repoPath: string;
+  baseBranch: string;
+  budgetNanoUsd: number | null;
+  /** Committed spend of every call of the mission, nano-dollars (from the calls ledger). */
+  spentNanoUsd: number;
+  taskCounts: Partial<Record<TaskState, number>>;
+  openEscalations: number;
+  createdAt: string;
+  updatedAt: string;
+  /** What became of it: why it failed, or where the final merge went. */
+  outcome: string | null;
+}
+
+export interface MissionView extends MissionSummary {
+  designRevision: number;
+  skipPlanApproval: boolean;
+  allowedCommands: string[];
+  setupCommand: string | null;
+  copyFiles: string[];
+  settings: MissionSettings;
+  missionBranch: string | null;
+  finalCommit: string | null;
+  startedAt: string | null;
+  endedAt: string | null;
+}
+
+export interface MissionTeamView {
+  id: string;
+  name: string;
+  budgetNanoUsd: number | null;
+  planState: 'pending' | 'planning' | 'submitted';
+  planSummary: string | null;
+}
+
+export interface AgentView {
+  missionId: string;
+  id: string;
+  teamId: string;
+  name: string;
+  role: AgentRole;
+  model: string;
+  state: AgentState;
+  stateReason: string | null;
+  currentTaskId: string | null;
+  inputTokens: number;
+  outputTokens: number;
+  costNanoUsd: number;
+  lastActivityAt: string;
+}
+
+export interface TaskView {
+  id: string;
+  missionId: string;
+  teamId: string;
+  key: string;
+  title: string;
+  description: string;
+  acceptanceCriteria: string[];
+  owns: string[];
+  dependsOn: string[];
+  state: TaskState;
+  assignee: string | null;
+  attempts: number;
+  feedback: string | null;
+  submissionSummary: string | null;
+  mergedCommit: string | null;
+  updatedAt: string;
+}
+
+export interface EscalationView {
+  id: string;
+  missionId: string;
+  teamId: string | null;
+  agentId: string | null;
+  taskId: string | null;
+  type: EscalationType;
+  level: 'leader' | 'human';
+  state: 'open' | 'resolved' | 'cancelled';
+  title: string;
+  detail: string;
+  payload: Record<string, unknown>;
+  decision: EscalationDecision | null;
+  comment: string | null;
+  alwaysAllow: boolean;
+  decidedBy: 'human' | 'leader' | 'timeout' | 'engine' | null;
+  timeoutAt: string | null;
+  createdAt: string;
+  decidedAt: string | null;
+}
+
+export interface MissionDetail {
+  mission: MissionView;
+  teams: MissionTeamView[];
+  agents: AgentView[];
+  tasks: TaskView[];
+  escalations: EscalationView[];
+}
+
+export interface TranscriptEntry {
+  id: number;
+  conversation: string;
+  seq: number;
+  kind: 'message' | 'compaction';
+  role: 'user' | 'assistant';
+  /** Message content in Messages API wire shape. */
+  content: unknown;
+  createdAt: string;
+}
