@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type Database from 'better-sqlite3';
+import type { AgentDiff } from '../../shared/contract/agents.js';
 import type { CreateMissionRequest, DecideEscalationRequest } from '../../shared/contract/missions.js';
 import {
   DEFAULT_MISSION_SETTINGS,
@@ -20,9 +21,15 @@ import { usdToNano } from '../../shared/money.js';
 import { findModel } from '../../shared/models.js';
 import { AppError } from '../../shared/result.js';
 import { TeamRepository } from '../ledger/team-repository.js';
+import { scopedId } from '../ledger/budgets.js';
 import { systemClock, type Clock, type TimerHandle } from '../limiter/clock.js';
 import type { ModelGateway } from '../llm/gateway-types.js';
-import { createMissionWorkspace, openMissionWorkspace, type MissionWorkspace } from '../workspace/mission-workspace.js';
+import {
+  checkRepository,
+  createMissionWorkspace,
+  openMissionWorkspace,
+  type MissionWorkspace,
+} from '../workspace/mission-workspace.js';
 import {
   escalationView,
   MissionStore,
@@ -387,6 +394,28 @@ export class MissionEngine {
     return this.store.transcript(missionId, agentId, afterId, limit);
   }
 
+  /**
+   * The checks a start would make on the repository (a git checkout with a commit, the
+   * base branch exists), made before a mission is created so a launch form can show them.
+   */
+  async checkRepository(repoPath: string, baseBranch: string): Promise<void> {
+    await checkRepository(repoPath, baseBranch);
+  }
+
+  /** A coder's committed work against its team branch; other roles have no branch. */
+  async diff(missionId: string, agentId: string): Promise<AgentDiff> {
+    const m = this.mustGet(missionId);
+    const agent = this.store.agents(missionId).find((a) => a.id === agentId);
+    if (!agent) throw new AppError('not_found', `no agent "${agentId}" in mission "${m.name}"`);
+    if (agent.role !== 'coder') throw new AppError('invalid_request', `${agent.name} is a ${agent.role}; only coders have a branch of their own`);
+    if (m.state === 'draft') throw new AppError('conflict', `mission "${m.name}" has not started; ${agent.name} has no branch yet`);
+    // A loaded runtime's workspace, else a transient one: loading a runtime would arm
+    // escalation timers for a mission nobody resumed.
+    const workspace = this.runtimes.get(missionId)?.workspace ?? (await this.openWorkspace(m, false));
+    const diff = await workspace.diffCoder(agentId);
+    return { missionId, agentId, branch: workspace.coderBranch(agentId), ...diff };
+  }
+
   tasks(missionId: string): TaskView[] {
     const rt = this.runtimes.get(missionId);
     const tasks = rt ? [...rt.tasks.values()] : (this.mustGet(missionId), this.store.tasks(missionId));
@@ -475,8 +504,8 @@ export class MissionEngine {
     const caps = this.ctx.budgets;
     if (!caps) return;
     caps.setCap('mission', rt.mission.id, rt.mission.budgetNano);
-    for (const team of rt.teams.values()) caps.setCap('team', team.rec.id, team.rec.budgetNano);
-    for (const a of rt.agents.values()) caps.setCap('agent', a.rec.id, a.rec.budgetNano);
+    for (const team of rt.teams.values()) caps.setCap('team', scopedId(rt.mission.id, team.rec.id), team.rec.budgetNano);
+    for (const a of rt.agents.values()) caps.setCap('agent', scopedId(rt.mission.id, a.rec.id), a.rec.budgetNano);
   }
 
   private workspaceOptions(m: MissionRecord) {

@@ -154,3 +154,48 @@ describe('BudgetGuard', () => {
     );
   });
 });
+
+describe('budgets across missions of one design', () => {
+  it('counts a team or agent cap only against its own mission', async () => {
+    const { mkdtempSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { openLedger } = await import('./database.js');
+    const { CallsRepository } = await import('./calls-repository.js');
+    const { defaultPricer } = await import('./pricing.js');
+    const { BudgetGuard, ledgerSpendSource, scopedId } = await import('./budgets.js');
+    const dir = mkdtempSync(join(tmpdir(), 'cr-budget-scope-'));
+    const ledger = openLedger(join(dir, 'l.db'));
+    try {
+      const calls = new CallsRepository(ledger.db, defaultPricer());
+      // Mission A's agent "coder-1" spends; mission B's "coder-1" is another agent.
+      calls.insert({
+        requestId: 'a1',
+        missionId: 'mission-a',
+        teamId: 'team-1',
+        agentId: 'coder-1',
+        modelRequested: 'claude-haiku-4-5',
+        startedAt: Date.parse('2026-11-01'),
+        endedAt: Date.parse('2026-11-01') + 1000,
+        status: 'ok',
+        usage: { inputTokens: 1_000_000 },
+      });
+      const spend = ledgerSpendSource(ledger.db);
+      expect(spend.committedNano('agent', scopedId('mission-a', 'coder-1'))).toBe(1_000_000_000);
+      expect(spend.committedNano('agent', scopedId('mission-b', 'coder-1'))).toBe(0);
+      expect(spend.committedNano('team', scopedId('mission-b', 'team-1'))).toBe(0);
+
+      const guard = new BudgetGuard({ spend });
+      guard.setCap('agent', scopedId('mission-b', 'coder-1'), 500_000_000);
+      const decision = guard.checkAdmission({
+        missionId: 'mission-b',
+        agentId: scopedId('mission-b', 'coder-1'),
+        worstCaseNano: 400_000_000,
+      });
+      expect(decision.admitted).toBe(true);
+    } finally {
+      ledger.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -60,6 +60,18 @@ export interface BudgetUsage extends BudgetCap {
 
 const SCOPE_COLUMN: Record<BudgetScope, string> = { mission: 'mission_id', team: 'team_id', agent: 'agent_id' };
 
+const SCOPE_SEPARATOR = '/';
+
+/**
+ * The budget (and rate-limiter) key of a team or agent. Team and agent ids come from the
+ * design, so two missions of one design share them; qualifying them by mission keeps one
+ * mission's spend and caps from counting against the other's. Design ids cannot contain
+ * a slash (see src/shared/team.ts), so the key splits back unambiguously.
+ */
+export function scopedId(missionId: string | null | undefined, id: string): string {
+  return missionId ? `${missionId}${SCOPE_SEPARATOR}${id}` : id;
+}
+
 /**
  * Committed spend read from the `call_totals` roll-up (indexed by each scope), so it is
  * exactly what the ledger holds, including rows written by another repository instance.
@@ -73,7 +85,25 @@ export function ledgerSpendSource(db: Database.Database): SpendSource {
         .pluck(),
     ]),
   ) as Record<BudgetScope, Database.Statement>;
-  return { committedNano: (scope, id) => Number(statements[scope].get(id)) };
+  const withinMission = Object.fromEntries(
+    (['team', 'agent'] as const).map((scope) => [
+      scope,
+      db
+        .prepare(
+          `SELECT coalesce(sum(cost_total_nano), 0) FROM call_totals WHERE mission_id = ? AND ${SCOPE_COLUMN[scope]} = ?`,
+        )
+        .pluck(),
+    ]),
+  ) as Record<'team' | 'agent', Database.Statement>;
+  return {
+    committedNano: (scope, id) => {
+      const cut = id.indexOf(SCOPE_SEPARATOR);
+      if (scope !== 'mission' && cut > 0) {
+        return Number(withinMission[scope].get(id.slice(0, cut), id.slice(cut + 1)));
+      }
+      return Number(statements[scope].get(id));
+    },
+  };
 }
 
 interface Reservation {

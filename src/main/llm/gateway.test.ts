@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { BudgetGuard, ledgerSpendSource } from '../ledger/budgets.js';
+import { BudgetGuard, ledgerSpendSource, scopedId } from '../ledger/budgets.js';
 import { CallsRepository } from '../ledger/calls-repository.js';
 import { openLedger, type Ledger } from '../ledger/database.js';
 import { defaultPricer } from '../ledger/pricing.js';
@@ -34,7 +34,7 @@ async function setup(fakeOptions: FakeMessagesApiOptions, caps: { agent?: number
   const pricer = defaultPricer();
   const calls = new CallsRepository(ledger.db, pricer);
   const budgets = new BudgetGuard({ spend: ledgerSpendSource(ledger.db), pricer });
-  if (caps.agent !== undefined) budgets.setCap('agent', 'agent-0', caps.agent);
+  if (caps.agent !== undefined) budgets.setCap('agent', scopedId('m1', 'agent-0'), caps.agent);
   const limiter = new RateLimiter({
     pools: {
       opus: { rpm: 600, itpm: 400_000, otpm: 80_000 },

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { findModel } from '../../shared/models.js';
-import type { BudgetGuard } from '../ledger/budgets.js';
+import { scopedId, type BudgetGuard } from '../ledger/budgets.js';
 import type { CallRecord, CallStatus, CallsRepository, CallUsage } from '../ledger/calls-repository.js';
 import type { RateLimiter, Ticket, Usage as LimiterUsage } from '../limiter/index.js';
 import {
@@ -91,14 +91,15 @@ export function createGateway(options: GatewayOptions): ModelGateway {
         const worstCaseNano = budgets.worstCaseCost(request.model, estimatedInputTokens, request.max_tokens);
         const admission = budgets.checkAdmission({
           missionId: who.missionId,
-          teamId: who.teamId,
-          agentId: who.agentId,
+          teamId: who.teamId === null ? null : scopedId(who.missionId, who.teamId),
+          agentId: who.agentId === null ? null : scopedId(who.missionId, who.agentId),
           worstCaseNano,
         });
         if (!admission.admitted) {
           throw new GatewayError('budget_exceeded', admission.message, {
             scope: admission.scope,
-            scopeId: admission.id,
+            // Report the design's own team or agent id, not the mission-qualified key.
+            scopeId: admission.scope === 'mission' ? admission.id : admission.id.slice(admission.id.indexOf('/') + 1),
             capNano: admission.capNano,
             spentNano: admission.spentNano + admission.reservedNano,
             worstCaseNano: admission.worstCaseNano,
@@ -109,8 +110,9 @@ export function createGateway(options: GatewayOptions): ModelGateway {
         try {
           ticket = await limiter.acquire({
             pool: model.pool,
-            agentId: who.agentId ?? 'unattributed',
-            teamId: who.teamId ?? 'unattributed',
+            // Per-agent in-flight caps and team fair shares are per mission, like budgets.
+            agentId: scopedId(who.missionId, who.agentId ?? 'unattributed'),
+            teamId: scopedId(who.missionId, who.teamId ?? 'unattributed'),
             role: who.role,
             estimatedInputTokens,
             maxOutputTokens: request.max_tokens,
