@@ -2,12 +2,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { MODELS } from '../../shared/models.js';
-import { BudgetGuard, ledgerSpendSource } from './budgets.js';
-import { CALL_STATUSES, CallsRepository, type CallRecord } from './calls-repository.js';
-import { openLedger } from './database.js';
-import { LedgerMetrics, MINUTE_MS } from './metrics.js';
-import { defaultPricer } from './pricing.js';
+import { MODELS } from '../../../shared/models.js';
+import { BudgetGuard, ledgerSpendSource } from '../budgets.js';
+import { CALL_STATUSES, CallsRepository, type CallRecord } from '../calls-repository.js';
+import { openLedger } from '../database.js';
+import { LedgerMetrics, MINUTE_MS } from '../metrics.js';
+import { defaultPricer } from '../pricing.js';
 
 export interface LedgerBenchOptions {
   /** Calls in the big ledger the dashboard queries run against (default 1,000,000). */
