@@ -1,6 +1,11 @@
-import { useId } from 'react';
+import { useEffect, useId } from 'react';
 import { useStore, type ThemePreference } from '../../store/index.js';
 import { PageHeader } from '../../ui/page-header.js';
+import { AlertsSection, IdleTimeoutSection } from './behaviour-section.js';
+import { LimitsSection } from './limits-section.js';
+import { PricesSection } from './prices-section.js';
+import { ProviderSection } from './provider-section.js';
+import './settings.css';
 
 const THEMES: { value: ThemePreference; label: string }[] = [
   { value: 'system', label: 'Match the system' },
@@ -17,10 +22,17 @@ export function SettingsPage() {
   const setTheme = useStore((s) => s.setTheme);
   const loadInfo = useStore((s) => s.loadInfo);
   const themeLabel = useId();
+  const settings = useStore((s) => s.settings);
+  const settingsStatus = useStore((s) => s.settingsStatus);
+  const settingsError = useStore((s) => s.settingsError);
+  const loadSettings = useStore((s) => s.loadSettings);
+  useEffect(() => {
+    if (settingsStatus === 'idle') void loadSettings();
+  }, [settingsStatus, loadSettings]);
 
   return (
     <div className="page">
-      <PageHeader title="Settings" subtitle="About this installation, and how Control Room looks." />
+      <PageHeader title="Settings" subtitle="The model provider and its key, rate limits, prices, idle agents, alerts, and how Control Room looks." />
 
       <section className="card" aria-labelledby="settings-about">
         <h3 id="settings-about" className="card-title">
@@ -60,6 +72,28 @@ export function SettingsPage() {
           </p>
         )}
       </section>
+
+      {settings ? (
+        <>
+          <ProviderSection settings={settings} />
+          {/* Keyed by the saved values: a save here or in another window resets the form to them. */}
+          <LimitsSection key={JSON.stringify(settings.poolLimits)} settings={settings} />
+          <PricesSection settings={settings} />
+          <IdleTimeoutSection key={`idle-${settings.idleTimeoutSec}`} settings={settings} />
+          <AlertsSection key={JSON.stringify(settings.alertThresholds)} settings={settings} />
+        </>
+      ) : settingsStatus === 'error' ? (
+        <div className="inline-error" role="alert">
+          <span>Could not load the settings: {settingsError}</span>
+          <button type="button" className="btn btn-small" onClick={() => void loadSettings()}>
+            Try again
+          </button>
+        </div>
+      ) : (
+        <p className="muted" role="status">
+          Loading settings…
+        </p>
+      )}
 
       <section className="card" aria-labelledby="settings-appearance">
         <h3 id="settings-appearance" className="card-title">

@@ -1,0 +1,37 @@
+import type { Locator, Page } from '@playwright/test';
+
+/** The Inbox area: role- and label-based locators only. */
+export class InboxPage {
+  readonly heading: Locator;
+  readonly list: Locator;
+  readonly detail: Locator;
+  readonly navLink: Locator;
+  /** The unread count beside "Inbox" in the navigation. */
+  readonly unread: Locator;
+  readonly reply: Locator;
+
+  constructor(private readonly page: Page) {
+    this.heading = page.getByRole('heading', { name: 'Inbox', level: 2 });
+    this.list = page.getByRole('region', { name: 'Escalations' });
+    this.detail = page.getByRole('region', { name: 'Selected escalation' });
+    const nav = page.getByRole('navigation', { name: 'Main' });
+    this.navLink = nav.getByRole('link', { name: /Inbox/ });
+    this.unread = nav.getByRole('status', { name: /unread/ });
+    this.reply = this.detail.getByLabel(/^Reply/);
+  }
+
+  async open(): Promise<void> {
+    await this.navLink.click();
+    await this.heading.waitFor();
+  }
+
+  /** A row of the list by (part of) its title. */
+  row(title: string | RegExp): Locator {
+    return this.list.getByRole('listitem').filter({ hasText: title });
+  }
+
+  /** Switches between "Needs you" and "Decided". */
+  async show(view: 'Needs you' | 'Decided'): Promise<void> {
+    await this.page.getByRole('radio', { name: view }).check();
+  }
+}

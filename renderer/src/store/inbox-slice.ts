@@ -1,0 +1,264 @@
+import type { EscalationDecision, EscalationView, MissionDetail, MissionSummary } from '../../../src/shared/mission.js';
+import type { NotifyPermission } from '../api/notify.js';
+import {
+  EMPTY_FILTER,
+  TYPE_LABELS,
+  inboxItems,
+  needsPerson,
+  pruneSeen,
+  type InboxFilter,
+} from '../features/inbox/inbox-model.js';
+import type { LoadStatus } from './app-slice.js';
+import type { Notice } from './teams-slice.js';
+import type { Slice, StoreState } from './types.js';
+
+export interface DecideOptions {
+  comment?: string;
+  alwaysAllow?: boolean;
+  budgetNanoUsd?: number;
+}
+
+export interface InboxSlice {
+  /** Every escalation the engine listed or announced, by id. */
+  inboxById: Record<string, EscalationView>;
+  inboxStatus: LoadStatus;
+  inboxError: string | null;
+  /** Names, budgets and spend of the missions escalations come from. */
+  inboxMissions: Record<string, MissionSummary>;
+  /** Teams, agents, tasks and settings of missions with escalations, for each item's context. */
+  inboxContext: Record<string, MissionDetail>;
+  inboxFilter: InboxFilter;
+  inboxSelectedId: string | null;
+  /** Ticked for "Approve selected". */
+  inboxChecked: string[];
+  /** Escalations with a decision in flight. */
+  inboxBusy: string[];
+  /** The engine's refusal of a decision, per escalation. */
+  inboxErrors: Record<string, string>;
+  inboxNotice: Notice | null;
+  /** Escalations the person has looked at (kept in local storage). */
+  inboxSeen: string[];
+  notifyPermission: NotifyPermission;
+  loadInbox(): Promise<void>;
+  setInboxFilter(patch: Partial<InboxFilter>): void;
+  /** Selects an item (null: none) and counts it as seen. */
+  selectInboxItem(id: string | null): void;
+  /** j/k: moves the selection through the visible list. */
+  moveInboxSelection(delta: 1 | -1): void;
+  toggleInboxChecked(id: string): void;
+  setInboxChecked(ids: string[]): void;
+  decideInboxItem(id: string, decision: EscalationDecision, options?: DecideOptions): Promise<boolean>;
+  /** Approves every ticked item that is still open; reports what the engine refused. */
+  approveCheckedInbox(): Promise<void>;
+  markAllInboxSeen(): void;
+  /** Asks for notification permission; call from a click. */
+  enableNotifications(): Promise<void>;
+  dismissInboxNotice(): void;
+  applyInboxEscalation(escalation: EscalationView): void;
+}
+
+/** The list the inbox shows now, for actions that move through it. */
+export function visibleInboxItems(state: Pick<StoreState, 'inboxById' | 'inboxFilter'>): EscalationView[] {
+  return inboxItems(Object.values(state.inboxById), state.inboxFilter);
+}
+
+export const createInboxSlice: Slice<InboxSlice> = (deps) => (set, get) => {
+  const notifier = deps.notifier;
+  const storeSeen = (ids: string[]) => deps.storeSeen?.(ids);
+  let loadRequest = 0;
+  const contextRequests = new Map<string, number>();
+
+  const loadContext = async (missionId: string) => {
+    const request = (contextRequests.get(missionId) ?? 0) + 1;
+    contextRequests.set(missionId, request);
+    const result = await deps.api.invoke('missions:get', { id: missionId });
+    if (contextRequests.get(missionId) !== request || !result.ok) return;
+    set({
+      inboxContext: { ...get().inboxContext, [missionId]: result.data },
+      inboxMissions: { ...get().inboxMissions, [missionId]: result.data.mission },
+    });
+  };
+
+  const markSeen = (ids: string[]) => {
+    const seen = get().inboxSeen;
+    const fresh = ids.filter((id) => !seen.includes(id));
+    if (fresh.length === 0) return;
+    const next = [...seen, ...fresh];
+    set({ inboxSeen: next });
+    storeSeen(next);
+  };
+
+  deps.api.on('escalations:changed', (e) => get().applyInboxEscalation(e));
+  deps.api.on('missions:changed', (m) => {
+    if (get().inboxStatus === 'idle') return;
+    set({ inboxMissions: { ...get().inboxMissions, [m.id]: m } });
+  });
+  deps.connection.subscribe((state) => {
+    // Events sent while the socket was down are lost: catch up.
+    if (state === 'open' && get().inboxStatus !== 'idle') void get().loadInbox();
+  });
+
+  return {
+    inboxById: {},
+    inboxStatus: 'idle',
+    inboxError: null,
+    inboxMissions: {},
+    inboxContext: {},
+    inboxFilter: EMPTY_FILTER,
+    inboxSelectedId: null,
+    inboxChecked: [],
+    inboxBusy: [],
+    inboxErrors: {},
+    inboxNotice: null,
+    inboxSeen: deps.loadSeen?.() ?? [],
+    notifyPermission: notifier?.permission() ?? 'unsupported',
+
+    async loadInbox() {
+      const request = ++loadRequest;
+      if (get().inboxStatus !== 'ready') set({ inboxStatus: 'loading', inboxError: null });
+      const [escalations, missions] = await Promise.all([
+        deps.api.invoke('escalations:list', { openOnly: false }),
+        deps.api.invoke('missions:list', {}),
+      ]);
+      if (request !== loadRequest) return;
+      if (!escalations.ok || !missions.ok) {
+        const error = !escalations.ok ? escalations.error : !missions.ok ? missions.error : null;
+        set({ inboxStatus: 'error', inboxError: error?.message ?? 'could not load the inbox' });
+        return;
+      }
+      const byId: Record<string, EscalationView> = {};
+      for (const e of escalations.data) byId[e.id] = e;
+      const seen = pruneSeen(get().inboxSeen, new Set(Object.keys(byId)));
+      set({
+        inboxById: byId,
+        inboxMissions: Object.fromEntries(missions.data.map((m) => [m.id, m])),
+        inboxStatus: 'ready',
+        inboxError: null,
+        inboxSeen: seen,
+      });
+      storeSeen(seen);
+      const withOpen = new Set(escalations.data.filter(needsPerson).map((e) => e.missionId));
+      await Promise.all([...withOpen].map((id) => loadContext(id)));
+    },
+
+    setInboxFilter(patch) {
+      const filter = { ...get().inboxFilter, ...patch };
+      // A team filter belongs to its mission.
+      if (patch.missionId !== undefined && patch.teamId === undefined) filter.teamId = null;
+      set({ inboxFilter: filter, inboxChecked: [] });
+      const items = visibleInboxItems(get());
+      if (!items.some((e) => e.id === get().inboxSelectedId)) set({ inboxSelectedId: null });
+    },
+
+    selectInboxItem(id) {
+      set({ inboxSelectedId: id });
+      if (id) markSeen([id]);
+    },
+
+    moveInboxSelection(delta) {
+      const items = visibleInboxItems(get());
+      if (items.length === 0) return;
+      const at = items.findIndex((e) => e.id === get().inboxSelectedId);
+      const next = at === -1 ? (delta === 1 ? 0 : items.length - 1) : Math.min(items.length - 1, Math.max(0, at + delta));
+      get().selectInboxItem(items[next]!.id);
+    },
+
+    toggleInboxChecked(id) {
+      const checked = get().inboxChecked;
+      set({ inboxChecked: checked.includes(id) ? checked.filter((c) => c !== id) : [...checked, id] });
+    },
+
+    setInboxChecked(ids) {
+      set({ inboxChecked: ids });
+    },
+
+    async decideInboxItem(id, decision, options = {}) {
+      if (get().inboxBusy.includes(id)) return false;
+      const before = visibleInboxItems(get());
+      const { [id]: _dropped, ...errors } = get().inboxErrors;
+      void _dropped;
+      set({ inboxBusy: [...get().inboxBusy, id], inboxErrors: errors });
+      const result = await deps.api.invoke('escalations:decide', {
+        id,
+        decision,
+        comment: options.comment ?? '',
+        alwaysAllow: options.alwaysAllow ?? false,
+        ...(options.budgetNanoUsd === undefined ? {} : { budgetNanoUsd: options.budgetNanoUsd }),
+      });
+      set({ inboxBusy: get().inboxBusy.filter((b) => b !== id) });
+      if (!result.ok) {
+        set({ inboxErrors: { ...get().inboxErrors, [id]: result.error.message } });
+        // Someone (a timeout, another window) decided first: show what happened.
+        if (result.error.code === 'conflict') void get().loadInbox();
+        return false;
+      }
+      get().applyInboxEscalation(result.data);
+      markSeen([id]);
+      set({ inboxChecked: get().inboxChecked.filter((c) => c !== id) });
+      // Keep the keyboard flow going: the next item takes the decided one's place.
+      if (get().inboxSelectedId === id) {
+        const at = before.findIndex((e) => e.id === id);
+        const after = visibleInboxItems(get());
+        const next = after[Math.min(at, after.length - 1)];
+        set({ inboxSelectedId: next?.id ?? null });
+        if (next) markSeen([next.id]);
+      }
+      return true;
+    },
+
+    async approveCheckedInbox() {
+      const ids = get().inboxChecked.filter((id) => {
+        const e = get().inboxById[id];
+        return e !== undefined && needsPerson(e);
+      });
+      let approved = 0;
+      const refused: string[] = [];
+      for (const id of ids) {
+        if (await get().decideInboxItem(id, 'approve')) approved++;
+        else refused.push(get().inboxById[id]?.title ?? id);
+      }
+      set({
+        inboxChecked: [],
+        inboxNotice:
+          refused.length === 0
+            ? { tone: 'success', text: `Approved ${approved} ${approved === 1 ? 'item' : 'items'}.` }
+            : { tone: 'error', text: `Approved ${approved}; ${refused.length} could not be approved: ${refused.join('; ')}` },
+      });
+    },
+
+    markAllInboxSeen() {
+      markSeen(Object.values(get().inboxById).filter(needsPerson).map((e) => e.id));
+    },
+
+    async enableNotifications() {
+      if (!notifier) return;
+      set({ notifyPermission: await notifier.requestPermission() });
+    },
+
+    dismissInboxNotice() {
+      set({ inboxNotice: null });
+    },
+
+    applyInboxEscalation(e) {
+      const known = get().inboxById[e.id];
+      set({ inboxById: { ...get().inboxById, [e.id]: e } });
+      if (get().inboxStatus !== 'ready') return;
+      const fresh = needsPerson(e) && (known === undefined || !needsPerson(known));
+      if (!fresh) return;
+      // New work for the person: the plan, agents and tasks it refers to may be new too.
+      void loadContext(e.missionId);
+      if (!get().inboxSeen.includes(e.id)) {
+        const mission = get().inboxMissions[e.missionId]?.name;
+        notifier?.notify({
+          title: `${TYPE_LABELS[e.type]}: needs you`,
+          body: mission ? `${e.title} (${mission})` : e.title,
+          tag: e.id,
+          onClick: () => {
+            get().navigate({ area: 'inbox' });
+            get().selectInboxItem(e.id);
+          },
+        });
+      }
+    },
+  };
+};

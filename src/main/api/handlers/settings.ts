@@ -1,0 +1,26 @@
+import type { SettingsService } from '../../settings/index.js';
+import type { Handlers } from '../dispatch.js';
+
+type SettingsHandlers = Pick<
+  Handlers,
+  | 'settings:get'
+  | 'settings:set-provider'
+  | 'settings:set-api-key'
+  | 'settings:set-pool-limits'
+  | 'settings:set-price-table'
+  | 'settings:set-idle-timeout'
+  | 'settings:set-alert-thresholds'
+>;
+
+/** Handlers for the Settings area: validated requests to the settings service, which answers the masked view. */
+export function settingsHandlers(settings: SettingsService): SettingsHandlers {
+  return {
+    'settings:get': () => settings.view(),
+    'settings:set-provider': ({ provider }) => settings.setProvider(provider),
+    'settings:set-api-key': ({ apiKey }) => settings.setApiKey(apiKey),
+    'settings:set-pool-limits': ({ poolLimits }) => settings.setPoolLimits(poolLimits),
+    'settings:set-price-table': ({ priceTable }) => settings.setPriceTable(priceTable),
+    'settings:set-idle-timeout': ({ idleTimeoutSec }) => settings.setIdleTimeout(idleTimeoutSec),
+    'settings:set-alert-thresholds': ({ alertThresholds }) => settings.setAlertThresholds(alertThresholds),
+  };
+}

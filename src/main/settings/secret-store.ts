@@ -1,0 +1,44 @@
+/**
+ * Where main keeps secrets (today: the Anthropic API key). The key never leaves main: no
+ * command answers it, no event carries it, and it is never written to the ledger, so
+ * the only code that sees it is the store and the provider that sends it.
+ *
+ * Implementations:
+ * - {@link MemorySecretStore}: this process's memory only, lost when the engine stops.
+ *   Browser mode uses it (there is no OS keychain to lean on), and so do tests.
+ * - An Electron store (later, another change): encrypts with `safeStorage` and keeps the
+ *   ciphertext in a file in the data directory; `persistent` is then true.
+ *
+ * A store must not log, serialise or expose values beyond `get`.
+ */
+export interface SecretStore {
+  /** True when values survive a restart of the engine. */
+  readonly persistent: boolean;
+  /** The value, or null when none is stored. */
+  get(name: SecretName): string | null;
+  /** Stores a value, or removes it with null. */
+  set(name: SecretName, value: string | null): void;
+}
+
+/** The secrets Control Room keeps; a closed list so a typo cannot create a second key. */
+export type SecretName = 'anthropic-api-key';
+
+/** Holds secrets in a private field for the process lifetime; see {@link SecretStore}. */
+export class MemorySecretStore implements SecretStore {
+  readonly persistent = false;
+  // A private field: inspecting or JSON-serialising the store shows nothing.
+  readonly #values = new Map<SecretName, string>();
+
+  get(name: SecretName): string | null {
+    return this.#values.get(name) ?? null;
+  }
+
+  set(name: SecretName, value: string | null): void {
+    if (value === null) this.#values.delete(name);
+    else this.#values.set(name, value);
+  }
+
+  toJSON(): Record<string, never> {
+    return {};
+  }
+}

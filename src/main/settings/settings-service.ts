@@ -1,0 +1,235 @@
+import type Database from 'better-sqlite3';
+import type { ProviderId } from '../../shared/contract/app.js';
+import type { ApiKeySource, SettingsView } from '../../shared/contract/settings.js';
+import type { AlertThresholds } from '../../shared/costs.js';
+import { LIMIT_PRESETS, type AllPoolLimits } from '../../shared/limits.js';
+import { DEFAULT_MISSION_SETTINGS, type MissionSettings } from '../../shared/mission.js';
+import type { ModelPool } from '../../shared/models.js';
+import type { PriceTable } from '../../shared/pricing.js';
+import { AppError } from '../../shared/result.js';
+import { resolveAlertThresholds } from '../ledger/alerts.js';
+import { defaultPriceTable, Pricer } from '../ledger/pricing.js';
+import { SettingsRepository } from '../ledger/settings-repository.js';
+import type { ModelProvider } from '../llm/provider.js';
+import { maskApiKey } from './api-key.js';
+import { checkPriceTableEdit, withBundledRows } from './price-table-edits.js';
+import type { ProviderSwitch } from './provider-switch.js';
+import type { SecretStore } from './secret-store.js';
+import { SETTINGS } from './setting-keys.js';
+
+const API_KEY_ENV = 'ANTHROPIC_API_KEY';
+const POOLS: readonly ModelPool[] = ['opus', 'sonnet', 'haiku'];
+
+export interface SettingsServiceOptions {
+  db: Database.Database;
+  env: NodeJS.ProcessEnv;
+  dataDir: string;
+  secrets: SecretStore;
+  clock?: () => Date;
+}
+
+/** The live parts a saved setting changes at once; given by `createEngineServices`. */
+export interface LiveSettingsTargets {
+  limiter: { setLimits(pool: ModelPool, limits: AllPoolLimits[ModelPool]): void };
+  /** Everything that prices calls (the calls ledger, the budget guard). */
+  pricers: { setPricer(pricer: Pricer): void }[];
+  engine: { setDefaults(defaults: Partial<MissionSettings>): void };
+  provider: ProviderSwitch;
+  /** Builds a provider; `apiKey` is set for 'anthropic'. */
+  makeProvider(id: ProviderId, apiKey: string | null): ModelProvider;
+  /** The engine's limits for a provider when none were saved. */
+  defaultPoolLimits(id: ProviderId): AllPoolLimits;
+  emit?(view: SettingsView): void;
+  onProviderChanged?(id: ProviderId): void;
+}
+
+/** The provider a new engine starts with: a saved choice when it can be honoured, else the environment's. */
+export function startupProvider(db: Database.Database, env: NodeJS.ProcessEnv): ProviderId {
+  const stored = new SettingsRepository(db).get(SETTINGS.provider.key, SETTINGS.provider.spec);
+  // Falling back to the simulation is always safe; the API needs a key this process has.
+  if (stored === 'simulated') return 'simulated';
+  return env[API_KEY_ENV] ? 'anthropic' : 'simulated';
+}
+
+/** How the app names a provider in its info and on the Settings page. */
+export function providerLabel(id: ProviderId): string {
+  return id === 'anthropic' ? 'Anthropic API' : 'Simulated provider';
+}
+
+/**
+ * The Settings area's engine side: reads what a person saved (at start-up and for
+ * `settings:get`), validates and stores edits in the ledger (with their history), and
+ * applies them to the running engine. The API key is the exception: it is held by the
+ * {@link SecretStore}, never by the ledger, and only its mask ever leaves this class.
+ */
+export class SettingsService {
+  private readonly repo: SettingsRepository;
+  private readonly env: NodeJS.ProcessEnv;
+  private readonly dataDir: string;
+  private readonly secrets: SecretStore;
+  private targets: LiveSettingsTargets | null = null;
+
+  constructor(options: SettingsServiceOptions) {
+    this.repo = new SettingsRepository(options.db, options.clock);
+    this.env = options.env;
+    this.dataDir = options.dataDir;
+    this.secrets = options.secrets;
+  }
+
+  /** Connects the live engine; until then edits are stored but applied at the next start. */
+  attach(targets: LiveSettingsTargets): void {
+    this.targets = targets;
+  }
+
+  /** The price table in force: the saved one (with any newer bundled rows), else the bundled one. */
+  priceTable(): PriceTable {
+    const stored = this.repo.get(SETTINGS.priceTable.key, SETTINGS.priceTable.spec);
+    return stored ? withBundledRows(stored, defaultPriceTable()) : defaultPriceTable();
+  }
+
+  /** Saved pool limits, or null while the engine's defaults apply. */
+  storedPoolLimits(): AllPoolLimits | null {
+    return this.repo.get(SETTINGS.poolLimits.key, SETTINGS.poolLimits.spec);
+  }
+
+  /** Default idle timeout for new missions' agents. */
+  idleTimeoutSec(): number {
+    return this.repo.get(SETTINGS.idleTimeoutSec.key, SETTINGS.idleTimeoutSec.spec) ?? DEFAULT_MISSION_SETTINGS.idleTimeoutSec;
+  }
+
+  /** Mission defaults a person saved, for the engine's `defaults`. */
+  missionDefaults(): Partial<MissionSettings> {
+    const idle = this.repo.get(SETTINGS.idleTimeoutSec.key, SETTINGS.idleTimeoutSec.spec);
+    return idle === null ? {} : { idleTimeoutSec: idle };
+  }
+
+  /** The thresholds alerts are evaluated against. */
+  alertThresholds(): AlertThresholds {
+    return this.repo.get(SETTINGS.alertThresholds.key, SETTINGS.alertThresholds.spec);
+  }
+
+  /** The key new Anthropic providers are built with: the environment's wins over a saved one. */
+  apiKey(): { key: string | null; source: ApiKeySource | null } {
+    const fromEnv = this.env[API_KEY_ENV];
+    if (fromEnv) return { key: fromEnv, source: 'env' };
+    const saved = this.secrets.get('anthropic-api-key');
+    return saved ? { key: saved, source: 'settings' } : { key: null, source: null };
+  }
+
+  /** Everything the Settings area shows. The API key appears only as its mask. */
+  view(): SettingsView {
+    const { key, source } = this.apiKey();
+    const stored = this.storedPoolLimits();
+    const provider = this.targets?.provider.id ?? (key ? 'anthropic' : 'simulated');
+    return {
+      provider,
+      apiKey: {
+        set: key !== null,
+        masked: key === null ? null : maskApiKey(key),
+        source,
+        volatile: source === 'settings' && !this.secrets.persistent,
+      },
+      poolLimits: stored ?? this.targets?.defaultPoolLimits(provider) ?? LIMIT_PRESETS[0]!.pools,
+      poolLimitsStored: stored !== null,
+      presets: LIMIT_PRESETS,
+      priceTable: this.priceTable(),
+      idleTimeoutSec: this.idleTimeoutSec(),
+      alertThresholds: this.alertThresholds(),
+      dataDir: this.dataDir,
+    };
+  }
+
+  /** Sends new calls to `provider`; the API needs a key. The choice is kept for the next start. */
+  setProvider(provider: ProviderId): SettingsView {
+    const live = this.live();
+    const { key } = this.apiKey();
+    if (provider === 'anthropic' && key === null) {
+      throw new AppError(
+        'invalid_request',
+        `provider: the Anthropic API needs an API key; save one under "API key" first (or start with ${API_KEY_ENV} set)`,
+      );
+    }
+    this.repo.set(SETTINGS.provider.key, SETTINGS.provider.spec, provider);
+    if (live.provider.id !== provider) this.switchProvider(live, provider, key);
+    return this.changed();
+  }
+
+  /** Stores (or with null removes) the API key in the secret store; never in the ledger. */
+  setApiKey(apiKey: string | null): SettingsView {
+    const live = this.live();
+    if (this.env[API_KEY_ENV]) {
+      throw new AppError(
+        'conflict',
+        `apiKey: the key comes from the ${API_KEY_ENV} environment variable; change it there and restart the engine`,
+      );
+    }
+    this.secrets.set('anthropic-api-key', apiKey);
+    if (live.provider.id === 'anthropic') {
+      // Calls from now on use the new key; without one the API cannot be called at all.
+      if (apiKey === null) {
+        this.repo.set(SETTINGS.provider.key, SETTINGS.provider.spec, 'simulated');
+        this.switchProvider(live, 'simulated', null);
+      } else {
+        this.switchProvider(live, 'anthropic', apiKey);
+      }
+    }
+    return this.changed();
+  }
+
+  /** Saves pool limits and gives them to the limiter (learned header limits win again on the next response). */
+  setPoolLimits(limits: AllPoolLimits): SettingsView {
+    const live = this.live();
+    const saved = this.repo.set(SETTINGS.poolLimits.key, SETTINGS.poolLimits.spec, limits);
+    if (saved) for (const pool of POOLS) live.limiter.setLimits(pool, saved[pool]);
+    return this.changed();
+  }
+
+  /** Saves a price table that only adds rows, and prices calls with it from now on. */
+  setPriceTable(table: PriceTable): SettingsView {
+    const live = this.live();
+    checkPriceTableEdit(this.priceTable(), table);
+    const saved = this.repo.set(SETTINGS.priceTable.key, SETTINGS.priceTable.spec, table);
+    if (saved) {
+      const pricer = new Pricer(saved);
+      for (const target of live.pricers) target.setPricer(pricer);
+    }
+    return this.changed();
+  }
+
+  /** The idle timeout new missions start with; running missions keep theirs. */
+  setIdleTimeout(idleTimeoutSec: number): SettingsView {
+    const live = this.live();
+    this.repo.set(SETTINGS.idleTimeoutSec.key, SETTINGS.idleTimeoutSec.spec, idleTimeoutSec);
+    live.engine.setDefaults({ idleTimeoutSec });
+    return this.changed();
+  }
+
+  setAlertThresholds(thresholds: AlertThresholds): SettingsView {
+    const resolved = resolveAlertThresholds(thresholds);
+    if (!resolved.ok) throw new AppError(resolved.error.code, resolved.error.message.replace(/^thresholds\./, 'alertThresholds.'));
+    this.repo.set(SETTINGS.alertThresholds.key, SETTINGS.alertThresholds.spec, resolved.data);
+    return this.changed();
+  }
+
+  private switchProvider(live: LiveSettingsTargets, id: ProviderId, apiKey: string | null): void {
+    live.provider.use(id, live.makeProvider(id, apiKey));
+    // The simulation's roomy limits would earn the real API a burst of 429s, and the
+    // API's tier 1 would throttle the simulation: follow the provider unless a person chose.
+    if (this.storedPoolLimits() === null) {
+      const limits = live.defaultPoolLimits(id);
+      for (const pool of POOLS) live.limiter.setLimits(pool, limits[pool]);
+    }
+    live.onProviderChanged?.(id);
+  }
+
+  private live(): LiveSettingsTargets {
+    if (!this.targets) throw new AppError('unavailable', 'the engine is still starting; try again in a moment');
+    return this.targets;
+  }
+
+  private changed(): SettingsView {
+    const view = this.view();
+    this.targets?.emit?.(view);
+    return view;
+  }
+}

@@ -1,0 +1,85 @@
+import { z } from 'zod';
+import { alertThresholdsSchema, type AlertThresholds } from '../costs.js';
+import { allPoolLimitsSchema, type AllPoolLimits, type LimitPreset } from '../limits.js';
+import { priceTableSchema, type PriceTable } from '../pricing.js';
+import { LIMITS } from '../team.js';
+import type { ProviderId } from './app.js';
+import { command } from './define.js';
+
+export const PROVIDER_IDS = ['simulated', 'anthropic'] as const satisfies readonly ProviderId[];
+
+/** Longest API key accepted; real keys are about a hundred characters. */
+export const MAX_API_KEY_LENGTH = 500;
+
+/**
+ * Where the API key the engine uses came from. `env`: ANTHROPIC_API_KEY when the engine
+ * started (it wins; the Settings form cannot replace it). `settings`: typed into
+ * Settings and held by main's secret store.
+ */
+export type ApiKeySource = 'env' | 'settings';
+
+/** What the renderer may know about the API key: never the key itself. */
+export interface ApiKeyStatus {
+  set: boolean;
+  /** "sk-ant-…abcd" (the prefix and the last four characters), "set" for short keys, null when unset. */
+  masked: string | null;
+  source: ApiKeySource | null;
+  /** True when the key lives only in this process's memory and is lost when the engine stops. */
+  volatile: boolean;
+}
+
+/** Everything the Settings area shows and edits. */
+export interface SettingsView {
+  provider: ProviderId;
+  apiKey: ApiKeyStatus;
+  /** The limits the shared rate limiter is configured with (learned header limits win at run time). */
+  poolLimits: AllPoolLimits;
+  /** True once a person saved pool limits; false while the engine's start-up defaults apply. */
+  poolLimitsStored: boolean;
+  presets: readonly LimitPreset[];
+  /** The price table calls are priced with now. */
+  priceTable: PriceTable;
+  /** Default idle timeout of new missions' agents (an agent's own setting wins). */
+  idleTimeoutSec: number;
+  alertThresholds: AlertThresholds;
+  /** Where the ledger and worktrees live; read-only. */
+  dataDir: string;
+}
+
+const apiKeySchema = z
+  .string({ error: 'must be a string, or null to remove the key' })
+  .trim()
+  .min(1, 'must not be empty (send null to remove the key)')
+  .max(MAX_API_KEY_LENGTH, `must be at most ${MAX_API_KEY_LENGTH} characters`)
+  // Keys are printable ASCII; anything else is a paste accident, refused without echoing it.
+  .regex(/^[\x21-\x7e]+$/, 'must be printable characters without spaces');
+
+export const settingsCommands = {
+  'settings:get': command<SettingsView>()(z.object({}).strict()),
+  /** Switches the model provider for calls from now on (calls in flight finish where they started). */
+  'settings:set-provider': command<SettingsView>()(z.object({ provider: z.enum(PROVIDER_IDS) }).strict()),
+  /** Stores (or with null removes) the API key in main. The answer carries only its mask. */
+  'settings:set-api-key': command<SettingsView>()(z.object({ apiKey: apiKeySchema.nullable() }).strict()),
+  'settings:set-pool-limits': command<SettingsView>()(z.object({ poolLimits: allPoolLimitsSchema }).strict()),
+  /** Replaces the price table; rows calls may reference keep their prices (add a newer row instead). */
+  'settings:set-price-table': command<SettingsView>()(z.object({ priceTable: priceTableSchema }).strict()),
+  'settings:set-idle-timeout': command<SettingsView>()(
+    z
+      .object({
+        idleTimeoutSec: z
+          .number({ error: 'must be a number of seconds' })
+          .int('must be a whole number of seconds')
+          .min(LIMITS.minIdleTimeoutSec, `must be at least ${LIMITS.minIdleTimeoutSec} seconds`)
+          .max(LIMITS.maxIdleTimeoutSec, `must be at most ${LIMITS.maxIdleTimeoutSec} seconds`),
+      })
+      .strict(),
+  ),
+  'settings:set-alert-thresholds': command<SettingsView>()(
+    z.object({ alertThresholds: alertThresholdsSchema }).strict(),
+  ),
+};
+
+export interface SettingsEvents {
+  /** Any setting changed (from this window or another); carries the whole view, key masked. */
+  'settings:changed': SettingsView;
+}
