@@ -68,8 +68,29 @@ export class TeamsPage {
     return this.page.getByRole('region', { name, exact: true });
   }
 
+  /** An agent's row on its team card. */
   agent(team: Locator, name: string): Locator {
-    return team.getByRole('group', { name, exact: true });
+    return team.getByRole('listitem').filter({ has: this.page.getByRole('button', { name, exact: true }) });
+  }
+
+  /** The side panel that edits the selected agent. */
+  get inspector(): Locator {
+    return this.page.getByRole('complementary', { name: 'Agent details' });
+  }
+
+  /** Selects an agent on the board, opening it in the inspector. */
+  async selectAgent(team: Locator, name: string): Promise<Locator> {
+    await team.getByRole('button', { name, exact: true }).click();
+    await expect(this.inspector.getByLabel('Name', { exact: true })).toHaveValue(name);
+    return this.inspector;
+  }
+
+  /** Agent names of a team card, top to bottom. */
+  async agentNames(team: Locator): Promise<string[]> {
+    return team
+      .getByRole('list', { name: /^Agents of / })
+      .getByRole('listitem')
+      .evaluateAll((rows) => rows.map((row) => (row as HTMLElement).dataset.agent ?? ''));
   }
 
   async openNewDesign(): Promise<void> {
@@ -100,16 +121,12 @@ export class TeamsPage {
   }
 
   async fillAgent(team: Locator, currentName: string, input: AgentInput): Promise<void> {
-    const agent = this.agent(team, currentName);
-    await agent.getByLabel('Name', { exact: true }).fill(input.name);
-    const renamed = this.agent(team, input.name);
-    if (input.role) await renamed.getByLabel('Role').selectOption({ label: input.role });
-    if (input.model) await renamed.getByLabel('Model').selectOption(input.model);
-    if (input.budget !== undefined) await renamed.getByLabel('Budget (USD)').fill(input.budget);
-    if (input.commands !== undefined) {
-      await renamed.getByText('Prompt and commands').click();
-      await renamed.getByLabel('Allowed commands').fill(input.commands);
-    }
+    const panel = await this.selectAgent(team, currentName);
+    await panel.getByLabel('Name', { exact: true }).fill(input.name);
+    if (input.role) await panel.getByLabel('Role').selectOption({ label: input.role });
+    if (input.model) await panel.getByLabel('Model').selectOption(input.model);
+    if (input.budget !== undefined) await panel.getByLabel('Budget (USD)').fill(input.budget);
+    if (input.commands !== undefined) await panel.getByLabel('Allowed commands').fill(input.commands);
   }
 
   /** Checks every visible field of a team against what the spec typed. */
@@ -118,18 +135,12 @@ export class TeamsPage {
     await expect(team).toBeVisible();
     await expect(team.getByLabel('Team name')).toHaveValue(input.name);
     await expect(team.getByLabel('Team budget (USD)')).toHaveValue(input.budget ?? '');
-    // fieldset, not role=group: each agent's <details> is a group too.
-    await expect(team.locator('fieldset')).toHaveCount(input.agents.length);
-    const names = await team
-      .locator('fieldset')
-      .getByLabel('Name', { exact: true })
-      .evaluateAll((els) => els.map((el) => (el as HTMLInputElement).value));
-    expect(names).toEqual(input.agents.map((a) => a.name));
+    await expect.poll(() => this.agentNames(team)).toEqual(input.agents.map((a) => a.name));
     for (const agent of input.agents) {
-      const group = this.agent(team, agent.name);
-      if (agent.role) await expect(group.getByLabel('Role').locator('option:checked')).toHaveText(agent.role);
-      if (agent.model) await expect(group.getByLabel('Model')).toHaveValue(agent.model);
-      await expect(group.getByLabel('Budget (USD)')).toHaveValue(agent.budget ?? '');
+      const panel = await this.selectAgent(team, agent.name);
+      if (agent.role) await expect(panel.getByLabel('Role').locator('option:checked')).toHaveText(agent.role);
+      if (agent.model) await expect(panel.getByLabel('Model')).toHaveValue(agent.model);
+      await expect(panel.getByLabel('Budget (USD)')).toHaveValue(agent.budget ?? '');
     }
   }
 }

@@ -96,10 +96,10 @@ test.describe('bad input is refused with a specific message and changes nothing'
     // Nothing was saved, and every edit is still there.
     await expect(teams.unsavedBadge).toBeVisible();
     await expect(page.getByLabel('Design name')).toHaveValue('Dupes');
-    await expect(team.locator('fieldset').getByLabel('Name', { exact: true })).toHaveCount(2);
-    await expect(team.locator('fieldset').nth(1).getByLabel('Name', { exact: true })).toHaveValue('Lead 1');
+    expect(await teams.agentNames(team)).toEqual(['Lead 1', 'Lead 1']);
+    await expect(teams.inspector.getByLabel('Name', { exact: true })).toHaveValue('Lead 1');
 
-    await team.locator('fieldset').nth(1).getByLabel('Name', { exact: true }).fill('Coder 1-1');
+    await teams.inspector.getByLabel('Name', { exact: true }).fill('Coder 1-1');
     await team.getByLabel('Team budget (USD)').fill('-5');
     await teams.saveButton.click();
     await expect(teams.saveError).toContainText('must not be negative');

@@ -88,8 +88,7 @@ test('a new user designs two teams, saves, exports, deletes and imports them bac
     'Checkout and ledger work for the payments service.',
   );
   for (const team of TEAMS) await teams.expectTeam(team);
-  const coder = teams.agent(teams.team('Checkout'), 'Coder 1-1');
-  await coder.getByText('Prompt and commands').click();
+  const coder = await teams.selectAgent(teams.team('Checkout'), 'Coder 1-1');
   await expect(coder.getByLabel('Allowed commands')).toHaveValue('npm test\ngit status');
   await saveScreen('editor-saved');
 

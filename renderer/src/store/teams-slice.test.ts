@@ -3,7 +3,7 @@ import type { ControlRoomApi, EventPayload } from '../../../src/shared/contract.
 import type { Result } from '../../../src/shared/result.js';
 import type { TeamDesign } from '../../../src/shared/team.js';
 import { alwaysOpen } from '../api/connection.js';
-import { updateAgent } from '../features/teams/draft.js';
+import { addTeam, updateAgent } from '../features/teams/draft.js';
 import { isDirty } from './teams-slice.js';
 import { createControlRoomStore } from './store.js';
 
@@ -187,12 +187,95 @@ describe('teams slice', () => {
     expect(store.getState().editor).toBeNull();
     expect(store.getState().route).toEqual({ area: 'teams' });
   });
+
+  it('undoes and redoes edits, one step per typed field', () => {
+    const { store } = makeStore();
+    store.getState().newDesign();
+    const get = () => store.getState().editor!;
+    const start = get().form;
+    for (const name of ['S', 'Sq', 'Squad']) {
+      store.getState().editDesign((f) => ({ ...f, name }), { coalesce: 'design:name' });
+    }
+    store.getState().editDesign((f, newId) => addTeam(f, newId));
+    expect(get().history.past).toHaveLength(2);
+    expect(get().form.teams).toHaveLength(2);
+
+    store.getState().undo();
+    expect(get().form.teams).toHaveLength(1);
+    expect(get().form.name).toBe('Squad');
+    store.getState().undo();
+    expect(get().form).toBe(start);
+    expect(isDirty(store.getState())).toBe(false);
+    store.getState().undo();
+    expect(get().form).toBe(start);
+
+    store.getState().redo();
+    store.getState().redo();
+    expect(get().form.name).toBe('Squad');
+    expect(get().form.teams).toHaveLength(2);
+    expect(get().history.future).toHaveLength(0);
+
+    // A new edit after an undo drops the redo branch; an unchanged form adds no step.
+    store.getState().undo();
+    store.getState().editDesign((f) => ({ ...f, description: 'x' }));
+    expect(get().history.future).toHaveLength(0);
+    const steps = get().history.past.length;
+    store.getState().editDesign((f) => f);
+    expect(get().history.past).toHaveLength(steps);
+  });
+
+  it('starts a design from a template, replacing an untouched new one', () => {
+    const { store } = makeStore();
+    store.getState().navigate({ area: 'teams', design: 'new' });
+    expect(store.getState().editor!.form.teams).toHaveLength(1);
+    store.getState().newDesign('four-by-four');
+    const form = store.getState().editor!.form;
+    expect(form.name).toBe('4 × 4 × 4');
+    expect(form.teams.map((t) => t.agents.length)).toEqual([5, 5, 5, 5]);
+    // Re-entering the route keeps it.
+    store.getState().navigate({ area: 'teams', design: 'new' });
+    expect(store.getState().editor!.form).toBe(form);
+  });
+
+  it('keeps undo across a save and makes Discard undoable', async () => {
+    const { store } = makeStore({ 'teams:save': () => ok(saved({ name: 'Squad' })) });
+    store.getState().newDesign();
+    store.getState().editDesign((f) => ({ ...f, name: 'Squad' }));
+    await store.getState().saveDesign();
+    expect(store.getState().editor!.history.past).toHaveLength(1);
+    store.getState().editDesign((f) => ({ ...f, name: 'Other' }));
+    store.getState().discardChanges();
+    expect(store.getState().editor!.form.name).toBe('Squad');
+    store.getState().undo();
+    expect(store.getState().editor!.form.name).toBe('Other');
+  });
+
+  it('loads prices and limits for the estimate, and reports a failure', async () => {
+    const view = {
+      priceTable: { version: 1, currency: 'USD', rows: [] },
+      poolLimits: {},
+      poolLimitsStored: true,
+      presets: [],
+    };
+    const { store } = makeStore({ 'settings:get': () => ok(view) });
+    await store.getState().loadDesignerSettings();
+    expect(store.getState().designerSettings).toMatchObject({ status: 'ready', poolLimitsStored: true });
+    const failing = makeStore({ 'settings:get': () => fail('unavailable', 'engine away') });
+    await failing.store.getState().loadDesignerSettings();
+    expect(failing.store.getState().designerSettings).toMatchObject({
+      status: 'error',
+      error: 'engine away',
+    });
+  });
 });
 
 function ok<T>(data: T): Result<T> {
   return { ok: true, data };
 }
 
-function fail(code: 'invalid_request' | 'conflict' | 'invalid_team_file', message: string): Result<never> {
+function fail(
+  code: 'invalid_request' | 'conflict' | 'invalid_team_file' | 'unavailable',
+  message: string,
+): Result<never> {
   return { ok: false, error: { code, message } };
 }

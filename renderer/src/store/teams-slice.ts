@@ -1,4 +1,12 @@
 import type { EventPayload } from '../../../src/shared/contract.js';
+import type { SettingsView } from '../../../src/shared/contract/settings.js';
+import {
+  DEFAULT_POOL_LIMITS,
+  LIMIT_PRESETS,
+  type AllPoolLimits,
+  type LimitPreset,
+} from '../../../src/shared/limits.js';
+import type { PriceTable } from '../../../src/shared/pricing.js';
 import {
   MAX_TEAM_FILE_BYTES,
   countAgents,
@@ -13,6 +21,7 @@ import {
   sameForm,
   type DesignForm,
 } from '../features/teams/draft.js';
+import { designFromTemplate, findTemplate } from '../features/teams/templates.js';
 import { plural } from '../lib/format.js';
 import type { LoadStatus } from './app-slice.js';
 import type { Slice, StoreState } from './types.js';
@@ -29,6 +38,29 @@ export interface EditorState {
   errorCode: string | null;
   /** Someone else saved or deleted this design while it was open here with edits. */
   remoteChange: 'changed' | 'deleted' | null;
+  history: EditHistory;
+}
+
+/**
+ * Undo and redo: forms before (`past`, oldest first) and after (`future`, next first)
+ * the current one. Consecutive edits with the same `coalesce` key (typing into one
+ * field) share one step, so Ctrl+Z undoes a word, not a letter.
+ */
+export interface EditHistory {
+  past: DesignForm[];
+  future: DesignForm[];
+  /** The key of the edit that made the current form, if it may absorb the next one. */
+  coalesce: string | null;
+}
+
+/** Enough for a long session; older steps fall off so memory stays bounded. */
+export const HISTORY_LIMIT = 200;
+
+const emptyHistory = (): EditHistory => ({ past: [], future: [], coalesce: null });
+
+export interface EditOptions {
+  /** Edits with the same key in a row are one undo step (e.g. `agent:<id>:name`). */
+  coalesce?: string;
 }
 
 export interface Notice {
@@ -43,7 +75,23 @@ export interface TeamFileInput {
   text(): Promise<string>;
 }
 
+/**
+ * What the designer's estimate reads from Settings: the price table and the pool limits
+ * the rate limiter is configured with. Kept here as a snapshot so the estimate follows
+ * a change made in Settings (or another window) without the designer asking again.
+ */
+export interface DesignerSettings {
+  status: LoadStatus;
+  error: string | null;
+  priceTable: PriceTable | null;
+  poolLimits: AllPoolLimits;
+  poolLimitsStored: boolean;
+  presets: readonly LimitPreset[];
+}
+
 export interface TeamsSlice {
+  designerSettings: DesignerSettings;
+  loadDesignerSettings(): Promise<void>;
   teams: TeamDesignSummary[];
   teamsStatus: LoadStatus;
   teamsError: string | null;
@@ -53,10 +101,13 @@ export interface TeamsSlice {
   busyIds: string[];
   importing: boolean;
   loadTeams(): Promise<void>;
-  newDesign(): void;
+  /** Opens a new, unsaved design; from a template (see features/teams/templates.ts) when given. */
+  newDesign(templateId?: string): void;
   openDesign(id: string, options?: { force?: boolean }): Promise<void>;
   /** Applies an edit to the open form; `newId` is how edits get ids for new teams and agents. */
-  editDesign(update: (form: DesignForm, newId: () => string) => DesignForm): void;
+  editDesign(update: (form: DesignForm, newId: () => string) => DesignForm, options?: EditOptions): void;
+  undo(): void;
+  redo(): void;
   /** Puts the form back as it was last loaded or saved. */
   discardChanges(): void;
   saveDesign(): Promise<boolean>;
@@ -76,6 +127,17 @@ export function isDirty(state: Pick<StoreState, 'editor'>): boolean {
   return editor !== null && editor.status !== 'loading' && !sameForm(editor.form, editor.baseline);
 }
 
+function settingsSnapshot(view: SettingsView): DesignerSettings {
+  return {
+    status: 'ready',
+    error: null,
+    priceTable: view.priceTable,
+    poolLimits: view.poolLimits,
+    poolLimitsStored: view.poolLimitsStored,
+    presets: view.presets,
+  };
+}
+
 function readyEditor(design: TeamDesign): EditorState {
   const form = designToForm(design);
   return {
@@ -87,6 +149,7 @@ function readyEditor(design: TeamDesign): EditorState {
     error: null,
     errorCode: null,
     remoteChange: null,
+    history: emptyHistory(),
   };
 }
 
@@ -104,8 +167,28 @@ export const createTeamsSlice: Slice<TeamsSlice> = (deps) => (set, get) => {
   const nameOf = (id: string) => get().teams.find((t) => t.id === id)?.name ?? 'the design';
 
   deps.api.on('teams:changed', (event) => get().handleTeamsChanged(event));
+  deps.api.on('settings:changed', (view) => set({ designerSettings: settingsSnapshot(view) }));
 
   return {
+    designerSettings: {
+      status: 'idle',
+      error: null,
+      priceTable: null,
+      poolLimits: DEFAULT_POOL_LIMITS,
+      poolLimitsStored: false,
+      presets: LIMIT_PRESETS,
+    },
+
+    async loadDesignerSettings() {
+      set({ designerSettings: { ...get().designerSettings, status: 'loading', error: null } });
+      const result = await deps.api.invoke('settings:get', {});
+      if (result.ok) set({ designerSettings: settingsSnapshot(result.data) });
+      else
+        set({
+          designerSettings: { ...get().designerSettings, status: 'error', error: result.error.message },
+        });
+    },
+
     teams: [],
     teamsStatus: 'idle',
     teamsError: null,
@@ -124,11 +207,13 @@ export const createTeamsSlice: Slice<TeamsSlice> = (deps) => (set, get) => {
       else set({ teamsStatus: 'error', teamsError: result.error.message });
     },
 
-    newDesign() {
+    newDesign(templateId) {
       const editor = get().editor;
-      if (editor && editor.designId === null) return;
+      const template = templateId === undefined ? undefined : findTemplate(templateId);
+      // Re-entering the route of the open new design keeps its edits; a template replaces it.
+      if (editor && editor.designId === null && !template) return;
       openRequest++;
-      const form = emptyDesignForm(deps.newId);
+      const form = template ? designFromTemplate(template, deps.newId) : emptyDesignForm(deps.newId);
       set({
         editor: {
           designId: null,
@@ -139,6 +224,7 @@ export const createTeamsSlice: Slice<TeamsSlice> = (deps) => (set, get) => {
           error: null,
           errorCode: null,
           remoteChange: null,
+          history: emptyHistory(),
         },
       });
     },
@@ -158,6 +244,7 @@ export const createTeamsSlice: Slice<TeamsSlice> = (deps) => (set, get) => {
           error: null,
           errorCode: null,
           remoteChange: null,
+          history: emptyHistory(),
         },
       });
       const result = await deps.api.invoke('teams:get', { id });
@@ -166,15 +253,66 @@ export const createTeamsSlice: Slice<TeamsSlice> = (deps) => (set, get) => {
       else setEditor({ status: 'load-error', error: result.error.message, errorCode: result.error.code });
     },
 
-    editDesign(update) {
+    editDesign(update, options) {
       const editor = get().editor;
       if (!editor || editor.status === 'loading' || editor.status === 'load-error') return;
-      set({ editor: { ...editor, form: update(editor.form, deps.newId) } });
+      const form = update(editor.form, deps.newId);
+      // A refused move (a second leader) returns the same form: nothing to remember.
+      if (form === editor.form) return;
+      const key = options?.coalesce ?? null;
+      const { past } = editor.history;
+      const merge = key !== null && key === editor.history.coalesce && past.length > 0;
+      set({
+        editor: {
+          ...editor,
+          form,
+          history: {
+            past: merge ? past : [...past, editor.form].slice(-HISTORY_LIMIT),
+            future: [],
+            coalesce: key,
+          },
+        },
+      });
+    },
+
+    undo() {
+      const editor = get().editor;
+      if (!editor || editor.status !== 'ready') return;
+      const { past, future } = editor.history;
+      const previous = past[past.length - 1];
+      if (!previous) return;
+      set({
+        editor: {
+          ...editor,
+          form: previous,
+          history: { past: past.slice(0, -1), future: [editor.form, ...future], coalesce: null },
+        },
+      });
+    },
+
+    redo() {
+      const editor = get().editor;
+      if (!editor || editor.status !== 'ready') return;
+      const { past, future } = editor.history;
+      const next = future[0];
+      if (!next) return;
+      set({
+        editor: {
+          ...editor,
+          form: next,
+          history: { past: [...past, editor.form], future: future.slice(1), coalesce: null },
+        },
+      });
     },
 
     discardChanges() {
       const editor = get().editor;
-      if (editor) set({ editor: { ...editor, form: editor.baseline, error: null, errorCode: null } });
+      if (!editor) return;
+      // Discarding is itself undoable: the edits are one Ctrl+Z away.
+      const history: EditHistory = sameForm(editor.form, editor.baseline)
+        ? editor.history
+        : { past: [...editor.history.past, editor.form].slice(-HISTORY_LIMIT), future: [], coalesce: null };
+      set({ editor: { ...editor, form: editor.baseline, error: null, errorCode: null, history } });
     },
 
     async saveDesign() {
@@ -202,7 +340,8 @@ export const createTeamsSlice: Slice<TeamsSlice> = (deps) => (set, get) => {
         setEditor({ status: 'ready', error: text, errorCode: code });
         return false;
       }
-      const saved = readyEditor(result.data);
+      // Undo survives a save: the saved design is one more step, not a fresh start.
+      const saved = { ...readyEditor(result.data), history: { ...after.history, coalesce: null } };
       // Edits typed while the save was in flight stay, marked unsaved.
       const typedMeanwhile = !sameForm(after.form, editor.form);
       set({ editor: typedMeanwhile ? { ...saved, form: after.form } : saved });

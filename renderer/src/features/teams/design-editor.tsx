@@ -1,4 +1,4 @@
-import { useEffect, useId, useState } from 'react';
+import { useEffect, useId, useRef, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { countAgents } from '../../../../src/shared/team.js';
 import { plural } from '../../lib/format.js';
@@ -6,12 +6,13 @@ import { isDirty, useStore } from '../../store/index.js';
 import { ConfirmDialog } from '../../ui/confirm-dialog.js';
 import { Field } from '../../ui/field.js';
 import { NoticeBar } from '../../ui/notice-bar.js';
-import { addTeam } from './draft.js';
-import { TeamCard } from './team-card.js';
+import { Designer } from './designer.js';
 
 export function DesignEditor() {
   const editor = useStore((s) => s.editor);
   const dirty = useStore(isDirty);
+  const canUndo = useStore((s) => (s.editor?.history.past.length ?? 0) > 0);
+  const canRedo = useStore((s) => (s.editor?.history.future.length ?? 0) > 0);
   const notice = useStore((s) => s.notice);
   const routeDesign = useStore((s) => s.route.design);
   const busy = useStore((s) => (s.editor?.designId ? s.busyIds.includes(s.editor.designId) : false));
@@ -26,6 +27,8 @@ export function DesignEditor() {
       exportDesign: s.exportDesign,
       dismissNotice: s.dismissNotice,
       closeEditor: s.closeEditor,
+      undo: s.undo,
+      redo: s.redo,
     })),
   );
   const [confirmDelete, setConfirmDelete] = useState(false);
@@ -38,6 +41,27 @@ export function DesignEditor() {
     window.addEventListener('beforeunload', onBeforeUnload);
     return () => window.removeEventListener('beforeunload', onBeforeUnload);
   }, [dirty]);
+
+  // The palette and the side panel stick just below the editor bar, whose height depends
+  // on the banners above it and the window's fonts: measure it instead of guessing.
+  const barRef = useRef<HTMLDivElement>(null);
+  const ready = editor?.status === 'ready' || editor?.status === 'saving';
+  useEffect(() => {
+    const bar = barRef.current;
+    const page = bar?.parentElement;
+    if (!bar || !page) return;
+    const update = () => {
+      const top = parseFloat(getComputedStyle(bar).top) || 0;
+      page.style.setProperty(
+        '--editor-bar-bottom',
+        `${Math.round(top + bar.getBoundingClientRect().height)}px`,
+      );
+    };
+    update();
+    const observer = new ResizeObserver(update);
+    observer.observe(bar);
+    return () => observer.disconnect();
+  }, [ready]);
 
   const back = () => actions.navigate({ area: 'teams' });
 
@@ -95,7 +119,7 @@ export function DesignEditor() {
 
   return (
     <form
-      className="page editor"
+      className="page page-wide editor"
       aria-labelledby={`${id}-title`}
       noValidate
       onSubmit={(event) => {
@@ -109,7 +133,7 @@ export function DesignEditor() {
         }
       }}
     >
-      <div className="editor-bar">
+      <div className="editor-bar" ref={barRef}>
         <BackLink onClick={back} />
         <div className="page-header">
           <div className="page-header-text">
@@ -132,6 +156,28 @@ export function DesignEditor() {
             </p>
           </div>
           <div className="page-actions">
+            <div className="undo-group" role="group" aria-label="History">
+              <button
+                type="button"
+                className="btn btn-icon-text"
+                disabled={!canUndo || saving}
+                onClick={actions.undo}
+                aria-keyshortcuts="Control+Z Meta+Z"
+                title="Undo (Ctrl+Z)"
+              >
+                <span aria-hidden="true">↶</span> Undo
+              </button>
+              <button
+                type="button"
+                className="btn btn-icon-text"
+                disabled={!canRedo || saving}
+                onClick={actions.redo}
+                aria-keyshortcuts="Control+Shift+Z Meta+Shift+Z Control+Y"
+                title="Redo (Shift+Ctrl+Z)"
+              >
+                <span aria-hidden="true">↷</span> Redo
+              </button>
+            </div>
             {isNew ? null : (
               <>
                 <button
@@ -217,7 +263,9 @@ export function DesignEditor() {
               placeholder="For example: Payments squad"
               autoComplete="off"
               autoFocus={isNew}
-              onChange={(event) => actions.editDesign((f) => ({ ...f, name: event.target.value }))}
+              onChange={(event) =>
+                actions.editDesign((f) => ({ ...f, name: event.target.value }), { coalesce: 'design:name' })
+              }
             />
           </Field>
           <Field id={`${id}-description`} label="Description">
@@ -227,30 +275,17 @@ export function DesignEditor() {
               rows={2}
               value={form.description}
               placeholder="What this design is for (optional)"
-              onChange={(event) => actions.editDesign((f) => ({ ...f, description: event.target.value }))}
+              onChange={(event) =>
+                actions.editDesign((f) => ({ ...f, description: event.target.value }), {
+                  coalesce: 'design:description',
+                })
+              }
             />
           </Field>
         </div>
       </section>
 
-      <div className="section-head">
-        <h3 className="section-title">Teams</h3>
-        <button
-          type="button"
-          className="btn btn-small"
-          onClick={() => actions.editDesign((f, newId) => addTeam(f, newId))}
-        >
-          Add team
-        </button>
-      </div>
-
-      {form.teams.length === 0 ? (
-        <div className="card placeholder">
-          <p className="muted">This design has no teams. Add a team to give it a leader and coders.</p>
-        </div>
-      ) : (
-        form.teams.map((team) => <TeamCard key={team.id} team={team} edit={actions.editDesign} />)
-      )}
+      <Designer form={form} />
 
       <ConfirmDialog
         open={confirmDelete}

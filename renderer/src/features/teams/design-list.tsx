@@ -6,6 +6,9 @@ import { isDirty, useStore } from '../../store/index.js';
 import { ConfirmDialog } from '../../ui/confirm-dialog.js';
 import { NoticeBar } from '../../ui/notice-bar.js';
 import { PageHeader } from '../../ui/page-header.js';
+import { DESIGN_TEMPLATES } from './templates.js';
+
+const TEMPLATE_PREFIX = 'template:';
 
 export function DesignList() {
   const teams = useStore((s) => s.teams);
@@ -17,28 +20,78 @@ export function DesignList() {
   const draft = useStore(isDirty);
   const draftId = useStore((s) => s.editor?.designId ?? null);
   const draftName = useStore((s) => s.editor?.form.name ?? '');
-  const { loadTeams, navigate, exportDesign, deleteDesign, importDesign, dismissNotice, closeEditor } =
-    useStore(
-      useShallow((s) => ({
-        loadTeams: s.loadTeams,
-        navigate: s.navigate,
-        exportDesign: s.exportDesign,
-        deleteDesign: s.deleteDesign,
-        importDesign: s.importDesign,
-        dismissNotice: s.dismissNotice,
-        closeEditor: s.closeEditor,
-      })),
-    );
+  const {
+    loadTeams,
+    navigate,
+    exportDesign,
+    deleteDesign,
+    importDesign,
+    dismissNotice,
+    closeEditor,
+    newDesign,
+  } = useStore(
+    useShallow((s) => ({
+      loadTeams: s.loadTeams,
+      navigate: s.navigate,
+      exportDesign: s.exportDesign,
+      deleteDesign: s.deleteDesign,
+      importDesign: s.importDesign,
+      dismissNotice: s.dismissNotice,
+      closeEditor: s.closeEditor,
+      newDesign: s.newDesign,
+    })),
+  );
 
   const fileInput = useRef<HTMLInputElement>(null);
   const [toDelete, setToDelete] = useState<TeamDesignSummary | null>(null);
   const [switchTo, setSwitchTo] = useState<string | null>(null);
 
-  // Opening another design would replace the unsaved one: ask first.
-  const open = (design: string) => {
-    if (draft && draftId !== (design === 'new' ? null : design)) setSwitchTo(design);
-    else navigate({ area: 'teams', design });
+  // Opening another design would replace the unsaved one: ask first. A template always
+  // replaces the open draft, so it asks whenever there is one.
+  const go = (design: string) => {
+    if (design.startsWith(TEMPLATE_PREFIX)) {
+      newDesign(design.slice(TEMPLATE_PREFIX.length));
+      navigate({ area: 'teams', design: 'new' });
+    } else navigate({ area: 'teams', design });
   };
+  const open = (design: string) => {
+    const template = design.startsWith(TEMPLATE_PREFIX);
+    if (draft && (template || draftId !== (design === 'new' ? null : design))) setSwitchTo(design);
+    else go(design);
+  };
+
+  const templates = (
+    <section className="templates" aria-labelledby="templates-title">
+      <div className="section-head">
+        <h3 id="templates-title" className="section-title">
+          Start from a template
+        </h3>
+      </div>
+      <div className="template-grid">
+        {DESIGN_TEMPLATES.map((template) => (
+          <button
+            key={template.id}
+            type="button"
+            className="template-card"
+            aria-label={`Use template ${template.label}`}
+            onClick={() => open(`${TEMPLATE_PREFIX}${template.id}`)}
+          >
+            <span className="template-name">{template.label}</span>
+            <span className="template-summary">{template.summary}</span>
+            <span className="template-shape" aria-hidden="true">
+              {template.teams.map((team, i) => (
+                <span key={i} className="template-team">
+                  {Array.from({ length: team.coders + 1 }, (_, j) => (
+                    <span key={j} />
+                  ))}
+                </span>
+              ))}
+            </span>
+          </button>
+        ))}
+      </div>
+    </section>
+  );
 
   const importButton = (
     <>
@@ -116,7 +169,10 @@ export function DesignList() {
             ◫
           </div>
           <h3>No team designs yet</h3>
-          <p>Create a design from scratch, or import a team file someone shared with you.</p>
+          <p>
+            Start from a template below, create a design from scratch, or import a team file someone shared
+            with you.
+          </p>
           <div className="empty-actions">
             <button type="button" className="btn btn-primary" onClick={() => open('new')}>
               Create a team design
@@ -193,6 +249,8 @@ export function DesignList() {
         </div>
       )}
 
+      {status === 'ready' ? templates : null}
+
       <ConfirmDialog
         open={toDelete !== null}
         title="Delete this team design?"
@@ -221,7 +279,7 @@ export function DesignList() {
           const target = switchTo;
           setSwitchTo(null);
           closeEditor();
-          if (target) navigate({ area: 'teams', design: target });
+          if (target) go(target);
         }}
       >
         <p>The changes to “{draftName || 'the new design'}” are not saved and will be lost.</p>

@@ -15,8 +15,8 @@ export interface AgentForm {
   budgetUsd: string;
   systemPrompt: string;
   allowedCommands: string;
-  /** Not edited here yet; carried through so saving never drops them. */
-  writeScope: string[];
+  /** Paths the agent may write, one per line as typed; empty means the whole worktree. */
+  writeScope: string;
   idleTimeoutSec: number | null;
 }
 
@@ -88,7 +88,7 @@ export function newAgent(form: DesignForm, teamId: string, role: AgentRole, newI
     budgetUsd: '',
     systemPrompt: DEFAULT_PROMPTS[role],
     allowedCommands: '',
-    writeScope: [],
+    writeScope: '',
     idleTimeoutSec: null,
   };
 }
@@ -106,21 +106,53 @@ export function emptyDesignForm(newId: NewId): DesignForm {
 
 export function addTeam(form: DesignForm, newId: NewId): DesignForm {
   const taken = new Set(form.teams.map((t) => lower(t.name)));
+  const ordered = boardOrder(form);
   const team: TeamForm = {
     id: newId(),
     name: firstFree(taken, (n) => `Team ${n}`, form.teams.length + 1),
     budgetUsd: '',
-    // Teams are laid out left to right so a future canvas view opens without overlaps.
-    position: { x: 80 + form.teams.length * 360, y: 80 },
+    position: slotPosition(ordered.length),
     agents: [],
   };
-  let next: DesignForm = { ...form, teams: [...form.teams, team] };
+  let next: DesignForm = { ...form, teams: relayout([...ordered, team]) };
   next = addAgent(next, team.id, 'leader', newId);
   return addAgent(next, team.id, 'coder', newId);
 }
 
 export function removeTeam(form: DesignForm, teamId: string): DesignForm {
-  return { ...form, teams: form.teams.filter((t) => t.id !== teamId) };
+  return { ...form, teams: relayout(boardOrder(form).filter((t) => t.id !== teamId)) };
+}
+
+/** Board slots: three cards a row. Stored in each team's `position` so a layout round-trips. */
+export const BOARD_COLUMNS = 3;
+const SLOT = { x: 360, y: 440, left: 80, top: 80 };
+
+export function slotPosition(index: number): { x: number; y: number } {
+  return {
+    x: SLOT.left + (index % BOARD_COLUMNS) * SLOT.x,
+    y: SLOT.top + Math.floor(index / BOARD_COLUMNS) * SLOT.y,
+  };
+}
+
+/** Rewrites positions to match the order, leaving teams already in place untouched. */
+export function relayout(teams: TeamForm[]): TeamForm[] {
+  return teams.map((team, i) => {
+    const at = slotPosition(i);
+    return team.position.x === at.x && team.position.y === at.y ? team : { ...team, position: at };
+  });
+}
+
+/**
+ * Teams in board order: by stored position (row, then column), ties by array order. An
+ * imported design drawn elsewhere keeps its reading order.
+ */
+export function boardOrder(form: Pick<DesignForm, 'teams'>): TeamForm[] {
+  return form.teams
+    .map((team, i) => ({ team, i }))
+    .sort(
+      (a, b) => a.team.position.y - b.team.position.y || a.team.position.x - b.team.position.x || a.i - b.i,
+    )
+    .map(({ team }) => team);
 }
 
 export function updateTeam(
@@ -196,6 +228,14 @@ export function parseCommands(text: string): string[] {
     .filter((c) => c.length > 0);
 }
 
+/** One entry per line (paths may contain commas, so only new lines separate them). */
+export function parseLines(text: string): string[] {
+  return text
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line.length > 0);
+}
+
 export function designToForm(design: TeamDesign): DesignForm {
   return {
     name: design.name,
@@ -214,7 +254,7 @@ export function designToForm(design: TeamDesign): DesignForm {
         budgetUsd: nanoToField(agent.budgetNanoUsd),
         systemPrompt: agent.systemPrompt,
         allowedCommands: agent.permissions.allowedCommands.join('\n'),
-        writeScope: agent.permissions.writeScope,
+        writeScope: agent.permissions.writeScope.join('\n'),
         idleTimeoutSec: agent.idleTimeoutSec,
       })),
     })),
@@ -266,7 +306,10 @@ export function formToDraft(
       model: agent.model,
       budgetNanoUsd: budget(agent.budgetUsd, `Agent "${agent.name}"`),
       systemPrompt: agent.systemPrompt,
-      permissions: { allowedCommands: parseCommands(agent.allowedCommands), writeScope: agent.writeScope },
+      permissions: {
+        allowedCommands: parseCommands(agent.allowedCommands),
+        writeScope: parseLines(agent.writeScope),
+      },
       idleTimeoutSec: agent.idleTimeoutSec,
     })),
   }));
@@ -322,6 +365,8 @@ const FIELD_LABELS: Record<string, string> = {
   systemPrompt: 'system prompt',
   agents: 'agents',
   'permissions.allowedCommands': 'allowed commands',
+  'permissions.writeScope': 'file write scope',
+  idleTimeoutSec: 'idle timeout',
 };
 
 /** True when `model` is one Control Room knows; an imported unknown one is shown as such. */

@@ -1,82 +1,222 @@
+import { SortableContext, useSortable, verticalListSortingStrategy } from '@dnd-kit/sortable';
+import { CSS } from '@dnd-kit/utilities';
 import { useId } from 'react';
-import { plural } from '../../lib/format.js';
-import { Field, MoneyInput } from '../../ui/field.js';
-import { AgentCard } from './agent-card.js';
+import type { DesignEstimate } from '../../../../src/shared/design-estimate.js';
 import {
-  addAgent,
-  removeAgent,
-  removeTeam,
-  teamHasLeader,
-  updateAgent,
-  updateTeam,
-  type DesignForm,
-  type TeamForm,
-} from './draft.js';
+  MAX_RECOMMENDED_TEAM_SIZE,
+  planSplit,
+  type DesignIssue,
+} from '../../../../src/shared/design-rules.js';
+import { formatUsd } from '../../../../src/shared/money.js';
+import { plural } from '../../lib/format.js';
+import { MoneyInput } from '../../ui/field.js';
+import { AgentRow, type Edit } from './agent-row.js';
+import { addAgentAt, duplicateTeam, moveTeam, splitTeam } from './design-ops.js';
+import { agentDndId, teamDndId, type DragData } from './dnd.js';
+import { removeTeam, teamHasLeader, updateTeam, type DesignForm, type TeamForm } from './draft.js';
+import { Menu, type MenuItem } from './menu.js';
 
 interface TeamCardProps {
   team: TeamForm;
-  edit(update: (form: DesignForm, newId: () => string) => DesignForm): void;
+  /** Position in board order. */
+  index: number;
+  form: DesignForm;
+  issues: DesignIssue[];
+  estimate: DesignEstimate['teams'][number] | undefined;
+  selectedAgentId: string | null;
+  /** Set while something is dragged over this card that it cannot take (a second leader). */
+  refusing: boolean;
+  onSelect(agentId: string): void;
+  edit: Edit;
+  announce(message: string): void;
 }
 
-export function TeamCard({ team, edit }: TeamCardProps) {
+export function TeamCard({
+  team,
+  index,
+  form,
+  issues,
+  estimate,
+  selectedAgentId,
+  refusing,
+  onSelect,
+  edit,
+  announce,
+}: TeamCardProps) {
   const id = useId();
+  const data: DragData = { type: 'team', teamId: team.id, empty: team.agents.length === 0 };
+  const {
+    attributes,
+    listeners,
+    setNodeRef,
+    setActivatorNodeRef,
+    transform,
+    transition,
+    isDragging,
+    isOver,
+    active,
+  } = useSortable({ id: teamDndId(team.id), data });
   const title = team.name.trim() || 'Unnamed team';
+  const activeType = (active?.data.current as DragData | undefined)?.type;
+  const receiving = isOver && (activeType === 'agent' || activeType === 'palette');
+  const flaggedAgents = new Set(issues.map((i) => i.agentId).filter((a) => a !== undefined));
+  const teamIssues = issues.filter((i) => i.agentId === undefined);
+  const worst = teamIssues.some((i) => i.severity === 'error')
+    ? 'error'
+    : teamIssues.some((i) => i.severity === 'warning')
+      ? 'warning'
+      : null;
+
+  const items: MenuItem[] = [
+    {
+      label: 'Duplicate team',
+      onSelect: () => {
+        edit((f, newId) => duplicateTeam(f, team.id, newId));
+        announce(`${title} duplicated.`);
+      },
+    },
+    {
+      label: 'Split into two teams',
+      disabled: planSplit(team).move.length === 0,
+      onSelect: () => {
+        edit((f, newId) => splitTeam(f, team.id, newId));
+        announce(`${title} split in two.`);
+      },
+    },
+    {
+      label: 'Move earlier',
+      separated: true,
+      disabled: index === 0,
+      onSelect: () => edit((f) => moveTeam(f, team.id, index - 1)),
+    },
+    {
+      label: 'Move later',
+      disabled: index >= form.teams.length - 1,
+      onSelect: () => edit((f) => moveTeam(f, team.id, index + 1)),
+    },
+    {
+      label: 'Remove team',
+      tone: 'danger',
+      separated: true,
+      onSelect: () => {
+        edit((f) => removeTeam(f, team.id));
+        announce(`${title} removed. Press Ctrl+Z to undo.`);
+      },
+    },
+  ];
 
   return (
-    <section className="card team-card" aria-labelledby={`${id}-title`}>
-      <div className="team-head">
-        <div className="team-title-group">
-          <h3 id={`${id}-title`} className="team-title">
-            {title}
-          </h3>
-          <span className="muted">{plural(team.agents.length, 'agent')}</span>
-        </div>
+    <section
+      ref={setNodeRef}
+      className={[
+        'team-card',
+        worst ? `has-${worst}` : '',
+        isDragging ? 'is-dragging' : '',
+        receiving ? (refusing ? 'is-refusing' : 'is-receiving') : '',
+      ].join(' ')}
+      style={{ transform: CSS.Translate.toString(transform), transition }}
+      aria-label={title}
+    >
+      <header className="team-card-head">
         <button
+          ref={setActivatorNodeRef}
           type="button"
-          className="btn btn-small btn-danger-ghost"
-          onClick={() => edit((f) => removeTeam(f, team.id))}
-          aria-label={`Remove team ${title}`}
+          className="drag-handle drag-handle-team"
+          aria-label={`Drag team ${title}`}
+          {...attributes}
+          {...listeners}
         >
-          Remove team
+          <span aria-hidden="true">⠿</span>
         </button>
-      </div>
-      <div className="team-fields">
-        <Field id={`${id}-name`} label="Team name">
-          <input
-            id={`${id}-name`}
-            className="input"
-            value={team.name}
-            autoComplete="off"
-            onChange={(event) => edit((f) => updateTeam(f, team.id, { name: event.target.value }))}
-          />
-        </Field>
-        <Field id={`${id}-budget`} label="Team budget (USD)" hint="Leave empty for no team cap.">
+        <label htmlFor={`${id}-name`} className="visually-hidden">
+          Team name
+        </label>
+        <input
+          id={`${id}-name`}
+          className="team-name-input"
+          value={team.name}
+          autoComplete="off"
+          placeholder="Team name"
+          onChange={(event) =>
+            edit((f) => updateTeam(f, team.id, { name: event.target.value }), {
+              coalesce: `team:${team.id}:name`,
+            })
+          }
+        />
+        <Menu label={`Actions for team ${title}`} items={items} />
+      </header>
+
+      <div className="team-card-meta">
+        <span className={`team-size${team.agents.length > MAX_RECOMMENDED_TEAM_SIZE ? ' is-over' : ''}`}>
+          {plural(team.agents.length, 'agent')}
+        </span>
+        {estimate && estimate.nanoPerHour > 0 ? (
+          <span className="team-cost" title="Estimated at the assumed workload; see the estimate panel">
+            ~{formatUsd(estimate.nanoPerHour)}/h
+          </span>
+        ) : null}
+        <label htmlFor={`${id}-budget`} className="team-budget-label">
+          <span aria-hidden="true">Budget</span>
+          <span className="visually-hidden">Team budget (USD)</span>
+        </label>
+        <div className="team-budget">
           <MoneyInput
             id={`${id}-budget`}
             value={team.budgetUsd}
-            onChange={(budgetUsd) => edit((f) => updateTeam(f, team.id, { budgetUsd }))}
+            onChange={(budgetUsd) =>
+              edit((f) => updateTeam(f, team.id, { budgetUsd }), { coalesce: `team:${team.id}:budget` })
+            }
           />
-        </Field>
+        </div>
       </div>
-      <div className="agent-list">
-        {team.agents.length === 0 ? (
-          <p className="muted agent-empty">No agents yet. A team needs a leader to take a mission.</p>
-        ) : null}
-        {team.agents.map((agent) => (
-          <AgentCard
-            key={agent.id}
-            agent={agent}
-            onChange={(patch) => edit((f) => updateAgent(f, team.id, agent.id, patch))}
-            onRemove={() => edit((f) => removeAgent(f, team.id, agent.id))}
-          />
-        ))}
-      </div>
-      <div className="team-actions">
+
+      <SortableContext
+        items={team.agents.map((a) => agentDndId(a.id))}
+        strategy={verticalListSortingStrategy}
+      >
+        <ul className="agent-rows" aria-label={`Agents of ${title}`}>
+          {team.agents.map((agent, i) => (
+            <AgentRow
+              key={agent.id}
+              agent={agent}
+              team={team}
+              index={i}
+              form={form}
+              selected={agent.id === selectedAgentId}
+              flagged={flaggedAgents.has(agent.id)}
+              onSelect={onSelect}
+              edit={edit}
+              announce={announce}
+            />
+          ))}
+        </ul>
+      </SortableContext>
+      {team.agents.length === 0 ? (
+        <p className="team-empty">Drag a leader and coders here from the palette.</p>
+      ) : null}
+
+      {teamIssues.length > 0 ? (
+        <ul className="team-issues" aria-label={`Checks for ${title}`}>
+          {teamIssues.map((issue) => (
+            <li key={issue.key} className={`team-issue severity-${issue.severity}`}>
+              {issue.rule === 'missing-leader'
+                ? 'No leader'
+                : issue.rule === 'team-too-large'
+                  ? `Over ${MAX_RECOMMENDED_TEAM_SIZE} agents`
+                  : issue.rule === 'leader-only'
+                    ? 'No coders'
+                    : issue.title}
+            </li>
+          ))}
+        </ul>
+      ) : null}
+
+      <footer className="team-card-actions">
         {teamHasLeader(team) ? null : (
           <button
             type="button"
             className="btn btn-small"
-            onClick={() => edit((f, newId) => addAgent(f, team.id, 'leader', newId))}
+            onClick={() => edit((f, newId) => addAgentAt(f, team.id, 'leader', newId))}
           >
             Add leader
           </button>
@@ -84,11 +224,11 @@ export function TeamCard({ team, edit }: TeamCardProps) {
         <button
           type="button"
           className="btn btn-small"
-          onClick={() => edit((f, newId) => addAgent(f, team.id, 'coder', newId))}
+          onClick={() => edit((f, newId) => addAgentAt(f, team.id, 'coder', newId))}
         >
           Add coder
         </button>
-      </div>
+      </footer>
     </section>
   );
 }

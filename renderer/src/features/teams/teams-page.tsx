@@ -1,3 +1,4 @@
+import './teams.css';
 import { useStore } from '../../store/index.js';
 import { DesignEditor } from './design-editor.js';
 import { DesignList } from './design-list.js';

@@ -1,0 +1,213 @@
+import type { Locator, Page } from '@playwright/test';
+import { DEFAULT_MODEL_BY_ROLE } from '../../src/shared/models.js';
+import { test, expect } from '../fixtures.js';
+import { TeamsPage } from '../pages/teams-page.js';
+
+/** Drags with real pointer moves: dnd-kit starts a drag only after the pointer travels. */
+async function drag(page: Page, from: Locator, to: Locator): Promise<void> {
+  await to.scrollIntoViewIfNeeded();
+  await from.scrollIntoViewIfNeeded();
+  const a = (await from.boundingBox())!;
+  const b = (await to.boundingBox())!;
+  await page.mouse.move(a.x + a.width / 2, a.y + a.height / 2);
+  await page.mouse.down();
+  await page.mouse.move(a.x + a.width / 2 + 8, a.y + a.height / 2 + 8, { steps: 4 });
+  await page.mouse.move(b.x + b.width / 2, b.y + b.height / 2, { steps: 16 });
+  await page.mouse.move(b.x + b.width / 2, b.y + b.height / 2 + 2, { steps: 2 });
+  await page.mouse.up();
+}
+
+const coders = (team: number, n: number) => Array.from({ length: n }, (_, i) => `Coder ${team}-${i + 1}`);
+
+test('a new user designs teams on the board: template, drags, checks, split, undo, save', async ({
+  page,
+  appUrl,
+  saveScreen,
+}) => {
+  const teams = new TeamsPage(page);
+  const checks = page.getByRole('region', { name: 'Design checks' });
+  await page.goto(appUrl);
+
+  // A template gives a whole design in one click.
+  await page.getByRole('button', { name: 'Use template 4 × 4 × 4' }).click();
+  await expect(page.getByLabel('Design name')).toHaveValue('4 × 4 × 4');
+  await expect(page.getByText('4 teams · 20 agents')).toBeVisible();
+  for (const n of [1, 2, 3, 4]) {
+    expect(await teams.agentNames(teams.team(`Team ${n}`))).toEqual([`Lead ${n}`, ...coders(n, 4)]);
+  }
+  await expect(checks).toContainText('All checks pass');
+  // The estimate reads the engine's price table and limits.
+  const estimate = page.getByRole('region', { name: 'Estimate before launch' });
+  await expect(estimate.getByTestId('estimate-total')).toHaveText(/^\$\d+\.\d\d$/);
+  await expect(estimate.getByRole('table', { name: 'Cost per team' }).getByRole('row')).toHaveCount(5);
+  await expect(estimate).toContainText(/Sonnet pool: your design needs ~\d+% of/);
+  await saveScreen('designer-template');
+
+  // Drag a coder from Team 1 to Team 2 with the mouse.
+  const team1 = teams.team('Team 1');
+  const team2 = teams.team('Team 2');
+  await drag(page, teams.agent(team1, 'Coder 1-4'), teams.agent(team2, 'Coder 2-4'));
+  await expect.poll(() => teams.agentNames(team1)).toEqual(['Lead 1', ...coders(1, 3)]);
+  expect(await teams.agentNames(team2)).toEqual([
+    'Lead 2',
+    'Coder 2-1',
+    'Coder 2-2',
+    'Coder 2-3',
+    'Coder 1-4',
+    'Coder 2-4',
+  ]);
+  await expect(teams.unsavedBadge).toBeVisible();
+
+  // Six agents: the split warning explains the arithmetic.
+  const warning = checks.getByRole('listitem').filter({ hasText: '“Team 2” has 6 agents (more than 5)' });
+  await expect(warning).toBeVisible();
+  await expect(warning).toContainText('all 6 succeed only 0.95^6 ≈ 74%');
+  await expect(warning).toContainText('5 agents: 0.95^5 ≈ 77%');
+  await expect(warning).toContainText('15 agents: 0.95^15 ≈ 46%');
+  await expect(team2.getByText('Over 5 agents')).toBeVisible();
+  await saveScreen('designer-split-warning');
+
+  // A role from the palette onto a team: the new agent opens in the inspector.
+  await drag(
+    page,
+    page.getByRole('button', { name: 'Reviewer: drag onto a team' }),
+    teams.agent(team1, 'Coder 1-1'),
+  );
+  await expect
+    .poll(() => teams.agentNames(team1))
+    .toEqual(['Lead 1', 'Reviewer 1-1', 'Coder 1-1', 'Coder 1-2', 'Coder 1-3']);
+  await expect(teams.inspector.getByLabel('Name', { exact: true })).toHaveValue('Reviewer 1-1');
+  await teams.inspector.getByLabel('Budget (USD)').fill('4');
+  await teams.inspector.getByLabel('File write scope').fill('docs/\nsrc/review/');
+
+  // A leader cannot join a team that has one: the drop is refused and said why.
+  await drag(
+    page,
+    page.getByRole('button', { name: 'Leader: drag onto a team' }),
+    teams.agent(team1, 'Coder 1-1'),
+  );
+  await expect(page.getByRole('status').filter({ hasText: 'already has a leader' })).toBeAttached();
+  expect(await teams.agentNames(team1)).toHaveLength(5);
+
+  // The keyboard: pick a coder up with Space, move it left into Team 3, drop it.
+  const team3 = teams.team('Team 3');
+  const team4 = teams.team('Team 4');
+  const handle = team4.getByRole('button', { name: 'Drag Coder 4-1' });
+  await handle.focus();
+  await page.keyboard.press('Space');
+  await page.keyboard.press('ArrowLeft');
+  await page.keyboard.press('Space');
+  await expect.poll(() => teams.agentNames(team3)).toContain('Coder 4-1');
+  expect(await teams.agentNames(team4)).toEqual(['Lead 4', 'Coder 4-2', 'Coder 4-3', 'Coder 4-4']);
+
+  // And the menu, for people who do not drag: move it back.
+  await teams.agent(team3, 'Coder 4-1').getByRole('button', { name: 'Actions for Coder 4-1' }).click();
+  await page.getByRole('menuitem', { name: 'Move to Team 4' }).click();
+  await expect.poll(() => teams.agentNames(team4)).toEqual(['Lead 4', ...coders(4, 4).slice(1), 'Coder 4-1']);
+
+  // Split the big team with the warning's button.
+  await warning.getByRole('button', { name: 'Split into two teams' }).click();
+  await expect(warning).toHaveCount(0);
+  expect(await teams.agentNames(team2)).toEqual(['Lead 2', 'Coder 2-1', 'Coder 2-2', 'Coder 2-3']);
+  const team5 = teams.team('Team 5');
+  expect(await teams.agentNames(team5)).toEqual(['Lead 5', 'Coder 1-4', 'Coder 2-4']);
+  await expect(page.getByText('5 teams · 22 agents')).toBeVisible();
+
+  // Undo brings the big team back, redo splits it again (keyboard and buttons).
+  await page.locator('body').click({ position: { x: 5, y: 300 } });
+  await page.keyboard.press('ControlOrMeta+z');
+  await expect(warning).toBeVisible();
+  await expect(team5).toHaveCount(0);
+  await page.keyboard.press('Shift+ControlOrMeta+z');
+  await expect(warning).toHaveCount(0);
+  await expect(team5).toBeVisible();
+  await page.getByRole('button', { name: 'Undo' }).click();
+  await expect(team5).toHaveCount(0);
+  await page.getByRole('button', { name: 'Redo' }).click();
+  await expect(team5).toBeVisible();
+
+  // A cost/quality mismatch gets a one-click fix.
+  await teams.selectAgent(team5, 'Coder 2-4');
+  await teams.inspector.getByLabel('Model').selectOption(DEFAULT_MODEL_BY_ROLE.leader);
+  const mismatch = checks.getByRole('listitem').filter({ hasText: 'Coder “Coder 2-4” runs on Claude Opus' });
+  await expect(mismatch).toBeVisible();
+  await expect(team5.getByRole('button', { name: 'Coder 2-4', exact: true })).toHaveAccessibleDescription(
+    /Coder · Opus/,
+  );
+  await mismatch.getByRole('button', { name: /^Use Claude Sonnet/ }).click();
+  await expect(mismatch).toHaveCount(0);
+  await expect(teams.inspector.getByLabel('Model')).toHaveValue(DEFAULT_MODEL_BY_ROLE.coder);
+
+  // Drop a whole team on the duplicate zone to copy it.
+  await drag(
+    page,
+    team5.getByRole('button', { name: 'Drag team Team 5' }),
+    page.getByLabel('Duplicate zone'),
+  );
+  await expect(teams.team('Team 6')).toBeVisible();
+  expect(await teams.agentNames(teams.team('Team 6'))).toHaveLength(3);
+  await page.getByRole('button', { name: 'Undo' }).click();
+  await expect(teams.team('Team 6')).toHaveCount(0);
+
+  await page.getByLabel('Design name').fill('Platform rebuild');
+  await expect(checks).toContainText('All checks pass');
+  await saveScreen('designer-ready');
+  await teams.save();
+
+  // Persisted: a reload reads the same board back from the engine.
+  await page.reload();
+  await expect(page.getByLabel('Design name')).toHaveValue('Platform rebuild');
+  const expected: Record<string, string[]> = {
+    'Team 1': ['Lead 1', 'Reviewer 1-1', 'Coder 1-1', 'Coder 1-2', 'Coder 1-3'],
+    'Team 2': ['Lead 2', 'Coder 2-1', 'Coder 2-2', 'Coder 2-3'],
+    'Team 5': ['Lead 5', 'Coder 1-4', 'Coder 2-4'],
+    'Team 3': ['Lead 3', ...coders(3, 4)],
+    'Team 4': ['Lead 4', 'Coder 4-2', 'Coder 4-3', 'Coder 4-4', 'Coder 4-1'],
+  };
+  await expect
+    .poll(() =>
+      page
+        .getByRole('list', { name: 'Teams' })
+        .getByLabel('Team name')
+        .evaluateAll((els) => els.map((e) => (e as HTMLInputElement).value)),
+    )
+    .toEqual(Object.keys(expected));
+  for (const [name, agents] of Object.entries(expected))
+    expect(await teams.agentNames(teams.team(name))).toEqual(agents);
+  const reviewer = await teams.selectAgent(team1, 'Reviewer 1-1');
+  await expect(reviewer.getByLabel('Budget (USD)')).toHaveValue('4');
+  await expect(reviewer.getByLabel('File write scope')).toHaveValue('docs/\nsrc/review/');
+  await expect(teams.unsavedBadge).toHaveCount(0);
+  await saveScreen('designer-saved');
+
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await saveScreen('designer-dark');
+});
+
+test('the designer explains a design with no leader and no teams, and fixes it', async ({
+  page,
+  appUrl,
+  saveScreen,
+}) => {
+  const teams = new TeamsPage(page);
+  const checks = page.getByRole('region', { name: 'Design checks' });
+  await page.goto(appUrl);
+  await teams.openNewDesign();
+  const team1 = teams.team('Team 1');
+  await teams.agent(team1, 'Lead 1').getByRole('button', { name: 'Actions for Lead 1' }).click();
+  await page.getByRole('menuitem', { name: 'Remove' }).click();
+  const problem = checks.getByRole('listitem').filter({ hasText: '“Team 1” has no leader' });
+  await expect(problem).toContainText('1 coder would have nobody');
+  await expect(team1.getByText('No leader')).toBeVisible();
+  await saveScreen('designer-no-leader');
+  await problem.getByRole('button', { name: 'Add a leader' }).click();
+  expect(await teams.agentNames(team1)).toEqual(['Lead 1', 'Coder 1-1']);
+
+  await team1.getByRole('button', { name: 'Actions for team Team 1' }).click();
+  await page.getByRole('menuitem', { name: 'Remove team' }).click();
+  await expect(checks).toContainText('This design has no teams');
+  await expect(page.getByText('This design has no teams yet.')).toBeVisible();
+  await saveScreen('designer-empty');
+  await page.keyboard.press('ControlOrMeta+z');
+  await expect(team1).toBeVisible();
+});

@@ -1,0 +1,281 @@
+import type { AllPoolLimits } from './limits.js';
+import { findModel, type ModelPool } from './models.js';
+import { NANO_PER_USD } from './money.js';
+import { effectiveFromMs, type PriceTable } from './pricing.js';
+import type { AgentRole } from './team.js';
+
+/**
+ * A before-launch estimate of what a design costs per hour and whether the account's
+ * rate limits let it run at full speed. It is arithmetic on stated assumptions, not a
+ * forecast: the assumptions are exported so the UI can show them next to the numbers.
+ *
+ * Amounts are integer nano-dollars like every other amount in the app; they are never
+ * stored, but keeping one unit avoids a second formatter and rounding surprises.
+ */
+
+/** What one busy agent of a role does in an hour. */
+export interface RoleWorkload {
+  callsPerHour: number;
+  /** Fresh (uncached) input tokens per call: billed at the input price, counted by ITPM. */
+  inputTokensPerCall: number;
+  /** Prompt-cache reads per call: billed at the cache-read price, not counted by ITPM. */
+  cachedInputTokensPerCall: number;
+  outputTokensPerCall: number;
+}
+
+/**
+ * Assumptions, from the shape of the work rather than measurement:
+ * - coders loop edit → run tool → read result about once a minute, each turn adding a
+ *   few thousand fresh tokens (tool output, diffs) to a mostly cached context;
+ * - leaders speak less often (planning, reviewing each coder's report) but read more;
+ * - reviewers read diffs (input-heavy, short verdicts); researchers read and summarise.
+ * A mission's real figures are in the ledger; compare them on the Costs screen.
+ */
+export const DEFAULT_WORKLOAD: Record<AgentRole, RoleWorkload> = {
+  leader: {
+    callsPerHour: 20,
+    inputTokensPerCall: 6_000,
+    cachedInputTokensPerCall: 24_000,
+    outputTokensPerCall: 1_500,
+  },
+  coder: {
+    callsPerHour: 60,
+    inputTokensPerCall: 5_000,
+    cachedInputTokensPerCall: 15_000,
+    outputTokensPerCall: 1_200,
+  },
+  reviewer: {
+    callsPerHour: 15,
+    inputTokensPerCall: 10_000,
+    cachedInputTokensPerCall: 10_000,
+    outputTokensPerCall: 800,
+  },
+  researcher: {
+    callsPerHour: 30,
+    inputTokensPerCall: 6_000,
+    cachedInputTokensPerCall: 8_000,
+    outputTokensPerCall: 1_000,
+  },
+};
+
+/** US dollars per million tokens, as the price table writes them. */
+export interface ModelPrice {
+  inputUsdPerMTok: number;
+  outputUsdPerMTok: number;
+  cacheReadUsdPerMTok: number;
+}
+
+export type ModelPrices = Readonly<Record<string, ModelPrice | undefined>>;
+
+/** The price each model has at `atMs`: the row with the latest start at or before it. */
+export function pricesAt(table: Pick<PriceTable, 'rows'>, atMs: number): Record<string, ModelPrice> {
+  const best = new Map<string, { from: number; price: ModelPrice }>();
+  for (const row of table.rows) {
+    const from = effectiveFromMs(row);
+    if (from > atMs) continue;
+    const current = best.get(row.model);
+    if (!current || from > current.from) {
+      best.set(row.model, {
+        from,
+        price: {
+          inputUsdPerMTok: row.inputUsdPerMTok,
+          outputUsdPerMTok: row.outputUsdPerMTok,
+          cacheReadUsdPerMTok: row.cacheReadUsdPerMTok,
+        },
+      });
+    }
+  }
+  return Object.fromEntries([...best].map(([model, { price }]) => [model, price]));
+}
+
+export interface EstimateAgent {
+  id: string;
+  role: AgentRole;
+  model: string;
+}
+
+export interface EstimateTeam {
+  id: string;
+  name: string;
+  agents: readonly EstimateAgent[];
+  /** The team's cap, if any: turns $/hour into hours of work. */
+  budgetNanoUsd?: number | null;
+}
+
+export interface EstimateInput {
+  teams: readonly EstimateTeam[];
+  prices: ModelPrices;
+  limits: AllPoolLimits;
+  workload?: Record<AgentRole, RoleWorkload>;
+}
+
+export type LimitKind = 'rpm' | 'itpm' | 'otpm';
+
+export const LIMIT_LABELS: Record<LimitKind, string> = {
+  rpm: 'requests per minute',
+  itpm: 'input TPM',
+  otpm: 'output TPM',
+};
+
+export const POOL_LABELS: Record<ModelPool, string> = { opus: 'Opus', sonnet: 'Sonnet', haiku: 'Haiku' };
+
+export interface LimitUse {
+  /** Per minute, what the design asks for at full speed. */
+  need: number;
+  limit: number;
+  /** need / limit: 1.2 means 120%. */
+  utilisation: number;
+}
+
+export interface PoolEstimate {
+  pool: ModelPool;
+  agents: number;
+  use: Record<LimitKind, LimitUse>;
+  /** The limit this pool hits first. */
+  binding: LimitKind;
+  utilisation: number;
+  /** Fraction of each hour the pool's agents can work: 1 under the limits, 1/utilisation above. */
+  workShare: number;
+}
+
+export interface TeamEstimate {
+  teamId: string;
+  name: string;
+  /** At full speed, ignoring rate limits. */
+  nanoPerHour: number;
+  /** What the rate limits let the team spend in an hour. */
+  limitedNanoPerHour: number;
+  /** Hours of work the team's budget buys at the limited rate; null without a budget. */
+  budgetHours: number | null;
+}
+
+export interface DesignEstimate {
+  teams: TeamEstimate[];
+  nanoPerHour: number;
+  limitedNanoPerHour: number;
+  pools: PoolEstimate[];
+  /** The most utilised pool, or null for an empty design. */
+  binding: PoolEstimate | null;
+  /** Models the price table has no price for: their cost is left out, not guessed. */
+  unpriced: string[];
+}
+
+const perMinute = (perHour: number) => perHour / 60;
+
+/** One busy agent's hourly cost (nano-dollars) on `price`, at the role's assumed workload. */
+export function agentNanoPerHour(
+  role: AgentRole,
+  price: ModelPrice,
+  workload: Record<AgentRole, RoleWorkload> = DEFAULT_WORKLOAD,
+): number {
+  const work = workload[role];
+  const usd =
+    (work.callsPerHour *
+      (work.inputTokensPerCall * price.inputUsdPerMTok +
+        work.cachedInputTokensPerCall * price.cacheReadUsdPerMTok +
+        work.outputTokensPerCall * price.outputUsdPerMTok)) /
+    1_000_000;
+  return Math.round(usd * NANO_PER_USD);
+}
+
+/**
+ * Estimates a design's hourly cost per team and in total, and each model pool's share of
+ * its rate limits. Agents whose pool is over a limit are assumed to queue in proportion
+ * (the shared limiter serves them fairly), so their spend falls by the same factor.
+ */
+export function estimateDesign(input: EstimateInput): DesignEstimate {
+  const workload = input.workload ?? DEFAULT_WORKLOAD;
+  const unpriced = new Set<string>();
+  const demand = new Map<ModelPool, { agents: number; rpm: number; itpm: number; otpm: number }>();
+
+  for (const team of input.teams) {
+    for (const agent of team.agents) {
+      const model = findModel(agent.model);
+      if (!model) continue;
+      const work = workload[agent.role];
+      const d = demand.get(model.pool) ?? { agents: 0, rpm: 0, itpm: 0, otpm: 0 };
+      d.agents += 1;
+      d.rpm += perMinute(work.callsPerHour);
+      d.itpm += perMinute(work.callsPerHour * work.inputTokensPerCall);
+      d.otpm += perMinute(work.callsPerHour * work.outputTokensPerCall);
+      demand.set(model.pool, d);
+    }
+  }
+
+  const pools: PoolEstimate[] = [...demand].map(([pool, d]) => {
+    const limits = input.limits[pool];
+    const use = (need: number, limit: number): LimitUse => ({ need, limit, utilisation: need / limit });
+    const uses: Record<LimitKind, LimitUse> = {
+      rpm: use(d.rpm, limits.rpm),
+      itpm: use(d.itpm, limits.itpm),
+      otpm: use(d.otpm, limits.otpm),
+    };
+    const binding = (['rpm', 'itpm', 'otpm'] as const).reduce((a, b) =>
+      uses[b].utilisation > uses[a].utilisation ? b : a,
+    );
+    const utilisation = uses[binding].utilisation;
+    return {
+      pool,
+      agents: d.agents,
+      use: uses,
+      binding,
+      utilisation,
+      workShare: utilisation > 1 ? 1 / utilisation : 1,
+    };
+  });
+  const share = new Map(pools.map((p) => [p.pool, p.workShare]));
+
+  const teams: TeamEstimate[] = input.teams.map((team) => {
+    let full = 0;
+    let limited = 0;
+    for (const agent of team.agents) {
+      const model = findModel(agent.model);
+      const price = input.prices[agent.model];
+      if (!model || !price) {
+        unpriced.add(agent.model);
+        continue;
+      }
+      const nano = agentNanoPerHour(agent.role, price, workload);
+      full += nano;
+      limited += Math.round(nano * (share.get(model.pool) ?? 1));
+    }
+    const budget = team.budgetNanoUsd ?? null;
+    return {
+      teamId: team.id,
+      name: team.name,
+      nanoPerHour: full,
+      limitedNanoPerHour: limited,
+      budgetHours: budget !== null && limited > 0 ? budget / limited : null,
+    };
+  });
+
+  const binding = pools.reduce<PoolEstimate | null>(
+    (a, b) => (a === null || b.utilisation > a.utilisation ? b : a),
+    null,
+  );
+
+  return {
+    teams,
+    nanoPerHour: teams.reduce((n, t) => n + t.nanoPerHour, 0),
+    limitedNanoPerHour: teams.reduce((n, t) => n + t.limitedNanoPerHour, 0),
+    pools,
+    binding,
+    unpriced: [...unpriced],
+  };
+}
+
+/**
+ * One sentence on a pool, in the person's terms: "Sonnet pool: your design needs ~120%
+ * of Tier 2's output TPM: expect queueing".
+ */
+export function describePool(pool: PoolEstimate, limitsLabel: string): string {
+  const pct =
+    pool.utilisation > 0 && pool.utilisation < 0.005 ? '<1' : String(Math.round(pool.utilisation * 100));
+  const owner = limitsLabel.endsWith('s') ? `${limitsLabel}'` : `${limitsLabel}'s`;
+  const head = `${POOL_LABELS[pool.pool]} pool: your design needs ~${pct}% of ${owner} ${LIMIT_LABELS[pool.binding]}`;
+  if (pool.utilisation > 1) {
+    return `${head}: expect queueing (its agents can work about ${Math.round(pool.workShare * 60)} minutes of each hour)`;
+  }
+  if (pool.utilisation > 0.8) return `${head}: close to the limit, bursts will queue`;
+  return `${head}: room to spare`;
+}

@@ -1,0 +1,137 @@
+import { describe, expect, it } from 'vitest';
+import {
+  allSucceedProbability,
+  checkDesign,
+  percent,
+  planSplit,
+  successArithmetic,
+  type RuleAgent,
+  type RuleTeam,
+} from './design-rules.js';
+import { DEFAULT_MODEL_BY_ROLE } from './models.js';
+
+const agent = (
+  id: string,
+  role: RuleAgent['role'],
+  model: string = DEFAULT_MODEL_BY_ROLE[role],
+): RuleAgent => ({
+  id,
+  name: id,
+  role,
+  model,
+});
+
+const team = (id: string, agents: RuleAgent[]): RuleTeam => ({ id, name: id, agents });
+
+const coders = (prefix: string, n: number) =>
+  Array.from({ length: n }, (_, i) => agent(`${prefix}${i + 1}`, 'coder'));
+
+describe('the all-succeed arithmetic', () => {
+  it('gives 77% for five agents and 46% for fifteen at 0.95 each', () => {
+    expect(percent(allSucceedProbability(5))).toBe('77%');
+    expect(percent(allSucceedProbability(15))).toBe('46%');
+    expect(successArithmetic(5)).toBe('0.95^5 ≈ 77%');
+    expect(successArithmetic(15, 0.95)).toBe('0.95^15 ≈ 46%');
+    expect(allSucceedProbability(0)).toBe(1);
+  });
+});
+
+describe('checkDesign', () => {
+  it('finds nothing wrong with a leader and four coders on their default models', () => {
+    expect(checkDesign({ teams: [team('A', [agent('L', 'leader'), ...coders('c', 4)])] })).toEqual([]);
+  });
+
+  it('says an empty design has no teams', () => {
+    expect(checkDesign({ teams: [] }).map((i) => i.rule)).toEqual(['no-teams']);
+  });
+
+  it('flags coders without a leader as an error and offers to add one', () => {
+    const [issue] = checkDesign({ teams: [team('A', coders('c', 2))] });
+    expect(issue).toMatchObject({
+      rule: 'missing-leader',
+      severity: 'error',
+      teamId: 'A',
+      title: '“A” has no leader',
+      fix: { fix: { kind: 'add-leader', teamId: 'A' } },
+    });
+    expect(issue!.detail).toContain('2 coders');
+  });
+
+  it('warns above five agents with the arithmetic and offers a split', () => {
+    const issues = checkDesign({ teams: [team('Big', [agent('L', 'leader'), ...coders('c', 5)])] });
+    expect(issues).toHaveLength(1);
+    const issue = issues[0]!;
+    expect(issue.rule).toBe('team-too-large');
+    expect(issue.title).toBe('“Big” has 6 agents (more than 5)');
+    expect(issue.detail).toContain('all 6 succeed only 0.95^6 ≈ 74%');
+    expect(issue.detail).toContain('5 agents: 0.95^5 ≈ 77%');
+    expect(issue.detail).toContain('15 agents: 0.95^15 ≈ 46%');
+    expect(issue.fix?.fix).toEqual({ kind: 'split-team', teamId: 'Big' });
+  });
+
+  it('does not quote the team’s own size twice', () => {
+    const [issue] = checkDesign({ teams: [team('Huge', [agent('L', 'leader'), ...coders('c', 14)])] });
+    expect(issue!.detail).toContain('all 15 succeed only 0.95^15 ≈ 46%');
+    expect(issue!.detail.match(/0\.95\^15/g)).toHaveLength(1);
+    expect(issue!.detail).toContain('5 agents: 0.95^5 ≈ 77%');
+  });
+
+  it('honours a different success rate and size limit', () => {
+    const [issue] = checkDesign(
+      { teams: [team('A', [agent('L', 'leader'), ...coders('c', 3)])] },
+      { successRate: 0.9, maxTeamSize: 3 },
+    );
+    expect(issue!.detail).toContain('all 4 succeed only 0.9^4 ≈ 66%');
+  });
+
+  it('flags Opus on a coder and Haiku on a leader with a one-click model fix', () => {
+    const issues = checkDesign({
+      teams: [team('A', [agent('L', 'leader', 'claude-haiku-4-5'), agent('c1', 'coder', 'claude-opus-4-8')])],
+    });
+    expect(issues.map((i) => [i.rule, i.agentId, i.fix?.fix])).toEqual([
+      [
+        'model-mismatch',
+        'L',
+        { kind: 'set-model', teamId: 'A', agentId: 'L', model: DEFAULT_MODEL_BY_ROLE.leader },
+      ],
+      [
+        'model-mismatch',
+        'c1',
+        { kind: 'set-model', teamId: 'A', agentId: 'c1', model: DEFAULT_MODEL_BY_ROLE.coder },
+      ],
+    ]);
+  });
+
+  it('lists errors before warnings and notes', () => {
+    const issues = checkDesign({
+      teams: [
+        team('Solo', [agent('L1', 'leader')]),
+        team('Big', [agent('L2', 'leader'), ...coders('b', 6)]),
+        team('Orphans', coders('o', 1)),
+      ],
+    });
+    expect(issues.map((i) => i.severity)).toEqual(['error', 'warning', 'info']);
+    expect(issues.map((i) => i.rule)).toEqual(['missing-leader', 'team-too-large', 'leader-only']);
+  });
+
+  it('notes a model that will retire, only when told today’s date', () => {
+    const design = { teams: [team('A', [agent('L', 'leader'), agent('c', 'coder', 'claude-sonnet-4-5')])] };
+    expect(checkDesign(design)).toEqual([]);
+    expect(checkDesign(design, { today: '2026-01-01' }).map((i) => i.rule)).toEqual(['retiring-model']);
+  });
+});
+
+describe('planSplit', () => {
+  it('keeps the leader and the larger half, and asks for a new leader', () => {
+    const t = team('A', [agent('L', 'leader'), ...coders('c', 5)]);
+    expect(planSplit(t)).toEqual({ stay: ['L', 'c1', 'c2', 'c3'], move: ['c4', 'c5'], needsLeader: true });
+  });
+
+  it('splits a leaderless team without inventing a leader', () => {
+    expect(planSplit(team('A', coders('c', 4)))).toEqual({
+      stay: ['c1', 'c2'],
+      move: ['c3', 'c4'],
+      needsLeader: false,
+    });
+  });
+});

@@ -1,0 +1,235 @@
+import { DEFAULT_MODEL_BY_ROLE, findModel, type ModelId } from './models.js';
+import type { AgentRole } from './team.js';
+
+/**
+ * Design rules: what the designer checks while a person draws teams, each finding
+ * explained in words and, where there is an obvious remedy, paired with a fix the UI can
+ * apply in one click. They are advice, not schema: a design that breaks them still
+ * saves (the engine's schema decides what is invalid), because a person may be halfway
+ * through a change.
+ *
+ * The functions take the smallest shape they need, so both the renderer's form model and
+ * a stored TeamDesign can be checked.
+ */
+
+export interface RuleAgent {
+  id: string;
+  name: string;
+  role: AgentRole;
+  model: string;
+}
+
+export interface RuleTeam {
+  id: string;
+  name: string;
+  agents: readonly RuleAgent[];
+}
+
+export interface RuleDesign {
+  teams: readonly RuleTeam[];
+}
+
+/** How often one agent finishes its part of a mission without a human stepping in. */
+export const DEFAULT_AGENT_SUCCESS_RATE = 0.95;
+/** Teams above this many agents (leader included) get the split warning. */
+export const MAX_RECOMMENDED_TEAM_SIZE = 5;
+/** The team sizes the warning quotes, so a person can see how fast the odds fall. */
+const REFERENCE_SIZES = [5, 15] as const;
+
+export type DesignFix =
+  | { kind: 'add-leader'; teamId: string }
+  | { kind: 'split-team'; teamId: string }
+  | { kind: 'set-model'; teamId: string; agentId: string; model: ModelId };
+
+export type RuleId =
+  'no-teams' | 'missing-leader' | 'leader-only' | 'team-too-large' | 'model-mismatch' | 'retiring-model';
+
+export interface DesignIssue {
+  /** Stable across re-checks of the same design: a React key and a test hook. */
+  key: string;
+  rule: RuleId;
+  severity: 'error' | 'warning' | 'info';
+  teamId?: string;
+  agentId?: string;
+  title: string;
+  detail: string;
+  fix?: { label: string; fix: DesignFix };
+}
+
+export interface RuleOptions {
+  /** Per-agent success rate in (0, 1]; 0.95 unless the person says otherwise. */
+  successRate?: number;
+  maxTeamSize?: number;
+  /** Today as YYYY-MM-DD, to flag models retiring soon; omitted = no retirement check. */
+  today?: string;
+}
+
+/** The chance that all `n` agents succeed when each does independently with `p`. */
+export function allSucceedProbability(n: number, p: number = DEFAULT_AGENT_SUCCESS_RATE): number {
+  return p ** n;
+}
+
+/** 0.7738 → "77%": whole percents, rounded, because the inputs are rough themselves. */
+export function percent(fraction: number): string {
+  return `${Math.round(fraction * 100)}%`;
+}
+
+/** "0.95^6 ≈ 74%": the arithmetic behind the split warning, spelled out. */
+export function successArithmetic(n: number, p: number = DEFAULT_AGENT_SUCCESS_RATE): string {
+  return `${p}^${n} ≈ ${percent(allSucceedProbability(n, p))}`;
+}
+
+const SEVERITY_ORDER = { error: 0, warning: 1, info: 2 } as const;
+
+/**
+ * Checks a design and returns its issues, errors first. Pure: same design, same list.
+ */
+export function checkDesign(design: RuleDesign, options: RuleOptions = {}): DesignIssue[] {
+  const p = options.successRate ?? DEFAULT_AGENT_SUCCESS_RATE;
+  const maxSize = options.maxTeamSize ?? MAX_RECOMMENDED_TEAM_SIZE;
+  const issues: DesignIssue[] = [];
+
+  if (design.teams.length === 0) {
+    issues.push({
+      key: 'no-teams',
+      rule: 'no-teams',
+      severity: 'warning',
+      title: 'This design has no teams',
+      detail:
+        'Add a team, or drag a leader from the palette onto the board, to give the design someone to take a mission.',
+    });
+  }
+
+  for (const team of design.teams) {
+    const leaders = team.agents.filter((a) => a.role === 'leader');
+    const others = team.agents.filter((a) => a.role !== 'leader');
+    const name = team.name.trim() || 'Unnamed team';
+
+    if (leaders.length === 0 && others.length > 0) {
+      const coders = others.filter((a) => a.role === 'coder').length;
+      const who = coders === others.length ? plural(coders, 'coder') : plural(others.length, 'agent');
+      issues.push({
+        key: `missing-leader:${team.id}`,
+        rule: 'missing-leader',
+        severity: 'error',
+        teamId: team.id,
+        title: `“${name}” has no leader`,
+        detail: `Its ${who} would have nobody to take tasks from or report to. Add a leader, or move them into a team that has one.`,
+        fix: { label: 'Add a leader', fix: { kind: 'add-leader', teamId: team.id } },
+      });
+    }
+
+    if (leaders.length > 0 && others.length === 0) {
+      issues.push({
+        key: `leader-only:${team.id}`,
+        rule: 'leader-only',
+        severity: 'info',
+        teamId: team.id,
+        title: `“${name}” is a leader on their own`,
+        detail:
+          'A leader delegates; with no coders it will do every task itself, at leader prices. Drag a coder onto the team.',
+      });
+    }
+
+    const n = team.agents.length;
+    if (n > maxSize) {
+      const refs = REFERENCE_SIZES.filter((size) => size !== n)
+        .map((size) => `${size} agents: ${successArithmetic(size, p)}`)
+        .join('; ');
+      issues.push({
+        key: `team-too-large:${team.id}`,
+        rule: 'team-too-large',
+        severity: 'warning',
+        teamId: team.id,
+        title: `“${name}” has ${n} agents (more than ${maxSize})`,
+        detail:
+          `If each agent succeeds ${percent(p)} of the time, all ${n} succeed only ${successArithmetic(n, p)} of the time ` +
+          `(${refs}). Smaller teams fail less often together, and their leader reviews less at once.`,
+        fix: { label: 'Split into two teams', fix: { kind: 'split-team', teamId: team.id } },
+      });
+    }
+
+    for (const agent of team.agents) {
+      const model = findModel(agent.model);
+      if (!model) continue;
+      if (agent.role === 'coder' && model.pool === 'opus') {
+        const to = DEFAULT_MODEL_BY_ROLE.coder;
+        issues.push({
+          key: `model-mismatch:${agent.id}`,
+          rule: 'model-mismatch',
+          severity: 'warning',
+          teamId: team.id,
+          agentId: agent.id,
+          title: `Coder “${agent.name}” runs on ${model.label}`,
+          detail: `Coders do well-scoped edits their leader planned; Opus costs several times Sonnet per token and draws on the scarcer Opus rate limits. ${findModel(to)?.label ?? to} is the usual choice for coders.`,
+          fix: {
+            label: `Use ${findModel(to)?.label ?? to}`,
+            fix: { kind: 'set-model', teamId: team.id, agentId: agent.id, model: to },
+          },
+        });
+      }
+      if (agent.role === 'leader' && model.pool === 'haiku') {
+        const to = DEFAULT_MODEL_BY_ROLE.leader;
+        issues.push({
+          key: `model-mismatch:${agent.id}`,
+          rule: 'model-mismatch',
+          severity: 'warning',
+          teamId: team.id,
+          agentId: agent.id,
+          title: `Leader “${agent.name}” runs on ${model.label}`,
+          detail: `A leader plans the work, reviews every coder and decides what to escalate; a small model there saves cents and costs whole tasks. ${findModel(to)?.label ?? to} is the usual choice for leaders.`,
+          fix: {
+            label: `Use ${findModel(to)?.label ?? to}`,
+            fix: { kind: 'set-model', teamId: team.id, agentId: agent.id, model: to },
+          },
+        });
+      }
+      if (options.today && model.retiresOn && model.retiresOn >= options.today) {
+        issues.push({
+          key: `retiring-model:${agent.id}`,
+          rule: 'retiring-model',
+          severity: 'info',
+          teamId: team.id,
+          agentId: agent.id,
+          title: `“${agent.name}” uses ${model.label}, retired on ${model.retiresOn}`,
+          detail:
+            'Missions that run past that date will fail to call it; choose a newer model of the same class.',
+        });
+      }
+    }
+  }
+
+  return issues
+    .map((issue, i) => ({ issue, i }))
+    .sort((a, b) => SEVERITY_ORDER[a.issue.severity] - SEVERITY_ORDER[b.issue.severity] || a.i - b.i)
+    .map(({ issue }) => issue);
+}
+
+export interface SplitPlan {
+  /** Agent ids that stay in the original team (its leader first). */
+  stay: string[];
+  /** Agent ids that move to the new team. */
+  move: string[];
+  /** True when the new team needs a leader of its own (the original had one). */
+  needsLeader: boolean;
+}
+
+/**
+ * Halves a team: the leader stays, the other agents are divided in order, the larger
+ * half staying. When the original team had a leader the new one gets a leader too, so
+ * the split never creates the "coders without a leader" problem it is meant to help with.
+ */
+export function planSplit(team: RuleTeam): SplitPlan {
+  const leaders = team.agents.filter((a) => a.role === 'leader').map((a) => a.id);
+  const others = team.agents.filter((a) => a.role !== 'leader').map((a) => a.id);
+  const keep = Math.ceil(others.length / 2);
+  return {
+    stay: [...leaders, ...others.slice(0, keep)],
+    move: others.slice(keep),
+    needsLeader: leaders.length > 0,
+  };
+}
+
+function plural(n: number, one: string): string {
+  return `${n} ${n === 1 ? one : `${one}s`}`;
+}
