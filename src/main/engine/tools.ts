@@ -67,13 +67,35 @@ const descriptions: Record<string, string> = {
   escalate_to_human: 'Pass the question to the person supervising the mission.',
 };
 
-/** Turns a tool set into the Messages API's tool definitions (JSON Schema inputs). */
+// Converting the schemas costs about a millisecond per tool set (z.toJSONSchema walks
+// every schema), and every agent turn sends its set: done once per set, not per call.
+const definitionsCache = new WeakMap<ToolSet, ToolDefinition[]>();
+
+/**
+ * Turns a tool set into the Messages API's tool definitions (JSON Schema inputs). The
+ * result is computed once per set and shared by every request, so it is deeply frozen:
+ * a caller that wants to change it (say, a cache_control marker) must copy it.
+ */
 export function toolDefinitions(tools: ToolSet): ToolDefinition[] {
-  return Object.entries(tools).map(([name, schema]) => ({
-    name,
-    description: descriptions[name] ?? name,
-    input_schema: z.toJSONSchema(schema, { io: 'input' }) as ToolDefinition['input_schema'],
-  }));
+  const cached = definitionsCache.get(tools);
+  if (cached) return cached;
+  const definitions = deepFreeze(
+    Object.entries(tools).map(([name, schema]) => ({
+      name,
+      description: descriptions[name] ?? name,
+      input_schema: z.toJSONSchema(schema, { io: 'input' }) as ToolDefinition['input_schema'],
+    })),
+  );
+  definitionsCache.set(tools, definitions);
+  return definitions;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
 }
 
 export type ParsedToolCall =

@@ -33,9 +33,29 @@ export function estimateInputTokens(request: MessagesRequest): number {
   let chars = 0;
   if (typeof request.system === 'string') chars += request.system.length;
   else if (request.system) chars += JSON.stringify(request.system).length;
-  chars += JSON.stringify(request.messages).length;
-  if (request.tools) chars += JSON.stringify(request.tools).length;
+  // The length of JSON.stringify(messages), without serialising the whole conversation
+  // on every call: "[" + items joined by "," + "]", each item's length cached.
+  const messages = request.messages;
+  chars += 2 + Math.max(0, messages.length - 1);
+  for (const message of messages) chars += jsonLength(message);
+  if (request.tools) chars += jsonLength(request.tools);
   return Math.ceil(chars / 3) + 16;
+}
+
+// An agent's conversation grows by a turn per call and every earlier message is sent
+// again, so serialising it all per call was O(conversation) each time (tens of µs at a
+// few turns, milliseconds near the context window). Messages and tool lists are not
+// changed once sent (the engine appends new objects; tool definitions are shared and
+// frozen), so each object's JSON length is computed once.
+const jsonLengths = new WeakMap<object, number>();
+
+function jsonLength(value: object): number {
+  let length = jsonLengths.get(value);
+  if (length === undefined) {
+    length = JSON.stringify(value).length;
+    jsonLengths.set(value, length);
+  }
+  return length;
 }
 
 /** The ledger's usage columns from the API's usage object. */

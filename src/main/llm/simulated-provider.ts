@@ -100,6 +100,9 @@ export class SimulatedProvider implements ModelProvider {
    */
   async send(request: MessagesRequest, options: SendOptions = {}): Promise<ProviderResult> {
     const { signal, onEvent } = options;
+    // A real call always waits on I/O. Without latency nothing here would, and a thousand
+    // agents in a loop would starve timers, event flushes and IPC; yield once per call.
+    if (this.#latencyScale === 0) await new Promise<void>((resolve) => setImmediate(resolve));
     const startedAt = Date.now();
     const emit = (event: ProviderEvent): void => {
       try {
