@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { ModelPool } from './models.js';
+import type { AgentRole } from './team.js';
 
 /**
  * Rate limits per model pool, as Anthropic publishes them per usage tier. They are a
@@ -40,3 +41,66 @@ export const LIMIT_PRESETS: readonly LimitPreset[] = [
 ];
 
 export const DEFAULT_POOL_LIMITS: AllPoolLimits = LIMIT_PRESETS[1]!.pools;
+
+// The rate limiter's snapshot (src/main/limiter), as the UI reads it.
+
+/** Who is calling: an agent role, or background work such as context compaction. */
+export type CallRole = AgentRole | 'background';
+
+/** The three buckets of a pool. */
+export type BucketName = 'requests' | 'input' | 'output';
+
+export const BUCKET_NAMES: readonly BucketName[] = ['requests', 'input', 'output'];
+
+export type StopReason = 'spend-limit' | 'rate-limit-without-retry-after';
+
+export type BreakerState = 'closed' | 'open' | 'half-open';
+
+/** Snapshot of one bucket. */
+export interface BucketState {
+  /** The per-minute limit in force (configured, or learned from headers). */
+  limit: number;
+  limitSource: 'configured' | 'headers';
+  /** limit * the pool's current rate factor. */
+  effectiveLimit: number;
+  capacity: number;
+  /** Available now; negative while in debt. */
+  level: number;
+  /** (capacity - level) / capacity, at least 0; above 1 while in debt. */
+  utilization: number;
+  /** Lets a UI interpolate the level between snapshots. */
+  refillPerMs: number;
+  serverRemaining: number | null;
+  serverResetAt: number | null;
+}
+
+/** Snapshot of one pool. */
+export interface PoolState {
+  pool: ModelPool;
+  buckets: Record<BucketName, BucketState>;
+  /** Current fraction of the limits in use (ramp-up and acceleration back-off). */
+  rateFactor: number;
+  /** All calls waiting on this pool: queued + parked + retrying. */
+  queueDepth: number;
+  waiting: {
+    /** In the pool queue. */
+    queued: number;
+    /** Held back by their agent's in-flight cap. */
+    parked: number;
+    /** Sitting out a retry back-off. */
+    retrying: number;
+  };
+  inFlight: number;
+  pausedUntil: number | null;
+  breaker: { state: BreakerState; consecutiveFailures: number; openUntil: number | null };
+  stopped: { reason: StopReason; message: string; since: number } | null;
+}
+
+/** A plain, JSON-serialisable snapshot of the limiter. */
+export interface LimiterState {
+  at: number;
+  pools: Record<ModelPool, PoolState>;
+  /** Current output reservation per role, before the max_tokens cap. */
+  outputEstimates: Partial<Record<CallRole, number>>;
+}
+

@@ -108,4 +108,16 @@ describe('collectAlertSnapshot', () => {
     ]);
     ledger.close();
   });
+
+  it('names a scoped cap by its label with its mission, and a stopped pool is critical', () => {
+    const alerts = evaluateAlerts({
+      budgets: [{ scope: 'agent', id: 'a1', missionId: 'm1', label: '“Ada”', capNano: 100, spentNano: 90 }],
+      stoppedPools: [{ pool: 'opus', message: 'spend limit reached', since: 0 }],
+    });
+    expect(alerts.map((a) => [a.id, a.severity, a.cause])).toEqual([
+      ['pool_stopped:pool=opus', 'critical', { pool: 'opus' }],
+      ['budget:missionId=m1,agentId=a1', 'warning', { missionId: 'm1', agentId: 'a1' }],
+    ]);
+    expect(alerts[1]!.message).toBe('agent “Ada” has used 90.0% of its $0.0000 budget ($0.0000 spent)');
+  });
 });

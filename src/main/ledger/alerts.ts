@@ -1,4 +1,11 @@
-import { z } from 'zod';
+import {
+  alertThresholdsSchema,
+  type Alert,
+  type AlertCause,
+  type AlertKind,
+  type AlertSeverity,
+  type AlertThresholds,
+} from '../../shared/costs.js';
 import { MODELS, type ModelPool } from '../../shared/models.js';
 import { formatUsd } from '../../shared/money.js';
 import type { Result } from '../../shared/result.js';
@@ -9,26 +16,18 @@ import { MINUTE_MS, type LedgerMetrics } from './metrics.js';
 /**
  * Alerts: a pure function from a metrics snapshot and editable thresholds to the list of
  * what needs a person's attention. Ids are stable (`kind:cause`), so the UI can tell a
- * standing alert from a new one across evaluations.
+ * standing alert from a new one across evaluations. The types and the thresholds'
+ * schema live in src/shared (the UI shows and edits them) and are re-exported here.
  */
 
-export const alertThresholdsSchema = z.strictObject({
-  /** Warn when committed spend reaches this share of a cap. */
-  budgetUsedRatio: z.number().gt(0).max(1),
-  /** Critical from this share of a cap on. */
-  budgetCriticalRatio: z.number().gt(0).max(1),
-  /** Share of calls that failed ('error' or 'partial'). */
-  errorRate: z.number().gt(0).max(1),
-  /** Fewer calls than this say nothing about an error rate. */
-  minCallsForErrorRate: z.number().int().min(1).max(1_000_000),
-  p95LatencyMs: z.number().int().min(1).max(3_600_000),
-  queueDepth: z.number().int().min(1).max(10_000_000),
-  /** Share of a pool's rate limit in use (0..1). */
-  poolUtilization: z.number().gt(0).max(1),
-  /** Error rate, latency and queue depth turn critical at this multiple of their threshold. */
-  criticalFactor: z.number().min(1).max(100),
-});
-export type AlertThresholds = z.infer<typeof alertThresholdsSchema>;
+export {
+  alertThresholdsSchema,
+  type Alert,
+  type AlertCause,
+  type AlertKind,
+  type AlertSeverity,
+  type AlertThresholds,
+} from '../../shared/costs.js';
 
 export const DEFAULT_ALERT_THRESHOLDS: AlertThresholds = {
   budgetUsedRatio: 0.8,
@@ -60,33 +59,19 @@ export function resolveAlertThresholds(edited: unknown): Result<AlertThresholds>
   return { ok: true, data: parsed.data };
 }
 
-export interface AlertCause {
-  missionId?: string;
-  teamId?: string;
-  agentId?: string;
-  pool?: ModelPool;
-}
-
 /** What the engine, limiter and ledger know right now; any part may be left out. */
 export interface AlertMetricsSnapshot {
-  budgets?: { scope: BudgetScope; id: string; capNano: number; spentNano: number }[];
+  /**
+   * Caps and their spend. `missionId` scopes a team's or agent's cap to its mission (the
+   * cause then names both); `label` is what the message calls it (default: the id).
+   */
+  budgets?: { scope: BudgetScope; id: string; capNano: number; spentNano: number; missionId?: string; label?: string }[];
   errorRates?: ({ calls: number; errors: number } & AlertCause)[];
   latencies?: ({ p95Ms: number | null; count: number } & AlertCause)[];
   queues?: ({ depth: number } & AlertCause)[];
   pools?: { pool: ModelPool; utilization: number }[];
-}
-
-export type AlertKind = 'budget' | 'error_rate' | 'latency' | 'queue_depth' | 'pool_utilization';
-export type AlertSeverity = 'warning' | 'critical';
-
-export interface Alert {
-  id: string;
-  kind: AlertKind;
-  severity: AlertSeverity;
-  message: string;
-  cause: AlertCause;
-  value: number;
-  threshold: number;
+  /** Pools the limiter stopped until a person resumes them (a spend limit, a hard 429). */
+  stoppedPools?: { pool: ModelPool; message: string; since: number }[];
 }
 
 const SCOPE_CAUSE: Record<BudgetScope, keyof AlertCause> = { mission: 'missionId', team: 'teamId', agent: 'agentId' };
@@ -137,14 +122,17 @@ export function evaluateAlerts(
     // spent; then it counts as fully used (not Infinity, which JSON cannot carry).
     const used = b.capNano > 0 ? b.spentNano / b.capNano : b.spentNano > 0 ? 1 : 0;
     if (used < thresholds.budgetUsedRatio) continue;
-    const cause: AlertCause = { [SCOPE_CAUSE[b.scope]]: b.id };
+    const cause: AlertCause = {
+      ...(b.missionId !== undefined && b.scope !== 'mission' && { missionId: b.missionId }),
+      [SCOPE_CAUSE[b.scope]]: b.id,
+    };
     push(
       'budget',
       cause,
       used >= thresholds.budgetCriticalRatio ? 'critical' : 'warning',
       used,
       thresholds.budgetUsedRatio,
-      `${b.scope} ${b.id} has used ${pct(used)} of its ${formatUsd(b.capNano)} budget ` +
+      `${b.scope} ${b.label ?? b.id} has used ${pct(used)} of its ${formatUsd(b.capNano)} budget ` +
         `(${formatUsd(b.spentNano)} spent)`,
     );
   }
@@ -203,6 +191,11 @@ export function evaluateAlerts(
     );
   }
 
+  for (const p of snapshot.stoppedPools ?? []) {
+    // Nothing runs on a stopped pool until a person resumes it: always critical.
+    push('pool_stopped', { pool: p.pool }, 'critical', 1, 1, `${p.pool} pool stopped: ${p.message}`);
+  }
+
   const rank = (s: AlertSeverity) => (s === 'critical' ? 0 : 1);
   return alerts.sort((a, b) => rank(a.severity) - rank(b.severity) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 }
@@ -210,19 +203,20 @@ export function evaluateAlerts(
 /**
  * Gathers the ledger's side of an alert snapshot: every cap's usage, and the error rate
  * and P95 latency overall and per pool over the last `windowMinutes` whole minutes. The
- * limiter adds `queues` and `pools`, which the ledger cannot know.
+ * limiter adds `queues`, `pools` and `stoppedPools`, which the ledger cannot know; given
+ * `budgets` replace the guard's caps (the dashboard passes caps scoped to missions).
  */
 export function collectAlertSnapshot(
   metrics: LedgerMetrics,
   budgets: BudgetGuard | undefined,
-  options: { now: number; windowMinutes?: number } & Pick<AlertMetricsSnapshot, 'queues' | 'pools'>,
+  options: { now: number; windowMinutes?: number } & Pick<AlertMetricsSnapshot, 'budgets' | 'queues' | 'pools' | 'stoppedPools'>,
 ): AlertMetricsSnapshot {
   const to = Math.floor(options.now / MINUTE_MS) * MINUTE_MS;
   const from = to - (options.windowMinutes ?? 5) * MINUTE_MS;
   const pools = [...new Set(MODELS.map((m) => m.pool))];
   const scopes: ({ pool?: ModelPool })[] = [{}, ...pools.map((pool) => ({ pool }))];
   return {
-    budgets: budgets?.usage() ?? [],
+    budgets: options.budgets ?? budgets?.usage() ?? [],
     errorRates: scopes.map((scope) => {
       const { calls, errors } = metrics.errorRate({ from, to, ...scope });
       return { calls, errors, ...scope };
@@ -233,5 +227,6 @@ export function collectAlertSnapshot(
     }),
     ...(options.queues && { queues: options.queues }),
     ...(options.pools && { pools: options.pools }),
+    ...(options.stoppedPools && { stoppedPools: options.stoppedPools }),
   };
 }

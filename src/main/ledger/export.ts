@@ -96,3 +96,48 @@ function drained(out: Writable): Promise<void> {
     out.on('close', onClose);
   });
 }
+
+/** Which calls {@link callsCsv} exports. Times are epoch ms of `ended_at`, [from, to). */
+export interface CallsCsvFilter {
+  missionId?: string;
+  from?: number;
+  to?: number;
+}
+
+/**
+ * The newest `maxRows` calls matching the filter as one CSV text (header row, CRLF line
+ * ends, id order), for a download from the UI. `truncated` says older matching rows were
+ * left out; the CLI's {@link exportCalls} streams everything instead.
+ */
+export function callsCsv(
+  db: Database.Database,
+  filter: CallsCsvFilter,
+  maxRows: number,
+): { csv: string; rows: number; truncated: boolean } {
+  if (!Number.isSafeInteger(maxRows) || maxRows < 1) {
+    throw new AppError('invalid_request', 'maxRows must be a whole number of rows, at least 1');
+  }
+  const clauses: string[] = [];
+  const params: (string | number)[] = [];
+  if (filter.missionId !== undefined) {
+    clauses.push('mission_id = ?');
+    params.push(filter.missionId);
+  }
+  if (filter.from !== undefined) {
+    clauses.push('ended_at >= ?');
+    params.push(filter.from);
+  }
+  if (filter.to !== undefined) {
+    clauses.push('ended_at < ?');
+    params.push(filter.to);
+  }
+  const where = clauses.length > 0 ? `WHERE ${clauses.join(' AND ')}` : '';
+  // One row past the cap tells whether anything was left out without counting them all.
+  const newest = db
+    .prepare(`SELECT ${CALL_COLUMNS.join(', ')} FROM calls ${where} ORDER BY id DESC LIMIT ?`)
+    .all(...params, maxRows + 1) as Record<string, unknown>[];
+  const truncated = newest.length > maxRows;
+  const rows = newest.slice(0, maxRows).reverse();
+  const lines = [CALL_COLUMNS.join(','), ...rows.map((row) => CALL_COLUMNS.map((c) => csvField(row[c])).join(','))];
+  return { csv: `${lines.join('\r\n')}\r\n`, rows: rows.length, truncated };
+}

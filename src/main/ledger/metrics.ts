@@ -1,6 +1,31 @@
 import type Database from 'better-sqlite3';
 import { MODELS, type ModelPool } from '../../shared/models.js';
+import type {
+  BreakdownDimension,
+  BreakdownRow,
+  BurnRate,
+  ErrorRate,
+  LatencySummary,
+  Projection,
+  SeriesPoint,
+  Throughput,
+  UsageTotals,
+} from '../../shared/costs.js';
 import { AppError } from '../../shared/result.js';
+
+// The result types live in src/shared so the renderer can read them; re-exported here
+// so callers of the metrics keep importing them from one place.
+export type {
+  BreakdownDimension,
+  BreakdownRow,
+  BurnRate,
+  ErrorRate,
+  LatencySummary,
+  Projection,
+  SeriesPoint,
+  Throughput,
+  UsageTotals,
+} from '../../shared/costs.js';
 
 /**
  * Dashboard queries over the calls ledger. They read the roll-ups of migration 0002,
@@ -30,43 +55,12 @@ export interface MetricsFilter {
   pool?: ModelPool;
 }
 
-export interface UsageTotals {
-  calls: number;
-  okCalls: number;
-  errorCalls: number;
-  cancelledCalls: number;
-  partialCalls: number;
-  inputTokens: number;
-  outputTokens: number;
-  cacheCreation5mTokens: number;
-  cacheCreation1hTokens: number;
-  cacheReadTokens: number;
-  thinkingTokens: number;
-  serverToolRequests: number;
-  costInputNano: number;
-  costOutputNano: number;
-  costCacheWriteNano: number;
-  costCacheReadNano: number;
-  costServerToolsNano: number;
-  costTotalNano: number;
-}
-
-export type BreakdownDimension = 'agent' | 'team' | 'model' | 'mission';
-
-/** One group of a breakdown; `key` is null for calls without that attribution. */
-export interface BreakdownRow extends UsageTotals {
-  key: string | null;
-}
-
-/** One minute of a time series; `minute` is the epoch ms at which it starts. */
-export interface SeriesPoint {
+/** One minute of one team's spend (see {@link LedgerMetrics.teamSeries}). */
+export interface TeamMinute {
+  /** Epoch ms at which the minute starts. */
   minute: number;
+  teamId: string | null;
   calls: number;
-  errorCalls: number;
-  inputTokens: number;
-  outputTokens: number;
-  cacheWriteTokens: number;
-  cacheReadTokens: number;
   costNano: number;
 }
 
@@ -77,58 +71,11 @@ export interface WindowOptions {
   missionId?: string;
 }
 
-export interface BurnRate {
-  from: number;
-  to: number;
-  windowMinutes: number;
-  costNano: number;
-  /** Rounded to the nearest nano-dollar. */
-  nanoPerMinute: number;
-}
-
 export interface ProjectionOptions extends WindowOptions {
   /** What is left of the budget being watched, in nano-dollars. */
   remainingBudgetNano?: number;
   /** When the mission is expected to end (epoch ms). */
   missionEndAt?: number;
-}
-
-export interface Projection {
-  nanoPerMinute: number;
-  /** Minutes until the remaining budget is spent at this rate; null without a budget or a burn. */
-  minutesToExhaustion: number | null;
-  exhaustionAt: number | null;
-  /** Spend from now to missionEndAt at this rate; null without an end estimate. */
-  projectedSpendToEndNano: number | null;
-  /** True when the projected spend to the end exceeds the remaining budget. */
-  exceedsBudget: boolean | null;
-}
-
-export interface LatencySummary {
-  /** Completed ('ok') calls measured. */
-  count: number;
-  /** Histogram estimates: never below the true value, at most ~5% above it. */
-  p50Ms: number | null;
-  p95Ms: number | null;
-  p99Ms: number | null;
-  meanMs: number | null;
-  maxMs: number | null;
-}
-
-export interface ErrorRate {
-  calls: number;
-  /** 'error' and 'partial' (a stream that died); a cancel is the user's choice, not an error. */
-  errors: number;
-  rate: number;
-}
-
-export interface Throughput {
-  windowMinutes: number;
-  callsPerMinute: number;
-  inputTokensPerMinute: number;
-  outputTokensPerMinute: number;
-  /** Input, output, cache write and cache read tokens. */
-  tokensPerMinute: number;
 }
 
 const TOTAL_FIELDS: readonly [keyof UsageTotals, string][] = [
@@ -245,6 +192,30 @@ export class LedgerMetrics {
       });
     }
     return points;
+  }
+
+  /**
+   * Spend per minute and team over [from, to), from the `call_minutes` roll-up (keyed by
+   * minute first, so this is a range scan). Sparse: only minutes and teams with calls,
+   * in minute order; `teamId` is null for calls without a team.
+   */
+  teamSeries(filter: MetricsFilter & { from: number; to: number }): TeamMinute[] {
+    checkTime('from', filter.from);
+    checkTime('to', filter.to);
+    if (Math.ceil(filter.to / MINUTE_MS) - minuteOf(filter.from) > MAX_SERIES_MINUTES) {
+      throw new AppError('invalid_request', `a series covers at most ${MAX_SERIES_MINUTES} minutes; narrow the range`);
+    }
+    const where = this.where(filter, 'attribution');
+    const rows = this.stmt(
+      `SELECT minute, team_id AS teamId, sum(calls) AS calls, sum(cost_total_nano) AS costNano ` +
+        `FROM ${where.table} ${where.sql} GROUP BY minute, team_id ORDER BY minute, team_id`,
+    ).all(...where.params) as { minute: number; teamId: string; calls: number; costNano: number }[];
+    return rows.map((r) => ({
+      minute: r.minute * MINUTE_MS,
+      teamId: r.teamId === '' ? null : r.teamId,
+      calls: r.calls,
+      costNano: r.costNano,
+    }));
   }
 
   /**

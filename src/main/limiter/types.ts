@@ -1,15 +1,20 @@
+import type { CallRole, StopReason } from '../../shared/limits.js';
 import type { ModelPool } from '../../shared/models.js';
-import type { AgentRole } from '../../shared/team.js';
 import type { Clock } from './clock.js';
 import type { HeaderSource } from './headers.js';
 
-/** Who is calling: an agent role, or background work such as context compaction. */
-export type CallRole = AgentRole | 'background';
-
-/** The three buckets of a pool. */
-export type BucketName = 'requests' | 'input' | 'output';
-
-export const BUCKET_NAMES: readonly BucketName[] = ['requests', 'input', 'output'];
+// The snapshot types are plain data the UI reads, so they live in src/shared; they are
+// re-exported here so the limiter's callers keep one import.
+export {
+  BUCKET_NAMES,
+  type BreakerState,
+  type BucketName,
+  type BucketState,
+  type CallRole,
+  type LimiterState,
+  type PoolState,
+  type StopReason,
+} from '../../shared/limits.js';
 
 /** Per-minute limits of one pool. */
 export interface PoolLimits {
@@ -161,8 +166,6 @@ export type FailDecision =
   | { retry: true; afterMs: number; reason: RetryReason }
   | { retry: false; reason: GiveUpReason; message: string };
 
-export type StopReason = 'spend-limit' | 'rate-limit-without-retry-after';
-
 /** A pool that needs a human. */
 export interface LimiterAlert {
   kind: 'pool-stopped';
@@ -170,56 +173,6 @@ export interface LimiterAlert {
   reason: StopReason;
   message: string;
   at: number;
-}
-
-export type BreakerState = 'closed' | 'open' | 'half-open';
-
-/** Snapshot of one bucket. */
-export interface BucketState {
-  /** The per-minute limit in force (configured, or learned from headers). */
-  limit: number;
-  limitSource: 'configured' | 'headers';
-  /** limit * the pool's current rate factor. */
-  effectiveLimit: number;
-  capacity: number;
-  /** Available now; negative while in debt. */
-  level: number;
-  /** (capacity - level) / capacity, at least 0; above 1 while in debt. */
-  utilization: number;
-  /** Lets a UI interpolate the level between snapshots. */
-  refillPerMs: number;
-  serverRemaining: number | null;
-  serverResetAt: number | null;
-}
-
-/** Snapshot of one pool. */
-export interface PoolState {
-  pool: ModelPool;
-  buckets: Record<BucketName, BucketState>;
-  /** Current fraction of the limits in use (ramp-up and acceleration back-off). */
-  rateFactor: number;
-  /** All calls waiting on this pool: queued + parked + retrying. */
-  queueDepth: number;
-  waiting: {
-    /** In the pool queue. */
-    queued: number;
-    /** Held back by their agent's in-flight cap. */
-    parked: number;
-    /** Sitting out a retry back-off. */
-    retrying: number;
-  };
-  inFlight: number;
-  pausedUntil: number | null;
-  breaker: { state: BreakerState; consecutiveFailures: number; openUntil: number | null };
-  stopped: { reason: StopReason; message: string; since: number } | null;
-}
-
-/** A plain, JSON-serialisable snapshot of the limiter. */
-export interface LimiterState {
-  at: number;
-  pools: Record<ModelPool, PoolState>;
-  /** Current output reservation per role, before the max_tokens cap. */
-  outputEstimates: Partial<Record<CallRole, number>>;
 }
 
 /** Thrown (as a rejection) for misuse and shutdown; abort uses a DOMException AbortError. */

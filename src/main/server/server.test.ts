@@ -384,7 +384,7 @@ describe('browser-mode server', () => {
       expect(saved).toMatchObject({ result: { ok: true } });
       const id = saved.kind === 'result' && saved.result.ok ? (saved.result.data as { id: string }).id : '';
       const isChange = (f: ServerFrame) =>
-        f.kind === 'events' && f.events.some((e) => e.name === 'teams:changed' && e.payload.id === id);
+        f.kind === 'events' && f.events.some((e) => e.name === 'teams:changed' && (e.payload as { id?: unknown }).id === id);
       for (const client of [a, b]) {
         const frame = await client.next(isChange);
         expect(frame).toMatchObject({
