@@ -20,6 +20,8 @@ export interface EngineServer {
 }
 
 interface Fixtures {
+  /** Extra environment for the engine, e.g. `CONTROL_ROOM_SIM_LATENCY`; set with `test.use({ engineEnv })`. */
+  engineEnv: Record<string, string>;
   dataDir: string;
   server: EngineServer;
   /** The tokened URL printed by `serve`: opening it signs the browser in. */
@@ -29,6 +31,8 @@ interface Fixtures {
 }
 
 export const test = base.extend<Fixtures>({
+  engineEnv: [{}, { option: true }],
+
   // eslint-disable-next-line no-empty-pattern -- Playwright requires the destructuring form
   dataDir: async ({}, use) => {
     const dir = await mkdtemp(join(tmpdir(), 'control-room-e2e-'));
@@ -36,11 +40,11 @@ export const test = base.extend<Fixtures>({
     await rm(dir, { recursive: true, force: true });
   },
 
-  server: async ({ dataDir }, use, testInfo) => {
+  server: async ({ dataDir, engineEnv }, use, testInfo) => {
     const child = spawn(process.execPath, [CLI, 'serve', '--port', '0', '--data-dir', dataDir], {
       cwd: ROOT,
       // The simulated provider, whatever the machine running the suite has configured.
-      env: { ...process.env, ANTHROPIC_API_KEY: '' },
+      env: { ...process.env, ...engineEnv, ANTHROPIC_API_KEY: '' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stderr = '';

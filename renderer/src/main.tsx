@@ -1,9 +1,11 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { createTransport } from './api/index.js';
+import { createNotifier } from './api/notify.js';
 import { App } from './app/app.js';
 import { newId } from './lib/ids.js';
 import { saveTextFile } from './lib/save-file.js';
+import { loadSeen, storeSeen } from './lib/seen-store.js';
 import { applyTheme, loadTheme, storeTheme } from './lib/theme.js';
 import { createControlRoomStore, StoreProvider } from './store/index.js';
 import './styles/global.css';
@@ -23,6 +25,9 @@ const store = createControlRoomStore({
   },
   loadTheme,
   storeTheme,
+  notifier: createNotifier(),
+  loadSeen,
+  storeSeen,
 });
 
 applyTheme(store.getState().theme);
@@ -34,6 +39,8 @@ store.getState().syncFromHash(location.hash);
 window.addEventListener('hashchange', () => store.getState().syncFromHash(location.hash));
 void store.getState().loadInfo();
 void store.getState().loadTeams();
+// The unread count in the navigation needs the inbox from the start.
+void store.getState().loadInbox();
 
 const root = document.getElementById('root');
 if (!root) throw new Error('index.html has no #root element');

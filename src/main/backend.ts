@@ -5,10 +5,12 @@ import type { AppInfo, ProviderId, Runtime } from '../shared/contract/app.js';
 import type { Result } from '../shared/result.js';
 import { dispatch, type ErrorLogger, type Handlers } from './api/dispatch.js';
 import { EventHub } from './api/event-hub.js';
+import { costsChangedNotifier, forwardLimiterState } from './api/handlers/costs.js';
 import { createHandlers } from './api/handlers/index.js';
 import { createEngineServices } from './engine/engine-services.js';
 import { openLedger, type Ledger } from './ledger/database.js';
 import { TeamRepository } from './ledger/team-repository.js';
+import { providerLabel, startupProvider } from './settings/index.js';
 import { DATABASE_FILE, PRODUCT_NAME } from './paths.js';
 
 export interface BackendOptions {
@@ -55,15 +57,37 @@ export function openBackend(options: BackendOptions): Backend {
     databasePath,
     provider: selectProvider(options.env ?? process.env),
   };
+  // A provider chosen in Settings is kept across restarts when this process can honour it.
+  const startWith = startupProvider(ledger.db, options.env ?? process.env);
+  if (startWith !== info.provider.id) info.provider = { id: startWith, label: providerLabel(startWith) };
   const services = createEngineServices({
     db: ledger.db,
     dataDir: options.dataDir,
     provider: info.provider.id,
+    // app:get-info answers this object, so it follows a switch made in Settings.
+    onProviderChanged: (id) => (info.provider = { id, label: providerLabel(id) }),
     env: options.env ?? process.env,
+    // Scales the simulation's latency (as `control-room run` does), for demos and e2e tests.
+    latencyScale: Number((options.env ?? process.env).CONTROL_ROOM_SIM_LATENCY ?? 1) || 0,
     events,
     ...(options.logError ? { logError: options.logError } : {}),
+    onCallRecorded: costsChangedNotifier(events),
   });
-  const handlers: Handlers = createHandlers({ info, events, teams: new TeamRepository(ledger.db), engine: services.engine });
+  const stopLimiterEvents = forwardLimiterState(services.limiter, events);
+  const handlers: Handlers = createHandlers({
+    info,
+    events,
+    teams: new TeamRepository(ledger.db),
+    engine: services.engine,
+    settings: services.settings,
+    costs: {
+      db: ledger.db,
+      limiter: services.limiter,
+      budgets: services.budgets,
+      // Alerts use the thresholds the person set in Settings, read at each evaluation.
+      thresholds: () => services.settings.alertThresholds(),
+    },
+  });
   let closed = false;
   return {
     info,
@@ -73,6 +97,7 @@ export function openBackend(options: BackendOptions): Backend {
     close() {
       if (closed) return;
       closed = true;
+      stopLimiterEvents();
       services.close();
       events.close();
       ledger.close();

@@ -26,6 +26,18 @@ export const COMMAND_CHANNELS = [
   'tasks:list',
   'escalations:list',
   'escalations:decide',
+  'agents:get-diff',
+  'costs:get-dashboard',
+  'costs:export-calls',
+  'limits:get-state',
+  'limits:resume-pool',
+  'settings:get',
+  'settings:set-provider',
+  'settings:set-api-key',
+  'settings:set-pool-limits',
+  'settings:set-price-table',
+  'settings:set-idle-timeout',
+  'settings:set-alert-thresholds',
 ] as const;
 
 export const EVENT_CHANNELS = [
@@ -34,6 +46,9 @@ export const EVENT_CHANNELS = [
   'agents:changed',
   'tasks:changed',
   'escalations:changed',
+  'costs:changed',
+  'limits:changed',
+  'settings:changed',
 ] as const;
 
 /** The one IPC channel on which main pushes batched events to a window. */

@@ -4,6 +4,10 @@ import { appCommands, type AppEvents } from './contract/app.js';
 import type { CommandSpec } from './contract/define.js';
 import { teamsCommands, type TeamsEvents } from './contract/teams.js';
 import { missionsCommands, type MissionsEvents } from './contract/missions.js';
+import { agentsCommands, type AgentsEvents } from './contract/agents.js';
+import { costsCommands, type CostsEvents } from './contract/costs.js';
+import { limitsCommands, type LimitsEvents } from './contract/limits.js';
+import { settingsCommands, type SettingsEvents } from './contract/settings.js';
 import type { Result } from './result.js';
 
 /**
@@ -17,9 +21,13 @@ export const commands = {
   ...appCommands,
   ...teamsCommands,
   ...missionsCommands,
+  ...agentsCommands,
+  ...costsCommands,
+  ...limitsCommands,
+  ...settingsCommands,
 };
 
-export type Events = AppEvents & TeamsEvents & MissionsEvents;
+export type Events = AppEvents & TeamsEvents & MissionsEvents & AgentsEvents & CostsEvents & LimitsEvents & SettingsEvents;
 
 export type Commands = typeof commands;
 export type CommandName = keyof Commands;

@@ -1,4 +1,8 @@
+import { AgentsPage } from '../features/agents/agents-page.js';
 import { ComingLater } from '../features/areas/coming-later.js';
+import { CostsPage } from '../features/costs/costs-page.js';
+import { InboxPage } from '../features/inbox/inbox-page.js';
+import { MissionsPage } from '../features/missions/missions-page.js';
 import { SettingsPage } from '../features/settings/settings-page.js';
 import { TeamsPage } from '../features/teams/teams-page.js';
 import { useStore } from '../store/index.js';
@@ -19,6 +23,14 @@ export function App() {
             <TeamsPage />
           ) : area === 'settings' ? (
             <SettingsPage />
+          ) : area === 'inbox' ? (
+            <InboxPage />
+          ) : area === 'missions' ? (
+            <MissionsPage />
+          ) : area === 'agents' ? (
+            <AgentsPage />
+          ) : area === 'costs' ? (
+            <CostsPage />
           ) : (
             <ComingLater area={area} />
           )}

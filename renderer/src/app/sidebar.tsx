@@ -1,3 +1,4 @@
+import { InboxNavCount } from '../features/inbox/inbox-nav-count.js';
 import { useStore } from '../store/index.js';
 import { AREA_INFO } from './areas.js';
 
@@ -30,9 +31,10 @@ export function Sidebar() {
                   {item.icon}
                 </span>
                 {item.label}
-                {item.id !== 'teams' && item.id !== 'settings' ? (
+                {item.id !== 'teams' && item.id !== 'settings' && item.id !== 'missions' && item.id !== 'agents' && item.id !== 'inbox' && item.id !== 'costs' ? (
                   <span className="nav-soon">Later</span>
                 ) : null}
+                {item.id === 'inbox' ? <InboxNavCount /> : null}
               </a>
             </li>
           ))}

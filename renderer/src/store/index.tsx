@@ -8,6 +8,11 @@ export { isDirty, type EditorState, type Notice, type TeamFileInput } from './te
 export type { StoreDeps, StoreState, ThemePreference } from './types.js';
 export type { LoadStatus } from './app-slice.js';
 export { AREAS, type Area, type Route } from './route.js';
+export { visibleInboxItems, type DecideOptions } from './inbox-slice.js';
+export type { SettingsRequests, SettingsSection } from './settings-slice.js';
+export { entityKey, missionSpent, type MissionAction, type MissionDetailState } from './missions-slice.js';
+export { selectAgentKeys, type AgentDetailState } from './agents-slice.js';
+export type { CostsSlice } from './costs-slice.js';
 
 const StoreContext = createContext<ControlRoomStore | null>(null);
 

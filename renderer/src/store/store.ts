@@ -1,6 +1,11 @@
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import { createAppSlice } from './app-slice.js';
 import { createTeamsSlice } from './teams-slice.js';
+import { createMissionsSlice } from './missions-slice.js';
+import { createAgentsSlice } from './agents-slice.js';
+import { createInboxSlice } from './inbox-slice.js';
+import { createSettingsSlice } from './settings-slice.js';
+import { createCostsSlice } from './costs-slice.js';
 import type { StoreDeps, StoreState } from './types.js';
 
 export type ControlRoomStore = StoreApi<StoreState>;
@@ -13,5 +18,10 @@ export function createControlRoomStore(deps: StoreDeps): ControlRoomStore {
   return createStore<StoreState>()((...args) => ({
     ...createAppSlice(deps)(...args),
     ...createTeamsSlice(deps)(...args),
+    ...createMissionsSlice(deps)(...args),
+    ...createAgentsSlice(deps)(...args),
+    ...createInboxSlice(deps)(...args),
+    ...createSettingsSlice(deps)(...args),
+    ...createCostsSlice()(deps)(...args),
   }));
 }

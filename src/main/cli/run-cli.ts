@@ -9,6 +9,7 @@ import {
   type ParsedArgs,
 } from './args.js';
 import type { CliIo } from './cli-io.js';
+import { LEDGER_EXPORT_OPTIONS, ledgerExportCommand } from './ledger-export.js';
 import { RUN_OPTIONS, runMissionCommand } from './run.js';
 import { serveCommand } from './serve-command.js';
 import { startCommand } from './start-command.js';
@@ -73,6 +74,13 @@ export const COMMANDS: readonly CliCommand[] = [
     usage: '--team FILE --goal TEXT --workspace DIR [--base BRANCH] [--db FILE] [--provider simulated|anthropic] [--budget USD] [--auto-approve] [--json]',
     options: RUN_OPTIONS,
     run: (args, io) => runMissionCommand(args, io),
+  },
+  {
+    name: 'ledger export',
+    summary: 'Write every model call in the ledger as CSV or JSON',
+    usage: '[--db FILE] [--format csv|json] [--out FILE]',
+    options: LEDGER_EXPORT_OPTIONS,
+    run: (args, io) => ledgerExportCommand(args, io),
   },
 ];
 

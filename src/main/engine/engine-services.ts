@@ -1,8 +1,8 @@
 import { join } from 'node:path';
 import type Database from 'better-sqlite3';
 import { BudgetGuard, ledgerSpendSource } from '../ledger/budgets.js';
-import { CallsRepository } from '../ledger/calls-repository.js';
-import { defaultPricer } from '../ledger/pricing.js';
+import { CallsRepository, type CallRecord } from '../ledger/calls-repository.js';
+import { Pricer } from '../ledger/pricing.js';
 import { RateLimiter } from '../limiter/index.js';
 import { AnthropicProvider } from '../llm/anthropic-provider.js';
 import { createGateway } from '../llm/gateway.js';
@@ -10,6 +10,8 @@ import type { ModelGateway } from '../llm/gateway-types.js';
 import type { ModelProvider } from '../llm/provider.js';
 import { SimulatedProvider } from '../llm/simulated-provider.js';
 import type { ProviderId } from '../../shared/contract/app.js';
+import type { AllPoolLimits } from '../../shared/limits.js';
+import { MemorySecretStore, ProviderSwitch, SettingsService, type SecretStore } from '../settings/index.js';
 import { MissionEngine, type MissionEngineOptions } from './mission-engine.js';
 import type { EngineEventSink } from './mission-runtime.js';
 
@@ -24,6 +26,12 @@ export interface EngineServicesOptions {
   seed?: number;
   logError?: (what: string, error: unknown) => void;
   engine?: Partial<MissionEngineOptions>;
+  /** Told after each call's ledger row is written (the cost dashboard refreshes on it). */
+  onCallRecorded?: (record: CallRecord, costNano: number) => void;
+  /** Where a key typed into Settings is kept; process memory when not given. */
+  secrets?: SecretStore;
+  /** Told when Settings switches the provider (the app info names it). */
+  onProviderChanged?: (id: ProviderId) => void;
 }
 
 export interface EngineServices {
@@ -31,18 +39,20 @@ export interface EngineServices {
   gateway: ModelGateway;
   limiter: RateLimiter;
   budgets: BudgetGuard;
+  /** Saved settings, applied to the parts above as they change. */
+  settings: SettingsService;
   close(): void;
 }
 
 // Conservative starting limits (Anthropic's first usage tier); real responses' headers
 // replace them as soon as the first call returns.
-const STARTING_LIMITS = {
+const STARTING_LIMITS: AllPoolLimits = {
   opus: { rpm: 50, itpm: 30_000, otpm: 8_000 },
   sonnet: { rpm: 50, itpm: 30_000, otpm: 8_000 },
   haiku: { rpm: 50, itpm: 50_000, otpm: 10_000 },
 };
 // The simulation has no account limits; these only keep thousands of agents orderly.
-const SIMULATED_LIMITS = {
+const SIMULATED_LIMITS: AllPoolLimits = {
   opus: { rpm: 4_000, itpm: 2_000_000, otpm: 400_000 },
   sonnet: { rpm: 4_000, itpm: 2_000_000, otpm: 400_000 },
   haiku: { rpm: 4_000, itpm: 4_000_000, otpm: 800_000 },
@@ -54,23 +64,37 @@ const SIMULATED_LIMITS = {
  * calls ledger behind one gateway. The backend and `control-room run` both use this.
  */
 export function createEngineServices(options: EngineServicesOptions): EngineServices {
-  const pricer = defaultPricer();
+  // What a person saved in Settings wins over the defaults below.
+  const settings = new SettingsService({
+    db: options.db,
+    env: options.env,
+    dataDir: options.dataDir,
+    secrets: options.secrets ?? new MemorySecretStore(),
+  });
+  const pricer = new Pricer(settings.priceTable());
   const calls = new CallsRepository(options.db, pricer);
   const budgets = new BudgetGuard({ spend: ledgerSpendSource(options.db), pricer });
   const simulated = options.provider === 'simulated';
   const limiter = new RateLimiter({
-    pools: simulated ? SIMULATED_LIMITS : STARTING_LIMITS,
+    pools: settings.storedPoolLimits() ?? (simulated ? SIMULATED_LIMITS : STARTING_LIMITS),
     ...(simulated ? { rampStartFraction: 1 } : {}),
   });
-  let provider: ModelProvider;
-  if (simulated) {
-    provider = new SimulatedProvider({ seed: options.seed ?? 1, latencyScale: options.latencyScale ?? 1 });
-  } else {
-    const apiKey = options.env.ANTHROPIC_API_KEY;
+  const makeProvider = (id: ProviderId, apiKey: string | null): ModelProvider => {
+    if (id === 'simulated') {
+      return new SimulatedProvider({ seed: options.seed ?? 1, latencyScale: options.latencyScale ?? 1 });
+    }
     if (!apiKey) throw new Error('the Anthropic provider needs ANTHROPIC_API_KEY');
-    provider = new AnthropicProvider({ apiKey });
-  }
-  const gateway = createGateway({ provider, limiter, budgets, calls });
+    return new AnthropicProvider({ apiKey });
+  };
+  // Settings may switch providers while the gateway keeps the same object.
+  const provider = new ProviderSwitch(options.provider, makeProvider(options.provider, settings.apiKey().key));
+  const gateway = createGateway({
+    provider,
+    limiter,
+    budgets,
+    calls,
+    ...(options.onCallRecorded ? { onRecorded: options.onCallRecorded } : {}),
+  });
   const engine = new MissionEngine({
     db: options.db,
     gateway,
@@ -79,12 +103,24 @@ export function createEngineServices(options: EngineServicesOptions): EngineServ
     ...(options.events ? { events: options.events } : {}),
     ...(options.logError ? { logError: options.logError } : {}),
     ...options.engine,
+    defaults: { ...settings.missionDefaults(), ...options.engine?.defaults },
+  });
+  settings.attach({
+    limiter,
+    pricers: [calls, budgets],
+    engine,
+    provider,
+    makeProvider,
+    defaultPoolLimits: (id) => (id === 'simulated' ? SIMULATED_LIMITS : STARTING_LIMITS),
+    ...(options.events ? { emit: (view) => options.events?.emit('settings:changed', view) } : {}),
+    ...(options.onProviderChanged ? { onProviderChanged: options.onProviderChanged } : {}),
   });
   return {
     engine,
     gateway,
     limiter,
     budgets,
+    settings,
     close() {
       engine.close();
       limiter.close();

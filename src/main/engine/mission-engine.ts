@@ -87,7 +87,7 @@ export class MissionEngine {
   private readonly runtimes = new Map<string, MissionRuntime>();
   private readonly loading = new Map<string, Promise<MissionRuntime>>();
   private readonly worktreesDir: string;
-  private readonly defaults: MissionSettings;
+  private defaults: MissionSettings;
   private readonly reaperIntervalMs: number;
   private reaperTimer: TimerHandle | undefined;
   private closed = false;
@@ -428,6 +428,11 @@ export class MissionEngine {
       return this.store.escalations(missionId).filter((e) => !openOnly || e.state === 'open').map(escalationView);
     }
     return this.store.allEscalations(openOnly).map(escalationView);
+  }
+
+  /** Changes the defaults of missions created from now on (Settings); existing missions keep theirs. */
+  setDefaults(defaults: Partial<MissionSettings>): void {
+    this.defaults = { ...this.defaults, ...defaults };
   }
 
   /** The person's answer to an escalation: approve, deny, or reply with a comment. */

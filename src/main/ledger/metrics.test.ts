@@ -147,4 +147,16 @@ describe('LedgerMetrics', () => {
       expect(value).toBeLessThanOrEqual(Math.ceil(exact(p) * 1.05) + 1);
     }
   });
+
+  it('splits spend per minute and team, sparse, for the stacked chart', () => {
+    expect(metrics.teamSeries({ from: T0, to: T0 + 3 * M })).toEqual([
+      { minute: T0, teamId: null, calls: 1, costNano: 10_000 },
+      { minute: T0, teamId: 't1', calls: 1, costNano: 4_500_000 },
+      { minute: T0 + M, teamId: 't1', calls: 1, costNano: 2_000_000 },
+      { minute: T0 + M, teamId: 't2', calls: 1, costNano: 0 },
+      { minute: T0 + 2 * M, teamId: 't3', calls: 2, costNano: 30_750_000 },
+    ]);
+    expect(metrics.teamSeries({ missionId: 'm1', from: T0 + M, to: T0 + 2 * M }).map((r) => r.teamId)).toEqual(['t1', 't2']);
+    expect(() => metrics.teamSeries({ from: 0, to: 8 * 24 * 60 * M })).toThrow(/at most/);
+  });
 });

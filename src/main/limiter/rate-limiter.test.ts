@@ -659,12 +659,12 @@ describe('RateLimiter: state, timers, lifecycle', () => {
     expect(opus(limiter).inFlight).toBe(11);
   });
 
-  it('keeps up with 1,000 agents and 20,000 queued calls', async () => {
+  // How fast it does so is measured by npm run bench:limiter / bench:engine, not here.
+  it('grants every one of 20,000 calls queued by 1,000 agents', async () => {
     const { clock, limiter } = setup({
       limits: { rpm: 60_000, itpm: 1e12, otpm: 1e12, burstWindowMs: 10 },
       maxInFlightPerAgent: 20,
     });
-    const start = performance.now();
     let done = 0;
     for (let i = 0; i < 20_000; i++) {
       const agent = i % 1_000;
@@ -686,7 +686,6 @@ describe('RateLimiter: state, timers, lifecycle', () => {
       await flush();
     }
     expect(done).toBe(20_000);
-    expect(performance.now() - start).toBeLessThan(5_000);
   });
 
   it('close rejects waiting calls and later acquires', async () => {

@@ -288,45 +288,17 @@ interface Plan {
   copyFiles: string[];
 }
 
-async function planWorkspace(options: MissionWorkspaceOptions): Promise<Plan> {
-  const repoPath = resolve(options.repoPath);
-  if (!existsSync(repoPath) || !statSync(repoPath).isDirectory()) {
-    throw new AppError('not_found', `the repository folder "${repoPath}" does not exist`);
-  }
-  let top: string;
-  try {
-    top = (await git(['rev-parse', '--show-toplevel'], { cwd: repoPath })).stdout.trim();
-  } catch {
-    throw new AppError('invalid_request', `"${repoPath}" is not a git repository (or has no working tree)`);
-  }
-  const repo = realpathSync(top);
-  const anyCommit = await git(['rev-list', '-n', '1', '--all'], { cwd: repo });
-  if (anyCommit.stdout.trim() === '') {
-    throw new AppError(
-      'invalid_request',
-      `the repository "${repo}" has no commits yet; make a first commit, then start the mission`,
-    );
-  }
+/**
+ * Checks, without changing anything, that `repoPath` is a git checkout with a commit and
+ * a branch `baseBranch`: the errors a mission's start would hit, early enough to show
+ * them beside the form that launches it. Answers the checkout's top level (a real path).
+ */
+export async function checkRepository(repoPath: string, baseBranch: string): Promise<string> {
+  return (await checkRepoAndBase(repoPath, baseBranch)).repo;
+}
 
-  const baseBranch = options.baseBranch.trim();
-  const validName = await git(['check-ref-format', '--branch', baseBranch], {
-    cwd: repo,
-    okExitCodes: [1, 128],
-  });
-  if (baseBranch === '' || validName.exitCode !== 0) {
-    throw new AppError('invalid_request', `"${options.baseBranch}" is not a valid branch name`);
-  }
-  if (!(await branchExists(repo, baseBranch))) {
-    const branches = (
-      await git(['for-each-ref', '--format=%(refname:short)', 'refs/heads/'], { cwd: repo })
-    ).stdout
-      .split('\n')
-      .filter((name) => name !== '' && !name.startsWith('cr/'));
-    throw new AppError(
-      'not_found',
-      `the base branch "${baseBranch}" does not exist in ${repo}; its branches are: ${branches.slice(0, 20).join(', ') || '(none)'}`,
-    );
-  }
+async function planWorkspace(options: MissionWorkspaceOptions): Promise<Plan> {
+  const { repo, baseBranch } = await checkRepoAndBase(options.repoPath, options.baseBranch);
 
   if (options.teams.length === 0)
     throw new AppError('invalid_request', 'a mission workspace needs at least one team');
@@ -375,6 +347,48 @@ async function planWorkspace(options: MissionWorkspaceOptions): Promise<Plan> {
     setupEnv: options.setupEnv ?? {},
     copyFiles: (options.copyFiles ?? []).map(checkCopyPath),
   };
+}
+
+async function checkRepoAndBase(requested: string, requestedBase: string): Promise<{ repo: string; baseBranch: string }> {
+  const repoPath = resolve(requested);
+  if (!existsSync(repoPath) || !statSync(repoPath).isDirectory()) {
+    throw new AppError('not_found', `the repository folder "${repoPath}" does not exist`);
+  }
+  let top: string;
+  try {
+    top = (await git(['rev-parse', '--show-toplevel'], { cwd: repoPath })).stdout.trim();
+  } catch {
+    throw new AppError('invalid_request', `"${repoPath}" is not a git repository (or has no working tree)`);
+  }
+  const repo = realpathSync(top);
+  const anyCommit = await git(['rev-list', '-n', '1', '--all'], { cwd: repo });
+  if (anyCommit.stdout.trim() === '') {
+    throw new AppError(
+      'invalid_request',
+      `the repository "${repo}" has no commits yet; make a first commit, then start the mission`,
+    );
+  }
+
+  const baseBranch = requestedBase.trim();
+  const validName = await git(['check-ref-format', '--branch', baseBranch], {
+    cwd: repo,
+    okExitCodes: [1, 128],
+  });
+  if (baseBranch === '' || validName.exitCode !== 0) {
+    throw new AppError('invalid_request', `"${requestedBase}" is not a valid branch name`);
+  }
+  if (!(await branchExists(repo, baseBranch))) {
+    const branches = (
+      await git(['for-each-ref', '--format=%(refname:short)', 'refs/heads/'], { cwd: repo })
+    ).stdout
+      .split('\n')
+      .filter((name) => name !== '' && !name.startsWith('cr/'));
+    throw new AppError(
+      'not_found',
+      `the base branch "${baseBranch}" does not exist in ${repo}; its branches are: ${branches.slice(0, 20).join(', ') || '(none)'}`,
+    );
+  }
+  return { repo, baseBranch };
 }
 
 /** Slugs per id; ids whose slugs collide all get a hash of the id appended, whatever the order. */

@@ -1,10 +1,13 @@
 import type { AppInfo } from '../../../shared/contract/app.js';
 import type { MissionEngine } from '../../engine/mission-engine.js';
 import type { TeamRepository } from '../../ledger/team-repository.js';
+import type { SettingsService } from '../../settings/index.js';
 import type { Handlers } from '../dispatch.js';
 import type { EventHub } from '../event-hub.js';
 import { appHandlers } from './app.js';
+import { costsHandlers, type CostsHandlerDeps } from './costs.js';
 import { missionsHandlers } from './missions.js';
+import { settingsHandlers } from './settings.js';
 import { teamsHandlers } from './teams.js';
 
 export interface HandlerDeps {
@@ -12,6 +15,8 @@ export interface HandlerDeps {
   events: EventHub;
   teams: TeamRepository;
   engine: MissionEngine;
+  costs: CostsHandlerDeps;
+  settings: SettingsService;
 }
 
 /** Every command's handler, one object typed over the contract (a missing one won't compile). */
@@ -20,5 +25,7 @@ export function createHandlers(deps: HandlerDeps): Handlers {
     ...appHandlers(deps.info),
     ...teamsHandlers(deps.teams, deps.events),
     ...missionsHandlers(deps.engine),
+    ...costsHandlers(deps.costs),
+    ...settingsHandlers(deps.settings),
   } satisfies Handlers;
 }

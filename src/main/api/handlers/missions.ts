@@ -18,12 +18,17 @@ type MissionHandlers = Pick<
   | 'tasks:list'
   | 'escalations:list'
   | 'escalations:decide'
+  | 'agents:get-diff'
 >;
 
 /** Handlers for missions, their agents, tasks and escalations: validated requests straight to the engine. */
 export function missionsHandlers(engine: MissionEngine): MissionHandlers {
   return {
-    'missions:create': (request) => engine.create(request),
+    // The repository is checked first so a bad path or branch is refused before a draft exists.
+    'missions:create': async (request) => {
+      await engine.checkRepository(request.repoPath, request.baseBranch);
+      return engine.create(request);
+    },
     'missions:list': ({ states }) => engine.list(states),
     'missions:get': ({ id }) => engine.get(id),
     'missions:start': ({ id }) => engine.start(id),
@@ -38,5 +43,6 @@ export function missionsHandlers(engine: MissionEngine): MissionHandlers {
     'tasks:list': ({ missionId }) => engine.tasks(missionId),
     'escalations:list': ({ missionId, openOnly }) => engine.escalations(missionId, openOnly),
     'escalations:decide': (request) => engine.decide(request),
+    'agents:get-diff': ({ missionId, agentId }) => engine.diff(missionId, agentId),
   };
 }

@@ -1,0 +1,76 @@
+import { expect, type Locator, type Page } from '@playwright/test';
+
+/** The Missions and Agents areas: the launch form, a mission's page, the agents table and drawer. */
+export class MissionsPage {
+  constructor(readonly page: Page) {}
+
+  nav(area: 'Missions' | 'Agents'): Locator {
+    return this.page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: new RegExp(`^${area}`) });
+  }
+
+  // Launch form
+
+  get launchForm(): Locator {
+    return this.page.getByRole('form', { name: 'Launch a mission' });
+  }
+
+  async fillLaunch(input: { design?: string; goal?: string; repo?: string; branch?: string; budget?: string; commands?: string }) {
+    const form = this.launchForm;
+    if (input.design) await form.getByLabel('Team design').selectOption({ label: input.design });
+    if (input.goal !== undefined) await form.getByLabel('Goal').fill(input.goal);
+    if (input.repo !== undefined) await form.getByLabel('Repository folder').fill(input.repo);
+    if (input.branch !== undefined) await form.getByLabel('Base branch').fill(input.branch);
+    if (input.budget !== undefined) await form.getByLabel('Budget (USD)').fill(input.budget);
+    if (input.commands !== undefined) await form.getByLabel('Allowed commands').fill(input.commands);
+  }
+
+  /** The error shown under a field, found through the field's aria-describedby. */
+  fieldError(label: string): Locator {
+    return this.launchForm.locator('.field').filter({ has: this.page.getByLabel(label, { exact: true }) }).getByRole('alert');
+  }
+
+  // Mission page
+
+  get stateBadge(): Locator {
+    return this.page.locator('.page-title-row .state-badge');
+  }
+
+  teamPlan(team: string): Locator {
+    return this.page.getByRole('table', { name: `Tasks of ${team}` });
+  }
+
+  /** A row of a mission page's per-team agents table. */
+  missionAgentRow(team: string, agent: string): Locator {
+    return this.page
+      .getByRole('table', { name: `Agents of ${team}` })
+      .getByRole('row')
+      .filter({ has: this.page.getByRole('button', { name: agent, exact: true }) });
+  }
+
+  // Agents area
+
+  get agentsTable(): Locator {
+    return this.page.getByRole('table', { name: 'Agents' });
+  }
+
+  agentRow(name: string): Locator {
+    return this.agentsTable.getByRole('row').filter({ has: this.page.getByRole('button', { name, exact: true }) });
+  }
+
+  async agentNames(): Promise<string[]> {
+    return this.agentsTable.getByRole('rowheader').getByRole('button').allTextContents();
+  }
+
+  get drawer(): Locator {
+    return this.page.getByRole('dialog', { name: /^Agent / });
+  }
+
+  get confirmDialog(): Locator {
+    return this.page.locator('dialog[open]');
+  }
+
+  async confirm(button: string): Promise<void> {
+    await this.confirmDialog.getByRole('button', { name: button, exact: true }).click();
+    await expect(this.confirmDialog).toHaveCount(0);
+  }
+}

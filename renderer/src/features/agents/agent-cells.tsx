@@ -1,0 +1,32 @@
+import type { AgentView } from '../../../../src/shared/mission.js';
+import { AGENT_STATE_LABELS, BUSY_AGENT_STATES } from '../missions/labels.js';
+import { StateBadge } from '../missions/state-badge.js';
+import { formatAgo, formatDuration } from '../missions/format.js';
+import { useNow } from '../missions/use-now.js';
+import { idleSeconds } from './agent-query.js';
+
+export function AgentStateBadge({ agent }: { agent: Pick<AgentView, 'state' | 'stateReason'> }) {
+  const state = AGENT_STATE_LABELS[agent.state];
+  return (
+    <span title={agent.stateReason ?? undefined}>
+      <StateBadge label={state.label} tone={state.tone} pulse={BUSY_AGENT_STATES.includes(agent.state)} />
+    </span>
+  );
+}
+
+/** Idle time, ticking every second while the agent is idle. */
+export function IdleTime({ agent }: { agent: Pick<AgentView, 'state' | 'lastActivityAt'> }) {
+  const now = useNow();
+  const idle = idleSeconds(agent, now);
+  if (idle === null) return <span className="muted">—</span>;
+  return <span className={idle >= 60 ? 'idle-long' : undefined}>{formatDuration(idle)}</span>;
+}
+
+export function LastActivity({ at }: { at: string }) {
+  const now = useNow();
+  return (
+    <time dateTime={at} title={new Date(at).toLocaleString()}>
+      {formatAgo(at, now)}
+    </time>
+  );
+}

@@ -1,0 +1,109 @@
+import type { CommandRequest } from '../../../../src/shared/contract.js';
+import { MAX_BUDGET_USD } from '../../../../src/shared/money.js';
+
+/**
+ * The launch form as typed: the budget and the command list stay text so "12." or a
+ * half-written list survive a re-render; they are parsed only when the mission launches.
+ */
+export interface LaunchForm {
+  designId: string;
+  goal: string;
+  name: string;
+  repoPath: string;
+  baseBranch: string;
+  budgetUsd: string;
+  skipPlanApproval: boolean;
+  /** One command per line (commas also separate). */
+  allowedCommands: string;
+}
+
+export type LaunchField = 'designId' | 'goal' | 'repoPath' | 'baseBranch' | 'budgetUsd' | 'allowedCommands';
+export type LaunchErrors = Partial<Record<LaunchField, string>>;
+
+export function emptyLaunchForm(designId = ''): LaunchForm {
+  return {
+    designId,
+    goal: '',
+    name: '',
+    repoPath: '',
+    baseBranch: 'main',
+    budgetUsd: '',
+    skipPlanApproval: false,
+    allowedCommands: '',
+  };
+}
+
+export function parseCommandList(text: string): string[] {
+  return [
+    ...new Set(
+      text
+        .split(/[\n,]/)
+        .map((c) => c.trim())
+        .filter((c) => c !== ''),
+    ),
+  ];
+}
+
+/** Checks what can be checked here and builds the request; the engine checks the repository. */
+export function launchRequest(
+  form: LaunchForm,
+): { ok: true; request: CommandRequest<'missions:create'> } | { ok: false; errors: LaunchErrors } {
+  const errors: LaunchErrors = {};
+  if (form.designId === '') errors.designId = 'Choose the team design that will do the work.';
+  if (form.goal.trim() === '') errors.goal = 'Say what the teams should achieve.';
+  if (form.repoPath.trim() === '') errors.repoPath = 'Give the folder of a git repository on this computer.';
+  if (form.baseBranch.trim() === '') errors.baseBranch = 'Give the branch the work starts from and merges into.';
+  let budgetUsd: number | undefined;
+  const budget = form.budgetUsd.trim().replace(/^\$/, '').replace(/,/g, '');
+  if (budget !== '') {
+    const value = Number(budget);
+    if (!/^\d+(\.\d{0,9})?$/.test(budget) || !Number.isFinite(value)) {
+      errors.budgetUsd = 'Enter an amount in dollars, like 25 or 7.50, or leave it empty for no limit.';
+    } else if (value > MAX_BUDGET_USD) {
+      errors.budgetUsd = `The largest budget is $${MAX_BUDGET_USD.toLocaleString('en-US')}.`;
+    } else {
+      budgetUsd = value;
+    }
+  }
+  if (Object.keys(errors).length > 0) return { ok: false, errors };
+  return {
+    ok: true,
+    request: {
+      designId: form.designId,
+      goal: form.goal.trim(),
+      ...(form.name.trim() ? { name: form.name.trim() } : {}),
+      repoPath: form.repoPath.trim(),
+      baseBranch: form.baseBranch.trim(),
+      ...(budgetUsd === undefined ? {} : { budgetUsd }),
+      skipPlanApproval: form.skipPlanApproval,
+      allowedCommands: parseCommandList(form.allowedCommands),
+    },
+  };
+}
+
+/** Drops the "missions:create: " prefix (it names a command, not something the person did) and starts with a capital. */
+export function plainMessage(message: string): string {
+  const text = message.replace(/^[a-z]+:[a-z-]+: /, '').replace(/^request\./, '');
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+/** Which field an engine error is about, so the message can sit next to it. */
+export function fieldOfError(message: string): LaunchField | null {
+  const text = message.toLowerCase();
+  if (/base branch|valid branch name|basebranch/.test(text)) return 'baseBranch';
+  if (/repository|git repo|repopath|worktree folder/.test(text)) return 'repoPath';
+  if (/design|team "/.test(text)) return 'designId';
+  if (/budget/.test(text)) return 'budgetUsd';
+  if (/allowedcommands/.test(text)) return 'allowedCommands';
+  if (/goal/.test(text)) return 'goal';
+  return null;
+}
+
+/**
+ * The engine names the repository in every branch error; beside the branch field, under
+ * the repository's own field, that path is noise and only pushes the useful part (the
+ * branches there are) out of sight.
+ */
+export function errorForField(field: LaunchField, message: string): string {
+  return field === 'baseBranch' ? message.replace(/ in .+?; its branches are:/, '; its branches are:') : message;
+}

@@ -1,0 +1,142 @@
+import { useShallow } from 'zustand/react/shallow';
+import type { MissionTeamView, TaskView } from '../../../../src/shared/mission.js';
+import { entityKey, useStore } from '../../store/index.js';
+import { TASK_STATE_LABELS } from './labels.js';
+import { StateBadge } from './state-badge.js';
+
+const collator = new Intl.Collator(undefined, { numeric: true, sensitivity: 'base' });
+
+const PLAN_STATE: Record<MissionTeamView['planState'], string> = {
+  pending: 'Not planned yet',
+  planning: 'Planning…',
+  submitted: 'Plan submitted',
+};
+
+/** Tasks of one mission, by team, in plan order (keys sort naturally: T2 before T10). */
+function useMissionTasks(missionId: string): TaskView[] {
+  return useStore(
+    useShallow((s) =>
+      Object.values(s.tasks)
+        .filter((t) => t.missionId === missionId)
+        .sort((a, b) => collator.compare(a.key, b.key)),
+    ),
+  );
+}
+
+/** Agent names by id for one mission; a plain record so useShallow keeps it stable. */
+export function useAgentNames(missionId: string): Record<string, string> {
+  return useStore(
+    useShallow((s) => {
+      const names: Record<string, string> = {};
+      const prefix = entityKey(missionId, '');
+      for (const [key, agent] of Object.entries(s.agents)) if (key.startsWith(prefix)) names[agent.id] = agent.name;
+      return names;
+    }),
+  );
+}
+
+function Dependencies({ task, byKey }: { task: TaskView; byKey: Map<string, TaskView> }) {
+  if (task.dependsOn.length === 0) return <span className="muted">—</span>;
+  return (
+    <span className="dep-list">
+      {task.dependsOn.map((key) => {
+        const dep = byKey.get(key);
+        const done = dep?.state === 'merged';
+        return (
+          <span
+            key={key}
+            className={`dep-chip${done ? ' dep-done' : ''}`}
+            title={dep ? `${dep.title}: ${TASK_STATE_LABELS[dep.state].label}` : key}
+          >
+            {done ? '✓ ' : ''}
+            {key}
+          </span>
+        );
+      })}
+    </span>
+  );
+}
+
+function TeamPlan({ team, tasks, names }: { team: MissionTeamView; tasks: TaskView[]; names: Record<string, string> }) {
+  const byKey = new Map(tasks.map((t) => [t.key, t]));
+  const merged = tasks.filter((t) => t.state === 'merged').length;
+  return (
+    <section className="card table-card team-plan" aria-label={`Plan of ${team.name}`}>
+      <header className="team-plan-head">
+        <div className="team-plan-title">
+          <h4>{team.name}</h4>
+          <span className={`badge${team.planState === 'submitted' ? ' badge-success' : team.planState === 'planning' ? ' badge-accent' : ''}`}>
+            {PLAN_STATE[team.planState]}
+          </span>
+        </div>
+        <span className="muted">{tasks.length > 0 ? `${merged} of ${tasks.length} merged` : ''}</span>
+      </header>
+      {team.planSummary ? <p className="team-plan-summary">{team.planSummary}</p> : null}
+      {tasks.length === 0 ? (
+        <p className="team-plan-empty muted">
+          {team.planState === 'submitted' ? 'This plan has no tasks.' : 'The leader has not proposed any tasks yet.'}
+        </p>
+      ) : (
+        <table className="table task-table" aria-label={`Tasks of ${team.name}`}>
+          <thead>
+            <tr>
+              <th scope="col" className="task-key-col">
+                Key
+              </th>
+              <th scope="col">Task</th>
+              <th scope="col">State</th>
+              <th scope="col">Assignee</th>
+              <th scope="col">Depends on</th>
+              <th scope="col" className="num">
+                Tries
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {tasks.map((task) => {
+              const state = TASK_STATE_LABELS[task.state];
+              return (
+                <tr key={task.id} data-state={task.state}>
+                  <td className="mono task-key-col">{task.key}</td>
+                  <th scope="row" className="task-title-cell">
+                    <div className="task-title">{task.title}</div>
+                    {task.feedback && task.state !== 'merged' ? (
+                      <div className="task-feedback" title={task.feedback}>
+                        Feedback: {task.feedback}
+                      </div>
+                    ) : task.owns.length > 0 ? (
+                      <div className="row-description mono-small" title={task.owns.join(', ')}>
+                        {task.owns.join(', ')}
+                      </div>
+                    ) : null}
+                  </th>
+                  <td>
+                    <StateBadge label={state.label} tone={state.tone} pulse={task.state === 'in_progress'} />
+                  </td>
+                  <td className="nowrap">{task.assignee ? (names[task.assignee] ?? task.assignee) : <span className="muted">—</span>}</td>
+                  <td>
+                    <Dependencies task={task} byKey={byKey} />
+                  </td>
+                  <td className="num">{task.attempts}</td>
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+      )}
+    </section>
+  );
+}
+
+/** The plan: each team's tasks with their state and dependencies, live from tasks:changed. */
+export function PlanView({ missionId, teams }: { missionId: string; teams: MissionTeamView[] }) {
+  const tasks = useMissionTasks(missionId);
+  const names = useAgentNames(missionId);
+  return (
+    <div className="plan-view">
+      {teams.map((team) => (
+        <TeamPlan key={team.id} team={team} names={names} tasks={tasks.filter((t) => t.teamId === team.id)} />
+      ))}
+    </div>
+  );
+}

@@ -1,0 +1,294 @@
+import type { AgentDiff } from '../../../src/shared/contract/agents.js';
+import type { AgentView, TranscriptEntry } from '../../../src/shared/mission.js';
+import {
+  DEFAULT_SORT_DIR,
+  EMPTY_AGENT_QUERY,
+  visibleAgentKeys,
+  type AgentLookups,
+  type AgentQuery,
+  type AgentSort,
+  type AgentSortKey,
+} from '../features/agents/agent-query.js';
+import { plainMessage } from '../features/missions/launch-form.js';
+import { plural } from '../lib/format.js';
+import type { LoadStatus } from './app-slice.js';
+import { batchEvents } from './event-batch.js';
+import { entityKey, isFinalMission } from './missions-slice.js';
+import type { Notice } from './teams-slice.js';
+import type { Slice, StoreState } from './types.js';
+
+/** The agent open in the detail drawer. */
+export interface AgentDetailState {
+  missionId: string;
+  agentId: string;
+  transcript: TranscriptEntry[];
+  transcriptStatus: LoadStatus;
+  transcriptError: string | null;
+  diff: AgentDiff | null;
+  diffStatus: LoadStatus;
+  diffError: string | null;
+}
+
+export interface AgentsSlice {
+  /** Agents of every loaded mission, by `missionId/agentId`. */
+  agents: Record<string, AgentView>;
+  agentsStatus: LoadStatus;
+  agentsError: string | null;
+  agentQuery: AgentQuery;
+  agentSort: AgentSort;
+  /** Keys (agents, `team:missionId/teamId`, `idle:missionId|*`) with a kill in flight. */
+  killing: string[];
+  agentNotice: Notice | null;
+  agentDetail: AgentDetailState | null;
+  /** Loads the agents of every mission that is not finished (and keeps them live). */
+  loadAgents(): Promise<void>;
+  setAgentQuery(patch: Partial<AgentQuery>): void;
+  /** Sorts by `key`; the same key again flips the direction. */
+  sortAgents(key: AgentSortKey): void;
+  killAgent(missionId: string, agentId: string): Promise<boolean>;
+  killTeam(missionId: string, teamId: string): Promise<boolean>;
+  /** Stops idle agents their teams can spare, in one mission or everywhere. */
+  killIdle(missionId?: string): Promise<boolean>;
+  dismissAgentNotice(): void;
+  openAgent(missionId: string, agentId: string): void;
+  closeAgent(): void;
+  /** Fetches transcript entries after the last one held (all of them the first time). */
+  refreshTranscript(): Promise<void>;
+  loadDiff(): Promise<void>;
+  applyAgentEvents(agents: AgentView[]): void;
+}
+
+/** Applies a batch of agent snapshots (coalesced per agent by the engine): replaced by key. */
+export function reduceAgentEvents(agents: Record<string, AgentView>, events: readonly AgentView[]): Record<string, AgentView> {
+  if (events.length === 0) return agents;
+  const next = { ...agents };
+  for (const agent of events) next[entityKey(agent.missionId, agent.id)] = agent;
+  return next;
+}
+
+/** Team and task names for the agents table, from the loaded missions. */
+export function agentLookups(state: Pick<StoreState, 'missionDetails' | 'tasks'>): AgentLookups {
+  return {
+    teams: (missionId, teamId) => state.missionDetails[missionId]?.teams.find((t) => t.id === teamId),
+    task: (missionId, taskId) => state.tasks[entityKey(missionId, taskId)],
+  };
+}
+
+/** The rows the agents table shows; use inside useShallow. */
+export function selectAgentKeys(state: StoreState): string[] {
+  return visibleAgentKeys(state.agents, state.agentQuery, state.agentSort, agentLookups(state));
+}
+
+const TRANSCRIPT_PAGE = 500;
+// A very long transcript is read in pages; past this many the drawer shows the newest.
+const TRANSCRIPT_MAX = 5_000;
+
+export const createAgentsSlice: Slice<AgentsSlice> = (deps) => (set, get) => {
+  let loadRequest = 0;
+  let transcriptInFlight = false;
+  let transcriptAgain = false;
+  const loadingDetail = new Set<string>();
+
+  const enqueue = batchEvents<AgentView>((agents) => get().applyAgentEvents(agents));
+  deps.api.on('agents:changed', enqueue);
+
+  let wasOpen = deps.connection.state === 'open';
+  deps.connection.subscribe((state) => {
+    const open = state === 'open';
+    if (open && !wasOpen && get().agentsStatus !== 'idle') void get().loadAgents();
+    if (open && !wasOpen && get().agentDetail) void get().refreshTranscript();
+    wasOpen = open;
+  });
+
+  const killingOn = (key: string, on: boolean) =>
+    set({ killing: on ? [...get().killing, key] : get().killing.filter((k) => k !== key) });
+  const setDetail = (missionId: string, agentId: string, patch: Partial<AgentDetailState>) => {
+    const detail = get().agentDetail;
+    // A late answer for an agent that is no longer open must not land on the one that is.
+    if (detail && detail.missionId === missionId && detail.agentId === agentId) set({ agentDetail: { ...detail, ...patch } });
+  };
+  const upsert = (views: AgentView[]) => set({ agents: reduceAgentEvents(get().agents, views) });
+
+  return {
+    agents: {},
+    agentsStatus: 'idle',
+    agentsError: null,
+    agentQuery: EMPTY_AGENT_QUERY,
+    agentSort: { key: 'state', dir: 'asc' },
+    killing: [],
+    agentNotice: null,
+    agentDetail: null,
+
+    async loadAgents() {
+      const request = ++loadRequest;
+      if (get().agentsStatus !== 'ready') set({ agentsStatus: 'loading', agentsError: null });
+      await get().loadMissions();
+      if (request !== loadRequest) return;
+      if (get().missionsStatus === 'error') {
+        set({ agentsStatus: 'error', agentsError: get().missionsError });
+        return;
+      }
+      const live = Object.values(get().missions).filter((m) => !isFinalMission(m) || get().missionDetails[m.id]);
+      await Promise.all(live.map((m) => get().loadMission(m.id)));
+      if (request !== loadRequest) return;
+      const failed = live.map((m) => get().missionDetails[m.id]).find((d) => d?.status === 'error');
+      if (failed && live.length === 1) set({ agentsStatus: 'error', agentsError: failed.error });
+      else set({ agentsStatus: 'ready', agentsError: null });
+    },
+
+    setAgentQuery(patch) {
+      const query = { ...get().agentQuery, ...patch };
+      // A team belongs to one mission: choosing another mission clears it.
+      if (patch.missionId !== undefined && query.team && !query.team.startsWith(`${patch.missionId}/`)) query.team = '';
+      set({ agentQuery: query });
+    },
+
+    sortAgents(key) {
+      const current = get().agentSort;
+      set({
+        agentSort:
+          current.key === key ? { key, dir: current.dir === 'asc' ? 'desc' : 'asc' } : { key, dir: DEFAULT_SORT_DIR[key] },
+      });
+    },
+
+    async killAgent(missionId, agentId) {
+      const key = entityKey(missionId, agentId);
+      if (get().killing.includes(key)) return false;
+      killingOn(key, true);
+      const result = await deps.api.invoke('agents:kill', { missionId, agentId });
+      killingOn(key, false);
+      if (!result.ok) {
+        set({ agentNotice: { tone: 'error', text: `Could not kill the agent: ${plainMessage(result.error.message)}` } });
+        return false;
+      }
+      upsert([result.data]);
+      set({ agentNotice: { tone: 'success', text: `${result.data.name} was killed.` } });
+      return true;
+    },
+
+    async killTeam(missionId, teamId) {
+      const key = `team:${entityKey(missionId, teamId)}`;
+      if (get().killing.includes(key)) return false;
+      killingOn(key, true);
+      const result = await deps.api.invoke('agents:kill-team', { missionId, teamId });
+      killingOn(key, false);
+      if (!result.ok) {
+        set({ agentNotice: { tone: 'error', text: `Could not kill the team: ${plainMessage(result.error.message)}` } });
+        return false;
+      }
+      upsert(result.data);
+      const name = get().missionDetails[missionId]?.teams.find((t) => t.id === teamId)?.name ?? 'The team';
+      set({ agentNotice: { tone: 'success', text: `${name}: ${plural(result.data.length, 'agent')} stopped.` } });
+      return true;
+    },
+
+    async killIdle(missionId) {
+      const key = `idle:${missionId ?? '*'}`;
+      if (get().killing.includes(key)) return false;
+      killingOn(key, true);
+      const result = await deps.api.invoke('agents:kill-idle', missionId ? { missionId } : {});
+      killingOn(key, false);
+      if (!result.ok) {
+        set({ agentNotice: { tone: 'error', text: `Could not stop idle agents: ${plainMessage(result.error.message)}` } });
+        return false;
+      }
+      const n = result.data.killed.length;
+      set({
+        agentNotice: {
+          tone: 'success',
+          text:
+            n === 0
+              ? 'No idle agent could be stopped: every idle agent holds a task or is still needed by its team.'
+              : `${plural(n, 'idle agent')} stopped.`,
+        },
+      });
+      return true;
+    },
+
+    dismissAgentNotice() {
+      set({ agentNotice: null });
+    },
+
+    openAgent(missionId, agentId) {
+      const current = get().agentDetail;
+      if (current && current.missionId === missionId && current.agentId === agentId) return;
+      transcriptAgain = false;
+      set({
+        agentDetail: {
+          missionId,
+          agentId,
+          transcript: [],
+          transcriptStatus: 'loading',
+          transcriptError: null,
+          diff: null,
+          diffStatus: 'idle',
+          diffError: null,
+        },
+      });
+      if (!get().missionDetails[missionId]) void get().loadMission(missionId);
+      void get().refreshTranscript();
+    },
+
+    closeAgent() {
+      set({ agentDetail: null });
+    },
+
+    async refreshTranscript() {
+      // One request at a time; a change while one is out asks for one more pass.
+      if (transcriptInFlight) {
+        transcriptAgain = true;
+        return;
+      }
+      transcriptInFlight = true;
+      try {
+        do {
+          transcriptAgain = false;
+          const detail = get().agentDetail;
+          if (!detail) return;
+          const { missionId, agentId } = detail;
+          let entries = detail.transcript;
+          for (;;) {
+            const afterId = entries.at(-1)?.id ?? 0;
+            const result = await deps.api.invoke('agents:get-transcript', { missionId, agentId, afterId, limit: TRANSCRIPT_PAGE });
+            if (!result.ok) {
+              setDetail(missionId, agentId, { transcriptStatus: 'error', transcriptError: plainMessage(result.error.message) });
+              break;
+            }
+            if (result.data.length > 0) entries = [...entries, ...result.data].slice(-TRANSCRIPT_MAX);
+            setDetail(missionId, agentId, { transcript: entries, transcriptStatus: 'ready', transcriptError: null });
+            if (result.data.length < TRANSCRIPT_PAGE) break;
+          }
+        } while (transcriptAgain);
+      } finally {
+        transcriptInFlight = false;
+      }
+    },
+
+    async loadDiff() {
+      const detail = get().agentDetail;
+      if (!detail) return;
+      const { missionId, agentId } = detail;
+      setDetail(missionId, agentId, { diffStatus: 'loading', diffError: null });
+      const result = await deps.api.invoke('agents:get-diff', { missionId, agentId });
+      if (result.ok) setDetail(missionId, agentId, { diff: result.data, diffStatus: 'ready' });
+      else setDetail(missionId, agentId, { diffStatus: 'error', diffError: plainMessage(result.error.message) });
+    },
+
+    applyAgentEvents(events) {
+      set({ agents: reduceAgentEvents(get().agents, events) });
+      const state = get();
+      // Agents of a mission this window has not loaded (started elsewhere): fetch its
+      // teams and tasks once, so the rows get names instead of ids.
+      if (state.agentsStatus !== 'idle') {
+        for (const agent of events) {
+          if (!state.missionDetails[agent.missionId] && !loadingDetail.has(agent.missionId)) {
+            loadingDetail.add(agent.missionId);
+            void state.loadMission(agent.missionId).finally(() => loadingDetail.delete(agent.missionId));
+          }
+        }
+      }
+      const open = state.agentDetail;
+      if (open && events.some((a) => a.missionId === open.missionId && a.id === open.agentId)) void state.refreshTranscript();
+    },
+  };
+};

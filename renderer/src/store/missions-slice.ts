@@ -1,0 +1,372 @@
+import type { EventEnvelope } from '../../../src/shared/contract.js';
+import {
+  FINAL_MISSION_STATES,
+  type AgentView,
+  type EscalationDecision,
+  type EscalationView,
+  type MissionDetail,
+  type MissionSummary,
+  type MissionTeamView,
+  type MissionView,
+  type TaskView,
+} from '../../../src/shared/mission.js';
+import { errorForField, fieldOfError, launchRequest, plainMessage, type LaunchErrors, type LaunchForm } from '../features/missions/launch-form.js';
+import type { LoadStatus } from './app-slice.js';
+import { batchEvents } from './event-batch.js';
+import { sameRoute } from './route.js';
+import type { Notice } from './teams-slice.js';
+import type { Slice, StoreState } from './types.js';
+
+export type MissionAction = 'start' | 'pause' | 'resume' | 'cancel';
+
+/** A mission whose detail (teams, tasks, escalations, agents) is loaded and kept live. */
+export interface MissionDetailState {
+  status: LoadStatus;
+  error: string | null;
+  view: MissionView | null;
+  teams: MissionTeamView[];
+}
+
+export type MissionEvent = EventEnvelope<'missions:changed'> | EventEnvelope<'tasks:changed'> | EventEnvelope<'escalations:changed'>;
+
+export interface MissionsSlice {
+  /** Every mission, by id. */
+  missions: Record<string, MissionSummary>;
+  missionsStatus: LoadStatus;
+  missionsError: string | null;
+  missionDetails: Record<string, MissionDetailState>;
+  /** Tasks of the missions whose detail is loaded, by {@link entityKey}. */
+  tasks: Record<string, TaskView>;
+  /** Escalations of the missions whose detail is loaded, by id. */
+  escalations: Record<string, EscalationView>;
+  /** The action in flight per mission id, so its buttons can wait. */
+  missionActions: Record<string, MissionAction>;
+  /** Escalation ids with a decision in flight. */
+  deciding: string[];
+  missionNotice: Notice | null;
+  launching: boolean;
+  launchErrors: LaunchErrors;
+  /** An engine error that names no field of the form. */
+  launchError: string | null;
+  loadMissions(): Promise<void>;
+  /** Loads (or refreshes) one mission's detail; its teams, tasks, escalations and agents follow events from then on. */
+  loadMission(id: string): Promise<void>;
+  /** Creates the mission (the engine checks the repository first), opens its page and starts it; answers its id. */
+  launchMission(form: LaunchForm): Promise<string | null>;
+  clearLaunchErrors(): void;
+  runMissionAction(id: string, action: MissionAction): Promise<boolean>;
+  decideEscalation(id: string, decision: EscalationDecision, comment?: string): Promise<boolean>;
+  dismissMissionNotice(): void;
+  applyMissionEvents(events: MissionEvent[]): void;
+}
+
+/** Tasks and agents are named by their mission too: a design launched twice reuses its agent ids. */
+export function entityKey(missionId: string, id: string): string {
+  return `${missionId}/${id}`;
+}
+
+type MissionData = Pick<StoreState, 'missions' | 'missionDetails' | 'tasks' | 'escalations'>;
+
+/**
+ * Applies one batch of mission, task and escalation snapshots: each replaces what it
+ * describes by id, nothing is re-fetched. Tasks and escalations are kept only for
+ * missions whose detail is loaded (the rest would be partial lists).
+ */
+export function reduceMissionEvents(state: MissionData, events: readonly MissionEvent[]): Partial<MissionData> {
+  let missions: Record<string, MissionSummary> | undefined;
+  let details: Record<string, MissionDetailState> | undefined;
+  let tasks: Record<string, TaskView> | undefined;
+  let escalations: Record<string, EscalationView> | undefined;
+  for (const event of events) {
+    if (event.name === 'missions:changed') {
+      const summary = event.payload;
+      missions ??= { ...state.missions };
+      missions[summary.id] = summary;
+      const detail = (details ?? state.missionDetails)[summary.id];
+      if (detail?.view) {
+        details ??= { ...state.missionDetails };
+        details[summary.id] = { ...detail, view: { ...detail.view, ...summary } };
+      }
+    } else if (event.name === 'tasks:changed') {
+      const task = event.payload;
+      if (!state.missionDetails[task.missionId]) continue;
+      tasks ??= { ...state.tasks };
+      tasks[entityKey(task.missionId, task.id)] = task;
+    } else {
+      const escalation = event.payload;
+      if (!state.missionDetails[escalation.missionId]) continue;
+      escalations ??= { ...state.escalations };
+      escalations[escalation.id] = escalation;
+    }
+  }
+  // The engine sends a mission's summary when its state changes, not on every task or
+  // escalation: keep the counts of loaded missions current from what they hold.
+  const touched = new Set<string>();
+  for (const event of events) if (event.name !== 'missions:changed') touched.add(event.payload.missionId);
+  for (const id of touched) {
+    const current = (missions ?? state.missions)[id];
+    if (!current || !state.missionDetails[id]) continue;
+    const counts = countsOf(id, tasks ?? state.tasks, escalations ?? state.escalations);
+    missions ??= { ...state.missions };
+    missions[id] = { ...current, ...counts };
+    const detail = (details ?? state.missionDetails)[id];
+    if (detail?.view) {
+      details ??= { ...state.missionDetails };
+      details[id] = { ...detail, view: { ...detail.view, ...counts } };
+    }
+  }
+  return {
+    ...(missions ? { missions } : {}),
+    ...(details ? { missionDetails: details } : {}),
+    ...(tasks ? { tasks } : {}),
+    ...(escalations ? { escalations } : {}),
+  };
+}
+
+function countsOf(
+  missionId: string,
+  tasks: Record<string, TaskView>,
+  escalations: Record<string, EscalationView>,
+): Pick<MissionSummary, 'taskCounts' | 'openEscalations'> {
+  const taskCounts: MissionSummary['taskCounts'] = {};
+  const prefix = entityKey(missionId, '');
+  for (const [key, t] of Object.entries(tasks)) if (key.startsWith(prefix)) taskCounts[t.state] = (taskCounts[t.state] ?? 0) + 1;
+  let openEscalations = 0;
+  for (const e of Object.values(escalations)) if (e.missionId === missionId && e.state === 'open') openEscalations++;
+  return { taskCounts, openEscalations };
+}
+
+/**
+ * What a mission has spent so far: its summary's figure (every call, from the ledger)
+ * or, when larger, the sum of its agents' live costs, which move between summaries.
+ */
+export function missionSpent(state: Pick<StoreState, 'missions' | 'agents'>, missionId: string): number {
+  let agents = 0;
+  const prefix = entityKey(missionId, '');
+  for (const [key, a] of Object.entries(state.agents)) if (key.startsWith(prefix)) agents += a.costNanoUsd;
+  return Math.max(state.missions[missionId]?.spentNanoUsd ?? 0, agents);
+}
+
+/** Replaces everything held for one mission with a fresh `missions:get` answer. */
+export function withMissionDetail(
+  state: MissionData & Pick<StoreState, 'agents'>,
+  detail: MissionDetail,
+): MissionData & Pick<StoreState, 'agents'> {
+  const id = detail.mission.id;
+  const prefix = `${id}/`;
+  const keep = <T,>(record: Record<string, T>, belongs: (key: string, value: T) => boolean) =>
+    Object.fromEntries(Object.entries(record).filter(([key, value]) => !belongs(key, value)));
+  const tasks = keep(state.tasks, (key) => key.startsWith(prefix));
+  for (const task of detail.tasks) tasks[entityKey(id, task.id)] = task;
+  const agents = keep<AgentView>(state.agents, (key) => key.startsWith(prefix));
+  for (const agent of detail.agents) agents[entityKey(id, agent.id)] = agent;
+  const escalations = keep<EscalationView>(state.escalations, (_, e) => e.missionId === id);
+  for (const e of detail.escalations) escalations[e.id] = e;
+  return {
+    missions: { ...state.missions, [id]: detail.mission },
+    missionDetails: {
+      ...state.missionDetails,
+      [id]: { status: 'ready', error: null, view: detail.mission, teams: detail.teams },
+    },
+    tasks,
+    agents,
+    escalations,
+  };
+}
+
+export function isFinalMission(mission: Pick<MissionSummary, 'state'>): boolean {
+  return FINAL_MISSION_STATES.includes(mission.state);
+}
+
+const ACTION_DONE: Record<MissionAction, string> = {
+  start: 'Mission started: the leaders are planning.',
+  pause: 'Mission paused. Calls in flight finish; no new ones start until you resume.',
+  resume: 'Mission resumed.',
+  cancel: 'Mission cancelled. Worktrees and branches are kept.',
+};
+
+export const createMissionsSlice: Slice<MissionsSlice> = (deps) => (set, get, store) => {
+  let listRequest = 0;
+  const detailRequests = new Map<string, number>();
+
+  const enqueue = batchEvents<MissionEvent>((events) => get().applyMissionEvents(events));
+  deps.api.on('missions:changed', (payload) => enqueue({ name: 'missions:changed', payload }));
+  deps.api.on('tasks:changed', (payload) => enqueue({ name: 'tasks:changed', payload }));
+  deps.api.on('escalations:changed', (payload) => enqueue({ name: 'escalations:changed', payload }));
+
+  // Events sent while the connection was down are lost: catch up on what is on screen.
+  let wasOpen = deps.connection.state === 'open';
+  deps.connection.subscribe((state) => {
+    const open = state === 'open';
+    if (open && !wasOpen) {
+      if (get().missionsStatus !== 'idle') void get().loadMissions();
+      for (const id of Object.keys(get().missionDetails)) void get().loadMission(id);
+    }
+    wasOpen = open;
+  });
+
+  // A message about the last page would be misleading on the next one.
+  store.subscribe((state, previous) => {
+    if (!sameRoute(state.route, previous.route) && (state.missionNotice || state.agentNotice)) {
+      set({ missionNotice: null, agentNotice: null });
+    }
+  });
+
+  const mergeView = (view: MissionView) => {
+    const detail = get().missionDetails[view.id];
+    set({
+      missions: { ...get().missions, [view.id]: view },
+      ...(detail ? { missionDetails: { ...get().missionDetails, [view.id]: { ...detail, view } } } : {}),
+    });
+  };
+
+  return {
+    missions: {},
+    missionsStatus: 'idle',
+    missionsError: null,
+    missionDetails: {},
+    tasks: {},
+    escalations: {},
+    missionActions: {},
+    deciding: [],
+    missionNotice: null,
+    launching: false,
+    launchErrors: {},
+    launchError: null,
+
+    async loadMissions() {
+      const request = ++listRequest;
+      if (get().missionsStatus !== 'ready') set({ missionsStatus: 'loading', missionsError: null });
+      const result = await deps.api.invoke('missions:list', {});
+      if (request !== listRequest) return;
+      if (!result.ok) {
+        set({ missionsStatus: 'error', missionsError: plainMessage(result.error.message) });
+        return;
+      }
+      // Detailed views carry more than summaries: keep them where they exist.
+      const missions: Record<string, MissionSummary> = {};
+      for (const summary of result.data) missions[summary.id] = { ...get().missions[summary.id], ...summary };
+      set({ missions, missionsStatus: 'ready', missionsError: null });
+    },
+
+    async loadMission(id) {
+      const request = (detailRequests.get(id) ?? 0) + 1;
+      detailRequests.set(id, request);
+      const current = get().missionDetails[id];
+      if (!current || current.status === 'error') {
+        set({
+          missionDetails: {
+            ...get().missionDetails,
+            [id]: { status: 'loading', error: null, view: current?.view ?? null, teams: current?.teams ?? [] },
+          },
+        });
+      }
+      const result = await deps.api.invoke('missions:get', { id });
+      if (detailRequests.get(id) !== request) return;
+      if (result.ok) {
+        set(withMissionDetail(get(), result.data));
+      } else {
+        set({
+          missionDetails: {
+            ...get().missionDetails,
+            [id]: {
+              status: 'error',
+              error: result.error.code === 'not_found' ? 'This mission does not exist (any more).' : plainMessage(result.error.message),
+              view: null,
+              teams: [],
+            },
+          },
+        });
+      }
+    },
+
+    async launchMission(form) {
+      const built = launchRequest(form);
+      if (!built.ok) {
+        set({ launchErrors: built.errors, launchError: null });
+        return null;
+      }
+      set({ launching: true, launchErrors: {}, launchError: null });
+      const created = await deps.api.invoke('missions:create', built.request);
+      if (!created.ok) {
+        const message = plainMessage(created.error.message);
+        const field = fieldOfError(created.error.message);
+        set({ launching: false, ...(field ? { launchErrors: { [field]: errorForField(field, message) } } : { launchError: message }) });
+        return null;
+      }
+      const view = created.data;
+      set({ missions: { ...get().missions, [view.id]: view } });
+      // Straight to the mission's page: the start (making worktrees) shows there.
+      get().navigate({ area: 'missions', mission: view.id }, { replace: true });
+      const started = await deps.api.invoke('missions:start', { id: view.id });
+      set({ launching: false });
+      if (started.ok) {
+        mergeView(started.data);
+        set({ missionNotice: { tone: 'success', text: 'Mission launched: the leaders are planning.' } });
+      } else {
+        set({
+          missionNotice: {
+            tone: 'error',
+            text: `The mission was created but could not start: ${plainMessage(started.error.message)}`,
+          },
+        });
+      }
+      return view.id;
+    },
+
+    clearLaunchErrors() {
+      set({ launchErrors: {}, launchError: null });
+    },
+
+    async runMissionAction(id, action) {
+      if (get().missionActions[id]) return false;
+      set({ missionActions: { ...get().missionActions, [id]: action }, missionNotice: null });
+      const result = await deps.api.invoke(`missions:${action}`, { id });
+      const { [id]: _done, ...rest } = get().missionActions;
+      void _done;
+      set({ missionActions: rest });
+      if (!result.ok) {
+        set({ missionNotice: { tone: 'error', text: `Could not ${action} the mission: ${plainMessage(result.error.message)}` } });
+        return false;
+      }
+      mergeView(result.data);
+      set({ missionNotice: { tone: 'success', text: ACTION_DONE[action] } });
+      return true;
+    },
+
+    async decideEscalation(id, decision, comment = '') {
+      if (get().deciding.includes(id)) return false;
+      set({ deciding: [...get().deciding, id], missionNotice: null });
+      const result = await deps.api.invoke('escalations:decide', { id, decision, comment });
+      set({ deciding: get().deciding.filter((d) => d !== id) });
+      if (!result.ok) {
+        set({ missionNotice: { tone: 'error', text: `Could not send your decision: ${plainMessage(result.error.message)}` } });
+        return false;
+      }
+      const escalation = result.data;
+      if (get().missionDetails[escalation.missionId]) {
+        set({ escalations: { ...get().escalations, [escalation.id]: escalation } });
+      }
+      return true;
+    },
+
+    dismissMissionNotice() {
+      set({ missionNotice: null });
+    },
+
+    applyMissionEvents(events) {
+      const before = get().missionDetails;
+      const patch = reduceMissionEvents(get(), events);
+      if (Object.keys(patch).length > 0) set(patch);
+      // Teams' plan states and summaries have no event of their own; they move with the
+      // mission's state (planning → awaiting approval → running), so refetch then.
+      const changed = new Set<string>();
+      for (const e of events) {
+        if (e.name === 'missions:changed' && before[e.payload.id]?.view && before[e.payload.id]?.view?.state !== e.payload.state) {
+          changed.add(e.payload.id);
+        }
+      }
+      for (const id of changed) void get().loadMission(id);
+    },
+  };
+};
