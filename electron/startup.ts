@@ -3,6 +3,7 @@
 // say so and quit; the database is never deleted, moved or replaced.
 import { app, dialog } from 'electron';
 import { openBackend, type Backend } from '../src/main/backend.js';
+import { createDesktopSecretStore } from './secrets.js';
 
 export const STARTUP_ERROR_TITLE = 'Control Room cannot start';
 
@@ -25,7 +26,7 @@ export function startupErrorMessage(error: unknown, dataDir: string): string {
  */
 export function openBackendOrExit(dataDir: string, nativeBinding: string | undefined): Backend | null {
   try {
-    return openBackend({ dataDir, runtime: 'electron', nativeBinding });
+    return openBackend({ dataDir, runtime: 'electron', nativeBinding, secrets: createDesktopSecretStore(dataDir) });
   } catch (error) {
     console.error('[control-room] could not open the backend:', error);
     dialog.showErrorBox(STARTUP_ERROR_TITLE, startupErrorMessage(error, dataDir));

@@ -12,6 +12,7 @@ import { openLedger, type Ledger } from './ledger/database.js';
 import { TeamRepository } from './ledger/team-repository.js';
 import { providerLabel, startupProvider } from './settings/index.js';
 import { DATABASE_FILE, PRODUCT_NAME } from './paths.js';
+import type { SecretStore } from './settings/index.js';
 
 export interface BackendOptions {
   dataDir: string;
@@ -21,6 +22,8 @@ export interface BackendOptions {
   env?: NodeJS.ProcessEnv;
   flushIntervalMs?: number;
   logError?: ErrorLogger;
+  /** Where the API key is kept; Electron passes a safeStorage-backed store. Memory otherwise. */
+  secrets?: SecretStore;
 }
 
 /**
@@ -71,6 +74,7 @@ export function openBackend(options: BackendOptions): Backend {
     latencyScale: Number((options.env ?? process.env).CONTROL_ROOM_SIM_LATENCY ?? 1) || 0,
     events,
     ...(options.logError ? { logError: options.logError } : {}),
+    ...(options.secrets ? { secrets: options.secrets } : {}),
     onCallRecorded: costsChangedNotifier(events),
   });
   const stopLimiterEvents = forwardLimiterState(services.limiter, events);
