@@ -71,7 +71,7 @@ function start(): void {
       // Stop answering first, so no command reaches a closing database...
       { name: 'ipc', run: disposeIpc },
       // ...then flush the last event batch and close the ledger.
-      { name: 'backend', run: () => backend.close() },
+      { name: 'backend', run: () => backend.shutdown() },
     ]),
   );
   setupWindowLifecycle(windows);

@@ -1,11 +1,12 @@
-// Graceful shutdown: stop answering IPC, then close the backend (which flushes the last
-// event batch and closes the database), exactly once whichever quit path fires first.
+// Graceful shutdown: stop answering IPC, then shut the backend down (calls in flight
+// are aborted and their billed usage recorded, the last event batch flushed, the
+// database closed), exactly once whichever quit path fires first.
 import { app } from 'electron';
 
 /** One named step of the shutdown sequence. */
 export interface ShutdownStep {
   name: string;
-  run: () => void;
+  run: () => void | Promise<void>;
 }
 
 /**
@@ -16,18 +17,19 @@ export interface ShutdownStep {
 export function createShutdown(
   steps: readonly ShutdownStep[],
   report: (message: string, error: unknown) => void = (message, error) => console.error(message, error),
-): () => void {
-  let done = false;
+): () => Promise<void> {
+  let running: Promise<void> | undefined;
   return () => {
-    if (done) return;
-    done = true;
-    for (const step of steps) {
-      try {
-        step.run();
-      } catch (error) {
-        report(`[control-room] shutdown step "${step.name}" failed:`, error);
+    running ??= (async () => {
+      for (const step of steps) {
+        try {
+          await step.run();
+        } catch (error) {
+          report(`[control-room] shutdown step "${step.name}" failed:`, error);
+        }
       }
-    }
+    })();
+    return running;
   };
 }
 
@@ -36,9 +38,20 @@ export function createShutdown(
  * SIGINT/SIGTERM (Ctrl+C on `electron .`, a service manager) into a normal quit so
  * they go through the same path instead of killing the process mid-write.
  */
-export function setupShutdown(shutdown: () => void): void {
-  app.on('before-quit', shutdown);
-  app.on('will-quit', shutdown);
+export function setupShutdown(shutdown: () => Promise<void>): void {
+  let finished = false;
+  // Quitting waits for the shutdown (recording aborted calls takes a moment), then
+  // quits for real; a second quit request meanwhile just waits for the same run.
+  const hold = (event: Electron.Event): void => {
+    if (finished) return;
+    event.preventDefault();
+    void shutdown().finally(() => {
+      finished = true;
+      app.quit();
+    });
+  };
+  app.on('before-quit', hold);
+  app.on('will-quit', hold);
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => app.quit());
   }

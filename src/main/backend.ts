@@ -36,7 +36,13 @@ export interface Backend {
   readonly events: EventHub;
   readonly ledger: Ledger;
   invoke(channel: unknown, request: unknown): Promise<Result<unknown>>;
+  /** Closes at once: calls in flight are aborted, and rows not yet written are lost. */
   close(): void;
+  /**
+   * The quit path: aborts calls in flight, waits (bounded) until their billed usage is
+   * recorded, then closes the database.
+   */
+  shutdown(timeoutMs?: number): Promise<void>;
 }
 
 /** Chooses the provider: the real API only when a key is configured, else the simulation. */
@@ -98,6 +104,11 @@ export function openBackend(options: BackendOptions): Backend {
     events,
     ledger,
     invoke: (channel, request) => dispatch(handlers, channel, request, options.logError),
+    async shutdown(timeoutMs = 5_000) {
+      if (closed) return;
+      await services.shutdown(timeoutMs);
+      this.close();
+    },
     close() {
       if (closed) return;
       closed = true;

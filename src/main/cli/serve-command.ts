@@ -73,7 +73,8 @@ export async function serveCommand(options: ServeOptions, io: CliIo, name = 'ser
   try {
     await server.close();
   } finally {
-    backend.close();
+    // Calls in flight are aborted and their billed usage recorded before the ledger closes.
+    await backend.shutdown();
   }
   io.stderr.write('Control Room stopped.\n');
   return 0;

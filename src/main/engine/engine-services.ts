@@ -42,6 +42,11 @@ export interface EngineServices {
   /** Saved settings, applied to the parts above as they change. */
   settings: SettingsService;
   close(): void;
+  /**
+   * Stops every agent (aborting calls in flight) and waits, at most `timeoutMs`, until
+   * the gateway has recorded what those calls were billed; then closes like `close`.
+   */
+  shutdown(timeoutMs?: number): Promise<void>;
 }
 
 // Conservative starting limits (Anthropic's first usage tier); real responses' headers
@@ -123,6 +128,11 @@ export function createEngineServices(options: EngineServicesOptions): EngineServ
     settings,
     close() {
       engine.close();
+      limiter.close();
+    },
+    async shutdown(timeoutMs = 5_000) {
+      engine.close();
+      await gateway.drain(timeoutMs);
       limiter.close();
     },
   };

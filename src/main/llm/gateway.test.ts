@@ -174,3 +174,44 @@ describe('gateway through the real SDK', () => {
     expect(row).toEqual({ status: 'cancelled', input_tokens: bill.inputTokens, output_tokens: bill.outputTokens });
   });
 });
+
+describe('gateway shutdown', () => {
+  it('drain waits until an aborted call has recorded what it was billed', async () => {
+    fake = await startFakeMessagesApi({
+      limits: { haiku: limits, sonnet: limits, opus: limits },
+      eventDelayMs: 30,
+      chunkChars: 4,
+    });
+    const pricer = defaultPricer();
+    const gateway = createGateway({
+      provider: new AnthropicProvider({ apiKey: DEFAULT_FAKE_API_KEY, baseURL: fake.url }),
+      limiter: new RateLimiter({
+        pools: {
+          opus: { rpm: 600, itpm: 400_000, otpm: 80_000 },
+          sonnet: { rpm: 600, itpm: 400_000, otpm: 80_000 },
+          haiku: { rpm: 600, itpm: 400_000, otpm: 80_000 },
+        },
+        rampStartFraction: 1,
+      }),
+      budgets: new BudgetGuard({ spend: ledgerSpendSource(ledger.db), pricer }),
+      calls: new CallsRepository(ledger.db, pricer),
+    });
+    const controller = new AbortController();
+    let streaming!: () => void;
+    const started = new Promise<void>((resolve) => (streaming = resolve));
+    const call = gateway.call({ ...request(1), messages: [{ role: 'user', content: 'a long answer' }] }, who(1), {
+      signal: controller.signal,
+      onEvent: (event) => {
+        if (event.type === 'text_delta') streaming();
+      },
+    });
+    call.catch(() => {});
+    await started;
+    controller.abort(); // what quitting the app does to every agent
+    expect(await gateway.drain(5_000)).toBe(true);
+    // Recorded by the time drain resolves: the database may now close.
+    const row = ledger.db.prepare('SELECT status, input_tokens FROM calls').get() as { status: string; input_tokens: number };
+    expect(row.status).toBe('cancelled');
+    expect(row.input_tokens).toBeGreaterThan(0);
+  });
+});

@@ -12,6 +12,12 @@ import {
 } from './gateway-types.js';
 import { ProviderError, type MessagesRequest, type ModelProvider, type Usage } from './provider.js';
 
+/** The gateway plus what shutdown needs: waiting until every call in flight is recorded. */
+export interface DrainableGateway extends ModelGateway {
+  /** Resolves true once no call is in flight, or false after `timeoutMs`. */
+  drain(timeoutMs?: number): Promise<boolean>;
+}
+
 export interface GatewayOptions {
   provider: ModelProvider;
   limiter: RateLimiter;
@@ -95,11 +101,14 @@ function isAbort(error: unknown): boolean {
  * by the limiter and go back through its queue (the provider's own retries are off);
  * each retry is admitted against the budgets again, since every attempt may be billed.
  */
-export function createGateway(options: GatewayOptions): ModelGateway {
+export function createGateway(options: GatewayOptions): DrainableGateway {
   const { provider, limiter, budgets, calls } = options;
   const now = options.now ?? Date.now;
+  // Calls not yet settled: shutdown waits for them so an aborted call's billed usage is
+  // written before the database closes.
+  const inFlight = new Set<Promise<unknown>>();
 
-  return {
+  const gateway: ModelGateway = {
     async call(request: MessagesRequest, who: CallAttribution, callOptions: GatewayCallOptions = {}) {
       const model = findModel(request.model);
       if (!model) throw new GatewayError('failed', `unknown model "${request.model}"; it cannot be priced`);
@@ -230,6 +239,27 @@ export function createGateway(options: GatewayOptions): ModelGateway {
           throw new GatewayError('failed', `${failure.kind}: ${failure.message} (${decision.message})`);
         }
       }
+    },
+  };
+
+  return {
+    call(request, who, callOptions) {
+      const pending = gateway.call(request, who, callOptions);
+      inFlight.add(pending);
+      const forget = () => inFlight.delete(pending);
+      pending.then(forget, forget);
+      return pending;
+    },
+    async drain(timeoutMs = 5_000) {
+      if (inFlight.size === 0) return true;
+      let timer: NodeJS.Timeout | undefined;
+      const timedOut = new Promise<false>((resolve) => {
+        timer = setTimeout(() => resolve(false), timeoutMs);
+      });
+      const settled = Promise.allSettled([...inFlight]).then(() => true as const);
+      const done = await Promise.race([settled, timedOut]);
+      clearTimeout(timer);
+      return done;
     },
   };
 }
