@@ -93,10 +93,17 @@ test('a new user designs teams on the board: template, drags, checks, split, und
   const team3 = teams.team('Team 3');
   const team4 = teams.team('Team 4');
   const handle = team4.getByRole('button', { name: 'Drag Coder 4-1' });
+  // Each step waits for what a screen reader would hear: dnd-kit measures the board a
+  // frame after pick-up, and a key pressed before that is lost on a busy machine.
+  const liveRegion = page.locator('[id^="DndLiveRegion"]');
   await handle.focus();
   await page.keyboard.press('Space');
+  // dnd-kit announces the pick-up, then at once where the item is: either means it is held.
+  await expect(liveRegion).toContainText(/Picked up Coder 4-1|Coder 4-1 is over/);
   await page.keyboard.press('ArrowLeft');
+  await expect(liveRegion).toContainText(/Coder 4-1 is over .*Team 3/);
   await page.keyboard.press('Space');
+  await expect(liveRegion).toContainText('was dropped');
   await expect.poll(() => teams.agentNames(team3)).toContain('Coder 4-1');
   expect(await teams.agentNames(team4)).toEqual(['Lead 4', 'Coder 4-2', 'Coder 4-3', 'Coder 4-4']);
 
