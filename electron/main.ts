@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { app, shell } from 'electron';
 import { setupNavigationGuards, setupPermissionDenial } from './hardening.js';
 import { setupEventForwarding, setupIpc, trustedSenderOf } from './ipc.js';
+import { setupBadge } from './badge.js';
 import { setupMenu } from './menu.js';
 import { resolveNativeBinding } from './native-binding.js';
 import { registerAppScheme, setupAppProtocol } from './protocol.js';
@@ -66,6 +67,7 @@ function start(): void {
     trustedSenderOf(() => windows.contentsId()),
   );
   setupEventForwarding(backend.events, () => windows.contents());
+  setupBadge(backend);
   setupShutdown(
     createShutdown([
       // Stop answering first, so no command reaches a closing database...
