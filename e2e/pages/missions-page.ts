@@ -47,6 +47,22 @@ export class MissionsPage {
       .filter({ has: this.page.getByRole('button', { name: agent, exact: true }) });
   }
 
+  /** Opens the mission page's Log: the ledger's rows for the mission, newest first. */
+  async openLog(): Promise<Locator> {
+    await this.page.getByRole('button', { name: 'Show log' }).click();
+    await expect(this.missionLog).toBeVisible();
+    return this.missionLog;
+  }
+
+  get missionLog(): Locator {
+    return this.page.getByRole('table', { name: 'Mission log' });
+  }
+
+  /** The Log's rows that mention `text` (who, subject or summary). */
+  logRow(text: string | RegExp): Locator {
+    return this.missionLog.getByRole('row').filter({ hasText: text });
+  }
+
   // Agents area
 
   get agentsTable(): Locator {

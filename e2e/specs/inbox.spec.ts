@@ -4,6 +4,7 @@ import { DEFAULT_MODEL_BY_ROLE } from '../../src/shared/models.js';
 import { invoke, makeRepo } from '../engine-api.js';
 import { test, expect } from '../fixtures.js';
 import { InboxPage } from '../pages/inbox-page.js';
+import { MissionsPage } from '../pages/missions-page.js';
 
 const agent = (id: string, name: string, role: 'leader' | 'coder') => ({
   id,
@@ -155,6 +156,20 @@ test('the person answers escalations from the inbox with the keyboard, and the m
 
   await page.emulateMedia({ colorScheme: 'dark' });
   await saveScreen('inbox-dark');
+
+  // The mission's Log has a ledger row for each keyboard decision, made by the person.
+  await page.emulateMedia({ colorScheme: 'light' });
+  const missions = new MissionsPage(page);
+  await missions.nav('Missions').click();
+  await page.getByRole('table', { name: 'Missions' }).getByRole('button', { name: /Shop changelog/ }).click();
+  await missions.openLog();
+  const reply = missions.logRow('The person replied to “Approve the plan for "Shop changelog"?” — “Keep it to one task, and add a test.”');
+  await expect(reply).toHaveCount(1);
+  await expect(reply).toContainText('You');
+  await expect(missions.logRow(/The person approved “Approve the plan for "Shop changelog"\?”/)).toHaveCount(1);
+  await expect(missions.logRow(/The person approved “Merge mission/)).toHaveCount(1);
+  await missions.missionLog.scrollIntoViewIfNeeded();
+  await saveScreen('inbox-mission-log');
 });
 
 test('a budget escalation shows the numbers, and approving with a higher cap lets the mission go on', async ({

@@ -152,6 +152,15 @@ test('a new user launches a mission, approves the plan, stops an idle agent and 
   await expect(approval).toHaveCount(0);
   await expect(ui.stateBadge).toHaveText(/Running|Integrating/);
   await expect(ui.missionAgentRow('Checkout', 'Coder 1-2')).toContainText('Killed');
+
+  // The Log shows the ledger's rows for both moves, made by the person.
+  await ui.openLog();
+  const killRow = ui.logRow('Coder 1-2 was killed by the person');
+  await expect(killRow).toHaveCount(1);
+  await expect(killRow).toContainText('You');
+  await expect(ui.logRow(/The person approved “.*plan/i).first()).toContainText('You');
+  await killRow.scrollIntoViewIfNeeded();
+  await saveScreen('mission-log');
   await expect(page.locator('.task-table tbody tr[data-state="merged"]').first()).toBeVisible({ timeout: 60_000 });
   await expect(page.getByRole('progressbar', { name: 'Tasks merged' }).first()).not.toHaveAttribute('aria-valuenow', '0');
   await saveScreen('mission-running');
@@ -187,6 +196,10 @@ test('a new user launches a mission, approves the plan, stops an idle agent and 
   await page.getByRole('table', { name: 'Missions' }).getByRole('button').first().click();
   await expect(ui.stateBadge).toHaveText('Cancelled');
   await saveScreen('mission-dark');
+  await ui.openLog();
+  await expect(ui.logRow(/Mission .+ → cancelled \(cancelled by the person\)/)).toContainText('You');
+  await ui.missionLog.scrollIntoViewIfNeeded();
+  await saveScreen('mission-log-dark');
   await ui.nav('Agents').click();
   await expect(ui.agentRow('Coder 1-2')).toContainText('Killed');
   await saveScreen('agents-dark');

@@ -26,6 +26,7 @@ export const COMMAND_CHANNELS = [
   'tasks:list',
   'escalations:list',
   'escalations:decide',
+  'missions:get-log',
   'agents:get-diff',
   'costs:get-dashboard',
   'costs:export-calls',

@@ -198,3 +198,33 @@ export interface TranscriptEntry {
   content: unknown;
   createdAt: string;
 }
+
+/** What a mission log row is about; mirrors the ledger's `mission_log.kind`. */
+export const MISSION_LOG_KINDS = ['mission', 'agent', 'task', 'escalation', 'decision', 'note'] as const;
+export type MissionLogKind = (typeof MISSION_LOG_KINDS)[number];
+
+/**
+ * Who caused a log row: the person, a team leader (deciding for its team), an agent
+ * (raising an escalation), or the engine itself (scheduling, timeouts, the reaper).
+ */
+export const MISSION_LOG_ACTORS = ['human', 'leader', 'agent', 'engine'] as const;
+export type MissionLogActor = (typeof MISSION_LOG_ACTORS)[number];
+
+/** One row of a mission's append-only log, as `missions:get-log` answers it. */
+export interface MissionLogEntry {
+  /** Increasing within the ledger: page with `afterId`. */
+  id: number;
+  at: string;
+  kind: MissionLogKind;
+  /** The mission, agent, task, escalation or team id the row is about. */
+  subjectId: string;
+  /** Its readable name (agent name, task title, escalation title) when known. */
+  subjectName: string;
+  /** The state it left, or null for a creation. */
+  fromState: string | null;
+  /** The state it entered, or the decision taken (approve, deny, reply). */
+  toState: string | null;
+  actor: MissionLogActor;
+  /** One sentence a person can read, e.g. "Coder 1 was killed by the person". */
+  summary: string;
+}

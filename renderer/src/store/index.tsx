@@ -13,6 +13,7 @@ export type { SettingsRequests, SettingsSection } from './settings-slice.js';
 export { entityKey, missionSpent, type MissionAction, type MissionDetailState } from './missions-slice.js';
 export { selectAgentKeys, type AgentDetailState } from './agents-slice.js';
 export type { CostsSlice } from './costs-slice.js';
+export type { MissionLogState } from './mission-log-slice.js';
 
 const StoreContext = createContext<ControlRoomStore | null>(null);
 

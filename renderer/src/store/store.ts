@@ -6,6 +6,7 @@ import { createAgentsSlice } from './agents-slice.js';
 import { createInboxSlice } from './inbox-slice.js';
 import { createSettingsSlice } from './settings-slice.js';
 import { createCostsSlice } from './costs-slice.js';
+import { createMissionLogSlice } from './mission-log-slice.js';
 import type { StoreDeps, StoreState } from './types.js';
 
 export type ControlRoomStore = StoreApi<StoreState>;
@@ -23,5 +24,6 @@ export function createControlRoomStore(deps: StoreDeps): ControlRoomStore {
     ...createInboxSlice(deps)(...args),
     ...createSettingsSlice(deps)(...args),
     ...createCostsSlice()(deps)(...args),
+    ...createMissionLogSlice()(deps)(...args),
   }));
 }

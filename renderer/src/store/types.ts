@@ -9,8 +9,9 @@ import type { TeamsSlice } from './teams-slice.js';
 import type { MissionsSlice } from './missions-slice.js';
 import type { AgentsSlice } from './agents-slice.js';
 import type { CostsSlice } from './costs-slice.js';
+import type { MissionLogSlice } from './mission-log-slice.js';
 
-export type StoreState = AppSlice & TeamsSlice & MissionsSlice & AgentsSlice & InboxSlice & SettingsSlice & CostsSlice;
+export type StoreState = AppSlice & TeamsSlice & MissionsSlice & AgentsSlice & InboxSlice & SettingsSlice & CostsSlice & MissionLogSlice;
 
 /** What the store needs from the outside world; tests pass fakes. */
 export interface StoreDeps {

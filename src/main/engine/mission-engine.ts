@@ -10,6 +10,7 @@ import {
   type AgentView,
   type EscalationView,
   type MissionDetail,
+  type MissionLogEntry,
   type MissionSettings,
   type MissionState,
   type MissionSummary,
@@ -30,6 +31,7 @@ import {
   openMissionWorkspace,
   type MissionWorkspace,
 } from '../workspace/mission-workspace.js';
+import { describeLogRows } from './mission-log.js';
 import {
   escalationView,
   MissionStore,
@@ -392,6 +394,24 @@ export class MissionEngine {
   transcript(missionId: string, agentId: string, afterId = 0, limit = 500): TranscriptEntry[] {
     this.mustGet(missionId);
     return this.store.transcript(missionId, agentId, afterId, limit);
+  }
+
+  /**
+   * One page of the mission's append-only log, oldest first after `afterId`, each row
+   * with its subject's name, who caused it and a sentence a person can read.
+   */
+  log(missionId: string, afterId = 0, limit = 500): MissionLogEntry[] {
+    const m = this.mustGet(missionId);
+    const rows = this.store.logPage(missionId, afterId, limit);
+    if (rows.length === 0) return [];
+    // Names come from the ledger (one indexed read each), not a runtime: the mission may be finished.
+    return describeLogRows(rows, {
+      missionName: m.name,
+      agents: new Map(this.store.agents(missionId).map((a) => [a.id, { name: a.name, role: a.role }])),
+      tasks: new Map(this.store.tasks(missionId).map((t) => [t.id, t.title])),
+      escalations: new Map(this.store.escalations(missionId).map((e) => [e.id, { title: e.title, agentId: e.agentId }])),
+      teams: new Map(this.store.teams(missionId).map((t) => [t.id, t.name])),
+    });
   }
 
   /**

@@ -211,6 +211,19 @@ function missionParams(m: MissionRecord): Row {
   };
 }
 
+function toLogRow(r: Row): LogRow {
+  return {
+    id: Number(r.id),
+    missionId: str(r.mission_id),
+    at: str(r.at),
+    kind: r.kind as LogKind,
+    subjectId: str(r.subject_id),
+    fromState: strOrNull(r.from_state),
+    toState: strOrNull(r.to_state),
+    detail: json<Record<string, unknown>>(r.detail_json),
+  };
+}
+
 function toTeam(r: Row): TeamRecord {
   return {
     missionId: str(r.mission_id),
@@ -482,16 +495,11 @@ export class MissionStore {
     return r ? toEscalation(r) : undefined;
   }
   log_(missionId: string): LogRow[] {
-    return (this.s.logRows.all(missionId) as Row[]).map((r) => ({
-      id: Number(r.id),
-      missionId: str(r.mission_id),
-      at: str(r.at),
-      kind: r.kind as LogKind,
-      subjectId: str(r.subject_id),
-      fromState: strOrNull(r.from_state),
-      toState: strOrNull(r.to_state),
-      detail: json<Record<string, unknown>>(r.detail_json),
-    }));
+    return (this.s.logRows.all(missionId) as Row[]).map(toLogRow);
+  }
+  /** One page of a mission's log, oldest first, after row `afterId` (indexed by mission and id). */
+  logPage(missionId: string, afterId: number, limit: number): LogRow[] {
+    return (this.s.logPage.all(missionId, afterId, limit) as Row[]).map(toLogRow);
   }
 
   teamRules(missionId: string): { teamId: string; command: string }[] {
@@ -626,6 +634,7 @@ function prepare(db: Database.Database) {
     allEscalations: db.prepare('SELECT * FROM escalations ORDER BY created_at DESC, id LIMIT 5000'),
     getEscalation: db.prepare('SELECT * FROM escalations WHERE id = ?'),
     logRows: db.prepare('SELECT * FROM mission_log WHERE mission_id = ? ORDER BY id'),
+    logPage: db.prepare('SELECT * FROM mission_log WHERE mission_id = ? AND id > ? ORDER BY id LIMIT ?'),
     rules: db.prepare('SELECT team_id, command FROM team_command_rules WHERE mission_id = ?'),
     addRule: db.prepare(
       `INSERT INTO team_command_rules (mission_id, team_id, command, escalation_id, created_at)

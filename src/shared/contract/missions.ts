@@ -6,6 +6,7 @@ import {
   type AgentView,
   type EscalationView,
   type MissionDetail,
+  type MissionLogEntry,
   type MissionSummary,
   type MissionView,
   type TaskView,
@@ -118,6 +119,16 @@ export const missionsCommands = {
     z.object({ missionId: id.optional(), openOnly: z.boolean().default(false) }).strict(),
   ),
   'escalations:decide': command<EscalationView>()(decideEscalationSchema),
+  'missions:get-log': command<MissionLogEntry[]>()(
+    z
+      .object({
+        missionId: id,
+        /** Only rows after this id, oldest first: the UI fetches the tail as it grows. */
+        afterId: z.number().int().min(0).optional(),
+        limit: z.number().int().min(1).max(2_000).default(500),
+      })
+      .strict(),
+  ),
 };
 
 export interface MissionsEvents {

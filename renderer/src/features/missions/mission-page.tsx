@@ -10,6 +10,7 @@ import { AgentDrawer } from '../agents/agent-drawer.js';
 import { isLive } from '../agents/agent-query.js';
 import { KillDialog } from '../agents/kill-dialog.js';
 import { cancelMissionText, killIdleText } from '../agents/kill-text.js';
+import { ActivityLog } from './activity-log.js';
 import { BUSY_AGENT_STATES, ESCALATION_TYPE_LABELS, MISSION_STATE_LABELS } from './labels.js';
 import { MissionAgents } from './mission-agents.js';
 import { MissionProgress, SpendText } from './mission-list.js';
@@ -256,6 +257,9 @@ export function MissionPage({ id }: { id: string }) {
     })),
   );
   const [confirmIdle, setConfirmIdle] = useState(false);
+  const [showLog, setShowLog] = useState(false);
+  const logId = useId();
+  const logHeadingId = useId();
 
   useEffect(() => {
     void loadMission(id);
@@ -355,6 +359,22 @@ export function MissionPage({ id }: { id: string }) {
         </div>
       </div>
       <MissionAgents missionId={id} teams={detail.teams} final={final} />
+
+      <div className="section-head">
+        <h3 className="section-title" id={logHeadingId}>
+          Log
+        </h3>
+        <div className="section-actions">
+          <span className="muted">Every state change, escalation and decision, as the ledger recorded it.</span>
+          <button type="button" className="btn btn-small" aria-expanded={showLog} aria-controls={logId} onClick={() => setShowLog((v) => !v)}>
+            {showLog ? 'Hide log' : 'Show log'}
+          </button>
+        </div>
+      </div>
+      {/* Loaded only while shown: a busy mission's log refreshes on its events. */}
+      <section id={logId} aria-labelledby={logHeadingId} hidden={!showLog}>
+        {showLog ? <ActivityLog missionId={id} /> : null}
+      </section>
 
       <KillDialog
         text={confirmIdle ? killIdleText('this mission', idleCount) : null}

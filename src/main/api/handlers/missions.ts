@@ -18,6 +18,7 @@ type MissionHandlers = Pick<
   | 'tasks:list'
   | 'escalations:list'
   | 'escalations:decide'
+  | 'missions:get-log'
   | 'agents:get-diff'
 >;
 
@@ -43,6 +44,7 @@ export function missionsHandlers(engine: MissionEngine): MissionHandlers {
     'tasks:list': ({ missionId }) => engine.tasks(missionId),
     'escalations:list': ({ missionId, openOnly }) => engine.escalations(missionId, openOnly),
     'escalations:decide': (request) => engine.decide(request),
+    'missions:get-log': ({ missionId, afterId, limit }) => engine.log(missionId, afterId, limit),
     'agents:get-diff': ({ missionId, agentId }) => engine.diff(missionId, agentId),
   };
 }
