@@ -1,33 +1,61 @@
-import { useState } from 'react';
+import './mission-agents.css';
+import { memo, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { formatUsd } from '../../../../src/shared/money.js';
-import type { AgentView, MissionTeamView } from '../../../../src/shared/mission.js';
+import type { AgentView, MissionTeamView, TaskView } from '../../../../src/shared/mission.js';
 import { entityKey, useStore } from '../../store/index.js';
+import type { StoreState } from '../../store/types.js';
 import { AgentStateBadge, IdleTime } from '../agents/agent-cells.js';
 import { isLive } from '../agents/agent-query.js';
 import { KillDialog } from '../agents/kill-dialog.js';
 import { killAgentText, killTeamText, type KillText } from '../agents/kill-text.js';
 import { formatTokens } from './format.js';
+import { teamAgentKeys, teamSummary, type TeamSummary } from './team-agents.js';
 import { ROLE_NAMES } from './labels.js';
 
-type Pending = { kind: 'agent'; agent: AgentView } | { kind: 'team'; team: MissionTeamView; agents: AgentView[] };
+/**
+ * Above this many agents the teams start collapsed to one summary line each: a thousand
+ * table rows cost seconds of style and layout on every batch, while a summary per team
+ * still answers "is anything stuck or expensive" at a glance.
+ */
+export const COLLAPSE_ABOVE = 60;
 
-/** The mission's agents by team, with the kills that fit here: one agent, or a whole team. */
-export function MissionAgents({ missionId, teams, final }: { missionId: string; teams: MissionTeamView[]; final: boolean }) {
-  const agents = useStore(
-    useShallow((s) => Object.entries(s.agents).filter(([key]) => key.startsWith(entityKey(missionId, ''))).map(([, a]) => a)),
-  );
-  const tasks = useStore((s) => s.tasks);
+const EMPTY: readonly string[] = [];
+
+/** What the kill dialog asks about; a team by its members' keys, so the dialog reads them live. */
+type Pending =
+  | { kind: 'agent'; agent: AgentView; task: TaskView | undefined }
+  | { kind: 'team'; team: MissionTeamView; keys: readonly string[] };
+
+/** Opens the kill dialog for one agent or a whole team; stable so rows never re-render for it. */
+type AskKill = (pending: Pending) => void;
+
+/**
+ * The mission's agents by team, with the kills that fit here: one agent, or a whole team.
+ * Subscribes to no agent itself: each team section subscribes to its own member keys and
+ * each row to its own agent, so a batch re-renders only the rows whose agent changed.
+ */
+export const MissionAgents = memo(function MissionAgents({
+  missionId,
+  teams,
+  final,
+}: {
+  missionId: string;
+  teams: MissionTeamView[];
+  final: boolean;
+}) {
+  // A count, not the agents: changes only when agents are added to or dropped from the mission.
+  const agentCount = useStore((s) => countMissionAgents(s, missionId));
   const killing = useStore((s) => s.killing);
-  const { killAgent, killTeam, openAgent } = useStore(
-    useShallow((s) => ({ killAgent: s.killAgent, killTeam: s.killTeam, openAgent: s.openAgent })),
-  );
+  const { killAgent, killTeam } = useStore(useShallow((s) => ({ killAgent: s.killAgent, killTeam: s.killTeam })));
   const [pending, setPending] = useState<Pending | null>(null);
+  // Only while a team kill is being confirmed; otherwise a constant empty list.
+  const teamKeys = pending?.kind === 'team' ? pending.keys : EMPTY;
+  const teamMembers = useStore(useShallow((s) => teamKeys.flatMap((k) => s.agents[k] ?? [])));
 
-  const taskOf = (a: AgentView) => (a.currentTaskId ? tasks[entityKey(missionId, a.currentTaskId)] : undefined);
   let text: KillText | null = null;
-  if (pending?.kind === 'agent') text = killAgentText(pending.agent, taskOf(pending.agent));
-  else if (pending?.kind === 'team') text = killTeamText(pending.team.name, pending.agents);
+  if (pending?.kind === 'agent') text = killAgentText(pending.agent, pending.task);
+  else if (pending?.kind === 'team') text = killTeamText(pending.team.name, teamMembers);
   const busyKey =
     pending?.kind === 'agent'
       ? entityKey(missionId, pending.agent.id)
@@ -35,103 +63,20 @@ export function MissionAgents({ missionId, teams, final }: { missionId: string; 
         ? `team:${entityKey(missionId, pending.team.id)}`
         : '';
 
+  const collapsedByDefault = agentCount > COLLAPSE_ABOVE;
   return (
     <div className="mission-agents">
-      {teams.map((team) => {
-        const members = agents.filter((a) => a.teamId === team.id);
-        const live = members.filter(isLive);
-        return (
-          <section key={team.id} className="card table-card" aria-label={`Agents of ${team.name}`}>
-            <header className="team-plan-head">
-              <div className="team-plan-title">
-                <h4>{team.name}</h4>
-                <span className="muted">
-                  {live.length} of {members.length} running · {formatUsd(members.reduce((n, a) => n + a.costNanoUsd, 0))}
-                </span>
-              </div>
-              {!final && live.length > 0 ? (
-                <button
-                  type="button"
-                  className="btn btn-small btn-danger-ghost"
-                  onClick={() => setPending({ kind: 'team', team, agents: members })}
-                >
-                  Kill team
-                </button>
-              ) : null}
-            </header>
-            <table className="table compact-table" aria-label={`Agents of ${team.name}`}>
-              <thead>
-                <tr>
-                  <th scope="col">Agent</th>
-                  <th scope="col">State</th>
-                  <th scope="col">Current task</th>
-                  <th scope="col" className="num nowrap-head">
-                    In / out
-                  </th>
-                  <th scope="col" className="num">
-                    Cost
-                  </th>
-                  <th scope="col" className="num">
-                    Idle
-                  </th>
-                  <th scope="col">
-                    <span className="visually-hidden">Actions</span>
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {members.map((agent) => {
-                  const task = taskOf(agent);
-                  return (
-                    <tr key={agent.id}>
-                      <th scope="row">
-                        <button type="button" className="link-button" onClick={() => openAgent(missionId, agent.id)}>
-                          {agent.name}
-                        </button>
-                        <div className="row-description">
-                          {ROLE_NAMES[agent.role]} · {agent.model}
-                        </div>
-                      </th>
-                      <td>
-                        <AgentStateBadge agent={agent} />
-                      </td>
-                      <td className="task-cell" title={task?.title}>
-                        {task ? (
-                          <>
-                            <span className="mono-small">{task.key}</span> {task.title}
-                          </>
-                        ) : (
-                          <span className="muted">—</span>
-                        )}
-                      </td>
-                      <td className="num nowrap">
-                        {formatTokens(agent.inputTokens)} / {formatTokens(agent.outputTokens)}
-                      </td>
-                      <td className="num">{formatUsd(agent.costNanoUsd)}</td>
-                      <td className="num">
-                        <IdleTime agent={agent} />
-                      </td>
-                      <td className="row-actions">
-                        {isLive(agent) ? (
-                          <button
-                            type="button"
-                            className="btn btn-small btn-danger-ghost"
-                            aria-label={`Kill ${agent.name}`}
-                            disabled={killing.includes(entityKey(missionId, agent.id))}
-                            onClick={() => setPending({ kind: 'agent', agent })}
-                          >
-                            Kill
-                          </button>
-                        ) : null}
-                      </td>
-                    </tr>
-                  );
-                })}
-              </tbody>
-            </table>
-          </section>
-        );
-      })}
+      {teams.map((team) => (
+        <TeamAgents
+          // Remounting on the threshold resets each team's open state to the new default.
+          key={`${team.id}:${collapsedByDefault ? 'c' : 'o'}`}
+          missionId={missionId}
+          team={team}
+          final={final}
+          collapsedByDefault={collapsedByDefault}
+          onKill={setPending}
+        />
+      ))}
       <KillDialog
         text={text}
         busy={killing.includes(busyKey)}
@@ -145,4 +90,146 @@ export function MissionAgents({ missionId, teams, final }: { missionId: string; 
       />
     </div>
   );
+});
+
+function countMissionAgents(s: StoreState, missionId: string): number {
+  let n = 0;
+  for (const keys of teamAgentKeys(s.agents, missionId).values()) n += keys.length;
+  return n;
 }
+
+const TeamAgents = memo(function TeamAgents({
+  missionId,
+  team,
+  final,
+  collapsedByDefault,
+  onKill,
+}: {
+  missionId: string;
+  team: MissionTeamView;
+  final: boolean;
+  collapsedByDefault: boolean;
+  onKill: AskKill;
+}) {
+  const [open, setOpen] = useState(!collapsedByDefault);
+  // Keys keep their identity across batches (useShallow), so the row list re-renders only on membership changes.
+  const keys = useStore(useShallow((s) => teamAgentKeys(s.agents, missionId).get(team.id) ?? EMPTY));
+  const summary = useStore(useShallow((s): TeamSummary => teamSummary(s.agents, keys)));
+  const bodyId = `team-agents-${missionId}-${team.id}`;
+
+  return (
+    <section className="card table-card" aria-label={`Agents of ${team.name}`}>
+      <header className="team-plan-head">
+        <div className="team-plan-title">
+          {/* A disclosure: the team name is the button, its heading stays a heading. */}
+          <h4>
+            <button
+              type="button"
+              className="link-button team-toggle"
+              aria-expanded={open}
+              aria-controls={open ? bodyId : undefined}
+              onClick={() => setOpen((v) => !v)}
+            >
+              <span aria-hidden="true" className="team-toggle-caret">
+                {open ? '▾' : '▸'}
+              </span>
+              {team.name}
+            </button>
+          </h4>
+          <span className="muted">
+            {summary.live} of {summary.total} running · {formatUsd(summary.costNanoUsd)}
+          </span>
+          {!open && summary.states ? <span className="muted team-state-counts">{summary.states}</span> : null}
+        </div>
+        {!final && summary.live > 0 ? (
+          <button type="button" className="btn btn-small btn-danger-ghost" onClick={() => onKill({ kind: 'team', team, keys })}>
+            Kill team
+          </button>
+        ) : null}
+      </header>
+      {/* Rows exist only while open: a collapsed team costs one header, however many agents it has. */}
+      {open ? (
+        <table id={bodyId} className="table compact-table" aria-label={`Agents of ${team.name}`}>
+          <thead>
+            <tr>
+              <th scope="col">Agent</th>
+              <th scope="col">State</th>
+              <th scope="col">Current task</th>
+              <th scope="col" className="num nowrap-head">
+                In / out
+              </th>
+              <th scope="col" className="num">
+                Cost
+              </th>
+              <th scope="col" className="num">
+                Idle
+              </th>
+              <th scope="col">
+                <span className="visually-hidden">Actions</span>
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {keys.map((key) => (
+              <AgentRow key={key} missionId={missionId} agentKey={key} onKill={onKill} />
+            ))}
+          </tbody>
+        </table>
+      ) : null}
+    </section>
+  );
+});
+
+/** One agent's row: subscribes to that agent, its task and its kill only. */
+const AgentRow = memo(function AgentRow({ missionId, agentKey, onKill }: { missionId: string; agentKey: string; onKill: AskKill }) {
+  const agent = useStore((s) => s.agents[agentKey]);
+  const task = useStore((s) => (agent?.currentTaskId ? s.tasks[entityKey(missionId, agent.currentTaskId)] : undefined));
+  const killing = useStore((s) => s.killing.includes(agentKey));
+  const openAgent = useStore((s) => s.openAgent);
+  // Gone between the team's key list and this render (a refresh dropped it): nothing to show.
+  if (!agent) return null;
+  return (
+    <tr>
+      <th scope="row">
+        <button type="button" className="link-button" onClick={() => openAgent(missionId, agent.id)}>
+          {agent.name}
+        </button>
+        <div className="row-description">
+          {ROLE_NAMES[agent.role]} · {agent.model}
+        </div>
+      </th>
+      <td>
+        <AgentStateBadge agent={agent} />
+      </td>
+      <td className="task-cell" title={task?.title}>
+        {task ? (
+          <>
+            <span className="mono-small">{task.key}</span> {task.title}
+          </>
+        ) : (
+          <span className="muted">—</span>
+        )}
+      </td>
+      <td className="num nowrap">
+        {formatTokens(agent.inputTokens)} / {formatTokens(agent.outputTokens)}
+      </td>
+      <td className="num">{formatUsd(agent.costNanoUsd)}</td>
+      <td className="num">
+        <IdleTime agent={agent} />
+      </td>
+      <td className="row-actions">
+        {isLive(agent) ? (
+          <button
+            type="button"
+            className="btn btn-small btn-danger-ghost"
+            aria-label={`Kill ${agent.name}`}
+            disabled={killing}
+            onClick={() => onKill({ kind: 'agent', agent, task })}
+          >
+            Kill
+          </button>
+        ) : null}
+      </td>
+    </tr>
+  );
+});
