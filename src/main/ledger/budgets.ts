@@ -73,6 +73,15 @@ export function scopedId(missionId: string | null | undefined, id: string): stri
 }
 
 /**
+ * The spend of one mission's calls in a rowid range. The unary `+` keeps SQLite off the
+ * `mission_id` index: with it, a mission's catch-up scanned every call the mission ever
+ * made (its rows are most of the table) instead of the few new ids, which made each
+ * admission O(calls) and cost 0.2 ms per call with 1,000 agents.
+ */
+export const MISSION_SPEND_SINCE_SQL =
+  'SELECT coalesce(sum(cost_total_nano), 0) FROM calls WHERE id > ? AND id <= ? AND +mission_id = ?';
+
+/**
  * Committed spend read from the ledger, so it is exactly what the ledger holds, including
  * rows written by another repository instance or connection. Team and agent spend come
  * from the `call_totals` roll-up through its indexes (a few rows each).
@@ -104,9 +113,7 @@ export function ledgerSpendSource(db: Database.Database, options: { maxCatchUpRo
     ]),
   ) as Record<'team' | 'agent', Database.Statement>;
   const newestCall = db.prepare('SELECT coalesce(max(id), 0) FROM calls').pluck();
-  const missionSince = db
-    .prepare('SELECT coalesce(sum(cost_total_nano), 0) FROM calls WHERE id > ? AND id <= ? AND mission_id = ?')
-    .pluck();
+  const missionSince = db.prepare(MISSION_SPEND_SINCE_SQL).pluck();
   const missionTotals = new Map<string, { nano: number; throughId: number }>();
   // One snapshot for both reads, so no row is counted twice or missed between them.
   const readMission = db.transaction((id: string) => ({

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ledgerSpendSource } from './budgets.js';
+import { ledgerSpendSource, MISSION_SPEND_SINCE_SQL } from './budgets.js';
 import { CallsRepository } from './calls-repository.js';
 import { openLedger, type Ledger } from './database.js';
 import { defaultPricer } from './pricing.js';
@@ -125,5 +125,14 @@ describe('ledgerSpendSource: mission spend kept as a running total', () => {
     expect(spend.committedNano('agent', 'm2/a1')).toBe(agent('m2'));
     expect(spend.committedNano('team', 'm1/t1')).toBe(agent('m1'));
     expect(spend.committedNano('agent', 'a1')).toBe(agent('m1') + agent('m2'));
+  });
+
+  it('catches up through the rowid range, not by scanning the mission\'s calls', () => {
+    const [l] = ledgers(1) as [Ledger];
+    const plan = l.db
+      .prepare(`EXPLAIN QUERY PLAN ${MISSION_SPEND_SINCE_SQL}`)
+      .all(0, 10, 'm1')
+      .map((r) => (r as { detail: string }).detail);
+    expect(plan).toEqual([expect.stringMatching(/USING INTEGER PRIMARY KEY \(rowid>\? AND rowid<\?\)/)]);
   });
 });
