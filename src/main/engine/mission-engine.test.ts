@@ -147,6 +147,52 @@ describe('crash safety', () => {
   });
 });
 
+describe('crash right after a call is billed', () => {
+  const billedWithoutReply = (hh: Harness): number =>
+    Number(
+      hh.ledger.db
+        .prepare(
+          `SELECT (SELECT count(*) FROM calls WHERE status = 'ok' AND role != 'background')
+                - (SELECT count(*) FROM transcript_entries WHERE kind = 'message' AND role = 'assistant')`,
+        )
+        .pluck()
+        .get(),
+    );
+
+  it('finds every billed reply stored on restart, so resume never sends (and pays for) it again', async () => {
+    let ok = 0;
+    let crash = (): void => undefined;
+    h = createHarness(quiet(), {}, {
+      // The process dies the moment the 6th successful call is committed.
+      onCallRecorded: (row) => {
+        if (row.status === 'ok' && ++ok === 6) crash();
+      },
+    });
+    const first = h.ledger;
+    const died = new Promise<void>((resolve) => {
+      crash = () => {
+        first.close();
+        resolve();
+      };
+    });
+    const design = saveDesign(h.ledger, [{ id: 'core', coders: 2 }]);
+    const m = h.engine.create({ designId: design.id, goal: 'Build a todo CLI', repoPath: h.repo, baseBranch: 'main', skipPlanApproval: true, allowedCommands: [], copyFiles: [] });
+    await h.engine.start(m.id);
+    await died;
+    await new Promise((r) => setTimeout(r, 300));
+
+    h.reopen(quiet());
+    expect(h.ledger.db.prepare("SELECT count(*) FROM calls WHERE status = 'ok'").pluck().get()).toBe(6);
+    expect(billedWithoutReply(h)).toBe(0);
+
+    await h.engine.resume(m.id);
+    await driveToEnd(h, m.id);
+    expect(h.engine.get(m.id).mission.state).toBe('done');
+    // Every successful call's reply was used: none was repeated because it went missing.
+    expect(billedWithoutReply(h)).toBe(0);
+  });
+});
+
 describe('context compaction', () => {
   it('summarises older turns through the cheap model, as a background call of its own', async () => {
     h = createHarness(quiet(), { contextLimit: () => 300 });

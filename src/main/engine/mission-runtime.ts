@@ -13,7 +13,7 @@ import { findModel } from '../../shared/models.js';
 import { AppError } from '../../shared/result.js';
 import type { AgentSpec } from '../../shared/team.js';
 import type { Clock, TimerHandle } from '../limiter/clock.js';
-import { GatewayError, type ModelGateway } from '../llm/gateway-types.js';
+import { GatewayError, type GatewayResult, type ModelGateway } from '../llm/gateway-types.js';
 import type { ConversationMessage, MessagesRequest, RequestToolResultBlock, RequestToolUseBlock } from '../llm/provider.js';
 import { runAllowedCommand, runCommand, isCommandAllowed, type CommandOutcome } from '../workspace/commands.js';
 import { createFileTools, type FileTools, type ToolResult } from '../workspace/file-tools.js';
@@ -702,7 +702,6 @@ export class MissionRuntime {
       tools: toolDefinitions(tools),
       max_tokens: Math.min(this.ctx.options.maxTokensPerCall, model?.maxOutputTokens ?? this.ctx.options.maxTokensPerCall),
     };
-    this.setAgentState(agent, 'waiting_limiter', null);
     const abort = new AbortController();
     agent.abort = abort;
     let result;
@@ -712,11 +711,16 @@ export class MissionRuntime {
         { missionId: this.mission.id, teamId: team.rec.id, agentId: agent.rec.id, role: agent.rec.role, taskId },
         {
           signal: abort.signal,
+          // "Rate-limited" only while the limiter really holds the call back.
+          onWaiting: () => this.setAgentState(agent, 'waiting_limiter', null),
           onEvent: (event) => {
             if (event.type === 'message_start' && agent.rec.state === 'waiting_limiter' && this.ctx.store.open) {
               this.setAgentState(agent, 'working');
             }
           },
+          // The reply is stored in the transaction of its billing row: a crash can never
+          // leave a billed call without its reply, which resume would send again.
+          onStored: (stored) => this.storeReply(agent, conv, stored),
         },
       );
     } catch (error) {
@@ -752,18 +756,23 @@ export class MissionRuntime {
     agent.usage.input += u.input_tokens + u.cache_creation_input_tokens + u.cache_read_input_tokens;
     agent.usage.output += u.output_tokens;
     agent.usage.cost += result.costNano;
-    // Stored even if the agent was killed meanwhile: the call was billed, the transcript shows it.
     if (!this.ctx.store.open) throw new Halt('the ledger is closed');
-    const { blocks, inputErrors } = toRequestBlocks(result.message.content);
-    for (const [id, message] of inputErrors) conv.inputErrors.set(id, message);
-    this.ctx.store.tx(() => {
-      this.appendMessage(agent, conv, { role: 'assistant', content: blocks }, {
-        inputTokens: u.input_tokens,
-        outputTokens: u.output_tokens,
-      });
-      if (!TERMINAL_AGENT.includes(agent.rec.state)) this.setAgentState(agent, 'working');
-    });
     return 'ok';
+  }
+
+  /**
+   * Appends a reply to the agent's transcript (and marks the agent working), inside the
+   * gateway's transaction. Stored even if the agent was killed meanwhile: the call was
+   * billed, the transcript shows it.
+   */
+  private storeReply(agent: AgentRt, conv: Conversation, result: GatewayResult): void {
+    const { blocks, inputErrors } = toRequestBlocks(result.message.content);
+    this.appendMessage(agent, conv, { role: 'assistant', content: blocks }, {
+      inputTokens: result.usage.input_tokens,
+      outputTokens: result.usage.output_tokens,
+    });
+    for (const [id, message] of inputErrors) conv.inputErrors.set(id, message);
+    if (!TERMINAL_AGENT.includes(agent.rec.state)) this.setAgentState(agent, 'working');
   }
 
   /** Summarises older turns through the cheap model when the conversation nears the window. */
@@ -778,29 +787,11 @@ export class MissionRuntime {
     const head = conv.messages[0];
     const headText = typeof head?.content === 'string' ? head.content : '';
     const [prompt = headText] = headText.split(SUMMARY_MARKER);
-    let summary: string;
-    try {
-      const result = await this.ctx.gateway.call(
-        {
-          model: this.ctx.options.compactionModel,
-          system: COMPACTION_SYSTEM,
-          max_tokens: 2_048,
-          messages: [{ role: 'user', content: renderForSummary(conv.messages.slice(0, keepFrom)) }],
-        },
-        { missionId: this.mission.id, teamId: team.rec.id, agentId: agent.rec.id, role: 'background', taskId },
-      );
-      summary = result.message.content.map((b) => (b.type === 'text' ? b.text : '')).join('').trim();
-      agent.usage.cost += result.costNano;
-      agent.usage.input += result.usage.input_tokens;
-      agent.usage.output += result.usage.output_tokens;
-    } catch (error) {
-      // Compaction is an optimisation: without it the agent carries on with the long context.
-      if (this.ctx.store.open) this.ctx.logError(`compacting ${agent.rec.name}'s context`, error);
-      return;
-    }
-    if (!this.ctx.store.open || summary === '') return;
-    const newHead: ConversationMessage = { role: 'user', content: `${prompt.trimEnd()}${SUMMARY_MARKER}${summary}` };
-    this.ctx.store.tx(() => {
+    // The summary is stored in its call's transaction, like a reply (see callModel).
+    const store = (result: GatewayResult): void => {
+      const summary = result.message.content.map((b) => (b.type === 'text' ? b.text : '')).join('').trim();
+      if (summary === '') return;
+      const newHead: ConversationMessage = { role: 'user', content: `${prompt.trimEnd()}${SUMMARY_MARKER}${summary}` };
       conv.compact(this.ctx.store, { missionId: this.mission.id, agentId: agent.rec.id }, newHead, keepFrom, this.now());
       this.ctx.store.log({
         missionId: this.mission.id,
@@ -811,7 +802,25 @@ export class MissionRuntime {
         toState: null,
         detail: { compacted: conv.key, replacedMessages: keepFrom },
       });
-    });
+    };
+    try {
+      const result = await this.ctx.gateway.call(
+        {
+          model: this.ctx.options.compactionModel,
+          system: COMPACTION_SYSTEM,
+          max_tokens: 2_048,
+          messages: [{ role: 'user', content: renderForSummary(conv.messages.slice(0, keepFrom)) }],
+        },
+        { missionId: this.mission.id, teamId: team.rec.id, agentId: agent.rec.id, role: 'background', taskId },
+        { onStored: store },
+      );
+      agent.usage.cost += result.costNano;
+      agent.usage.input += result.usage.input_tokens;
+      agent.usage.output += result.usage.output_tokens;
+    } catch (error) {
+      // Compaction is an optimisation: without it the agent carries on with the long context.
+      if (this.ctx.store.open) this.ctx.logError(`compacting ${agent.rec.name}'s context`, error);
+    }
   }
 
   // --------------------------------------------------------------- leader: planning

@@ -205,6 +205,14 @@ export class CallsRepository {
     })();
   }
 
+  /**
+   * Runs `fn` in one transaction on the ledger's connection (a savepoint inside an open
+   * one): rows written by `fn` commit together with the calls row inserted in it.
+   */
+  transaction<T>(fn: () => T): T {
+    return this.db.transaction(fn)();
+  }
+
   /** The stored row for a request id, if any. */
   get(requestId: string): CallRow | undefined {
     const raw = this.getStmt.get(requestId) as RawCallRow | undefined;

@@ -712,3 +712,21 @@ describe('RateLimiter: state, timers, lifecycle', () => {
     expect((noAgent.error as LimiterError).code).toBe('invalid-request');
   });
 });
+
+describe('RateLimiter: telling the caller it waits', () => {
+  it('calls onWaiting only for a call that cannot go at once', async () => {
+    const { clock, limiter } = setup({ limits: ONE_PER_SECOND });
+    const waited: string[] = [];
+    const first = track(limiter.acquire(req({ agentId: 'a1', onWaiting: () => waited.push('a1') })));
+    const second = track(limiter.acquire(req({ agentId: 'a2', onWaiting: () => waited.push('a2') })));
+    // Told synchronously, before anything settles: the caller can show it at once.
+    expect(waited).toEqual(['a2']);
+    await flush();
+    expect(first.ticket).toBeDefined();
+    expect(second.ticket).toBeUndefined();
+    clock.advance(1_000);
+    await flush();
+    expect(second.ticket).toBeDefined();
+    expect(waited).toEqual(['a2']);
+  });
+});

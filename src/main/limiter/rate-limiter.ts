@@ -353,6 +353,7 @@ export class RateLimiter {
       else this.#enter(waiter);
       this.#pump(pool);
       this.#changed();
+      if (waiter.state !== 'done') request.onWaiting?.();
     });
   }
 

@@ -101,6 +101,12 @@ export interface AcquireRequest {
   signal?: AbortSignal;
   /** The ticket whose failure {@link RateLimiter.fail} answered with `retry: true`. */
   retryOf?: Ticket;
+  /**
+   * Called once, synchronously inside `acquire`, when the call cannot be granted at once
+   * (it queues, or waits out a retry back-off). Not called when it goes straight through,
+   * so a caller can show "rate-limited" only when it really is.
+   */
+  onWaiting?: () => void;
 }
 
 /** What a call holds in each bucket. */

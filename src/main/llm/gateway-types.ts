@@ -20,6 +20,15 @@ export interface CallAttribution {
 export interface GatewayCallOptions {
   signal?: AbortSignal;
   onEvent?: (event: ProviderEvent) => void;
+  /** The rate limiter could not grant the call at once: it waits in the queue or a back-off. */
+  onWaiting?: () => void;
+  /**
+   * Runs inside the transaction that writes the successful attempt's ledger row, so what it
+   * stores (the reply in the agent's transcript) commits with the billing row or not at all:
+   * after a crash, a billed call is never without its reply and is never sent again. If it
+   * throws, the row is still written on its own and the error reaches the caller.
+   */
+  onStored?: (result: GatewayResult) => void;
 }
 
 export interface GatewayResult extends ProviderResult {

@@ -215,3 +215,41 @@ describe('gateway shutdown', () => {
     expect(row.input_tokens).toBeGreaterThan(0);
   });
 });
+
+describe('gateway: storing the reply with its billing row', () => {
+  const side = () => ledger.db.prepare('SELECT text FROM reply_store').pluck().all() as string[];
+
+  it('runs onStored inside the transaction that writes the call row', async () => {
+    const { gateway, limiter } = await setup({});
+    ledger.db.exec('CREATE TABLE reply_store (text TEXT NOT NULL)');
+    let seen: { inTransaction: boolean; rows: number } | undefined;
+    const result = await gateway.call(request(1), who(1), {
+      onStored: (stored) => {
+        seen = { inTransaction: ledger.db.inTransaction, rows: ledgerTotals().rows };
+        ledger.db.prepare('INSERT INTO reply_store VALUES (?)').run(stored.requestId ?? '');
+      },
+    });
+    expect(seen).toEqual({ inTransaction: true, rows: 1 });
+    expect(side()).toEqual([result.requestId]);
+    expect(ledger.db.inTransaction).toBe(false);
+    limiter.close();
+  });
+
+  it('still records the billed call when storing the reply fails, and neither retries nor records it twice', async () => {
+    const { gateway, limiter } = await setup({});
+    ledger.db.exec('CREATE TABLE reply_store (text TEXT NOT NULL)');
+    const call = gateway.call(request(2), who(2), {
+      onStored: () => {
+        ledger.db.prepare('INSERT INTO reply_store VALUES (?)').run('rolled back');
+        throw new Error('the transcript could not be written');
+      },
+    });
+    await expect(call).rejects.toThrow('the transcript could not be written');
+    await fake.whenIdle();
+    expect(fake.billing).toHaveLength(1);
+    const rows = ledger.db.prepare('SELECT request_id, status FROM calls').all();
+    expect(rows).toEqual([{ request_id: fake.billing[0]?.requestId, status: 'ok' }]);
+    expect(side()).toEqual([]);
+    limiter.close();
+  });
+});

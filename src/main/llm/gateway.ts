@@ -10,7 +10,7 @@ import {
   type GatewayResult,
   type ModelGateway,
 } from './gateway-types.js';
-import { ProviderError, type MessagesRequest, type ModelProvider, type Usage } from './provider.js';
+import { ProviderError, type MessagesRequest, type ModelProvider, type ProviderResult, type Usage } from './provider.js';
 
 /** The gateway plus what shutdown needs: waiting until every call in flight is recorded. */
 export interface DrainableGateway extends ModelGateway {
@@ -138,6 +138,7 @@ export function createGateway(options: GatewayOptions): DrainableGateway {
         let ticket: Ticket;
         try {
           ticket = await limiter.acquire({
+            onWaiting: callOptions.onWaiting,
             pool: model.pool,
             // Per-agent in-flight caps and team fair shares are per mission, like budgets.
             agentId: scopedId(who.missionId, who.agentId ?? 'unattributed'),
@@ -175,31 +176,39 @@ export function createGateway(options: GatewayOptions): DrainableGateway {
           },
         } satisfies Partial<CallRecord>;
         // Write the row first, then release the budget hold, in one synchronous turn:
-        // an admission in between would otherwise not see this attempt's spend.
-        const record = (row: CallRecord): number => {
-          const outcome = calls.insert(row);
-          budgets.settle(admission.reservationId);
-          const cost = outcome.inserted ? outcome.cost.totalNano : 0;
+        // an admission in between would otherwise not see this attempt's spend. `alongside`
+        // runs in the row's transaction; listeners hear of the row once it is committed.
+        const record = (row: CallRecord, alongside?: (costNano: number) => void): number => {
+          let cost = 0;
+          let failure: unknown;
+          const write = (): void => {
+            const outcome = calls.insert(row);
+            cost = outcome.inserted ? outcome.cost.totalNano : 0;
+            alongside?.(cost);
+          };
+          try {
+            try {
+              if (alongside) calls.transaction(write);
+              else write();
+            } catch (error) {
+              // What the caller stores failed (and rolled back with the row): the attempt
+              // was billed all the same, so its row is written alone.
+              if (!alongside) throw error;
+              failure = error;
+              alongside = undefined;
+              write();
+            }
+          } finally {
+            budgets.settle(admission.reservationId);
+          }
           options.onRecorded?.(row, cost);
+          if (failure !== undefined) throw failure;
           return cost;
         };
 
+        let result: ProviderResult;
         try {
-          const result = await provider.send(request, { signal, onEvent });
-          limiter.complete(ticket, { usage: toLimiterUsage(result.usage), headers: result.headers });
-          const costNano = record({
-            ...base,
-            requestId: result.requestId ?? `cr_${randomUUID()}`,
-            messageId: result.messageId,
-            modelResolved: result.message.model,
-            firstTokenAt: result.timing.firstTokenAt,
-            endedAt: now(),
-            status: 'ok',
-            httpStatus: 200,
-            stopReason: result.stop_reason,
-            usage: toCallUsage(result.usage),
-          });
-          return { ...result, costNano, attempts: ticket.attempt } satisfies GatewayResult;
+          result = await provider.send(request, { signal, onEvent });
         } catch (error) {
           const failure =
             error instanceof ProviderError
@@ -238,6 +247,28 @@ export function createGateway(options: GatewayOptions): DrainableGateway {
           }
           throw new GatewayError('failed', `${failure.kind}: ${failure.message} (${decision.message})`);
         }
+        // Outside the try: a failure to store the reply is not a failed attempt (the row
+        // below is written either way) and must not be retried or recorded twice.
+        limiter.complete(ticket, { usage: toLimiterUsage(result.usage), headers: result.headers });
+        const succeeded = result;
+        const done = (costNano: number): GatewayResult => ({ ...succeeded, costNano, attempts: ticket.attempt });
+        const { onStored } = callOptions;
+        const costNano = record(
+          {
+            ...base,
+            requestId: result.requestId ?? `cr_${randomUUID()}`,
+            messageId: result.messageId,
+            modelResolved: result.message.model,
+            firstTokenAt: result.timing.firstTokenAt,
+            endedAt: now(),
+            status: 'ok',
+            httpStatus: 200,
+            stopReason: result.stop_reason,
+            usage: toCallUsage(result.usage),
+          },
+          onStored && ((cost) => onStored(done(cost))),
+        );
+        return done(costNano);
       }
     },
   };

@@ -482,22 +482,8 @@ export class AgentRig {
         turns += 1;
         const result = await this.callModel(a, conv, task.id);
         if (!result) return;
-        const { blocks, inputErrors } = toRequestBlocks(result.result.message.content);
-        for (const [id, message] of inputErrors) conv.inputErrors.set(id, message);
-        const u = result.result.usage;
-        if (store) {
-          store.tx(() => {
-            this.append(
-              a,
-              conv,
-              { role: 'assistant', content: blocks },
-              { inputTokens: u.input_tokens, outputTokens: u.output_tokens },
-            );
-            this.setState(a, 'working');
-          });
-        } else {
-          this.append(a, conv, { role: 'assistant', content: blocks });
-        }
+        // The engine stores the reply in the gateway's transaction (onStored, in callModel).
+        if (!store) this.append(a, conv, { role: 'assistant', content: toRequestBlocks(result.result.message.content).blocks });
         const endedAt = performance.now();
         const t = result.timing;
         this.callsCompleted += 1;
@@ -534,15 +520,27 @@ export class AgentRig {
     try {
       if (!this.gateway)
         return { result: await this.provider.send(request, { signal: abort.signal }), timing };
-      this.setState(a, 'waiting_limiter');
       const result = await this.gateway.call(
         request,
         { missionId: a.rec.missionId, teamId: a.rec.teamId, agentId: a.rec.id, role: a.rec.role, taskId },
         {
           signal: abort.signal,
+          onWaiting: () => this.setState(a, 'waiting_limiter'),
           onEvent: (event) => {
             if (event.type === 'message_start' && a.rec.state === 'waiting_limiter')
               this.setState(a, 'working');
+          },
+          // MissionRuntime.storeReply.
+          onStored: (stored) => {
+            const { blocks, inputErrors } = toRequestBlocks(stored.message.content);
+            this.append(
+              a,
+              conv,
+              { role: 'assistant', content: blocks },
+              { inputTokens: stored.usage.input_tokens, outputTokens: stored.usage.output_tokens },
+            );
+            for (const [id, message] of inputErrors) conv.inputErrors.set(id, message);
+            this.setState(a, 'working');
           },
         },
       );

@@ -6,7 +6,7 @@ import type { EventEnvelope } from '../../../shared/contract.js';
 import type { EscalationView } from '../../../shared/mission.js';
 import type { AgentSpec, TeamDesign } from '../../../shared/team.js';
 import { BudgetGuard, ledgerSpendSource } from '../../ledger/budgets.js';
-import { CallsRepository } from '../../ledger/calls-repository.js';
+import { CallsRepository, type CallRecord } from '../../ledger/calls-repository.js';
 import { openLedger, type Ledger } from '../../ledger/database.js';
 import { defaultPricer } from '../../ledger/pricing.js';
 import { TeamRepository } from '../../ledger/team-repository.js';
@@ -84,13 +84,22 @@ export function saveDesign(ledger: Ledger, teams: { id: string; coders: number; 
   });
 }
 
-export function createHarness(provider: ModelProvider, options: Partial<MissionEngineOptions> = {}): Harness {
+export interface HarnessHooks {
+  /** Passed to the gateway: told after each attempt's ledger row is committed. */
+  onCallRecorded?: (record: CallRecord) => void;
+}
+
+export function createHarness(
+  provider: ModelProvider,
+  options: Partial<MissionEngineOptions> = {},
+  hooks: HarnessHooks = {},
+): Harness {
   const dir = mkdtempSync(join(tmpdir(), 'cr-engine-'));
   const repo = makeRepo(dir);
   const dbPath = join(dir, 'data', 'ledger.db');
   const events: EventEnvelope[] = [];
   const errors: { what: string; error: unknown }[] = [];
-  const build = (p: ModelProvider, extra: Partial<MissionEngineOptions>) => {
+  const build = (p: ModelProvider, extra: Partial<MissionEngineOptions>, onRecorded?: HarnessHooks['onCallRecorded']) => {
     const ledger = openLedger(dbPath);
     const pricer = defaultPricer();
     const budgets = new BudgetGuard({ spend: ledgerSpendSource(ledger.db), pricer });
@@ -103,7 +112,13 @@ export function createHarness(provider: ModelProvider, options: Partial<MissionE
       rampStartFraction: 1,
       maxInFlightPerAgent: 4,
     });
-    const gateway = createGateway({ provider: p, limiter, budgets, calls: new CallsRepository(ledger.db, pricer) });
+    const gateway = createGateway({
+      provider: p,
+      limiter,
+      budgets,
+      calls: new CallsRepository(ledger.db, pricer),
+      ...(onRecorded ? { onRecorded } : {}),
+    });
     const engine = new MissionEngine({
       db: ledger.db,
       gateway,
@@ -124,7 +139,7 @@ export function createHarness(provider: ModelProvider, options: Partial<MissionE
     dbPath,
     events,
     errors,
-    ...build(provider, {}),
+    ...build(provider, {}, hooks.onCallRecorded),
     reopen(p, extra = {}) {
       Object.assign(h, build(p, extra));
     },
