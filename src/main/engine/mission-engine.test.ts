@@ -88,6 +88,35 @@ describe('a mission, plan to final merge', () => {
   });
 });
 
+describe('reviewers and researchers', () => {
+  it('takes reviews off the leader with a reviewer, and coders\' questions with a researcher', async () => {
+    h = createHarness(new SimulatedProvider({ seed: 3, latencyScale: 0, questionRate: 1, commandRate: 0, rejectRate: 0.3 }));
+    const design = saveDesign(h.ledger, [{ id: 'core', coders: 2, reviewers: 1, researchers: 1 }]);
+    const m = h.engine.create({ designId: design.id, goal: 'Build a todo CLI', repoPath: h.repo, baseBranch: 'main', skipPlanApproval: true, allowedCommands: [], copyFiles: [] });
+    await h.engine.start(m.id);
+    await driveToEnd(h, m.id, (e) => (e.type === 'question' ? { decision: 'reply', comment: 'Keep it simple.' } : { decision: 'approve' }));
+    const detail = h.engine.get(m.id);
+    expect(detail.mission.state).toBe('done');
+    expect(detail.tasks.every((t) => t.state === 'merged')).toBe(true);
+
+    // Who worked on what, from the transcripts' conversation keys.
+    const conversations = (agentId: string): string[] =>
+      h!.ledger.db.prepare('SELECT DISTINCT conversation FROM transcript_entries WHERE agent_id = ?').pluck().all(agentId) as string[];
+    const lead = conversations('core-lead');
+    const reviewer = conversations('core-rev1');
+    const researcher = conversations('core-res1');
+    expect(reviewer.filter((c) => c.startsWith('review:')).length).toBeGreaterThanOrEqual(detail.tasks.length);
+    expect(lead.filter((c) => c.startsWith('review:'))).toEqual([]);
+    expect(researcher.some((c) => c.startsWith('esc:'))).toBe(true);
+    // The reviewer's verdicts are its own ledger rows; its calls are billed to it.
+    const reviewed = h.ledger.db.prepare("SELECT count(*) FROM mission_log WHERE kind = 'task' AND to_state = 'reviewed' AND json_extract(detail_json, '$.by') = 'core-rev1'").pluck().get();
+    expect(reviewed).toBe(detail.tasks.length);
+    const billed = h.ledger.db.prepare("SELECT DISTINCT role FROM calls WHERE agent_id IN ('core-rev1', 'core-res1') ORDER BY role").pluck().all();
+    expect(billed).toEqual(['researcher', 'reviewer']);
+    expect(h.errors).toEqual([]);
+  });
+});
+
 describe('worktrees', () => {
   it('keeps the user checkout untouched until the final merge', async () => {
     h = createHarness(quiet());

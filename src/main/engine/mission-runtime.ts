@@ -93,6 +93,10 @@ interface TeamRt {
   rec: TeamRecord;
   leader: AgentRt | undefined;
   coders: AgentRt[];
+  /** Review submissions in the leader's place while any is alive. */
+  reviewers: AgentRt[];
+  /** Answer coders' questions in the leader's place while any is alive. */
+  researchers: AgentRt[];
   all: AgentRt[];
   /** The team's tasks of plan round `round`, in plan order: scheduling never scans other teams. */
   tasks: Map<string, TaskRecord>;
@@ -119,6 +123,7 @@ interface ToolOutcome {
 type LoopEnd = 'ended' | 'blocked' | 'stalled';
 
 const TERMINAL_AGENT: readonly AgentState[] = ['done', 'killed', 'failed'];
+const alive = (a: AgentRt): boolean => !TERMINAL_AGENT.includes(a.rec.state);
 const TERMINAL_TASK: readonly TaskState[] = ['merged', 'dead_letter', 'cancelled'];
 const ACTIVE_TASK: readonly TaskState[] = ['claimed', 'in_progress'];
 const NUDGE = 'Continue with the tools. Your turn produced no tool call.';
@@ -143,6 +148,8 @@ export class MissionRuntime {
   private readonly byToolUse = new Map<string, EscalationRecord>();
   /** Open escalations that block their raiser, by agent id. */
   private readonly blockers = new Map<string, EscalationRecord>();
+  /** Reviews (`review:<task>`) and escalations (`esc:<id>`) being handled, by agent id. */
+  private readonly claims = new Map<string, string>();
   private readonly timers = new Map<string, TimerHandle>();
   private readonly rules = new Map<string, Set<string>>();
   private integrating: Promise<void> | null = null;
@@ -154,7 +161,7 @@ export class MissionRuntime {
     const { store } = ctx;
     const specs = new Map<string, AgentSpec>();
     for (const team of mission.design.teams) for (const a of team.agents) specs.set(a.id, a);
-    for (const rec of store.teams(mission.id)) this.teams.set(rec.id, { rec, leader: undefined, coders: [], all: [], tasks: new Map(), round: -1 });
+    for (const rec of store.teams(mission.id)) this.teams.set(rec.id, { rec, leader: undefined, coders: [], reviewers: [], researchers: [], all: [], tasks: new Map(), round: -1 });
     const usage = new Map(store.agentUsage(mission.id).map((u) => [u.agentId, u]));
     for (const rec of store.agents(mission.id)) {
       const u = usage.get(rec.id);
@@ -174,6 +181,8 @@ export class MissionRuntime {
       team.all.push(agent);
       if (rec.role === 'leader') team.leader = agent;
       else if (rec.role === 'coder') team.coders.push(agent);
+      else if (rec.role === 'reviewer') team.reviewers.push(agent);
+      else team.researchers.push(agent);
     }
     for (const t of store.tasks(mission.id)) this.tasks.set(t.id, t);
     for (const e of store.escalations(mission.id)) {
@@ -340,13 +349,26 @@ export class MissionRuntime {
       return;
     }
     const run = job;
+    // A review or an escalation is taken by one agent at a time (a team may have several).
+    const claim = run.kind === 'review' ? `review:${run.task.id}` : run.kind === 'escalation' ? `esc:${run.esc.id}` : null;
+    if (claim) this.claims.set(claim, agent.rec.id);
     agent.loop = this.runJob(team, agent, run)
       .catch((error: unknown) => this.jobFailed(team, agent, error))
       .finally(() => {
+        if (claim) this.claims.delete(claim);
         agent.loop = null;
         if (this.isActive()) this.kick(team);
         else this.settleIdle(agent);
       });
+  }
+
+  private free(claim: string): boolean {
+    return !this.claims.has(claim);
+  }
+
+  /** Wakes the agents that review and answer for a team (its leader, reviewers, researchers). */
+  private wakeLeads(team: TeamRt): void {
+    for (const a of team.all) if (a.rec.role !== 'coder') this.maybeRun(team, a);
   }
 
   /** An agent whose job ended while the mission is not active waits, spending nothing. */
@@ -362,16 +384,26 @@ export class MissionRuntime {
 
   private nextJob(team: TeamRt, agent: AgentRt): Job | undefined {
     const state = this.mission.state;
-    if (agent.rec.role === 'leader') {
-      if (state === 'planning') return team.rec.planState === 'submitted' ? undefined : { kind: 'plan' };
-      if (state !== 'running') return undefined;
+    const role = agent.rec.role;
+    if (role === 'leader' && state === 'planning') return team.rec.planState === 'submitted' ? undefined : { kind: 'plan' };
+    if (state !== 'running') return undefined;
+    if (role !== 'coder') {
+      // The leader delegates reviews to live reviewers and coders' questions to live
+      // researchers, and keeps everything else (stalls, permissions).
+      const answers = (e: EscalationRecord): boolean =>
+        role === 'researcher' ? e.type === 'question' : role === 'leader' && (e.type !== 'question' || !team.researchers.some(alive));
       for (const e of this.open.values()) {
-        if (e.state === 'open' && e.level === 'leader' && e.teamId === team.rec.id) return { kind: 'escalation', esc: e };
+        if (e.state === 'open' && e.level === 'leader' && e.teamId === team.rec.id && this.free(`esc:${e.id}`) && answers(e)) {
+          return { kind: 'escalation', esc: e };
+        }
       }
-      for (const t of this.teamTasks(team)) if (t.state === 'submitted' || t.state === 'reviewed') return { kind: 'review', task: t };
+      if (role === 'reviewer' || (role === 'leader' && !team.reviewers.some(alive))) {
+        for (const t of this.teamTasks(team)) {
+          if ((t.state === 'submitted' || t.state === 'reviewed') && this.free(`review:${t.id}`)) return { kind: 'review', task: t };
+        }
+      }
       return undefined;
     }
-    if (agent.rec.role !== 'coder' || state !== 'running') return undefined;
     if (agent.rec.currentTaskId) {
       const task = this.tasks.get(agent.rec.currentTaskId);
       if (task && ACTIVE_TASK.includes(task.state) && task.assignee === agent.rec.id) return { kind: 'task', task };
@@ -1126,7 +1158,7 @@ export class MissionRuntime {
       this.setAgentState(agent, 'idle', 'waiting for review');
     });
     const team = this.teams.get(task.teamId);
-    if (team?.leader) this.maybeRun(team, team.leader);
+    if (team) this.wakeLeads(team);
     return { content: 'Submitted for review. Your leader will review it.', progress: true, end: true };
   }
 
@@ -1137,9 +1169,9 @@ export class MissionRuntime {
     return e?.agentId === agent.rec.id ? e : undefined;
   }
 
-  // ------------------------------------------------------------------ leader: review
+  // ------------------------------------------------------------ review (leader or reviewer)
 
-  private async runReview(team: TeamRt, leader: AgentRt, task: TaskRecord): Promise<void> {
+  private async runReview(team: TeamRt, reviewer: AgentRt, task: TaskRecord): Promise<void> {
     const ws = this.requireWorkspace();
     const coderId = task.assignee;
     const coder = coderId ? this.agents.get(coderId) : undefined;
@@ -1147,9 +1179,9 @@ export class MissionRuntime {
       this.saveTask(task, { state: 'ready', assignee: null }, { reason: 'the submission has no coder' });
       return;
     }
-    const conv = this.openConversation(leader, `review:${task.id}:a${task.attempts}`);
+    const conv = this.openConversation(reviewer, `review:${task.id}:a${task.attempts}`);
     if (conv.messages.length === 0) {
-      this.setAgentState(leader, 'waiting_tool', `reading ${coder.rec.name}'s diff`);
+      this.setAgentState(reviewer, 'waiting_tool', `reading ${coder.rec.name}'s diff`);
       const diff = await ws.diffCoder(coderId);
       const testCommand = this.teamAllowlist(team).find((c) => /\btest\b/.test(c) && !c.endsWith('*')) ?? null;
       let testOutput: string | null = null;
@@ -1157,8 +1189,8 @@ export class MissionRuntime {
         const outcome = await runCommand(testCommand, { cwd: ws.coderWorktree(coderId), timeoutMs: this.ctx.options.commandTimeoutMs });
         testOutput = formatCommandOutcome(testCommand, outcome);
       }
-      this.ensureRunnable(leader);
-      this.appendMessage(leader, conv, {
+      this.ensureRunnable(reviewer);
+      this.appendMessage(reviewer, conv, {
         role: 'user',
         content: reviewPrompt({
           mission: this.mission,
@@ -1171,12 +1203,12 @@ export class MissionRuntime {
         }),
       });
     }
-    this.setAgentState(leader, 'working');
-    const end = await this.toolLoop(team, leader, conv, reviewTools, task.id, (use, input) => this.reviewTool(team, leader, task.id, use, input));
-    if (end === 'stalled') this.raiseLeaderStall(team, leader, `reviewing "${task.title}"`);
+    this.setAgentState(reviewer, 'working');
+    const end = await this.toolLoop(team, reviewer, conv, reviewTools, task.id, (use, input) => this.reviewTool(team, reviewer, task.id, use, input));
+    if (end === 'stalled') this.raiseLeaderStall(team, reviewer, `reviewing "${task.title}"`);
   }
 
-  private async reviewTool(team: TeamRt, leader: AgentRt, taskId: string, use: RequestToolUseBlock, input: Record<string, unknown>): Promise<ToolOutcome> {
+  private async reviewTool(team: TeamRt, reviewer: AgentRt, taskId: string, use: RequestToolUseBlock, input: Record<string, unknown>): Promise<ToolOutcome> {
     const task = this.tasks.get(taskId);
     if (!task || (task.state !== 'submitted' && task.state !== 'reviewed')) {
       return { content: 'This submission was already decided.', end: true };
@@ -1186,13 +1218,13 @@ export class MissionRuntime {
       return { content: 'Rejected; the task goes back to the coders with your feedback.', progress: true, end: true };
     }
     const coderId = task.assignee ?? '';
-    const reviewed = task.state === 'reviewed' ? task : this.saveTask(task, { state: 'reviewed' }, { by: leader.rec.id, comment: String(input.comment ?? '') });
-    this.setAgentState(leader, 'waiting_tool', 'merging');
+    const reviewed = task.state === 'reviewed' ? task : this.saveTask(task, { state: 'reviewed' }, { by: reviewer.rec.id, comment: String(input.comment ?? '') });
+    this.setAgentState(reviewer, 'waiting_tool', 'merging');
     const outcome = await this.requireWorkspace().mergeCoderIntoTeam(coderId, {
-      author: leader.rec.name,
+      author: reviewer.rec.name,
       message: `${task.title} (${this.agents.get(coderId)?.rec.name ?? coderId})`,
     });
-    this.ensureRunnable(leader);
+    this.ensureRunnable(reviewer);
     if (!outcome.merged) {
       this.rejectTask(team, reviewed, `${CONFLICT_FEEDBACK} in ${outcome.conflicts.join(', ')}; redo it on top of the latest team branch.`);
       return { content: `The merge conflicted (${outcome.conflicts.join(', ')}); the task goes back to the coders.`, end: true };
@@ -1204,7 +1236,7 @@ export class MissionRuntime {
         if (TERMINAL_AGENT.includes(coder.rec.state)) this.saveAgentQuiet(coder, { currentTaskId: null });
         else this.setAgentState(coder, 'idle', null, { currentTaskId: null });
       }
-      this.setAgentState(leader, 'working');
+      this.setAgentState(reviewer, 'working');
     });
     return { content: `Merged into the team branch (${outcome.commit.slice(0, 12)}).`, progress: true, end: true };
   }
@@ -1238,33 +1270,33 @@ export class MissionRuntime {
 
   // ------------------------------------------------------------------ escalations
 
-  private async runLeaderEscalation(team: TeamRt, leader: AgentRt, esc: EscalationRecord): Promise<void> {
-    const conv = this.openConversation(leader, `esc:${esc.id}`);
+  private async runLeaderEscalation(team: TeamRt, lead: AgentRt, esc: EscalationRecord): Promise<void> {
+    const conv = this.openConversation(lead, `esc:${esc.id}`);
     const coder = esc.agentId ? this.agents.get(esc.agentId) : undefined;
     const task = esc.taskId ? this.tasks.get(esc.taskId) : undefined;
     if (conv.messages.length === 0) {
       const prompt = esc.type === 'stall' ? stallPrompt(esc, coder?.rec.name ?? '?', task) : questionPrompt(esc, coder?.rec.name ?? '?', task);
-      this.appendMessage(leader, conv, { role: 'user', content: prompt });
+      this.appendMessage(lead, conv, { role: 'user', content: prompt });
     }
-    this.setAgentState(leader, 'working');
-    const end = await this.toolLoop(team, leader, conv, escalationTools, esc.taskId, async (use, input) => {
+    this.setAgentState(lead, 'working');
+    const end = await this.toolLoop(team, lead, conv, escalationTools, esc.taskId, async (use, input) => {
       const current = this.escalations.get(esc.id);
       if (!current || current.state !== 'open' || current.level !== 'leader') return { content: 'Already handled.', end: true };
       if (use.name === 'answer_coder') {
         await this.decide(esc.id, { decision: 'reply', comment: String(input.answer), decidedBy: 'leader' });
         return { content: 'Your answer was passed on.', progress: true, end: true };
       }
-      this.escalateToHuman(current, String(input.reason));
+      this.escalateToHuman(current, String(input.reason), lead.rec.name);
       return { content: 'Passed to the person.', progress: true, end: true };
     });
     if (end === 'stalled') {
       const current = this.escalations.get(esc.id);
-      if (current?.state === 'open') this.escalateToHuman(current, `${leader.rec.name} could not decide`);
+      if (current?.state === 'open') this.escalateToHuman(current, `${lead.rec.name} could not decide`, lead.rec.name);
     }
   }
 
-  private escalateToHuman(esc: EscalationRecord, reason: string): void {
-    const next: EscalationRecord = { ...esc, level: 'human', detail: `${esc.detail}\n\nThe leader passed this on: ${reason}`, timeoutAt: this.timeoutAt(esc.type) };
+  private escalateToHuman(esc: EscalationRecord, reason: string, by: string): void {
+    const next: EscalationRecord = { ...esc, level: 'human', detail: `${esc.detail}\n\n${by} passed this on: ${reason}`, timeoutAt: this.timeoutAt(esc.type) };
     this.ctx.store.tx(() => {
       this.ctx.store.saveEscalation(next);
       this.ctx.store.log({ missionId: this.mission.id, at: this.now(), kind: 'escalation', subjectId: esc.id, fromState: 'leader', toState: 'human', detail: { reason } });
@@ -1371,7 +1403,7 @@ export class MissionRuntime {
     this.trackEscalation(esc);
     if (esc.state === 'open' && esc.level === 'leader' && esc.teamId) {
       const team = this.teams.get(esc.teamId);
-      if (team?.leader) this.maybeRun(team, team.leader);
+      if (team) this.wakeLeads(team);
     }
     return esc;
   }
@@ -1607,9 +1639,9 @@ export class MissionRuntime {
     if (!team) return true;
     const tasks = this.teamTasks(team);
     const unfinished = tasks.some((t) => !TERMINAL_TASK.includes(t.state));
-    // A leader is needed for every review and question until its team's work is done.
-    if (agent.rec.role === 'leader') return !unfinished;
-    if (agent.rec.role !== 'coder') return true;
+    // Leaders, reviewers and researchers are needed for every review and question until
+    // their team's work is done; between submissions they are idle by design.
+    if (agent.rec.role !== 'coder') return !unfinished;
     if (!unfinished) return true;
     // Work a coder could pick up now means it is not idle for lack of work.
     if (tasks.some((t) => t.state === 'ready')) return false;

@@ -66,7 +66,10 @@ const agent = (id: string, role: AgentSpec['role'], extra: Partial<AgentSpec> = 
 });
 
 /** Saves a design with `teams` teams, each a leader and `coders` coders (`<team>-lead`, `<team>-c1`, …). */
-export function saveDesign(ledger: Ledger, teams: { id: string; coders: number; coderExtra?: Partial<AgentSpec> }[]): TeamDesign {
+export function saveDesign(
+  ledger: Ledger,
+  teams: { id: string; coders: number; coderExtra?: Partial<AgentSpec>; reviewers?: number; researchers?: number }[],
+): TeamDesign {
   return new TeamRepository(ledger.db).save({
     name: 'Test design',
     description: '',
@@ -79,6 +82,8 @@ export function saveDesign(ledger: Ledger, teams: { id: string; coders: number; 
       agents: [
         agent(`${t.id}-lead`, 'leader'),
         ...Array.from({ length: t.coders }, (_, c) => agent(`${t.id}-c${c + 1}`, 'coder', t.coderExtra)),
+        ...Array.from({ length: t.reviewers ?? 0 }, (_, r) => agent(`${t.id}-rev${r + 1}`, 'reviewer', { model: 'claude-sonnet-4-6' })),
+        ...Array.from({ length: t.researchers ?? 0 }, (_, r) => agent(`${t.id}-res${r + 1}`, 'researcher', { model: 'claude-haiku-4-5' })),
       ],
     })),
   });
