@@ -2,6 +2,7 @@ import { closeSync, mkdirSync, openSync, readSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { AppError } from '../../shared/result.js';
+import { startBackgroundCheckpoints, type BackgroundCheckpointer } from './checkpointer.js';
 import { checkMigrations, migrate } from './migrate.js';
 
 /** An open ledger: the one connection main writes through. */
@@ -9,6 +10,8 @@ export interface Ledger {
   db: Database.Database;
   /** The absolute file path, or `:memory:`. */
   path: string;
+  /** The background checkpointer, when opened with `checkpoints: 'background'`. */
+  checkpointer?: BackgroundCheckpointer | null;
   /** Closes the connection; calling it again does nothing. */
   close(): void;
 }
@@ -19,6 +22,13 @@ export interface OpenLedgerOptions {
    * its own build; plain Node leaves it out and gets the default one.
    */
   nativeBinding?: string | undefined;
+  /**
+   * `background` moves WAL checkpoints to a worker thread (see checkpointer.ts): the app
+   * and benches use it; `auto` (the default) leaves them to SQLite, inside commits.
+   */
+  checkpoints?: 'auto' | 'background';
+  /** Told when background checkpoints fail and SQLite's own take over again. */
+  onCheckpointFallback?: (reason: string) => void;
 }
 
 const SQLITE_HEADER = Buffer.from('SQLite format 3\0', 'latin1');
@@ -72,10 +82,19 @@ export function openLedger(filePath: string, options: OpenLedgerOptions = {}): L
     throw new AppError('database_error', `could not open the database "${path}": ${reason(error)}`);
   }
 
+  const checkpointer =
+    options.checkpoints === 'background' && !memory
+      ? startBackgroundCheckpoints(db, path, {
+          nativeBinding: options.nativeBinding,
+          onFallback: options.onCheckpointFallback,
+        })
+      : null;
   return {
     db,
     path,
+    checkpointer,
     close() {
+      checkpointer?.stop();
       if (db.open) db.close();
     },
   };

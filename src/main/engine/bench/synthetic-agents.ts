@@ -205,7 +205,8 @@ export class AgentRig {
       return;
     }
 
-    this.ledger = openLedger(join(this.dir, 'ledger.db'));
+    // As the app opens it (openBackend): checkpoints in a worker, not inside commits.
+    this.ledger = openLedger(join(this.dir, 'ledger.db'), { checkpoints: 'background' });
     const db = this.ledger.db;
     const design = new TeamRepository(db).save({
       name: 'Engine bench',
