@@ -4,7 +4,7 @@
 import { app } from 'electron';
 import type { EventEnvelope } from '../src/shared/contract.js';
 import type { EscalationView } from '../src/shared/mission.js';
-import type { Backend } from '../src/main/backend.js';
+import type { BackendHandle } from '../src/main/backend.js';
 
 /** Escalations the person has to answer (a leader's own are not the person's). */
 export function countWaitingOnPerson(escalations: readonly Pick<EscalationView, 'level' | 'state'>[]): number {
@@ -17,7 +17,7 @@ export function touchesEscalations(batch: readonly EventEnvelope[]): boolean {
 }
 
 /** Keeps the badge equal to the inbox's count; returns the unsubscribe function. */
-export function setupBadge(backend: Pick<Backend, 'events' | 'invoke'>): () => void {
+export function setupBadge(backend: Pick<BackendHandle, 'events' | 'invoke'>): () => void {
   const refresh = async (): Promise<void> => {
     const result = await backend.invoke('escalations:list', { openOnly: true });
     if (result.ok) app.setBadgeCount(countWaitingOnPerson(result.data as EscalationView[]));

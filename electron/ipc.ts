@@ -1,7 +1,7 @@
 // The IPC transport of the contract: one `ipcMain.handle` per command, each checking
 // its sender before the backend sees the payload, and one push channel for events.
 import { ipcMain, type IpcMainInvokeEvent } from 'electron';
-import type { Backend } from '../src/main/backend.js';
+import type { BackendHandle } from '../src/main/backend.js';
 import { COMMAND_CHANNELS, EVENT_BATCH_CHANNEL } from '../src/shared/channels.js';
 import type { CommandName, EventEnvelope } from '../src/shared/contract.js';
 import { fail, type Result } from '../src/shared/result.js';
@@ -41,7 +41,7 @@ export function trustedSenderOf(currentContentsId: () => number | undefined): Se
   return (event) => isTrustedSenderEvent(event, currentContentsId());
 }
 
-type Invoke = Backend['invoke'];
+type Invoke = BackendHandle['invoke'];
 
 /**
  * The body of one command's handler: sender first, then the backend (which validates
@@ -75,7 +75,7 @@ function describeSender(event: IpcMainInvokeEvent): string {
  * removes them, called on quit before the backend closes: later invokes then fail in
  * the preload as `unavailable` instead of reaching a closed database.
  */
-export function setupIpc(backend: Pick<Backend, 'invoke'>, isTrustedSender: SenderCheck): () => void {
+export function setupIpc(backend: Pick<BackendHandle, 'invoke'>, isTrustedSender: SenderCheck): () => void {
   for (const channel of COMMAND_CHANNELS) {
     ipcMain.handle(
       channel,
@@ -99,7 +99,7 @@ export interface BatchTarget {
  * or navigated-away contents gets nothing). Returns the unsubscribe function.
  */
 export function setupEventForwarding(
-  events: Pick<Backend['events'], 'subscribe'>,
+  events: BackendHandle['events'],
   targets: () => Iterable<BatchTarget>,
 ): () => void {
   return events.subscribe((batch: EventEnvelope[]) => {

@@ -33,16 +33,19 @@ if (dataDirOverride) app.setPath('userData', path.resolve(dataDirOverride));
 
 if (app.requestSingleInstanceLock()) {
   setupNavigationGuards(openExternal);
-  app.whenReady().then(start, (error: unknown) => {
-    console.error('[control-room] failed before ready:', error);
-    app.exit(1);
-  });
+  app
+    .whenReady()
+    .then(start)
+    .catch((error: unknown) => {
+      console.error('[control-room] failed to start:', error);
+      app.exit(1);
+    });
 } else {
   // Another instance owns the database; it is told (second-instance) and focuses itself.
   app.quit();
 }
 
-function start(): void {
+async function start(): Promise<void> {
   const isDev = !app.isPackaged;
   const dataDir = app.getPath('userData');
   const nativeBinding = resolveNativeBinding({
@@ -51,7 +54,7 @@ function start(): void {
     resourcesPath: process.resourcesPath,
     exists: existsSync,
   });
-  const backend = openBackendOrExit(dataDir, nativeBinding);
+  const backend = await openBackendOrExit(dataDir, nativeBinding);
   if (backend === null) return;
 
   const windows = createMainWindowManager({

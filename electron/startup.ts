@@ -2,7 +2,8 @@
 // act on (a database from a newer version, a file that is not SQLite, a full disk). We
 // say so and quit; the database is never deleted, moved or replaced.
 import { app, dialog } from 'electron';
-import { openBackend, type Backend } from '../src/main/backend.js';
+import type { BackendHandle } from '../src/main/backend.js';
+import { openWorkerBackend } from '../src/main/host/worker-backend.js';
 import { createDesktopSecretStore } from './secrets.js';
 
 export const STARTUP_ERROR_TITLE = 'Control Room cannot start';
@@ -20,13 +21,23 @@ export function startupErrorMessage(error: unknown, dataDir: string): string {
 }
 
 /**
- * Opens the backend for the desktop app, or shows why it cannot and exits with status
- * 1 (there is no window or backend to close yet, so `exit` skips nothing). Call after
- * `ready`: the error box needs it on some platforms.
+ * Opens the backend for the desktop app in its worker thread (the main thread only
+ * relays), or shows why it cannot and exits with status 1 (there is no window or
+ * backend to close yet, so `exit` skips nothing). Call after `ready`: the error box
+ * needs it on some platforms, and the secret store needs safeStorage, which only this
+ * thread has; the worker gets the key from it and writes changes back through it.
  */
-export function openBackendOrExit(dataDir: string, nativeBinding: string | undefined): Backend | null {
+export async function openBackendOrExit(
+  dataDir: string,
+  nativeBinding: string | undefined,
+): Promise<BackendHandle | null> {
   try {
-    return openBackend({ dataDir, runtime: 'electron', nativeBinding, secrets: createDesktopSecretStore(dataDir) });
+    return await openWorkerBackend({
+      dataDir,
+      runtime: 'electron',
+      nativeBinding,
+      secrets: createDesktopSecretStore(dataDir),
+    });
   } catch (error) {
     console.error('[control-room] could not open the backend:', error);
     dialog.showErrorBox(STARTUP_ERROR_TITLE, startupErrorMessage(error, dataDir));

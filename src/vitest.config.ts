@@ -17,6 +17,7 @@ export default defineConfig({
   test: {
     include: ['src/**/*.test.ts', 'electron/**/*.test.ts', 'renderer/src/**/*.test.{ts,tsx}'],
     environment: 'node',
+    globalSetup: ['src/main/host/testing/global-setup.ts'],
     testTimeout: 20_000,
     hookTimeout: 30_000,
   },

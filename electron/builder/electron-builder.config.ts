@@ -29,13 +29,15 @@ const config: Configuration = {
     buildResources: 'electron/builder',
   },
 
-  // What goes into app.asar: the three built entry points and package.json (added by
+  // What goes into app.asar: the four built entry points and package.json (added by
   // electron-builder). Sources, tests, docs, maps and data never match these; the
   // production dependencies of package.json are added by electron-builder and trimmed by
   // the `!` patterns, which it also applies inside node_modules.
   files: [
     'dist/electron/main.js',
     'dist/electron/preload.cjs',
+    // The engine's thread (ledger, migrations, price table): main.js starts it beside itself.
+    'dist/electron/backend-worker.cjs',
     'dist/renderer/**/*',
     '!**/*.map',
     '!**/*.{test,spec}.*',

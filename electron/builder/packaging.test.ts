@@ -24,7 +24,7 @@ import {
 import { computeAppFiles } from './app-files.js';
 import config, { APP_ID, ICONS_DIR, NATIVE_STAGING_DIR, NOTICES_FILE } from './electron-builder.config.js';
 import { fuseConfig } from './fuses.js';
-import { checkAppFiles, forbiddenReason, secretsIn } from './verify-app.js';
+import { checkAppFiles, ENGINE_BUNDLE, forbiddenReason, secretsIn } from './verify-app.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
 const temps: string[] = [];
@@ -97,6 +97,8 @@ describe('the file set, on a synthetic project', () => {
   for (const rel of [
     'dist/electron/main.js',
     'dist/electron/main.js.map',
+    'dist/electron/backend-worker.cjs',
+    'dist/electron/backend-worker.cjs.map',
     'dist/electron/preload.cjs',
     'dist/electron/preload.test.js',
     'dist/renderer/index.html',
@@ -105,6 +107,7 @@ describe('the file set, on a synthetic project', () => {
     'dist/renderer/assets/index-abc.js.map',
     'dist/renderer/assets/index-abc.css',
     'dist/main/cli.js',
+    'dist/main/backend-worker.cjs',
     'dist/THIRD_PARTY_NOTICES.txt',
     'src/main/engine/mission.ts',
     'src/main/engine/mission.test.ts',
@@ -149,6 +152,7 @@ describe('the file set, on a synthetic project', () => {
 
   it('takes exactly the built entry points, the renderer and package.json from the project', () => {
     expect(set.app).toEqual([
+      'dist/electron/backend-worker.cjs',
       'dist/electron/main.js',
       'dist/electron/preload.cjs',
       'dist/renderer/assets/index-abc.css',
@@ -184,7 +188,7 @@ describe('the file set, on a synthetic project', () => {
  * runs the same checks after its own build (electron/scripts/dist.mjs).
  */
 function freshBuild(): { ok: boolean; why: string } {
-  const main = path.join(ROOT, 'dist/electron/main.js');
+  const main = path.join(ROOT, ENGINE_BUNDLE);
   if (!existsSync(main) || !existsSync(path.join(ROOT, 'dist/renderer/index.html')))
     return { ok: false, why: 'no build' };
   const inputs = [
@@ -205,7 +209,7 @@ describe.skipIf(!fresh.ok)(
   () => {
     const set = fresh.ok ? computeAppFiles(ROOT, config, { os: 'linux', arch: 'x64' }) : undefined!;
 
-    it('has main, preload, the renderer and its assets, the migrations and prices inlined, and nothing forbidden or secret', () => {
+    it('has main, preload, the backend worker, the renderer and its assets, the migrations and prices inlined, and nothing forbidden or secret', () => {
       expect(checkAppFiles(ROOT, set)).toEqual([]);
     });
 
@@ -268,10 +272,8 @@ describe('the content checks', () => {
     put('src/main/ledger/migrations/0002-b.sql', 'CREATE TABLE "b" (id TEXT);\n');
     put('resources/pricing.json', JSON.stringify({ note: 'Prices per million tokens.' }));
     put('package.json', '{}');
-    put(
-      'dist/electron/main.js',
-      `var a = ${JSON.stringify('CREATE TABLE a (id TEXT);\n')}; var k = "sk-ant-api03-${'x'.repeat(30)}";`,
-    );
+    put('dist/electron/main.js', `var k = "sk-ant-api03-${'x'.repeat(30)}";`);
+    put('dist/electron/backend-worker.cjs', `var a = ${JSON.stringify('CREATE TABLE a (id TEXT);\n')};`);
     put('dist/electron/preload.cjs', '');
     put('dist/renderer/index.html', '');
     put('dist/renderer/assets/index.js', '');
@@ -280,6 +282,7 @@ describe('the content checks', () => {
       dir,
       {
         app: [
+          'dist/electron/backend-worker.cjs',
           'dist/electron/main.js',
           'dist/electron/preload.cjs',
           'dist/renderer/assets/index.js',
@@ -295,8 +298,8 @@ describe('the content checks', () => {
     );
     expect(problems).toEqual([
       'dist/renderer/assets/index.js.map is a source map',
-      'migration 0002-b.sql is not inlined in dist/electron/main.js (a stale build?)',
-      'the price table (resources/pricing.json) is not inlined in dist/electron/main.js',
+      'migration 0002-b.sql is not inlined in dist/electron/backend-worker.cjs (a stale build?)',
+      'the price table (resources/pricing.json) is not inlined in dist/electron/backend-worker.cjs',
       'dist/electron/main.js contains an sk-ant- key',
     ]);
   });

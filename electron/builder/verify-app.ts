@@ -7,9 +7,14 @@ const REQUIRED = [
   'package.json',
   'dist/electron/main.js',
   'dist/electron/preload.cjs',
+  'dist/electron/backend-worker.cjs',
   'dist/renderer/index.html',
 ];
-const ALLOWED_APP_FILE = /^(package\.json|dist\/electron\/(main\.js|preload\.cjs)|dist\/renderer\/.+)$/;
+const ALLOWED_APP_FILE =
+  /^(package\.json|dist\/electron\/(main\.js|preload\.cjs|backend-worker\.cjs)|dist\/renderer\/.+)$/;
+
+/** The bundle the engine runs from (its worker thread), where the migrations and prices are inlined. */
+export const ENGINE_BUNDLE = 'dist/electron/backend-worker.cjs';
 
 /**
  * Why a file must never be inside the app, or undefined when it may be: tests, source
@@ -39,7 +44,7 @@ export function secretsIn(text: string, keyValue: string | undefined): string[] 
 
 /**
  * Checks a computed file set against what an app must and must not contain: the built
- * entry points and renderer, every migration's SQL inlined in the main bundle (they are
+ * entry points and renderer, every migration's SQL inlined in the engine's bundle (they are
  * not shipped as files), the price table inlined, nothing forbidden, no native binary
  * inside the archive, no secrets in any file. Answers the problems, one line each.
  */
@@ -62,23 +67,24 @@ export function checkAppFiles(
     if (rel.endsWith('.node')) problems.push(`${rel}: native binaries ship only in resources/native`);
   }
 
-  const mainPath = path.join(rootDir, 'dist/electron/main.js');
-  const main = set.app.includes('dist/electron/main.js') ? readFileSync(mainPath, 'utf8') : '';
+  const engine = set.app.includes(ENGINE_BUNDLE)
+    ? readFileSync(path.join(rootDir, ENGINE_BUNDLE), 'utf8')
+    : '';
   const migrationsDir = path.join(rootDir, 'src/main/ledger/migrations');
   for (const file of readdirSync(migrationsDir)
     .filter((f) => f.endsWith('.sql'))
     .sort()) {
     const sql = readFileSync(path.join(migrationsDir, file), 'utf8');
     // esbuild's text loader emits a JSON-style string literal.
-    if (!main.includes(JSON.stringify(sql).slice(1, -1)) && !main.includes(sql)) {
-      problems.push(`migration ${file} is not inlined in dist/electron/main.js (a stale build?)`);
+    if (!engine.includes(JSON.stringify(sql).slice(1, -1)) && !engine.includes(sql)) {
+      problems.push(`migration ${file} is not inlined in ${ENGINE_BUNDLE} (a stale build?)`);
     }
   }
   const pricing = JSON.parse(readFileSync(path.join(rootDir, 'resources/pricing.json'), 'utf8')) as {
     note?: string;
   };
-  if (pricing.note && !main.includes(JSON.stringify(pricing.note).slice(1, -1))) {
-    problems.push('the price table (resources/pricing.json) is not inlined in dist/electron/main.js');
+  if (pricing.note && !engine.includes(JSON.stringify(pricing.note).slice(1, -1))) {
+    problems.push(`the price table (resources/pricing.json) is not inlined in ${ENGINE_BUNDLE}`);
   }
 
   const keyValue = env.ANTHROPIC_API_KEY?.trim();

@@ -4,7 +4,7 @@ import { version } from '../../package.json';
 import type { AppInfo, ProviderId, Runtime } from '../shared/contract/app.js';
 import type { Result } from '../shared/result.js';
 import { dispatch, type ErrorLogger, type Handlers } from './api/dispatch.js';
-import { EventHub } from './api/event-hub.js';
+import { EventHub, type EventSink } from './api/event-hub.js';
 import { costsChangedNotifier, forwardLimiterState } from './api/handlers/costs.js';
 import { createHandlers } from './api/handlers/index.js';
 import { createEngineServices } from './engine/engine-services.js';
@@ -28,13 +28,15 @@ export interface BackendOptions {
 
 /**
  * The engine as every transport sees it: one `invoke` that validates and answers a
- * Result, and one event hub. Electron's IPC, browser mode's WebSocket, the CLI and
- * the tests all drive the same object, so none of them can drift from the contract.
+ * Result, and a stream of event batches. Electron's IPC, browser mode's WebSocket, the
+ * CLI and the tests all drive this shape, so none of them can drift from the contract.
+ * Both the in-process {@link Backend} and the worker proxy (`host/worker-backend.ts`)
+ * satisfy it, so a transport cannot reach past it into the ledger.
  */
-export interface Backend {
+export interface BackendHandle {
+  /** As it was when the backend opened; `app:get-info` answers the live one. */
   readonly info: AppInfo;
-  readonly events: EventHub;
-  readonly ledger: Ledger;
+  readonly events: { subscribe(sink: EventSink): () => void };
   invoke(channel: unknown, request: unknown): Promise<Result<unknown>>;
   /** Closes at once: calls in flight are aborted, and rows not yet written are lost. */
   close(): void;
@@ -43,6 +45,12 @@ export interface Backend {
    * recorded, then closes the database.
    */
   shutdown(timeoutMs?: number): Promise<void>;
+}
+
+/** The backend in this thread: the handle plus the hub and ledger, for the CLI, tests and benches. */
+export interface Backend extends BackendHandle {
+  readonly events: EventHub;
+  readonly ledger: Ledger;
 }
 
 /** Chooses the provider: the real API only when a key is configured, else the simulation. */
@@ -55,7 +63,12 @@ export function selectProvider(env: NodeJS.ProcessEnv): AppInfo['provider'] {
 export function openBackend(options: BackendOptions): Backend {
   mkdirSync(options.dataDir, { recursive: true });
   const databasePath = join(options.dataDir, DATABASE_FILE);
-  const ledger = openLedger(databasePath, { nativeBinding: options.nativeBinding });
+  const ledger = openLedger(databasePath, {
+    nativeBinding: options.nativeBinding,
+    // Commits stay short: a worker thread copies the WAL back into the database.
+    checkpoints: 'background',
+    onCheckpointFallback: (reason) => options.logError?.('background checkpoints', new Error(reason)),
+  });
   const events = new EventHub({ flushIntervalMs: options.flushIntervalMs });
   const info: AppInfo = {
     name: PRODUCT_NAME,

@@ -17,6 +17,8 @@ export interface CliIo {
   signal?: AbortSignal;
   /** The built renderer; defaults to `dist/renderer` next to the bundle. */
   staticDir?: string | URL;
+  /** The built backend worker (`serve`); defaults to `backend-worker.cjs` next to the bundle. */
+  backendWorker?: string | URL;
   /** The built Electron main script; defaults to `dist/electron/main.js` next to the bundle. */
   electronMain?: string | URL;
   /** Finds the Electron binary; replaced by tests so they never launch a real one. */

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { closest, parseCommandArgs, parsePort, UsageError } from './args.js';
 import type { CliIo } from './cli-io.js';
 import { COMMANDS, runCli } from './run-cli.js';
@@ -37,6 +37,8 @@ function capture(overrides: Partial<CliIo> = {}): Captured {
     env: {},
     signal: controller.signal,
     findElectron: () => undefined,
+    // Built from the sources by the tests' global setup; `serve` runs the engine in it.
+    backendWorker: new URL(inject('backendWorkerUrl')),
     ...overrides,
   };
   return {

@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
-import { openBackend, type Backend } from '../backend.js';
+import type { BackendHandle } from '../backend.js';
+import { openWorkerBackend, WorkerStartError } from '../host/worker-backend.js';
 import { defaultDataDir } from '../paths.js';
 import { startServer, type RunningServer } from '../server/server.js';
 import type { CliIo } from './cli-io.js';
@@ -16,9 +17,9 @@ export function serveBanner(url: string): string {
 }
 
 /**
- * Runs browser mode until `io.signal` aborts: opens the engine on the data directory,
- * serves the renderer on 127.0.0.1, prints the tokened URL (the only stdout line) and
- * the data directory and provider on stderr. Answers the exit code: 0 after a clean
+ * Runs browser mode until `io.signal` aborts: opens the engine on the data directory (in
+ * its worker thread), serves the renderer on 127.0.0.1, prints the tokened URL (the only
+ * stdout line) and the data directory and provider on stderr. Answers the exit code: 0 after a clean
  * shutdown, 1 when the data directory's database or the port cannot be used.
  */
 export async function serveCommand(options: ServeOptions, io: CliIo, name = 'serve'): Promise<number> {
@@ -33,13 +34,22 @@ export async function serveCommand(options: ServeOptions, io: CliIo, name = 'ser
     );
   };
 
-  let backend: Backend;
+  // The engine runs in a worker thread, so a busy mission never delays this thread's
+  // HTTP and WebSocket answers.
+  let backend: BackendHandle;
   try {
-    backend = openBackend({ dataDir, runtime: 'browser', env: io.env, logError });
+    backend = await openWorkerBackend({
+      dataDir,
+      runtime: 'browser',
+      env: io.env,
+      logError,
+      ...(io.backendWorker ? { workerUrl: io.backendWorker } : {}),
+    });
   } catch (error) {
     // The ledger's own messages name the file and say what to do; anything else
     // (permissions, a file where the folder should be) is about the folder.
     const message = errorMessage(error);
+    if (error instanceof WorkerStartError) return fail(message);
     return fail(isDatabaseError(error) ? message : `cannot use the data directory "${dataDir}": ${message}`);
   }
 

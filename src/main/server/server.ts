@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import { fail } from '../../shared/result.js';
 import { TOKEN_PARAM } from '../../shared/wire.js';
-import type { Backend } from '../backend.js';
+import type { BackendHandle } from '../backend.js';
 import {
   assertUsableToken,
   authenticate,
@@ -53,7 +53,7 @@ export const DEFAULT_STATIC_DIR: URL = new URL('../renderer/', import.meta.url);
 
 export interface ServerOptions {
   /** The engine; only its command entry point and event hub are used. */
-  backend: Pick<Backend, 'invoke' | 'events'>;
+  backend: Pick<BackendHandle, 'invoke' | 'events'>;
   /** 0 (the default) picks a free port. */
   port?: number;
   /** The built renderer (`dist/renderer`); defaults to {@link DEFAULT_STATIC_DIR}. */

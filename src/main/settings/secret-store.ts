@@ -21,7 +21,8 @@ export interface SecretStore {
 }
 
 /** The secrets Control Room keeps; a closed list so a typo cannot create a second key. */
-export type SecretName = 'anthropic-api-key';
+export const SECRET_NAMES = ['anthropic-api-key'] as const;
+export type SecretName = (typeof SECRET_NAMES)[number];
 
 /** Holds secrets in a private field for the process lifetime; see {@link SecretStore}. */
 export class MemorySecretStore implements SecretStore {

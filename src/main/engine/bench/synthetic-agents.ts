@@ -150,7 +150,8 @@ export class AgentRig {
   private readonly store: MissionStore | null;
   private readonly gateway: ModelGateway | null;
   private readonly limiter: RateLimiter | null;
-  private readonly hub: EventHub | null;
+  /** The event hub the agents emit into (null without machinery); a transport subscribes here. */
+  readonly hub: EventHub | null;
   private readonly mission: MissionRecord | null;
   private readonly agents: BenchAgent[] = [];
   private readonly tasks: Omit<TaskRecord, 'id'>[];
