@@ -3,6 +3,7 @@ import type { AgentView, TranscriptEntry } from '../../../src/shared/mission.js'
 import {
   DEFAULT_SORT_DIR,
   EMPTY_AGENT_QUERY,
+  readsLookups,
   visibleAgentKeys,
   type AgentLookups,
   type AgentQuery,
@@ -74,9 +75,26 @@ export function agentLookups(state: Pick<StoreState, 'missionDetails' | 'tasks'>
   };
 }
 
-/** The rows the agents table shows; use inside useShallow. */
+let lastAgentKeys: { inputs: readonly unknown[]; keys: string[] } | null = null;
+
+/**
+ * The rows the agents table shows, the same array for as long as they are the same rows
+ * in the same order (so no useShallow: its comparison of a thousand keys builds two Maps
+ * per call). Every subscriber's selector runs on every store change and one engine batch
+ * makes several (agents, tasks, missions): the filter and sort run again only when what
+ * they read changed. Team and task names are read only by a text search and the team and
+ * task columns, so otherwise task events do not re-sort the table.
+ */
 export function selectAgentKeys(state: StoreState): string[] {
-  return visibleAgentKeys(state.agents, state.agentQuery, state.agentSort, agentLookups(state));
+  const { agents, agentQuery: query, agentSort: sort } = state;
+  const named = readsLookups(query, sort);
+  const inputs = [agents, query, sort, named && state.missionDetails, named && state.tasks];
+  const last = lastAgentKeys;
+  if (last?.inputs.every((input, i) => input === inputs[i])) return last.keys;
+  const keys = visibleAgentKeys(agents, query, sort, agentLookups(state));
+  const same = last !== null && last.keys.length === keys.length && keys.every((k, i) => k === last.keys[i]);
+  lastAgentKeys = { inputs, keys: same ? last.keys : keys };
+  return lastAgentKeys.keys;
 }
 
 const TRANSCRIPT_PAGE = 500;

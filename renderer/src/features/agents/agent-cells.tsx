@@ -22,10 +22,25 @@ export function IdleTime({ agent }: { agent: Pick<AgentView, 'state' | 'lastActi
   return <span className={idle >= 60 ? 'idle-long' : undefined}>{formatDuration(idle)}</span>;
 }
 
+// toLocaleString's format, built once: each call of toLocaleString builds a formatter anew.
+const dateTime = new Intl.DateTimeFormat(undefined, {
+  year: 'numeric',
+  month: 'numeric',
+  day: 'numeric',
+  hour: 'numeric',
+  minute: 'numeric',
+  second: 'numeric',
+});
+
+function formatDateTime(iso: string): string {
+  const at = Date.parse(iso);
+  return Number.isNaN(at) ? iso : dateTime.format(at);
+}
+
 export function LastActivity({ at }: { at: string }) {
   const now = useNow();
   return (
-    <time dateTime={at} title={new Date(at).toLocaleString()}>
+    <time dateTime={at} title={formatDateTime(at)}>
       {formatAgo(at, now)}
     </time>
   );

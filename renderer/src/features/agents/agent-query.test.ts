@@ -1,6 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import type { AgentView, MissionTeamView, TaskView } from '../../../../src/shared/mission.js';
-import { EMPTY_AGENT_QUERY, idleSeconds, visibleAgentKeys, type AgentLookups, type AgentQuery, type AgentSort } from './agent-query.js';
+import {
+  agentTotals,
+  CollationRanks,
+  EMPTY_AGENT_QUERY,
+  idleSeconds,
+  readsLookups,
+  visibleAgentKeys,
+  type AgentLookups,
+  type AgentQuery,
+  type AgentSort,
+} from './agent-query.js';
 
 const base: AgentView = {
   missionId: 'm1',
@@ -70,6 +80,21 @@ describe('visibleAgentKeys', () => {
     expect(run({ text: 't4' })).toEqual(['m1/c2']);
   });
 
+  it('sorts by model, task (no task first ascending) and last activity', () => {
+    expect(run({}, { key: 'model', dir: 'asc' })[0]).toBe('m1/lead');
+    expect(run({}, { key: 'task', dir: 'desc' })[0]).toBe('m1/c2');
+    expect(run({}, { key: 'task', dir: 'asc' }).at(-1)).toBe('m1/c2');
+    expect(run({}, { key: 'lastActivity', dir: 'desc' }).slice(0, 2)).toEqual(['m1/c1', 'm1/c2']);
+  });
+
+  it('keeps a stable order for agents of the same name in different missions', () => {
+    const twins: Record<string, AgentView> = {
+      'm2/a': { ...base, missionId: 'm2', name: 'Twin' },
+      'm1/a': { ...base, name: 'Twin' },
+    };
+    expect(visibleAgentKeys(twins, EMPTY_AGENT_QUERY, { key: 'name', dir: 'asc' }, lookups)).toEqual(['m1/a', 'm2/a']);
+  });
+
   // Speed is measured by npm run bench:ui, not asserted here; this checks the order.
   it('sorts a thousand agents by cost, highest first', () => {
     const many: Record<string, AgentView> = {};
@@ -78,6 +103,42 @@ describe('visibleAgentKeys', () => {
     expect(keys).toHaveLength(1000);
     const costs = keys.map((k) => many[k]!.costNanoUsd);
     expect(costs).toEqual([...costs].sort((a, b) => b - a));
+  });
+});
+
+describe('CollationRanks', () => {
+  it('ranks strings in natural, case-insensitive order, equal ranks for equal strings', () => {
+    const ranks = new CollationRanks().of(['b 10', 'B 2', 'a', 'b 2']);
+    expect(['a', 'B 2', 'b 2', 'b 10'].map((v) => ranks.get(v))).toEqual([0, 1, 1, 2]);
+  });
+
+  it('collates again only when a string it has not seen turns up', () => {
+    const cache = new CollationRanks();
+    const first = cache.of(['b', 'a']);
+    expect(cache.of(['a'])).toBe(first);
+    const next = cache.of(['a', 'aa']);
+    expect(next).not.toBe(first);
+    expect(next.get('aa')).toBeGreaterThan(next.get('a')!);
+  });
+});
+
+describe('readsLookups', () => {
+  it('is true only for a text search and the team and task columns', () => {
+    const byName: AgentSort = { key: 'name', dir: 'asc' };
+    expect(readsLookups(EMPTY_AGENT_QUERY, byName)).toBe(false);
+    expect(readsLookups({ ...EMPTY_AGENT_QUERY, text: '  ' }, byName)).toBe(false);
+    expect(readsLookups({ ...EMPTY_AGENT_QUERY, text: 'csv' }, byName)).toBe(true);
+    expect(readsLookups({ ...EMPTY_AGENT_QUERY, team: 'm1/t1' }, byName)).toBe(false);
+    expect(readsLookups(EMPTY_AGENT_QUERY, { key: 'team', dir: 'asc' })).toBe(true);
+    expect(readsLookups(EMPTY_AGENT_QUERY, { key: 'task', dir: 'desc' })).toBe(true);
+  });
+});
+
+describe('agentTotals', () => {
+  it('counts agents, live, working and idle ones and their cost, in one mission or all', () => {
+    expect(agentTotals(agents, '')).toEqual({ total: 5, live: 4, working: 1, idle: 2, costNanoUsd: 1550 });
+    expect(agentTotals(agents, 'm2')).toEqual({ total: 1, live: 1, working: 0, idle: 0, costNanoUsd: 50 });
+    expect(agentTotals({}, '')).toEqual({ total: 0, live: 0, working: 0, idle: 0, costNanoUsd: 0 });
   });
 });
 

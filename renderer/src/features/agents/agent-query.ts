@@ -1,6 +1,6 @@
 import type { AgentState, AgentView, MissionTeamView, TaskView } from '../../../../src/shared/mission.js';
 import type { AgentRole } from '../../../../src/shared/team.js';
-import { FINAL_AGENT_STATES } from '../missions/labels.js';
+import { BUSY_AGENT_STATES, FINAL_AGENT_STATES } from '../missions/labels.js';
 
 /** What the agents table shows: every filter is optional ('' = any). */
 export interface AgentQuery {
@@ -87,13 +87,18 @@ export function taskLabel(task: TaskView | undefined): string {
   return task ? `${task.key} ${task.title}` : '';
 }
 
-function matches(agent: AgentView, query: AgentQuery, lookups: AgentLookups): boolean {
+/** The search words of a query's text, lower-cased once rather than per agent. */
+function searchWords(text: string): string[] {
+  const trimmed = text.trim().toLocaleLowerCase();
+  return trimmed ? trimmed.split(/\s+/) : [];
+}
+
+function matches(agent: AgentView, query: AgentQuery, words: readonly string[], lookups: AgentLookups): boolean {
   if (query.missionId && agent.missionId !== query.missionId) return false;
   if (query.team && `${agent.missionId}/${agent.teamId}` !== query.team) return false;
   if (query.role && agent.role !== query.role) return false;
   if (query.state === 'live' ? !isLive(agent) : query.state && agent.state !== query.state) return false;
-  const text = query.text.trim().toLocaleLowerCase();
-  if (!text) return true;
+  if (words.length === 0) return true;
   const task = agent.currentTaskId ? lookups.task(agent.missionId, agent.currentTaskId) : undefined;
   const haystack = [
     agent.name,
@@ -106,49 +111,87 @@ function matches(agent: AgentView, query: AgentQuery, lookups: AgentLookups): bo
   ]
     .join('\n')
     .toLocaleLowerCase();
-  return text.split(/\s+/).every((word) => haystack.includes(word));
+  return words.every((word) => haystack.includes(word));
 }
 
-function compare(a: AgentView, b: AgentView, key: AgentSortKey, lookups: AgentLookups): number {
+/**
+ * Collation order as integers: equal ranks for strings the collator calls equal. A
+ * table sort compares its tie-breaking names thousands of times, and `Intl.Collator`
+ * costs far more per call than comparing two numbers; names, models, teams and task
+ * labels rarely change, so each column's ranks are collated again only when a string
+ * it has not seen turns up.
+ */
+export class CollationRanks {
+  private ranks = new Map<string, number>();
+
+  of(values: readonly string[]): ReadonlyMap<string, number> {
+    if (values.every((v) => this.ranks.has(v))) return this.ranks;
+    const sorted = [...new Set(values)].sort(collator.compare);
+    const ranks = new Map<string, number>();
+    let rank = 0;
+    sorted.forEach((v, i) => {
+      if (i > 0 && collator.compare(sorted[i - 1] as string, v) !== 0) rank += 1;
+      ranks.set(v, rank);
+    });
+    this.ranks = ranks;
+    return ranks;
+  }
+}
+
+type TextSortKey = 'team' | 'model' | 'task';
+const nameRanks = new CollationRanks();
+const textRanks: Record<TextSortKey, CollationRanks> = {
+  team: new CollationRanks(),
+  model: new CollationRanks(),
+  task: new CollationRanks(),
+};
+const isTextSortKey = (key: AgentSortKey): key is TextSortKey => key in textRanks;
+
+/** The text a column sorts by, for the columns that sort by collated text. */
+function sortText(agent: AgentView, key: TextSortKey, lookups: AgentLookups): string {
+  if (key === 'model') return agent.model;
+  if (key === 'team') return lookups.teams(agent.missionId, agent.teamId)?.name ?? agent.teamId;
+  // Agents without a task sort as the empty label: first ascending, a predictable place.
+  return agent.currentTaskId ? taskLabel(lookups.task(agent.missionId, agent.currentTaskId)) : '';
+}
+
+/** What a column sorts by, for the columns that sort by a number. */
+function sortNumber(agent: AgentView, key: Exclude<AgentSortKey, 'name' | TextSortKey>): number {
   switch (key) {
-    case 'name':
-      return collator.compare(a.name, b.name);
-    case 'team':
-      return collator.compare(lookups.teams(a.missionId, a.teamId)?.name ?? a.teamId, lookups.teams(b.missionId, b.teamId)?.name ?? b.teamId);
     case 'role':
-      return ROLE_ORDER[a.role] - ROLE_ORDER[b.role];
-    case 'model':
-      return collator.compare(a.model, b.model);
+      return ROLE_ORDER[agent.role];
     case 'state':
-      return STATE_ORDER[a.state] - STATE_ORDER[b.state];
-    case 'task': {
-      const ta = a.currentTaskId ? taskLabel(lookups.task(a.missionId, a.currentTaskId)) : '';
-      const tb = b.currentTaskId ? taskLabel(lookups.task(b.missionId, b.currentTaskId)) : '';
-      // Agents without a task go last whichever way the column is sorted would be nicer,
-      // but a stable, predictable order matters more: empty sorts first ascending.
-      return collator.compare(ta, tb);
-    }
+      return STATE_ORDER[agent.state];
     case 'inputTokens':
-      return a.inputTokens - b.inputTokens;
+      return agent.inputTokens;
     case 'outputTokens':
-      return a.outputTokens - b.outputTokens;
+      return agent.outputTokens;
     case 'cost':
-      return a.costNanoUsd - b.costNanoUsd;
+      return agent.costNanoUsd;
     case 'lastActivity':
-      return a.lastActivityAt.localeCompare(b.lastActivityAt);
     case 'idle': {
+      const at = Date.parse(agent.lastActivityAt);
+      if (Number.isNaN(at)) return -Infinity;
       // Longer idle = earlier last activity; agents that are not idle count as zero idle.
-      const ia = a.state === 'idle' ? -Date.parse(a.lastActivityAt) : -Infinity;
-      const ib = b.state === 'idle' ? -Date.parse(b.lastActivityAt) : -Infinity;
-      return ia === ib ? 0 : ia < ib ? -1 : 1;
+      if (key === 'idle') return agent.state === 'idle' ? -at : -Infinity;
+      return at;
     }
   }
 }
 
+/** Whether a query or sort reads team and task names (a text search, the team and task columns). */
+export function readsLookups(query: AgentQuery, sort: AgentSort): boolean {
+  return searchWords(query.text).length > 0 || sort.key === 'team' || sort.key === 'task';
+}
+
+/** Not `a - b`: two -Infinity sort values would give NaN. */
+const compareNumbers = (a: number, b: number) => (a < b ? -1 : a > b ? 1 : 0);
+
 /**
- * The keys of the agents to show, filtered and sorted. Pure, so it can run inside a
- * store selector (wrapped in useShallow: the array is new each time, its contents only
- * change when a row moves, appears or goes).
+ * The keys of the agents to show, filtered and sorted. Pure (the rank caches only make
+ * it faster), so it can run inside a store selector: the array is new each time, its
+ * contents only change when a row moves, appears or goes. Each row's sort values are
+ * worked out once, so the sort itself compares numbers.
  */
 export function visibleAgentKeys(
   agents: Record<string, AgentView>,
@@ -156,12 +199,41 @@ export function visibleAgentKeys(
   sort: AgentSort,
   lookups: AgentLookups,
 ): string[] {
-  const rows: [string, AgentView][] = [];
-  for (const [key, agent] of Object.entries(agents)) if (matches(agent, query, lookups)) rows.push([key, agent]);
+  const words = searchWords(query.text);
+  const shown = Object.entries(agents).filter(([, agent]) => matches(agent, query, words, lookups));
+  const names = nameRanks.of(shown.map(([, a]) => a.name));
+  const key = sort.key;
+  let by: (agent: AgentView) => number;
+  if (key === 'name') by = (a) => names.get(a.name)!;
+  else if (isTextSortKey(key)) {
+    const ranks = textRanks[key].of(shown.map(([, a]) => sortText(a, key, lookups)));
+    by = (a) => ranks.get(sortText(a, key, lookups))!;
+  } else by = (a) => sortNumber(a, key);
+  const rows = shown.map(([k, a]) => ({ key: k, by: by(a), name: names.get(a.name)! }));
   const sign = sort.dir === 'asc' ? 1 : -1;
-  rows.sort(
-    ([ka, a], [kb, b]) =>
-      sign * compare(a, b, sort.key, lookups) || collator.compare(a.name, b.name) || ka.localeCompare(kb),
-  );
-  return rows.map(([key]) => key);
+  rows.sort((a, b) => sign * compareNumbers(a.by, b.by) || a.name - b.name || a.key.localeCompare(b.key));
+  return rows.map((r) => r.key);
+}
+
+/** The figures in the Agents page's header, for one mission or all. Flat, so useShallow can tell an unchanged one. */
+export interface AgentTotals {
+  total: number;
+  live: number;
+  /** Working, or waiting on a tool or the rate limiter. */
+  working: number;
+  idle: number;
+  costNanoUsd: number;
+}
+
+export function agentTotals(agents: Record<string, AgentView>, missionId: string): AgentTotals {
+  const out: AgentTotals = { total: 0, live: 0, working: 0, idle: 0, costNanoUsd: 0 };
+  for (const a of Object.values(agents)) {
+    if (missionId && a.missionId !== missionId) continue;
+    out.total++;
+    out.costNanoUsd += a.costNanoUsd;
+    if (isLive(a)) out.live++;
+    if (BUSY_AGENT_STATES.includes(a.state)) out.working++;
+    if (a.state === 'idle') out.idle++;
+  }
+  return out;
 }

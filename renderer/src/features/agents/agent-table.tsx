@@ -185,7 +185,6 @@ export function AgentTable({
     estimateSize: () => ROW_HEIGHT,
     overscan: 8,
     scrollMargin: HEADER_HEIGHT,
-    getItemKey: (index) => keys[index] ?? index,
   });
   return (
     <div className="card vtable-card">
@@ -199,9 +198,12 @@ export function AgentTable({
             </div>
           </div>
           <div role="rowgroup" className="vtable-body" style={{ height: virtualizer.getTotalSize() }}>
+            {/* Keyed by position, not by agent: when a batch re-sorts the list (states change
+                often), the rows in view keep their elements and only their text changes, where
+                keying by agent would tear down and rebuild every row that moved. */}
             {virtualizer.getVirtualItems().map((item) => (
               <AgentRow
-                key={item.key}
+                key={item.index}
                 agentKey={keys[item.index]!}
                 index={item.index}
                 top={item.start - HEADER_HEIGHT}

@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useState } from 'react';
+import { memo, useCallback, useEffect, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { AGENT_STATES, type AgentView } from '../../../../src/shared/mission.js';
 import { formatUsd } from '../../../../src/shared/money.js';
@@ -9,12 +9,13 @@ import { PageHeader } from '../../ui/page-header.js';
 import { AGENT_STATE_LABELS, ROLE_NAMES } from '../missions/labels.js';
 import '../missions/missions.css';
 import { AgentDrawer } from './agent-drawer.js';
-import { EMPTY_AGENT_QUERY, isLive, type AgentQuery } from './agent-query.js';
+import { agentTotals, EMPTY_AGENT_QUERY, type AgentQuery } from './agent-query.js';
 import { AgentTable } from './agent-table.js';
 import { KillDialog } from './kill-dialog.js';
 import { killAgentText, killIdleText } from './kill-text.js';
 
-function Filters() {
+/** Memoised: it has no props, so the page's re-render on every batch does not reach it. */
+const Filters = memo(function Filters() {
   const query = useStore((s) => s.agentQuery);
   const setAgentQuery = useStore((s) => s.setAgentQuery);
   const missions = useStore(
@@ -94,34 +95,20 @@ function Filters() {
       ) : null}
     </div>
   );
-}
+});
 
 type Pending = { kind: 'agent'; agent: AgentView } | { kind: 'idle'; missionId: string | undefined; idle: number; scope: string };
 
 export function AgentsPage() {
-  const keys = useStore(useShallow(selectAgentKeys));
+  const keys = useStore(selectAgentKeys);
   const status = useStore((s) => s.agentsStatus);
   const error = useStore((s) => s.agentsError);
   const notice = useStore((s) => s.agentNotice);
   const missionFilter = useStore((s) => s.agentQuery.missionId);
   const missionCount = useStore((s) => Object.keys(s.missionDetails).length);
-  const totals = useStore(
-    useShallow((s) => {
-      const out = { total: 0, live: 0, working: 0, idle: 0, cost: 0 };
-      for (const a of Object.values(s.agents)) {
-        if (missionFilter && a.missionId !== missionFilter) continue;
-        out.total++;
-        out.cost += a.costNanoUsd;
-        if (isLive(a)) out.live++;
-        if (a.state === 'working' || a.state === 'waiting_tool' || a.state === 'waiting_limiter') out.working++;
-        if (a.state === 'idle') out.idle++;
-      }
-      return out;
-    }),
-  );
+  const totals = useStore(useShallow((s) => agentTotals(s.agents, missionFilter)));
   const missionName = useStore((s) => (missionFilter ? s.missions[missionFilter]?.name : undefined));
   const killing = useStore((s) => s.killing);
-  const tasks = useStore((s) => s.tasks);
   const { loadAgents, killAgent, killIdle, openAgent, dismissAgentNotice, navigate } = useStore(
     useShallow((s) => ({
       loadAgents: s.loadAgents,
@@ -133,6 +120,12 @@ export function AgentsPage() {
     })),
   );
   const [pending, setPending] = useState<Pending | null>(null);
+  // Only the task of the agent whose kill is being confirmed: the whole task map changes on every batch.
+  const pendingTask = useStore((s) =>
+    pending?.kind === 'agent' && pending.agent.currentTaskId
+      ? s.tasks[entityKey(pending.agent.missionId, pending.agent.currentTaskId)]
+      : undefined,
+  );
 
   useEffect(() => {
     void loadAgents();
@@ -143,7 +136,7 @@ export function AgentsPage() {
 
   const text =
     pending?.kind === 'agent'
-      ? killAgentText(pending.agent, pending.agent.currentTaskId ? tasks[entityKey(pending.agent.missionId, pending.agent.currentTaskId)] : undefined)
+      ? killAgentText(pending.agent, pendingTask)
       : pending?.kind === 'idle'
         ? killIdleText(pending.scope, pending.idle)
         : null;
@@ -156,7 +149,7 @@ export function AgentsPage() {
         title="Agents"
         subtitle={
           status === 'ready'
-            ? `${totals.total} agents${missionName ? ` in ${missionName}` : missionCount > 1 ? ` in ${missionCount} missions` : ''} · ${totals.working} working · ${totals.idle} idle · ${formatUsd(totals.cost)} spent`
+            ? `${totals.total} agents${missionName ? ` in ${missionName}` : missionCount > 1 ? ` in ${missionCount} missions` : ''} · ${totals.working} working · ${totals.idle} idle · ${formatUsd(totals.costNanoUsd)} spent`
             : 'Every agent of the missions that are running, live.'
         }
         actions={

@@ -13,10 +13,14 @@
  *
  * Needs `npm run build` first (the npm script does it). Options: --seconds N (stream
  * per view, default 20 on Agents), --idle-seconds N (baseline, default 8),
- * --rate N (changes per agent per second, default 4).
+ * --rate N (changes per agent per second, default 4). To see what the Agents view spends
+ * its time on while it streams: --profile FILE writes the page's CPU profile (.cpuprofile)
+ * and prints the functions that took the most time; --trace FILE writes a Chromium trace
+ * (style, layout and paint too; both open in Chrome DevTools). Build the renderer with
+ * `vite build --config renderer/vite.config.ts --minify false` first for readable names.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -38,11 +42,21 @@ interface BenchArgs {
   seconds: number;
   idleSeconds: number;
   rate: number;
+  profile: string | null;
+  trace: string | null;
 }
 
 function parseArgs(argv: readonly string[]): BenchArgs {
-  const args: BenchArgs = { seconds: 20, idleSeconds: 8, rate: 4 };
+  const args: BenchArgs = { seconds: 20, idleSeconds: 8, rate: 4, profile: null, trace: null };
   for (let i = 0; i < argv.length; i += 2) {
+    if (argv[i] === '--profile') {
+      args.profile = argv[i + 1] ?? fail('--profile needs a file name');
+      continue;
+    }
+    if (argv[i] === '--trace') {
+      args.trace = argv[i + 1] ?? fail('--trace needs a file name');
+      continue;
+    }
     const [flag, value] = [argv[i], Number(argv[i + 1])];
     if (!Number.isFinite(value) || value <= 0) throw new Error(`${flag} needs a positive number`);
     if (flag === '--seconds') args.seconds = value;
@@ -204,6 +218,43 @@ class EventSource {
 
 function fail(message: string): never {
   throw new Error(message);
+}
+
+/** The parts of a CDP `Profiler.Profile` read here. */
+interface CpuProfile {
+  nodes: { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; children?: number[] }[];
+  samples: number[];
+  timeDeltas: number[];
+}
+
+/**
+ * The functions the page spent most time in: self time (the function's own code) and
+ * total time (with what it called, each function counted once per sample however deep
+ * its recursion), from the sampled stacks of a CDP profile.
+ */
+function printProfile(profile: CpuProfile, top = 25): void {
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const parent = new Map<number, number>();
+  for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  const name = (id: number) => {
+    const f = (byId.get(id) as CpuProfile['nodes'][number]).callFrame;
+    return `${f.functionName || '(anonymous)'} ${f.url.split('/').pop() ?? ''}:${f.lineNumber + 1}`;
+  };
+  const self = new Map<string, number>();
+  const total = new Map<string, number>();
+  profile.samples.forEach((id, i) => {
+    const ms = (profile.timeDeltas[i + 1] ?? 0) / 1000;
+    self.set(name(id), (self.get(name(id)) ?? 0) + ms);
+    const seen = new Set<string>();
+    for (let at: number | undefined = id; at !== undefined; at = parent.get(at)) seen.add(name(at));
+    for (const n of seen) total.set(n, (total.get(n) ?? 0) + ms);
+  });
+  const list = (title: string, m: Map<string, number>) => {
+    console.log(`\n${title}`);
+    for (const [n, ms] of [...m].sort((a, b) => b[1] - a[1]).slice(0, top)) console.log(`${fmt(ms, 0).padStart(8)} ms  ${n}`);
+  };
+  list('CPU profile, self time:', self);
+  list('CPU profile, total time:', total);
 }
 
 async function createMission(
@@ -406,7 +457,22 @@ async function main(): Promise<void> {
 
     source = new EventSource(backend, mission, agents, args.rate);
     source.start();
+    if (args.profile) {
+      await cdp.send('Profiler.enable');
+      await cdp.send('Profiler.setSamplingInterval', { interval: 200 });
+      await cdp.send('Profiler.start');
+    }
+    if (args.trace) {
+      const categories = ['devtools.timeline', 'disabled-by-default-devtools.timeline', 'v8.execute'];
+      await browser.startTracing(page, { path: args.trace, categories });
+    }
     results.push(await runPhase('Agents, streaming', page, frames, args.seconds, source));
+    if (args.trace) await browser.stopTracing();
+    let profile: CpuProfile | null = null;
+    if (args.profile) {
+      profile = ((await cdp.send('Profiler.stop')) as { profile: CpuProfile }).profile;
+      writeFileSync(args.profile, JSON.stringify(profile));
+    }
 
     // Between views the source pauses and the page drains what it was sent, so that a view
     // which fell behind does not bill its backlog to the next one.
@@ -427,6 +493,7 @@ async function main(): Promise<void> {
     source.stop();
 
     report(results);
+    if (profile) printProfile(profile);
     const streamed = results.slice(1);
     const worst = Math.max(0, ...streamed.flatMap((r) => r.page.longTasks));
     const msgs = Math.max(...streamed.map((r) => r.wsMessages / r.page.seconds));
