@@ -208,12 +208,19 @@ function zeroVerdict(full: ScenarioResult, bare: ScenarioResult | undefined): Ve
   return { ideal, efficiency: full.callsPerSecond / ideal };
 }
 
-function realVerdict(full: ScenarioResult): Verdict {
-  // Every agent calls back to back, so with no orchestration at all each completes one
-  // call per mean (planned) provider latency.
-  const ideal = (full.agents * 1_000) / full.plannedMeanMs;
+/**
+ * Against the control: the same agents, seed and latencies with no orchestration, on the
+ * same machine in the same run. The theoretical figure (agents / mean planned latency)
+ * is printed beside it but is no bound: how many calls end inside a 17 s window depends
+ * on where the long calls fall, and the control itself scores 94-106 % of it.
+ */
+function realVerdict(full: ScenarioResult, control: ScenarioResult): Verdict {
+  const ideal = control.callsPerSecond;
   return { ideal, efficiency: full.callsPerSecond / ideal };
 }
+
+/** Agents calling back to back complete one call per mean planned provider latency each. */
+const plannedRate = (r: ScenarioResult): number => (r.agents * 1_000) / r.plannedMeanMs;
 
 function resultRows(results: readonly { r: ScenarioResult; v: Verdict | null }[]): string[][] {
   const row = (name: string, cell: (x: { r: ScenarioResult; v: Verdict | null }) => string): string[] => [
@@ -347,7 +354,7 @@ async function main(): Promise<void> {
   }
 
   if (args.only.has('real')) {
-    const results: { r: ScenarioResult; v: Verdict }[] = [];
+    const results: { r: ScenarioResult; v: Verdict | null }[] = [];
     for (const n of args.agents) {
       const common = {
         agents: n,
@@ -359,9 +366,9 @@ async function main(): Promise<void> {
       };
       // The control: the same agents with no machinery, on the same (shared, noisy) machine.
       const bare = await runScenario({ ...common, label: `${n} bare`, machinery: false });
-      results.push({ r: bare, v: realVerdict(bare) });
+      results.push({ r: bare, v: null });
       const r = await runScenario({ ...common, label: `${n} engine`, machinery: true });
-      const v = realVerdict(r);
+      const v = realVerdict(r, bare);
       results.push({ r, v });
       targets.push(
         `${n} agents, realistic latency: P99 overhead ${ms(r.overhead.p99)} (target < 1 ms: ${r.overhead.p99 < 1 ? 'met' : 'MISSED'}), ` +
@@ -370,9 +377,19 @@ async function main(): Promise<void> {
     }
     sections.push(
       'Realistic latency (latencyScale 1: log-normal time to first token, streamed output at',
-      'the model\'s speed). Ideal = agents x 1 / mean planned provider latency. "bare" is the',
-      'control: what the machine itself (timers, other load) costs with no orchestration.',
-      table(['', ...results.map(({ r }) => r.label)], resultRows(results)),
+      'the model\'s speed). "bare" is the control: the same agents, seed and latencies with no',
+      'orchestration, in this run; ideal = the control\'s calls per second.',
+      table(
+        ['', ...results.map(({ r }) => r.label)],
+        [
+          ...resultRows(results),
+          ['agents / mean planned latency', ...results.map(({ r }) => plannedRate(r).toFixed(1))],
+          [
+            '  achieved / that',
+            ...results.map(({ r }) => pct(r.callsPerSecond / plannedRate(r))),
+          ],
+        ],
+      ),
       '',
     );
   }
