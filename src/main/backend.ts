@@ -68,6 +68,9 @@ export function openBackend(options: BackendOptions): Backend {
     // Commits stay short: a worker thread copies the WAL back into the database.
     checkpoints: 'background',
     onCheckpointFallback: (reason) => options.logError?.('background checkpoints', new Error(reason)),
+    // One commit per event-loop turn for the engine's writes (see write-group.ts).
+    groupCommit: true,
+    onGroupCommitError: (error) => (options.logError ?? console.error)('a ledger commit', error),
   });
   const events = new EventHub({ flushIntervalMs: options.flushIntervalMs });
   const info: AppInfo = {

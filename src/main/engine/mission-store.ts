@@ -11,6 +11,7 @@ import type {
   TranscriptEntry,
 } from '../../shared/mission.js';
 import type { AgentRole, TeamDesign } from '../../shared/team.js';
+import { joinWriteGroup } from '../ledger/write-group.js';
 import type { ConversationMessage } from '../llm/provider.js';
 
 /**
@@ -421,16 +422,27 @@ const ESCALATION_COLUMNS = [
 export class MissionStore {
   readonly db: Database.Database;
   private readonly s: ReturnType<typeof prepare>;
+  /** How many tx() calls are running: only the outermost opens a transaction or savepoint. */
+  private depth = 0;
 
   constructor(db: Database.Database) {
     this.db = db;
     this.s = prepare(db);
   }
 
-  /** Runs `fn` in one transaction (nested calls join the outer one). */
+  /**
+   * Runs `fn` atomically: its own transaction, or a savepoint inside an open one (the
+   * gateway's, or this turn's write group). Nested calls join the outermost one.
+   */
   tx<T>(fn: () => T): T {
-    if (this.db.inTransaction) return fn();
-    return this.db.transaction(fn).immediate();
+    if (this.depth > 0) return fn();
+    joinWriteGroup(this.db);
+    this.depth += 1;
+    try {
+      return this.db.transaction(fn).immediate();
+    } finally {
+      this.depth -= 1;
+    }
   }
 
   get open(): boolean {

@@ -2,6 +2,7 @@ import type Database from 'better-sqlite3';
 import { findModel } from '../../shared/models.js';
 import { AppError } from '../../shared/result.js';
 import type { CallCost, Pricer } from './pricing.js';
+import { joinWriteGroup } from './write-group.js';
 
 /** How an attempt ended. 'partial': a stream that died after message_start, billed so far. */
 export const CALL_STATUSES = ['ok', 'error', 'cancelled', 'partial'] as const;
@@ -181,6 +182,7 @@ export class CallsRepository {
   insert(record: CallRecord): InsertOutcome {
     const cost = this.price(record);
     const params = toParams(record, cost);
+    joinWriteGroup(this.db);
     const info = this.run(params);
     return info.changes === 1
       ? { inserted: true, id: Number(info.lastInsertRowid), requestId: record.requestId, cost }
@@ -210,6 +212,7 @@ export class CallsRepository {
    * one): rows written by `fn` commit together with the calls row inserted in it.
    */
   transaction<T>(fn: () => T): T {
+    joinWriteGroup(this.db);
     return this.db.transaction(fn)();
   }
 

@@ -4,6 +4,7 @@ import Database from 'better-sqlite3';
 import { AppError } from '../../shared/result.js';
 import { startBackgroundCheckpoints, type BackgroundCheckpointer } from './checkpointer.js';
 import { checkMigrations, migrate } from './migrate.js';
+import { enableWriteGroup } from './write-group.js';
 
 /** An open ledger: the one connection main writes through. */
 export interface Ledger {
@@ -29,6 +30,13 @@ export interface OpenLedgerOptions {
   checkpoints?: 'auto' | 'background';
   /** Told when background checkpoints fail and SQLite's own take over again. */
   onCheckpointFallback?: (reason: string) => void;
+  /**
+   * Commit the writes of each event-loop turn together (see write-group.ts). The app and
+   * benches turn it on; tests that simulate a crash by closing the connection leave it off.
+   */
+  groupCommit?: boolean;
+  /** Told when a group's COMMIT fails (its writes are rolled back). */
+  onGroupCommitError?: (error: unknown) => void;
 }
 
 const SQLITE_HEADER = Buffer.from('SQLite format 3\0', 'latin1');
@@ -89,11 +97,16 @@ export function openLedger(filePath: string, options: OpenLedgerOptions = {}): L
           onFallback: options.onCheckpointFallback,
         })
       : null;
+  const group = options.groupCommit
+    ? enableWriteGroup(db, options.onGroupCommitError ?? ((error) => console.error('[control-room] group commit failed:', error)))
+    : null;
   return {
     db,
     path,
     checkpointer,
     close() {
+      // What this turn wrote is committed, as it would have been a moment later.
+      group?.commit();
       checkpointer?.stop();
       if (db.open) db.close();
     },

@@ -206,8 +206,8 @@ export class AgentRig {
       return;
     }
 
-    // As the app opens it (openBackend): checkpoints in a worker, not inside commits.
-    this.ledger = openLedger(join(this.dir, 'ledger.db'), { checkpoints: 'background' });
+    // As the app opens it (openBackend): checkpoints in a worker, one commit per turn.
+    this.ledger = openLedger(join(this.dir, 'ledger.db'), { checkpoints: 'background', groupCommit: true });
     const db = this.ledger.db;
     const design = new TeamRepository(db).save({
       name: 'Engine bench',

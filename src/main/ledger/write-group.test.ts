@@ -1,0 +1,83 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { openLedger, type Ledger } from './database.js';
+import { joinWriteGroup } from './write-group.js';
+
+let dir: string | undefined;
+const open: Ledger[] = [];
+afterEach(() => {
+  for (const l of open.splice(0)) l.close();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+  dir = undefined;
+});
+
+function ledgers(errors: unknown[] = []): { writer: Ledger; reader: Ledger } {
+  dir = mkdtempSync(join(tmpdir(), 'cr-group-'));
+  const path = join(dir, 'ledger.db');
+  const writer = openLedger(path, { groupCommit: true, onGroupCommitError: (e) => errors.push(e) });
+  const reader = openLedger(path);
+  open.push(writer, reader);
+  writer.db.exec(`CREATE TABLE parent (id INTEGER PRIMARY KEY);
+    CREATE TABLE note (text TEXT NOT NULL, parent_id INTEGER REFERENCES parent(id))`);
+  return { writer, reader };
+}
+
+/** A writer as MissionStore.tx is one: joins the turn's group, then writes in a savepoint. */
+function write(l: Ledger, text: string, fail = false): void {
+  joinWriteGroup(l.db);
+  l.db.transaction(() => {
+    l.db.prepare('INSERT INTO note (text) VALUES (?)').run(text);
+    if (fail) throw new Error('this write fails');
+  })();
+}
+
+const notes = (l: Ledger): string[] => l.db.prepare('SELECT text FROM note ORDER BY rowid').pluck().all() as string[];
+const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+describe('group commit', () => {
+  it('commits the writes of one event-loop turn together, at the end of the turn', async () => {
+    const { writer, reader } = ledgers();
+    write(writer, 'a');
+    write(writer, 'b');
+    // The writer reads its own writes; no other connection sees them yet.
+    expect(notes(writer)).toEqual(['a', 'b']);
+    expect(notes(reader)).toEqual([]);
+    await nextTurn();
+    expect(notes(reader)).toEqual(['a', 'b']);
+    expect(writer.db.inTransaction).toBe(false);
+  });
+
+  it('rolls back a failing write alone, as its own transaction would have been', async () => {
+    const { writer, reader } = ledgers();
+    write(writer, 'kept');
+    expect(() => write(writer, 'lost', true)).toThrow('this write fails');
+    write(writer, 'also kept');
+    await nextTurn();
+    expect(notes(reader)).toEqual(['kept', 'also kept']);
+  });
+
+  it('commits what the turn wrote when the ledger closes', () => {
+    const { writer, reader } = ledgers();
+    write(writer, 'written just before quitting');
+    writer.close();
+    expect(notes(reader)).toEqual(['written just before quitting']);
+  });
+
+  it('reports a COMMIT that fails, rolls the group back, and carries on', async () => {
+    const errors: unknown[] = [];
+    const { writer, reader } = ledgers(errors);
+    write(writer, 'doomed');
+    // A deferred foreign-key violation only fails at COMMIT.
+    writer.db.pragma('defer_foreign_keys = ON');
+    writer.db.prepare('INSERT INTO note (text, parent_id) VALUES (?, ?)').run('orphan', 42);
+    await nextTurn();
+    expect(errors).toHaveLength(1);
+    expect(String(errors[0])).toMatch(/FOREIGN KEY/);
+    expect(notes(reader)).toEqual([]);
+    write(writer, 'next turn');
+    await nextTurn();
+    expect(notes(reader)).toEqual(['next turn']);
+  });
+});
