@@ -60,7 +60,9 @@ describe('a mission, plan to final merge', () => {
   });
 
   it('runs two teams with questions, commands, rejections and human escalations, and merges both', async () => {
-    h = createHarness(new SimulatedProvider({ seed: 3, latencyScale: 0, questionRate: 0.5, commandRate: 0.5, rejectRate: 0.5 }));
+    // Every first submission is rejected: reviews see the test command's output, whose
+    // timings differ run to run, so a rejection *rate* would make rework a matter of luck.
+    h = createHarness(new SimulatedProvider({ seed: 3, latencyScale: 0, questionRate: 0.5, commandRate: 0.5, rejectRate: 1 }));
     const design = saveDesign(h.ledger, [
       { id: 'api', coders: 2 },
       { id: 'ui', coders: 1 },
@@ -82,7 +84,7 @@ describe('a mission, plan to final merge', () => {
     expect(new Set(detail.tasks.map((t) => t.teamId))).toEqual(new Set(['api', 'ui']));
     expect(detail.tasks.every((t) => t.state === 'merged')).toBe(true);
     const files = git(h.repo, 'ls-tree', '-r', '--name-only', 'main').split('\n');
-    expect(detail.tasks.some((t) => t.attempts > 0)).toBe(true);
+    expect(detail.tasks.every((t) => t.attempts >= 1)).toBe(true);
     for (const t of detail.tasks) for (const path of t.owns) expect(files).toContain(path);
     expect(h.errors).toEqual([]);
   });
@@ -109,8 +111,9 @@ describe('reviewers and researchers', () => {
     expect(lead.filter((c) => c.startsWith('review:'))).toEqual([]);
     expect(researcher.some((c) => c.startsWith('esc:'))).toBe(true);
     // The reviewer's verdicts are its own ledger rows; its calls are billed to it.
-    const reviewed = h.ledger.db.prepare("SELECT count(*) FROM mission_log WHERE kind = 'task' AND to_state = 'reviewed' AND json_extract(detail_json, '$.by') = 'core-rev1'").pluck().get();
-    expect(reviewed).toBe(detail.tasks.length);
+    const reviewers = h.ledger.db.prepare("SELECT json_extract(detail_json, '$.by') AS by, count(*) AS n FROM mission_log WHERE kind = 'task' AND to_state = 'reviewed' GROUP BY by").all() as { by: string; n: number }[];
+    expect(reviewers.map((r) => r.by)).toEqual(['core-rev1']);
+    expect(reviewers[0]?.n).toBeGreaterThanOrEqual(detail.tasks.length);
     const billed = h.ledger.db.prepare("SELECT DISTINCT role FROM calls WHERE agent_id IN ('core-rev1', 'core-res1') ORDER BY role").pluck().all();
     expect(billed).toEqual(['researcher', 'reviewer']);
     expect(h.errors).toEqual([]);
