@@ -693,7 +693,8 @@ export class MissionRuntime {
         const counter = progress ? 0 : agent.rec.turnsWithoutProgress + 1;
         this.ctx.store.tx(() => {
           this.appendMessage(agent, conv, { role: 'user', content: results });
-          this.saveAgentQuiet(agent, { turnsWithoutProgress: counter });
+          // Most turns make progress and the counter stays at 0: no row to rewrite.
+          if (counter !== agent.rec.turnsWithoutProgress) this.saveAgentQuiet(agent, { turnsWithoutProgress: counter });
         });
         if (end) return 'ended';
         if (counter >= stallTurns) return 'stalled';

@@ -464,9 +464,11 @@ export class AgentRig {
           if (store) {
             store.tx(() => {
               this.append(a, conv, { role: 'user', content: results });
-              const next = { ...a.rec, turnsWithoutProgress: stalled };
-              store.saveAgent(next);
-              a.rec = next;
+              if (stalled !== a.rec.turnsWithoutProgress) {
+                const next = { ...a.rec, turnsWithoutProgress: stalled };
+                store.saveAgent(next);
+                a.rec = next;
+              }
             });
           } else {
             this.append(a, conv, { role: 'user', content: results });
