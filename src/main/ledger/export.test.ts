@@ -66,6 +66,17 @@ describe('exportCalls', () => {
     expect(csvField(' padded')).toBe('" padded"');
   });
 
+  it('keeps a spreadsheet from running text as a formula', () => {
+    expect(csvField('=HYPERLINK("http://x","y")')).toBe('"\'=HYPERLINK(""http://x"",""y"")"');
+    expect(csvField('+1')).toBe("'+1");
+    expect(csvField('-A1')).toBe("'-A1");
+    expect(csvField('@SUM(A1)')).toBe("'@SUM(A1)");
+    expect(csvField('\tcmd')).toBe("'\tcmd");
+    // Numbers are data, not text: a negative number stays a number.
+    expect(csvField(-3)).toBe('-3');
+    expect(csvField('agent-1')).toBe('agent-1');
+  });
+
   it('writes a header and every row as CSV, round-tripping awkward text', async () => {
     const repo = new CallsRepository(ledger.db, defaultPricer());
     const awkward = 'overloaded, "really"\r\nsecond line';

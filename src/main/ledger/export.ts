@@ -15,10 +15,16 @@ const PAGE_ROWS = 1_000;
 /**
  * Quotes a CSV field when it needs it (RFC 4180): a comma, quote, CR or LF inside, or
  * leading/trailing space. Quotes inside are doubled; NULL is an empty field.
+ *
+ * Text that a spreadsheet would run as a formula (starting with =, +, -, @, tab or CR:
+ * ids come from imported team files, error types from the API) gets a leading `'`, as
+ * OWASP advises for CSV injection, so opening the export never evaluates it. Numbers are
+ * written as they are.
  */
 export function csvField(value: unknown): string {
   if (value === null || value === undefined) return '';
-  const text = String(value);
+  let text = String(value);
+  if (typeof value === 'string' && /^[=+\-@\t\r]/.test(text)) text = `'${text}`;
   return /[",\r\n]|^\s|\s$/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
