@@ -1,7 +1,7 @@
 import { test, expect } from '../fixtures.js';
 import { SettingsPage } from '../pages/settings-page.js';
 
-const KEY = 'sk-ant-api03-e2eTESTkey-0123456789abcdefghij-WXYZ';
+const KEY = 'sk-ant-FAKE-e2etestkey-0123456789abcdefghij-WXYZ';
 
 test('settings: pool limits, thresholds and idle timeout persist; the API key shows only as a mask', async ({
   page,

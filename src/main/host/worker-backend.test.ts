@@ -13,7 +13,7 @@ import { MemorySecretStore } from '../settings/secret-store.js';
 import { openWorkerBackend, WorkerStartError, type WorkerBackendOptions } from './worker-backend.js';
 
 const workerUrl = new URL(inject('backendWorkerUrl'));
-const KEY = 'sk-ant-api03-WORKERTESTKEYxyz0123456789-secretpart-Qq1w';
+const KEY = 'sk-ant-FAKE-workertestkey-0123456789-secretpart-Qq1w';
 const design = { name: 'Alpha', description: '', teams: [], canvas: { zoom: 1, offset: { x: 0, y: 0 } } };
 
 let root: string;

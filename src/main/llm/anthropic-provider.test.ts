@@ -276,7 +276,7 @@ describe('AnthropicProvider against the fake Messages API', () => {
   });
 
   it('maps a bad key to auth without ever putting the key in the error', async () => {
-    const secret = 'sk-ant-api03-very-secret-value';
+    const secret = 'sk-ant-FAKE-very-secret-value';
     const wrong = new AnthropicProvider({ apiKey: secret, baseURL: fake.url });
     const err = await sendError(wrong.send(request));
     expect(err).toMatchObject({ kind: 'auth', status: 401, apiErrorType: 'authentication_error' });

@@ -10,7 +10,7 @@ const cipher: SecretCipher = {
   encrypt: (plain) => Buffer.from([...Buffer.from(plain, 'utf8')].map((b) => b ^ 0x5a)),
   decrypt: (sealed) => Buffer.from([...sealed].map((b) => b ^ 0x5a)).toString('utf8'),
 };
-const KEY = 'sk-ant-api03-secret-value-1234';
+const KEY = 'sk-ant-FAKE-secret-value-1234';
 let dir: string;
 
 beforeEach(() => {

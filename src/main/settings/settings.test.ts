@@ -69,16 +69,16 @@ describe('SettingsService', () => {
 
   it('switches providers with the key, and moves default limits along unless a person set them', () => {
     const { service, limits, built, provider } = live();
-    service.setApiKey('sk-ant-api03-abcdefghijklmnopqrstuvwxyz');
+    service.setApiKey('sk-ant-FAKE-first-test-key-abcdefghij');
     expect(built).toEqual([]);
     service.setProvider('anthropic');
     expect(provider.id).toBe('anthropic');
-    expect(built).toEqual([{ id: 'anthropic', key: 'sk-ant-api03-abcdefghijklmnopqrstuvwxyz' }]);
+    expect(built).toEqual([{ id: 'anthropic', key: 'sk-ant-FAKE-first-test-key-abcdefghij' }]);
     expect(limits.map((l) => l.rpm)).toEqual([API.opus.rpm, API.sonnet.rpm, API.haiku.rpm]);
 
     // A new key reaches the live provider at once.
-    service.setApiKey('sk-ant-api03-zyxwvutsrqponmlkjihgfedcba');
-    expect(built.at(-1)).toEqual({ id: 'anthropic', key: 'sk-ant-api03-zyxwvutsrqponmlkjihgfedcba' });
+    service.setApiKey('sk-ant-FAKE-second-test-key-zyxwvutsrq');
+    expect(built.at(-1)).toEqual({ id: 'anthropic', key: 'sk-ant-FAKE-second-test-key-zyxwvutsrq' });
 
     service.setPoolLimits(LIMIT_PRESETS[2]!.pools);
     limits.length = 0;
@@ -94,7 +94,7 @@ describe('SettingsService', () => {
 
 describe('maskApiKey', () => {
   it('shows the prefix and the last four characters of a long key, "set" for a short one', () => {
-    expect(maskApiKey('sk-ant-api03-0123456789abcdefghijWXYZ')).toBe('sk-ant-…WXYZ');
+    expect(maskApiKey('sk-ant-FAKE-0123456789abcdefghijWXYZ')).toBe('sk-ant-…WXYZ');
     expect(maskApiKey('abcdefghijklmnopqrstuvwxyz')).toBe('…wxyz');
     expect(maskApiKey('short-key')).toBe('set');
   });

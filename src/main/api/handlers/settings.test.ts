@@ -11,7 +11,7 @@ import { openBackend, type Backend } from '../../backend.js';
 import { DEFAULT_ALERT_THRESHOLDS } from '../../ledger/alerts.js';
 import { defaultPriceTable } from '../../ledger/pricing.js';
 
-const KEY = 'sk-ant-api03-THISISATESTKEYxyz0123456789-secretpart-Zq9w';
+const KEY = 'sk-ant-FAKE-handlertestkey-0123456789-secretpart-Zq9w';
 
 let root: string;
 let dataDir: string;
