@@ -177,32 +177,35 @@ export function createGateway(options: GatewayOptions): DrainableGateway {
         } satisfies Partial<CallRecord>;
         // Write the row first, then release the budget hold, in one synchronous turn:
         // an admission in between would otherwise not see this attempt's spend. `alongside`
-        // runs in the row's transaction; listeners hear of the row once it is committed.
+        // runs in the row's transaction, so what it stores lands with the row or not at all.
         const record = (row: CallRecord, alongside?: (costNano: number) => void): number => {
-          let cost = 0;
-          let failure: unknown;
-          const write = (): void => {
+          const insert = (): number => {
             const outcome = calls.insert(row);
-            cost = outcome.inserted ? outcome.cost.totalNano : 0;
-            alongside?.(cost);
+            return outcome.inserted ? outcome.cost.totalNano : 0;
           };
+          let cost: number;
+          let storeFailure: unknown;
           try {
-            try {
-              if (alongside) calls.transaction(write);
-              else write();
-            } catch (error) {
-              // What the caller stores failed (and rolled back with the row): the attempt
-              // was billed all the same, so its row is written alone.
-              if (!alongside) throw error;
-              failure = error;
-              alongside = undefined;
-              write();
+            if (!alongside) cost = insert();
+            else {
+              try {
+                cost = calls.transaction(() => {
+                  const inserted = insert();
+                  alongside(inserted);
+                  return inserted;
+                });
+              } catch (error) {
+                // What the caller stores failed (and rolled back with the row): the attempt
+                // was billed all the same, so its row is written alone.
+                storeFailure = error;
+                cost = insert();
+              }
             }
           } finally {
             budgets.settle(admission.reservationId);
           }
           options.onRecorded?.(row, cost);
-          if (failure !== undefined) throw failure;
+          if (storeFailure !== undefined) throw storeFailure;
           return cost;
         };
 
