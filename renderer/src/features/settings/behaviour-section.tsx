@@ -1,6 +1,6 @@
 import { useId, useState } from 'react';
 import type { SettingsView } from '../../../../src/shared/contract/settings.js';
-import { SectionStatus } from './section-status.js';
+import { FieldErrorList, SectionStatus } from './section-status.js';
 import { THRESHOLD_FIELDS, formToThresholds, parseWhole, thresholdsToForm, type FieldErrors, type ThresholdsForm } from './settings-form.js';
 import { useSectionSave } from './use-section-save.js';
 
@@ -87,11 +87,7 @@ export function AlertsSection({ settings }: { settings: SettingsView }) {
             </div>
           ))}
         </div>
-        {Object.values(errors).length > 0 ? (
-          <div className="inline-error" role="alert">
-            {Object.values(errors).join('. ')}
-          </div>
-        ) : null}
+        <FieldErrorList errors={errors} />
         <div className="settings-actions">
           <button type="submit" className="btn btn-primary" disabled={saving}>
             Save alert thresholds

@@ -1,6 +1,6 @@
 import { useId, useState } from 'react';
 import type { SettingsView } from '../../../../src/shared/contract/settings.js';
-import { SectionStatus } from './section-status.js';
+import { FieldErrorList, SectionStatus } from './section-status.js';
 import { LIMIT_FIELDS, POOLS, POOL_LABELS, formToLimits, limitsToForm, presetIdOf, type FieldErrors, type LimitsForm } from './settings-form.js';
 import { useSectionSave } from './use-section-save.js';
 
@@ -84,11 +84,7 @@ export function LimitsSection({ settings }: { settings: SettingsView }) {
             ))}
           </tbody>
         </table>
-        {Object.values(errors).length > 0 ? (
-          <div className="inline-error" role="alert">
-            {Object.values(errors).join('. ')}
-          </div>
-        ) : null}
+        <FieldErrorList errors={errors} />
         <div className="settings-actions">
           <button type="submit" className="btn btn-primary" disabled={saving}>
             Save rate limits

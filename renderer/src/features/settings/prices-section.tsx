@@ -2,7 +2,7 @@ import { useId, useState } from 'react';
 import type { SettingsView } from '../../../../src/shared/contract/settings.js';
 import { MODELS } from '../../../../src/shared/models.js';
 import { formatDate } from '../../lib/format.js';
-import { SectionStatus } from './section-status.js';
+import { FieldErrorList, SectionStatus } from './section-status.js';
 import { PRICE_FIELDS, addRow, newRowForm, type FieldErrors, type PriceRowForm } from './settings-form.js';
 import { useSectionSave } from './use-section-save.js';
 
@@ -114,11 +114,7 @@ export function PricesSection({ settings }: { settings: SettingsView }) {
               </div>
             ))}
           </div>
-          {Object.values(errors).length > 0 ? (
-            <div className="inline-error" role="alert">
-              {Object.values(errors).join('. ')}
-            </div>
-          ) : null}
+          <FieldErrorList errors={errors} />
           <div className="settings-actions">
             <button type="submit" className="btn btn-primary" disabled={saving}>
               Add the row

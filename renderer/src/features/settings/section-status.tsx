@@ -1,3 +1,5 @@
+import type { FieldErrors } from './settings-form.js';
+
 /** The end of a Settings section: the engine's error (naming the field) or a "Saved" note. */
 export function SectionStatus({ error, saved, saving }: { error: string | null; saved: boolean; saving: boolean }) {
   if (saving) {
@@ -19,4 +21,15 @@ export function SectionStatus({ error, saved, saving }: { error: string | null; 
       Saved
     </span>
   ) : null;
+}
+
+/** The section's field errors, in one alert under its fields; nothing when there are none. */
+export function FieldErrorList({ errors }: { errors: FieldErrors }) {
+  const messages = Object.values(errors);
+  if (messages.length === 0) return null;
+  return (
+    <div className="inline-error" role="alert">
+      {messages.join('. ')}
+    </div>
+  );
 }
