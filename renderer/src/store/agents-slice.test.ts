@@ -1,25 +1,12 @@
 import { describe, expect, it } from 'vitest';
+import { agentView } from '../testing/fixtures.js';
 import type { AgentView, TaskView } from '../../../src/shared/mission.js';
 import { EMPTY_AGENT_QUERY } from '../features/agents/agent-query.js';
 import { selectAgentKeys } from './agents-slice.js';
 import type { StoreState } from './types.js';
 
-const agent = (id: string, over: Partial<AgentView> = {}): AgentView => ({
-  missionId: 'm1',
-  id,
-  teamId: 't1',
-  name: id,
-  role: 'coder',
-  model: 'claude-sonnet-4-6',
-  state: 'working',
-  stateReason: null,
-  currentTaskId: null,
-  inputTokens: 0,
-  outputTokens: 0,
-  costNanoUsd: 0,
-  lastActivityAt: '2025-01-01T00:00:00.000Z',
-  ...over,
-});
+const agent = (id: string, over: Partial<AgentView> = {}): AgentView =>
+  agentView({ id, name: id, state: 'working', ...over });
 
 /** The parts of the store the selector reads. */
 function state(over: Partial<StoreState> = {}): StoreState {

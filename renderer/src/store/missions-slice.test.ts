@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { agentView } from '../testing/fixtures.js';
 import type { ControlRoomApi, EventName, EventPayload } from '../../../src/shared/contract.js';
 import type {
   AgentView,
@@ -99,22 +100,7 @@ function view(over: Partial<MissionView> = {}): MissionView {
 }
 
 function agent(over: Partial<AgentView> = {}): AgentView {
-  return {
-    missionId: 'm1',
-    id: 'a1',
-    teamId: 't1',
-    name: 'Coder 1',
-    role: 'coder',
-    model: 'claude-sonnet-4-6',
-    state: 'idle',
-    stateReason: null,
-    currentTaskId: null,
-    inputTokens: 0,
-    outputTokens: 0,
-    costNanoUsd: 0,
-    lastActivityAt: '2025-01-01T00:00:00.000Z',
-    ...over,
-  };
+  return agentView({ id: 'a1', name: 'Coder 1', ...over });
 }
 
 function task(over: Partial<TaskView> = {}): TaskView {

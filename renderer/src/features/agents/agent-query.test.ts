@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { agentView } from '../../testing/fixtures.js';
 import type { AgentView, MissionTeamView, TaskView } from '../../../../src/shared/mission.js';
 import {
   agentTotals,
@@ -12,21 +13,7 @@ import {
   type AgentSort,
 } from './agent-query.js';
 
-const base: AgentView = {
-  missionId: 'm1',
-  id: 'a',
-  teamId: 't1',
-  name: 'x',
-  role: 'coder',
-  model: 'claude-sonnet-4-6',
-  state: 'idle',
-  stateReason: null,
-  currentTaskId: null,
-  inputTokens: 0,
-  outputTokens: 0,
-  costNanoUsd: 0,
-  lastActivityAt: '2025-01-01T00:00:00.000Z',
-};
+const base: AgentView = agentView();
 
 const agents: Record<string, AgentView> = {};
 const add = (over: Partial<AgentView>) => {

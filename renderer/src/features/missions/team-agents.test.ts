@@ -1,22 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { agentView } from '../../testing/fixtures.js';
 import type { AgentView } from '../../../../src/shared/mission.js';
 import { teamAgentKeys, teamSummary } from './team-agents.js';
 
-const base: AgentView = {
-  missionId: 'm1',
-  id: 'a',
-  teamId: 't1',
-  name: 'x',
-  role: 'coder',
-  model: 'claude-sonnet-4-6',
-  state: 'idle',
-  stateReason: null,
-  currentTaskId: null,
-  inputTokens: 0,
-  outputTokens: 0,
-  costNanoUsd: 0,
-  lastActivityAt: '2025-01-01T00:00:00.000Z',
-};
+const base: AgentView = agentView();
 
 function byKey(...list: Partial<AgentView>[]): Record<string, AgentView> {
   const out: Record<string, AgentView> = {};
