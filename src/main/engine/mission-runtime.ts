@@ -130,6 +130,25 @@ const NUDGE = 'Continue with the tools. Your turn produced no tool call.';
 /** Escalations that block the agent that raised them until they are decided. */
 const BLOCKING: readonly EscalationType[] = ['question', 'permission', 'budget', 'stall'];
 
+/** What the UI sees of an agent: its ledger row and its usage so far. */
+export function toAgentView(rec: AgentRecord, usage: { input: number; output: number; cost: number }): AgentView {
+  return {
+    missionId: rec.missionId,
+    id: rec.id,
+    teamId: rec.teamId,
+    name: rec.name,
+    role: rec.role,
+    model: rec.model,
+    state: rec.state,
+    stateReason: rec.stateReason,
+    currentTaskId: rec.currentTaskId,
+    inputTokens: usage.input,
+    outputTokens: usage.output,
+    costNanoUsd: usage.cost,
+    lastActivityAt: rec.lastActivityAt,
+  };
+}
+
 /**
  * One mission while it is loaded: its teams, agents, tasks and escalations in memory
  * (mirroring the ledger, which is written first), the agents' jobs, and the decisions
@@ -201,21 +220,7 @@ export class MissionRuntime {
   }
 
   agentView(a: AgentRt): AgentView {
-    return {
-      missionId: this.mission.id,
-      id: a.rec.id,
-      teamId: a.rec.teamId,
-      name: a.rec.name,
-      role: a.rec.role,
-      model: a.rec.model,
-      state: a.rec.state,
-      stateReason: a.rec.stateReason,
-      currentTaskId: a.rec.currentTaskId,
-      inputTokens: a.usage.input,
-      outputTokens: a.usage.output,
-      costNanoUsd: a.usage.cost,
-      lastActivityAt: a.rec.lastActivityAt,
-    };
+    return toAgentView(a.rec, a.usage);
   }
 
   agentViews(): AgentView[] {

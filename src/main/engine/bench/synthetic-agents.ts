@@ -20,7 +20,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { DEFAULT_MISSION_SETTINGS, type AgentState, type AgentView } from '../../../shared/mission.js';
+import { DEFAULT_MISSION_SETTINGS, type AgentState } from '../../../shared/mission.js';
 import type { AgentSpec } from '../../../shared/team.js';
 import { EventHub } from '../../api/event-hub.js';
 import { BudgetGuard, ledgerSpendSource } from '../../ledger/budgets.js';
@@ -42,6 +42,7 @@ import { planFor } from '../../llm/simulated/planner.js';
 import { Conversation, toRequestBlocks } from '../conversation.js';
 import { MissionEngine } from '../mission-engine.js';
 import { MissionStore, type AgentRecord, type MissionRecord, type TaskRecord } from '../mission-store.js';
+import { toAgentView } from '../mission-runtime.js';
 import { taskPrompt } from '../prompts.js';
 import { coderTools, parseToolCall, toolDefinitions } from '../tools.js';
 import { newTiming, TimedProvider, type ProviderTiming } from './timed-provider.js';
@@ -342,23 +343,6 @@ export class AgentRig {
     return new Date().toISOString();
   }
 
-  private view(a: BenchAgent): AgentView {
-    return {
-      missionId: a.rec.missionId,
-      id: a.rec.id,
-      teamId: a.rec.teamId,
-      name: a.rec.name,
-      role: a.rec.role,
-      model: a.rec.model,
-      state: a.rec.state,
-      stateReason: a.rec.stateReason,
-      currentTaskId: a.rec.currentTaskId,
-      inputTokens: a.usage.input,
-      outputTokens: a.usage.output,
-      costNanoUsd: a.usage.cost,
-      lastActivityAt: a.rec.lastActivityAt,
-    };
-  }
 
   /** MissionRuntime.setAgentState: the row and a log row in one transaction, then an event. */
   private setState(
@@ -388,7 +372,7 @@ export class AgentRig {
       }
     });
     a.rec = next;
-    this.hub?.emit('agents:changed', this.view(a), `${a.rec.missionId}:${a.rec.id}`);
+    this.hub?.emit('agents:changed', toAgentView(a.rec, a.usage), `${a.rec.missionId}:${a.rec.id}`);
   }
 
   private append(
