@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { escalationView } from '../testing/fixtures.js';
 import type { ControlRoomApi, EventPayload } from '../../../src/shared/contract.js';
 import type { EscalationView, MissionDetail, MissionSummary } from '../../../src/shared/mission.js';
 import type { Result } from '../../../src/shared/result.js';
@@ -8,27 +9,7 @@ import { createControlRoomStore } from './store.js';
 
 type Handler = (request: never) => Result<unknown>;
 
-const escalation = (over: Partial<EscalationView> = {}): EscalationView => ({
-  id: 'e1',
-  missionId: 'm1',
-  teamId: 't1',
-  agentId: 'a1',
-  taskId: null,
-  type: 'question',
-  level: 'human',
-  state: 'open',
-  title: 'Which runner?',
-  detail: '',
-  payload: {},
-  decision: null,
-  comment: null,
-  alwaysAllow: false,
-  decidedBy: null,
-  timeoutAt: null,
-  createdAt: '2026-01-01T10:00:00.000Z',
-  decidedAt: null,
-  ...over,
-});
+const escalation = escalationView;
 
 const summary = (id: string, name: string) => ({ id, name }) as MissionSummary;
 const detail = (id: string): MissionDetail =>

@@ -1,6 +1,6 @@
 // Test data shared by the renderer's unit tests: a valid view with neutral values, and
 // the fields a test cares about set by the caller.
-import type { AgentView } from '../../../src/shared/mission.js';
+import type { AgentView, EscalationView } from '../../../src/shared/mission.js';
 
 /** An idle Sonnet coder of team t1 in mission m1, with no usage; `over` sets the rest. */
 export function agentView(over: Partial<AgentView> = {}): AgentView {
@@ -21,3 +21,26 @@ export function agentView(over: Partial<AgentView> = {}): AgentView {
     ...over,
   };
 }
+
+/** An open question from agent a1 of team t1 to the person; `over` sets the rest. */
+export const escalationView = (over: Partial<EscalationView> = {}): EscalationView => ({
+  id: 'e1',
+  missionId: 'm1',
+  teamId: 't1',
+  agentId: 'a1',
+  taskId: null,
+  type: 'question',
+  level: 'human',
+  state: 'open',
+  title: 'Which runner?',
+  detail: '',
+  payload: {},
+  decision: null,
+  comment: null,
+  alwaysAllow: false,
+  decidedBy: null,
+  timeoutAt: null,
+  createdAt: '2026-01-01T10:00:00.000Z',
+  decidedAt: null,
+  ...over,
+});

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { EscalationView } from '../../../../src/shared/mission.js';
+import { escalationView } from '../../testing/fixtures.js';
 import {
   EMPTY_FILTER,
   budgetNumbers,
@@ -12,27 +12,7 @@ import {
   unreadCount,
 } from './inbox-model.js';
 
-const escalation = (over: Partial<EscalationView> = {}): EscalationView => ({
-  id: 'e1',
-  missionId: 'm1',
-  teamId: 't1',
-  agentId: 'a1',
-  taskId: null,
-  type: 'question',
-  level: 'human',
-  state: 'open',
-  title: 'Which runner?',
-  detail: '',
-  payload: {},
-  decision: null,
-  comment: null,
-  alwaysAllow: false,
-  decidedBy: null,
-  timeoutAt: null,
-  createdAt: '2026-01-01T10:00:00.000Z',
-  decidedAt: null,
-  ...over,
-});
+const escalation = escalationView;
 
 describe('inbox model', () => {
   const all = [
