@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { zeroTotals } from '../testing/fixtures.js';
 import type { ControlRoomApi, EventName, EventPayload } from '../../../src/shared/contract.js';
 import type { CostsDashboard } from '../../../src/shared/costs.js';
 import type { LimiterState } from '../../../src/shared/limits.js';
@@ -10,26 +11,7 @@ import { createControlRoomStore } from './store.js';
 const NOW = Date.UTC(2026, 0, 15, 10, 30, 30);
 
 function dashboard(over: Partial<CostsDashboard> = {}): CostsDashboard {
-  const totals = {
-    calls: 0,
-    okCalls: 0,
-    errorCalls: 0,
-    cancelledCalls: 0,
-    partialCalls: 0,
-    inputTokens: 0,
-    outputTokens: 0,
-    cacheCreation5mTokens: 0,
-    cacheCreation1hTokens: 0,
-    cacheReadTokens: 0,
-    thinkingTokens: 0,
-    serverToolRequests: 0,
-    costInputNano: 0,
-    costOutputNano: 0,
-    costCacheWriteNano: 0,
-    costCacheReadNano: 0,
-    costServerToolsNano: 0,
-    costTotalNano: 0,
-  };
+  const totals = zeroTotals();
   return {
     at: NOW,
     missionId: null,

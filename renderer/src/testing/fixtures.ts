@@ -1,5 +1,6 @@
 // Test data shared by the renderer's unit tests: a valid view with neutral values, and
 // the fields a test cares about set by the caller.
+import type { UsageTotals } from '../../../src/shared/costs.js';
 import type { AgentView, EscalationView } from '../../../src/shared/mission.js';
 
 /** An idle Sonnet coder of team t1 in mission m1, with no usage; `over` sets the rest. */
@@ -44,3 +45,27 @@ export const escalationView = (over: Partial<EscalationView> = {}): EscalationVi
   decidedAt: null,
   ...over,
 });
+
+/** Usage totals with every count and cost at zero. */
+export function zeroTotals(): UsageTotals {
+  return {
+    calls: 0,
+    okCalls: 0,
+    errorCalls: 0,
+    cancelledCalls: 0,
+    partialCalls: 0,
+    inputTokens: 0,
+    outputTokens: 0,
+    cacheCreation5mTokens: 0,
+    cacheCreation1hTokens: 0,
+    cacheReadTokens: 0,
+    thinkingTokens: 0,
+    serverToolRequests: 0,
+    costInputNano: 0,
+    costOutputNano: 0,
+    costCacheWriteNano: 0,
+    costCacheReadNano: 0,
+    costServerToolsNano: 0,
+    costTotalNano: 0,
+  };
+}

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { zeroTotals } from '../../testing/fixtures.js';
 import type { BreakdownRow, CostNames } from '../../../../src/shared/costs.js';
 import type { PoolState } from '../../../../src/shared/limits.js';
 import {
@@ -29,28 +30,7 @@ const names: CostNames = {
 };
 
 function row(key: string | null, over: Partial<BreakdownRow>): BreakdownRow {
-  return {
-    key,
-    calls: 0,
-    okCalls: 0,
-    errorCalls: 0,
-    cancelledCalls: 0,
-    partialCalls: 0,
-    inputTokens: 0,
-    outputTokens: 0,
-    cacheCreation5mTokens: 0,
-    cacheCreation1hTokens: 0,
-    cacheReadTokens: 0,
-    thinkingTokens: 0,
-    serverToolRequests: 0,
-    costInputNano: 0,
-    costOutputNano: 0,
-    costCacheWriteNano: 0,
-    costCacheReadNano: 0,
-    costServerToolsNano: 0,
-    costTotalNano: 0,
-    ...over,
-  };
+  return { key, ...zeroTotals(), ...over };
 }
 
 describe('formatting', () => {
