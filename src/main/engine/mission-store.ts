@@ -11,7 +11,7 @@ import type {
   TranscriptEntry,
 } from '../../shared/mission.js';
 import type { AgentRole, TeamDesign } from '../../shared/team.js';
-import { joinWriteGroup } from '../ledger/write-group.js';
+import { atomically, joinWriteGroup } from '../ledger/write-group.js';
 import type { ConversationMessage } from '../llm/provider.js';
 
 /**
@@ -439,7 +439,7 @@ export class MissionStore {
     joinWriteGroup(this.db);
     this.depth += 1;
     try {
-      return this.db.transaction(fn).immediate();
+      return atomically(this.db, fn, 'immediate');
     } finally {
       this.depth -= 1;
     }

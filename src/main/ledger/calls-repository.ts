@@ -2,7 +2,7 @@ import type Database from 'better-sqlite3';
 import { findModel } from '../../shared/models.js';
 import { AppError } from '../../shared/result.js';
 import type { CallCost, Pricer } from './pricing.js';
-import { joinWriteGroup } from './write-group.js';
+import { atomically, joinWriteGroup } from './write-group.js';
 
 /** How an attempt ended. 'partial': a stream that died after message_start, billed so far. */
 export const CALL_STATUSES = ['ok', 'error', 'cancelled', 'partial'] as const;
@@ -213,7 +213,7 @@ export class CallsRepository {
    */
   transaction<T>(fn: () => T): T {
     joinWriteGroup(this.db);
-    return this.db.transaction(fn)();
+    return atomically(this.db, fn);
   }
 
   /** The stored row for a request id, if any. */

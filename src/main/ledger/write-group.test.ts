@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openLedger, type Ledger } from './database.js';
-import { joinWriteGroup } from './write-group.js';
+import { atomically, joinWriteGroup } from './write-group.js';
 
 let dir: string | undefined;
 const open: Ledger[] = [];
@@ -27,10 +27,10 @@ function ledgers(errors: unknown[] = []): { writer: Ledger; reader: Ledger } {
 /** A writer as MissionStore.tx is one: joins the turn's group, then writes in a savepoint. */
 function write(l: Ledger, text: string, fail = false): void {
   joinWriteGroup(l.db);
-  l.db.transaction(() => {
+  atomically(l.db, () => {
     l.db.prepare('INSERT INTO note (text) VALUES (?)').run(text);
     if (fail) throw new Error('this write fails');
-  })();
+  });
 }
 
 const notes = (l: Ledger): string[] => l.db.prepare('SELECT text FROM note ORDER BY rowid').pluck().all() as string[];
@@ -79,5 +79,53 @@ describe('group commit', () => {
     write(writer, 'next turn');
     await nextTurn();
     expect(notes(reader)).toEqual(['next turn']);
+  });
+});
+
+describe('atomically', () => {
+  it('commits its own transaction, or rolls all of it back when the body throws', () => {
+    const { writer, reader } = ledgers();
+    atomically(writer.db, () => {
+      writer.db.prepare('INSERT INTO note (text) VALUES (?)').run('a');
+      writer.db.prepare('INSERT INTO note (text) VALUES (?)').run('b');
+    });
+    expect(() =>
+      atomically(writer.db, () => {
+        writer.db.prepare('INSERT INTO note (text) VALUES (?)').run('c');
+        throw new Error('half way');
+      }),
+    ).toThrow('half way');
+    expect(writer.db.inTransaction).toBe(false);
+    expect(notes(reader)).toEqual(['a', 'b']);
+  });
+
+  it('nests as a savepoint: a failing inner body is undone alone and the outer one goes on', () => {
+    const { writer, reader } = ledgers();
+    const result = atomically(
+      writer.db,
+      () => {
+        writer.db.prepare('INSERT INTO note (text) VALUES (?)').run('outer');
+        expect(() =>
+          atomically(writer.db, () => {
+            writer.db.prepare('INSERT INTO note (text) VALUES (?)').run('inner');
+            throw new Error('inner fails');
+          }),
+        ).toThrow('inner fails');
+        return atomically(writer.db, () => writer.db.prepare('INSERT INTO note (text) VALUES (?)').run('kept').changes);
+      },
+      'immediate',
+    );
+    expect(result).toBe(1);
+    expect(notes(reader)).toEqual(['outer', 'kept']);
+  });
+
+  it('refuses a body that returns a promise, writing nothing', () => {
+    const { writer, reader } = ledgers();
+    expect(() =>
+      atomically(writer.db, async () => {
+        writer.db.prepare('INSERT INTO note (text) VALUES (?)').run('async');
+      }),
+    ).toThrow(/promise/);
+    expect(notes(reader)).toEqual([]);
   });
 });

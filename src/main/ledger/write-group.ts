@@ -19,17 +19,25 @@ import type Database from 'better-sqlite3';
  */
 export class WriteGroup {
   private pending = false;
+  // Prepared once: `db.exec` compiles its SQL on every call.
+  private readonly begin: Database.Statement;
+  private readonly commitStmt: Database.Statement;
+  private readonly rollback: Database.Statement;
 
   constructor(
     private readonly db: Database.Database,
     private readonly onError: (error: unknown) => void,
-  ) {}
+  ) {
+    this.begin = db.prepare('BEGIN IMMEDIATE');
+    this.commitStmt = db.prepare('COMMIT');
+    this.rollback = db.prepare('ROLLBACK');
+  }
 
   /** Opens this turn's transaction if none is open; writes after this join it. */
   join(): void {
     // Inside someone's own transaction (or this turn's group): theirs commits it.
     if (this.pending || !this.db.open || this.db.inTransaction) return;
-    this.db.exec('BEGIN IMMEDIATE');
+    this.begin.run();
     this.pending = true;
     setImmediate(() => this.commit());
   }
@@ -40,11 +48,11 @@ export class WriteGroup {
     this.pending = false;
     if (!this.db.open || !this.db.inTransaction) return;
     try {
-      this.db.exec('COMMIT');
+      this.commitStmt.run();
     } catch (error) {
       this.onError(error);
       try {
-        if (this.db.inTransaction) this.db.exec('ROLLBACK');
+        if (this.db.inTransaction) this.rollback.run();
       } catch {
         // The connection is gone; nothing is left to roll back.
       }
@@ -64,4 +72,22 @@ export function enableWriteGroup(db: Database.Database, onError: (error: unknown
 /** Called by a writer before it writes: joins this turn's group when `db` has one. */
 export function joinWriteGroup(db: Database.Database): void {
   groups.get(db)?.join();
+}
+
+type Trampoline = Database.Transaction<(fn: () => unknown) => unknown>;
+const trampolines = new WeakMap<Database.Database, Trampoline>();
+
+/**
+ * Runs `fn` in a transaction on `db`, or in a savepoint when one is already open, with
+ * better-sqlite3's own begin/commit/rollback handling. `db.transaction(fn)` builds four
+ * wrapper functions and their properties on every call; the engine opens a few of these
+ * per model call, so one trampoline per connection is built once and reused.
+ */
+export function atomically<T>(db: Database.Database, fn: () => T, mode: 'deferred' | 'immediate' = 'deferred'): T {
+  let run = trampolines.get(db);
+  if (!run) {
+    run = db.transaction((body: () => unknown) => body());
+    trampolines.set(db, run);
+  }
+  return (mode === 'immediate' ? run.immediate(fn) : run(fn)) as T;
 }
