@@ -320,6 +320,12 @@ export class MissionRuntime {
     a.rec = next;
   }
 
+  /** The stall counter alone: written on most idle turns, so only its column is. */
+  private setStallCounter(a: AgentRt, turns: number): void {
+    this.ctx.store.setTurnsWithoutProgress(this.mission.id, a.rec.id, turns);
+    a.rec = { ...a.rec, turnsWithoutProgress: turns };
+  }
+
   // ------------------------------------------------------------------ scheduling
 
   /** Whether agents may work now. */
@@ -699,7 +705,7 @@ export class MissionRuntime {
         this.ctx.store.tx(() => {
           this.appendMessage(agent, conv, { role: 'user', content: results });
           // Most turns make progress and the counter stays at 0: no row to rewrite.
-          if (counter !== agent.rec.turnsWithoutProgress) this.saveAgentQuiet(agent, { turnsWithoutProgress: counter });
+          if (counter !== agent.rec.turnsWithoutProgress) this.setStallCounter(agent, counter);
         });
         if (end) return 'ended';
         if (counter >= stallTurns) return 'stalled';
@@ -709,7 +715,7 @@ export class MissionRuntime {
         const counter = agent.rec.turnsWithoutProgress + 1;
         this.ctx.store.tx(() => {
           this.appendMessage(agent, conv, { role: 'user', content: NUDGE });
-          this.saveAgentQuiet(agent, { turnsWithoutProgress: counter });
+          this.setStallCounter(agent, counter);
         });
         if (counter >= stallTurns) return 'stalled';
         continue;
@@ -1561,7 +1567,7 @@ export class MissionRuntime {
     }
     if (!raiser) return;
     if (esc.payload.leader === true) {
-      this.saveAgentQuiet(raiser, { turnsWithoutProgress: 0 });
+      this.setStallCounter(raiser, 0);
       if (raiser.rec.state === 'waiting_escalation') this.setAgentState(raiser, 'idle', 'continue');
       if (esc.decision === 'deny') this.pause('the person stopped a stalled leader');
       return;

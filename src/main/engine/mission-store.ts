@@ -11,7 +11,7 @@ import type {
   TranscriptEntry,
 } from '../../shared/mission.js';
 import type { AgentRole, TeamDesign } from '../../shared/team.js';
-import { atomically, joinWriteGroup } from '../ledger/write-group.js';
+import { atomically, deferWrite, joinWriteGroup } from '../ledger/write-group.js';
 import type { ConversationMessage } from '../llm/provider.js';
 
 /**
@@ -458,6 +458,15 @@ export class MissionStore {
   saveAgent(a: AgentRecord): void {
     this.s.upsertAgent.run(agentParams(a));
   }
+  /**
+   * Writes only an agent's stall counter. The counter changes on most turns that make no
+   * progress; rewriting the whole row for it (an upsert that also re-checks both foreign
+   * keys) was the costliest agent write of a turn. Throws if the agent has no row.
+   */
+  setTurnsWithoutProgress(missionId: string, agentId: string, turns: number): void {
+    const { changes } = this.s.setTurnsWithoutProgress.run(turns, missionId, agentId);
+    if (changes !== 1) throw new Error(`agent ${agentId} of mission ${missionId} has no row to update`);
+  }
   saveTask(t: TaskRecord): void {
     this.s.upsertTask.run(taskParams(t));
   }
@@ -533,7 +542,9 @@ export class MissionStore {
     outputTokens?: number | null;
     at: string;
   }): void {
-    this.s.insertTranscript.run({
+    // Append-only and read back only through statements that wait for it: the write
+    // group runs it at the end of the turn (see WriteGroup.defer), at once without one.
+    deferWrite(this.db, () => this.s.insertTranscript.run({
       mission_id: entry.missionId,
       agent_id: entry.agentId,
       conversation: entry.conversation,
@@ -545,7 +556,7 @@ export class MissionStore {
       input_tokens: entry.inputTokens ?? null,
       output_tokens: entry.outputTokens ?? null,
       created_at: entry.at,
-    });
+    }));
   }
 
   /**
@@ -630,6 +641,9 @@ function prepare(db: Database.Database) {
     upsertMission: db.prepare(upsertSql('missions', MISSION_COLUMNS, ['id'])),
     upsertTeam: db.prepare(upsertSql('mission_teams', TEAM_COLUMNS, ['mission_id', 'id'])),
     upsertAgent: db.prepare(upsertSql('mission_agents', AGENT_COLUMNS, ['mission_id', 'id'])),
+    setTurnsWithoutProgress: db.prepare(
+      'UPDATE mission_agents SET turns_without_progress = ? WHERE mission_id = ? AND id = ?',
+    ),
     upsertTask: db.prepare(upsertSql('mission_tasks', TASK_COLUMNS, ['id'])),
     upsertEscalation: db.prepare(upsertSql('escalations', ESCALATION_COLUMNS, ['id'])),
     insertLog: db.prepare(

@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import { AppError } from '../../shared/result.js';
 import type { Pricer, PricingOptions } from './pricing.js';
+import { prepareUnflushed } from './write-group.js';
 
 /**
  * Budget caps per mission, team and agent, enforced before a call is made. A call is
@@ -94,26 +95,26 @@ export const MISSION_SPEND_SINCE_SQL =
  */
 export function ledgerSpendSource(db: Database.Database, options: { maxCatchUpRows?: number } = {}): SpendSource {
   const maxCatchUpRows = options.maxCatchUpRows ?? 10_000;
+  // Admission reads spend on every call, so it does not wait for rows queued by the write
+  // group: a call whose row is queued still holds its reservation until the row commits.
+  const prepare = (sql: string) => prepareUnflushed(db, sql);
   const statements = Object.fromEntries(
     BUDGET_SCOPES.map((scope) => [
       scope,
-      db
-        .prepare(`SELECT coalesce(sum(cost_total_nano), 0) FROM call_totals WHERE ${SCOPE_COLUMN[scope]} = ?`)
-        .pluck(),
+      prepare(`SELECT coalesce(sum(cost_total_nano), 0) FROM call_totals WHERE ${SCOPE_COLUMN[scope]} = ?`).pluck(),
     ]),
   ) as Record<BudgetScope, Database.Statement>;
   const withinMission = Object.fromEntries(
     (['team', 'agent'] as const).map((scope) => [
       scope,
-      db
-        .prepare(
+      prepare(
           `SELECT coalesce(sum(cost_total_nano), 0) FROM call_totals WHERE mission_id = ? AND ${SCOPE_COLUMN[scope]} = ?`,
         )
         .pluck(),
     ]),
   ) as Record<'team' | 'agent', Database.Statement>;
-  const newestCall = db.prepare('SELECT coalesce(max(id), 0) FROM calls').pluck();
-  const missionSince = db.prepare(MISSION_SPEND_SINCE_SQL).pluck();
+  const newestCall = prepare('SELECT coalesce(max(id), 0) FROM calls').pluck();
+  const missionSince = prepare(MISSION_SPEND_SINCE_SQL).pluck();
   const missionTotals = new Map<string, { nano: number; throughId: number }>();
   // One snapshot for both reads, so no row is counted twice or missed between them.
   const readMission = db.transaction((id: string) => ({

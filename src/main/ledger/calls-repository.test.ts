@@ -119,10 +119,30 @@ describe('CallsRepository', () => {
       /no price for model "gpt-4o"/,
     );
     expect(() => repo.insertMany([call({ requestId: 'ok' }), call({ requestId: 'y', endedAt: T0 - 1 })])).toThrow(
-      /call "y" was not recorded: CHECK constraint failed/,
+      /call "y": endedAt is before startedAt/,
     );
     expect(db.prepare('SELECT count(*) FROM calls').pluck().get()).toBe(0);
     expect(db.prepare('SELECT count(*) FROM call_minutes').pluck().get()).toBe(0);
+  });
+
+  it('queues a row with the write group, priced and checked at once', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cr-calls-'));
+    const writer = openLedger(join(dir, 'ledger.db'), { groupCommit: true });
+    const reader = ledger(join(dir, 'ledger.db'));
+    open.push(writer);
+    const repo = new CallsRepository(writer.db, defaultPricer());
+    const committed: number[] = [];
+    const cost = repo.insertLater(call(), () => committed.push(Number(reader.db.prepare('SELECT count(*) FROM calls').pluck().get())));
+    expect(cost).toEqual(repo.price(call()));
+    // Anything reading the calls tables on this connection sees the row; others after the turn.
+    expect(reader.db.prepare('SELECT count(*) FROM calls').pluck().get()).toBe(0);
+    expect(repo.get('req-1')?.cost).toEqual(cost);
+    expect(() => repo.insertLater(call({ requestId: 'x', modelRequested: 'gpt-4o', modelResolved: null }))).toThrow(/no price/);
+    expect(() => repo.insertLater(call({ requestId: 'y', firstTokenAt: T0 + 5_000 }))).toThrow(/firstTokenAt is outside/);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(committed).toEqual([1]);
+    expect(reader.db.prepare('SELECT request_id FROM calls').pluck().all()).toEqual(['req-1']);
+    expect(reader.db.prepare('SELECT sum(calls) FROM call_totals').pluck().get()).toBe(1);
   });
 
   it('keeps the ledger append-only', () => {

@@ -2,7 +2,7 @@ import type Database from 'better-sqlite3';
 import { findModel } from '../../shared/models.js';
 import { AppError } from '../../shared/result.js';
 import type { CallCost, Pricer } from './pricing.js';
-import { atomically, joinWriteGroup } from './write-group.js';
+import { atomically, deferWrite, joinWriteGroup } from './write-group.js';
 
 /** How an attempt ended. 'partial': a stream that died after message_start, billed so far. */
 export const CALL_STATUSES = ['ok', 'error', 'cancelled', 'partial'] as const;
@@ -190,13 +190,29 @@ export class CallsRepository {
   }
 
   /**
+   * Records one ended attempt without waiting for SQLite when the ledger groups its
+   * writes: the attempt is priced and checked now (an unpriced model or a malformed record
+   * throws and nothing is queued), and its row is written in the turn's transaction (see
+   * WriteGroup.defer); every statement that reads the calls tables sees it. `then` runs
+   * once that transaction has ended. Without a group the row is written at once, as
+   * {@link insert} writes it. Returns the attempt's cost. A request id already in the
+   * ledger is skipped when the row is written, as {@link insert} skips it.
+   */
+  insertLater(record: CallRecord, then?: () => void): CallCost {
+    const cost = this.price(record);
+    const params = toParams(record, cost);
+    deferWrite(this.db, () => this.run(params), then);
+    return cost;
+  }
+
+  /**
    * Records a batch in one transaction: all rows are priced first, so an unpriced model
    * or a malformed record writes nothing. Duplicates (already stored, or repeated within
    * the batch) are skipped and listed.
    */
   insertMany(records: readonly CallRecord[]): InsertManyOutcome {
     const params = records.map((r) => toParams(r, this.price(r)));
-    return this.db.transaction(() => {
+    return atomically(this.db, () => {
       let inserted = 0;
       const duplicates: string[] = [];
       for (const p of params) {
@@ -204,7 +220,7 @@ export class CallsRepository {
         else duplicates.push(p.request_id as string);
       }
       return { inserted, duplicates };
-    })();
+    });
   }
 
   /**
@@ -249,6 +265,14 @@ function toParams(record: CallRecord, cost: CallCost): Record<string, string | n
     if (!Number.isSafeInteger(value)) {
       throw new AppError('invalid_request', `call "${record.requestId}": ${name} must be epoch milliseconds`);
     }
+  }
+  // The table's CHECKs, checked here too, so that a row the write group queues cannot fail them later.
+  if (record.endedAt < record.startedAt) {
+    throw new AppError('invalid_request', `call "${record.requestId}": endedAt is before startedAt`);
+  }
+  const first = record.firstTokenAt;
+  if (first !== null && first !== undefined && !(first >= record.startedAt && first <= record.endedAt)) {
+    throw new AppError('invalid_request', `call "${record.requestId}": firstTokenAt is outside startedAt..endedAt`);
   }
   const pool = record.pool ?? findModel(record.modelRequested)?.pool;
   if (!pool) {

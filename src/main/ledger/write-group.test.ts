@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openLedger, type Ledger } from './database.js';
-import { atomically, joinWriteGroup } from './write-group.js';
+import { atomically, deferWrite, joinWriteGroup, prepareUnflushed } from './write-group.js';
 
 let dir: string | undefined;
 const open: Ledger[] = [];
@@ -127,5 +127,108 @@ describe('atomically', () => {
       }),
     ).toThrow(/promise/);
     expect(notes(reader)).toEqual([]);
+  });
+});
+
+describe('deferred appends', () => {
+  // `call_notes` is named like the calls roll-ups: statements on it wait for the queue.
+  function grouped(errors: unknown[] = []) {
+    const l = ledgers(errors);
+    l.writer.db.exec('CREATE TABLE call_notes (text TEXT NOT NULL)');
+    const insert = l.writer.db.prepare('INSERT INTO call_notes (text) VALUES (?)');
+    const later = (text: string | null, then?: () => void) => deferWrite(l.writer.db, () => insert.run(text), then);
+    const rows = (x: Ledger) => x.db.prepare('SELECT text FROM call_notes ORDER BY rowid').pluck().all() as string[];
+    return { ...l, later, rows };
+  }
+
+  it('writes at the end of the turn, yet a statement on the table sees the row at once', async () => {
+    const { writer, reader, later, rows } = grouped();
+    let ran = false;
+    deferWrite(writer.db, () => {
+      ran = true;
+      writer.db.prepare('INSERT INTO call_notes (text) VALUES (?)').run('queued');
+    });
+    expect(ran).toBe(false);
+    expect(rows(writer)).toEqual(['queued']);
+    expect(ran).toBe(true);
+    later('second');
+    expect(rows(reader)).toEqual([]);
+    await nextTurn();
+    expect(rows(reader)).toEqual(['queued', 'second']);
+    expect(writer.db.inTransaction).toBe(false);
+  });
+
+  it('keeps the order of writes: a direct insert after a queued one lands after it', async () => {
+    const { writer, reader, later, rows } = grouped();
+    later('first');
+    writer.db.prepare('INSERT INTO call_notes (text) VALUES (?)').run('second');
+    later('third');
+    await nextTurn();
+    expect(rows(reader)).toEqual(['first', 'second', 'third']);
+  });
+
+  it('lets a reader that accounts for queued rows itself read without waiting for them', () => {
+    const { writer, later, rows } = grouped();
+    const count = prepareUnflushed(writer.db, 'SELECT count(*) FROM call_notes').pluck();
+    later('queued');
+    expect(count.get()).toBe(0);
+    expect(rows(writer)).toEqual(['queued']);
+    expect(count.get()).toBe(1);
+  });
+
+  it('rolls a failing write back alone and reports it; the rest land, and each `then` runs after the commit', async () => {
+    const errors: unknown[] = [];
+    const { reader, later, rows } = grouped(errors);
+    const committed: string[][] = [];
+    const then = () => committed.push(rows(reader));
+    later('kept', then);
+    later(null, then); // NOT NULL
+    later('also kept', then);
+    expect(committed).toEqual([]);
+    await nextTurn();
+    expect(String(errors[0])).toMatch(/NOT NULL/);
+    expect(rows(reader)).toEqual(['kept', 'also kept']);
+    expect(committed).toEqual([
+      ['kept', 'also kept'],
+      ['kept', 'also kept'],
+      ['kept', 'also kept'],
+    ]);
+  });
+
+  it('puts back what a failed transaction flushed, and drops what it queued itself', async () => {
+    const { writer, reader, later, rows } = grouped();
+    later('before');
+    expect(() =>
+      atomically(writer.db, () => {
+        later('inside');
+        expect(rows(writer)).toEqual(['before', 'inside']);
+        throw new Error('the transaction fails');
+      }),
+    ).toThrow('the transaction fails');
+    later('after');
+    await nextTurn();
+    expect(rows(reader)).toEqual(['before', 'after']);
+  });
+
+  it('writes what is still queued when the ledger closes', () => {
+    const { writer, reader, later, rows } = grouped();
+    const committed: boolean[] = [];
+    later('queued at quit', () => committed.push(true));
+    writer.close();
+    expect(rows(reader)).toEqual(['queued at quit']);
+    expect(committed).toEqual([true]);
+  });
+
+  it('without a group writes at once, runs `then`, and throws the write error to the caller', () => {
+    dir = mkdtempSync(join(tmpdir(), 'cr-group-'));
+    const plain = openLedger(join(dir, 'ledger.db'));
+    open.push(plain);
+    plain.db.exec('CREATE TABLE call_notes (text TEXT NOT NULL)');
+    const insert = plain.db.prepare('INSERT INTO call_notes (text) VALUES (?)');
+    const then: string[] = [];
+    deferWrite(plain.db, () => insert.run('now'), () => then.push('ok'));
+    expect(plain.db.prepare('SELECT text FROM call_notes').pluck().all()).toEqual(['now']);
+    expect(() => deferWrite(plain.db, () => insert.run(null), () => then.push('failed'))).toThrow(/NOT NULL/);
+    expect(then).toEqual(['ok', 'failed']);
   });
 });

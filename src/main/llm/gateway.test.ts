@@ -29,12 +29,13 @@ let dir: string;
 let ledger: Ledger;
 let fake: FakeMessagesApi;
 
-async function setup(fakeOptions: FakeMessagesApiOptions, caps: { agent?: number } = {}) {
+async function setup(fakeOptions: FakeMessagesApiOptions, caps: { agent?: number; mission?: number } = {}) {
   fake = await startFakeMessagesApi({ limits: { haiku: limits, sonnet: limits, opus: limits }, ...fakeOptions });
   const pricer = defaultPricer();
   const calls = new CallsRepository(ledger.db, pricer);
   const budgets = new BudgetGuard({ spend: ledgerSpendSource(ledger.db), pricer });
   if (caps.agent !== undefined) budgets.setCap('agent', scopedId('m1', 'agent-0'), caps.agent);
+  if (caps.mission !== undefined) budgets.setCap('mission', 'm1', caps.mission);
   const limiter = new RateLimiter({
     pools: {
       opus: { rpm: 600, itpm: 400_000, otpm: 80_000 },
@@ -250,6 +251,65 @@ describe('gateway: storing the reply with its billing row', () => {
     const rows = ledger.db.prepare('SELECT request_id, status FROM calls').all();
     expect(rows).toEqual([{ request_id: fake.billing[0]?.requestId, status: 'ok' }]);
     expect(side()).toEqual([]);
+    limiter.close();
+  });
+});
+
+describe('gateway over a ledger that groups its writes (as the app opens it)', () => {
+  beforeEach(() => {
+    ledger.close();
+    ledger = openLedger(join(dir, 'ledger.db'), { groupCommit: true });
+  });
+
+  it('never lets concurrent agents overrun a cap while their rows wait for the end of the turn', async () => {
+    const capNano = 4_000_000;
+    const { gateway, budgets, limiter } = await setup({}, { mission: capNano });
+    // Each agent sends its next call the moment the last one returns: in the same turn
+    // as the row it just queued, before that row is written.
+    const refusals = await Promise.all(
+      [0, 1, 2, 3].map(async (agent) => {
+        for (let i = 0; i < 60; i++) {
+          try {
+            await gateway.call(request(i), who(agent));
+          } catch (error) {
+            return (error as GatewayError).kind;
+          }
+        }
+        return 'never refused';
+      }),
+    );
+    expect(refusals).toEqual(['budget_exceeded', 'budget_exceeded', 'budget_exceeded', 'budget_exceeded']);
+    await fake.whenIdle();
+    await new Promise((resolve) => setImmediate(resolve));
+    const totals = ledgerTotals();
+    expect(totals.rows).toBe(fake.billing.length);
+    expect(totals.cost).toBeLessThanOrEqual(capNano);
+    expect(budgets.inFlight()).toBe(0);
+    limiter.close();
+  });
+
+  it("holds a call's budget reservation until its queued row is committed", async () => {
+    const { gateway, budgets, limiter } = await setup({}, { mission: 1_000_000_000 });
+    const result = await gateway.call(request(1), who(0));
+    // Still this turn: budget admission does not read the queued row, the reservation covers it.
+    expect(budgets.reservedNano('mission', 'm1')).toBeGreaterThan(result.costNano);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(budgets.reservedNano('mission', 'm1')).toBe(0);
+    expect(budgets.inFlight()).toBe(0);
+    expect(ledgerTotals()).toMatchObject({ rows: 1, cost: result.costNano });
+    limiter.close();
+  });
+
+  it('stores the reply with its call row in one turn, and reads see both at once', async () => {
+    const { gateway, limiter } = await setup({});
+    ledger.db.exec('CREATE TABLE reply_store (text TEXT NOT NULL)');
+    const result = await gateway.call(request(3), who(3), {
+      onStored: (stored) => ledger.db.prepare('INSERT INTO reply_store VALUES (?)').run(stored.requestId ?? ''),
+    });
+    // Before the turn ends: the row is visible to this connection's readers.
+    expect(ledgerTotals().rows).toBe(1);
+    expect(ledger.db.prepare('SELECT text FROM reply_store').pluck().all()).toEqual([result.requestId]);
+    expect(result.costNano).toBe(ledgerTotals().cost);
     limiter.close();
   });
 });

@@ -175,14 +175,18 @@ export function createGateway(options: GatewayOptions): DrainableGateway {
             waitMs: Math.round(ticket.waitedMs),
           },
         } satisfies Partial<CallRecord>;
-        // Write the row first, then release the budget hold, in one synchronous turn:
-        // an admission in between would otherwise not see this attempt's spend. `alongside`
-        // runs in the row's transaction, so what it stores lands with the row or not at all.
+        // The row is recorded (in the ledger's write group: queued for the end of this turn)
+        // and the budget hold is released only once it is committed, so no admission in
+        // between can miss this attempt's spend. `alongside` runs in the row's transaction,
+        // so what it stores lands with the row or not at all.
         const record = (row: CallRecord, alongside?: (costNano: number) => void): number => {
-          const insert = (): number => {
-            const outcome = calls.insert(row);
-            return outcome.inserted ? outcome.cost.totalNano : 0;
+          let settled = false;
+          const settle = () => {
+            if (settled) return;
+            settled = true;
+            budgets.settle(admission.reservationId);
           };
+          const insert = (): number => calls.insertLater(row, settle).totalNano;
           let cost: number;
           let storeFailure: unknown;
           try {
@@ -190,9 +194,9 @@ export function createGateway(options: GatewayOptions): DrainableGateway {
             else {
               try {
                 cost = calls.transaction(() => {
-                  const inserted = insert();
-                  alongside(inserted);
-                  return inserted;
+                  const priced = insert();
+                  alongside(priced);
+                  return priced;
                 });
               } catch (error) {
                 // What the caller stores failed (and rolled back with the row): the attempt
@@ -201,8 +205,10 @@ export function createGateway(options: GatewayOptions): DrainableGateway {
                 cost = insert();
               }
             }
-          } finally {
-            budgets.settle(admission.reservationId);
+          } catch (error) {
+            // The row could not be recorded at all (an unpriced model): nothing holds the budget.
+            settle();
+            throw error;
           }
           options.onRecorded?.(row, cost);
           if (storeFailure !== undefined) throw storeFailure;

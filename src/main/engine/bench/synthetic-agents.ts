@@ -210,6 +210,7 @@ export class AgentRig {
     // As the app opens it (openBackend): checkpoints in a worker, one commit per turn.
     this.ledger = openLedger(join(this.dir, 'ledger.db'), { checkpoints: 'background', groupCommit: true });
     const db = this.ledger.db;
+    for (const sql of (process.env.EXP_SQL ?? '').split(';').filter(Boolean)) db.exec(sql);
     const design = new TeamRepository(db).save({
       name: 'Engine bench',
       description: '',
@@ -449,9 +450,8 @@ export class AgentRig {
             store.tx(() => {
               this.append(a, conv, { role: 'user', content: results });
               if (stalled !== a.rec.turnsWithoutProgress) {
-                const next = { ...a.rec, turnsWithoutProgress: stalled };
-                store.saveAgent(next);
-                a.rec = next;
+                store.setTurnsWithoutProgress(a.rec.missionId, a.rec.id, stalled);
+                a.rec = { ...a.rec, turnsWithoutProgress: stalled };
               }
             });
           } else {

@@ -105,7 +105,11 @@ export function createHarness(
   const events: EventEnvelope[] = [];
   const errors: { what: string; error: unknown }[] = [];
   const build = (p: ModelProvider, extra: Partial<MissionEngineOptions>, onRecorded?: HarnessHooks['onCallRecorded']) => {
-    const ledger = openLedger(dbPath);
+    // As the app opens it (backend.ts): one transaction per event-loop turn, appends queued to its end.
+    const ledger = openLedger(dbPath, {
+      groupCommit: true,
+      onGroupCommitError: (error) => errors.push({ what: 'group commit', error }),
+    });
     const pricer = defaultPricer();
     const budgets = new BudgetGuard({ spend: ledgerSpendSource(ledger.db), pricer });
     const limiter = new RateLimiter({
