@@ -474,16 +474,18 @@ export class MissionStore {
     this.s.upsertEscalation.run(escalationParams(e));
   }
 
+  /** Appends a log row; like a transcript row it waits for the end of the turn (see appendTranscript). */
   log(row: Omit<LogRow, 'id'>): void {
-    this.s.insertLog.run({
+    const detail = JSON.stringify(row.detail);
+    deferWrite(this.db, () => this.s.insertLog.run({
       mission_id: row.missionId,
       at: row.at,
       kind: row.kind,
       subject_id: row.subjectId,
       from_state: row.fromState,
       to_state: row.toState,
-      detail_json: JSON.stringify(row.detail),
-    });
+      detail_json: detail,
+    }));
   }
 
   getMission(id: string): MissionRecord | undefined {

@@ -65,12 +65,13 @@ export class WriteGroup {
   }
 
   /**
-   * Queues an append-only write (a `calls` or transcript row) to run in this turn's
-   * transaction just before it commits, or earlier when a statement that reads or writes
-   * those tables runs first (see {@link enableWriteGroup}): the engine's turn hands its
-   * rows over and goes on, and SQLite's work happens once the turn's agents have sent
-   * their next requests. `then` runs when the transaction has ended. A write that throws
-   * is rolled back alone and reported to `onError`; the writes queued with it still land.
+   * Queues an append-only write of one statement (a `calls` or transcript row) to run in
+   * this turn's transaction just before it commits, or earlier when a statement that
+   * reads or writes those tables runs first (see {@link enableWriteGroup}): the engine's
+   * turn hands its rows over and goes on, and SQLite's work happens once the turn's agents
+   * have sent their next requests. `then` runs when the transaction has ended. A write
+   * that throws is undone alone and reported to `onError`; the writes queued with it
+   * still land.
    */
   defer(write: () => void, then?: () => void): void {
     this.join();
@@ -87,7 +88,10 @@ export class WriteGroup {
     if (then) this.afterCommit.push(then);
   }
 
-  /** Runs the queued writes now, in order, each in its own savepoint. */
+  /**
+   * Runs the queued writes now, in order. Each is one statement (an INSERT, with the
+   * triggers it fires), which SQLite undoes by itself when it fails: no savepoint needed.
+   */
   flush(): void {
     if (this.flushing || this.queued.length === 0) return;
     this.flushing = true;
@@ -96,7 +100,7 @@ export class WriteGroup {
       for (let i = 0; i < this.queued.length; i++) {
         const item = this.queued[i] as Queued;
         try {
-          atomically(this.db, item.write);
+          item.write();
           this.written.push(item);
         } catch (error) {
           this.onError(error);
@@ -150,8 +154,8 @@ export class WriteGroup {
   }
 }
 
-/** Tables whose rows may wait in a group's queue: statements touching them flush it first. */
-const DEFERRED_TABLES = /\b(calls|call_[a-z_]+|transcript_entries)\b/i;
+/** Append-only tables whose rows may wait in a group's queue: statements naming them flush it first. */
+const DEFERRED_TABLES = /\b(calls|call_[a-z_]+|transcript_entries|mission_log)\b/i;
 const FLUSHING_METHODS = ['run', 'get', 'all', 'iterate'] as const;
 
 const groups = new WeakMap<Database.Database, WriteGroup>();
@@ -161,7 +165,7 @@ const unflushedPrepare = new WeakMap<Database.Database, (sql: string) => Databas
  * Turns group commit on for `db` (see {@link WriteGroup}); returns the group.
  *
  * From here on, a statement prepared on `db` whose SQL names a table with queued writes
- * (`calls`, its roll-ups, `transcript_entries`) runs the queue before it executes, so
+ * (`calls`, its roll-ups, `transcript_entries`, `mission_log`) runs the queue before it executes, so
  * every reader (the dashboards, transcripts, exports, tests) and every other writer sees
  * the rows in the order they were written, exactly as if they had not waited.
  */
@@ -192,8 +196,8 @@ export function joinWriteGroup(db: Database.Database): void {
 }
 
 /**
- * Runs `write` at the end of this turn's group (see {@link WriteGroup.defer}), or at once
- * when `db` has no group, then `then`. Without a group an error from `write` is thrown
+ * Runs `write`, one statement, at the end of this turn's group (see
+ * {@link WriteGroup.defer}), or at once when `db` has no group, then `then`. Without a group an error from `write` is thrown
  * to the caller (after `then` ran), as a direct write's would be.
  */
 export function deferWrite(db: Database.Database, write: () => void, then?: () => void): void {
