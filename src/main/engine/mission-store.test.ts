@@ -37,15 +37,21 @@ describe('MissionStore.setTurnsWithoutProgress', () => {
     expect(after.filter((a) => a.id !== 'core-c1')).toEqual(before.filter((a) => a.id !== 'core-c1'));
   });
 
-  it('refuses an agent that has no row, rather than write nothing silently', () => {
+  it('reports an agent that has no row, rather than write nothing silently', async () => {
     const { store, missionId } = created();
-    expect(() => store.setTurnsWithoutProgress(missionId, 'core-c9', 1)).toThrow('has no row');
-    expect(() => store.setTurnsWithoutProgress('no-such-mission', 'core-c1', 1)).toThrow('has no row');
+    store.setTurnsWithoutProgress(missionId, 'core-c9', 1);
+    store.setTurnsWithoutProgress('no-such-mission', 'core-c1', 1);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(h?.errors.map((e) => String(e.error))).toEqual([
+      expect.stringContaining('agent core-c9 of mission'),
+      expect.stringContaining('agent core-c1 of mission no-such-mission has no row'),
+    ]);
   });
 
-  it('is refused by the ledger for a negative count', () => {
+  it('is refused by the ledger for a negative count, leaving the row as it was', async () => {
     const { store, missionId } = created();
-    expect(() => store.setTurnsWithoutProgress(missionId, 'core-c1', -1)).toThrow(/CHECK/);
+    store.setTurnsWithoutProgress(missionId, 'core-c1', -1);
     expect(store.agents(missionId).find((a) => a.id === 'core-c1')?.turnsWithoutProgress).toBe(0);
+    expect(String(h?.errors[0]?.error)).toMatch(/CHECK/);
   });
 });

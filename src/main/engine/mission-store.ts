@@ -455,17 +455,26 @@ export class MissionStore {
   saveTeam(t: TeamRecord): void {
     this.s.upsertTeam.run(teamParams(t));
   }
+  /**
+   * Writes an agent's row. Agents change state on most turns, so the row waits for the
+   * end of the turn like the log and transcript rows (see appendTranscript); statements on
+   * `mission_agents` run the queue first, so every reader sees it. Records are never
+   * changed in place (the engine replaces them), so `a` is what will be written.
+   */
   saveAgent(a: AgentRecord): void {
-    this.s.upsertAgent.run(agentParams(a));
+    deferWrite(this.db, () => this.s.upsertAgent.run(agentParams(a)));
   }
   /**
-   * Writes only an agent's stall counter. The counter changes on most turns that make no
-   * progress; rewriting the whole row for it (an upsert that also re-checks both foreign
-   * keys) was the costliest agent write of a turn. Throws if the agent has no row.
+   * Writes only an agent's stall counter (queued like {@link saveAgent}). The counter
+   * changes on most turns that make no progress; rewriting the whole row for it (an
+   * upsert that also re-checks both foreign keys) was the costliest agent write of a
+   * turn. An agent without a row is an error, thrown here or reported by the write group.
    */
   setTurnsWithoutProgress(missionId: string, agentId: string, turns: number): void {
-    const { changes } = this.s.setTurnsWithoutProgress.run(turns, missionId, agentId);
-    if (changes !== 1) throw new Error(`agent ${agentId} of mission ${missionId} has no row to update`);
+    deferWrite(this.db, () => {
+      const { changes } = this.s.setTurnsWithoutProgress.run(turns, missionId, agentId);
+      if (changes !== 1) throw new Error(`agent ${agentId} of mission ${missionId} has no row to update`);
+    });
   }
   saveTask(t: TaskRecord): void {
     this.s.upsertTask.run(taskParams(t));

@@ -17,14 +17,14 @@ import type Database from 'better-sqlite3';
  * that throws is rolled back alone, as its own transaction was before. A failed COMMIT
  * (full disk) can only be reported: the group is rolled back and `onError` is told.
  *
- * Appends can also wait for the end of the turn (`deferWrite`): a model call's row with
- * its roll-ups and the transcript rows were two thirds of the engine's own time per call,
- * spent between a reply arriving and the agent's next request. Queued, they run after the
- * turn's agents have sent their next requests, in the same transaction, so what commits
- * and when is unchanged. Readers never see the difference: a statement on a table with
- * queued rows runs the queue first (see {@link enableWriteGroup}). bench:engine at 1,000
- * agents, same machine and hour: P50 overhead 0.69-0.76 -> 0.34-0.45 ms, P99 1.34-1.83 ->
- * 0.77-0.99 ms.
+ * Writes can also wait for the end of the turn (`deferWrite`): a model call's row with its
+ * roll-ups, the transcript and log rows and the agent's row were two thirds of the
+ * engine's own time per call, spent between a reply arriving and the agent's next
+ * request. Queued, they run after the turn's agents have sent their next requests, in the
+ * same transaction, so what commits and when is unchanged. Readers never see the
+ * difference: a statement on a table with queued rows runs the queue first (see
+ * {@link enableWriteGroup}). bench:engine at 1,000 agents, same machine, within the hour:
+ * P50 overhead 0.61-0.62 -> 0.30-0.36 ms, P99 1.29-1.55 -> 0.63-0.72 ms.
  */
 interface Queued {
   seq: number;
@@ -65,7 +65,7 @@ export class WriteGroup {
   }
 
   /**
-   * Queues an append-only write of one statement (a `calls` or transcript row) to run in
+   * Queues a write of one statement (a `calls`, transcript, log or agent row) to run in
    * this turn's transaction just before it commits, or earlier when a statement that
    * reads or writes those tables runs first (see {@link enableWriteGroup}): the engine's
    * turn hands its rows over and goes on, and SQLite's work happens once the turn's agents
@@ -154,8 +154,8 @@ export class WriteGroup {
   }
 }
 
-/** Append-only tables whose rows may wait in a group's queue: statements naming them flush it first. */
-const DEFERRED_TABLES = /\b(calls|call_[a-z_]+|transcript_entries|mission_log)\b/i;
+/** Tables whose rows may wait in a group's queue: statements naming them flush it first. */
+const DEFERRED_TABLES = /\b(calls|call_[a-z_]+|transcript_entries|mission_log|mission_agents)\b/i;
 const FLUSHING_METHODS = ['run', 'get', 'all', 'iterate'] as const;
 
 const groups = new WeakMap<Database.Database, WriteGroup>();
@@ -165,7 +165,8 @@ const unflushedPrepare = new WeakMap<Database.Database, (sql: string) => Databas
  * Turns group commit on for `db` (see {@link WriteGroup}); returns the group.
  *
  * From here on, a statement prepared on `db` whose SQL names a table with queued writes
- * (`calls`, its roll-ups, `transcript_entries`, `mission_log`) runs the queue before it executes, so
+ * (`calls`, its roll-ups, `transcript_entries`, `mission_log`, `mission_agents`) runs the
+ * queue before it executes, so
  * every reader (the dashboards, transcripts, exports, tests) and every other writer sees
  * the rows in the order they were written, exactly as if they had not waited.
  */

@@ -370,9 +370,14 @@ async function main(): Promise<void> {
       const r = await runScenario({ ...common, label: `${n} engine`, machinery: true });
       const v = realVerdict(r, bare);
       results.push({ r, v });
+      // The engine issue sets its targets at 1,000 agents; smaller runs are reported against
+      // them too, for comparison. With few agents the loop idles between turns and every
+      // turn runs colder (the control's own P50 doubles), and a P99 of a few hundred calls
+      // is the fifth-slowest one.
+      const verdict = (ok: boolean) => (n >= 1_000 ? (ok ? 'met' : 'MISSED') : ok ? 'within' : 'above');
       targets.push(
-        `${n} agents, realistic latency: P99 overhead ${ms(r.overhead.p99)} (target < 1 ms: ${r.overhead.p99 < 1 ? 'met' : 'MISSED'}), ` +
-          `efficiency ${pct(v.efficiency)} (target > 95 %: ${v.efficiency > 0.95 ? 'met' : 'MISSED'})`,
+        `${n} agents, realistic latency, ${int(r.calls)} calls: P99 overhead ${ms(r.overhead.p99)} (target < 1 ms: ${verdict(r.overhead.p99 < 1)}), ` +
+          `efficiency ${pct(v.efficiency)} (target > 95 %: ${verdict(v.efficiency > 0.95)})`,
       );
     }
     sections.push(
@@ -423,7 +428,9 @@ async function main(): Promise<void> {
       "  mid-conversation, after a forced GC, divided by the agent count. RSS includes SQLite's",
       '  page cache.',
       '',
-      ...(targets.length > 0 ? ['Targets', ...targets.map((t) => `- ${t}`), ''] : []),
+      ...(targets.length > 0
+        ? ['Targets (the issue sets them at 1,000 agents; other counts show "within" or "above")', ...targets.map((t) => `- ${t}`), '']
+        : []),
       `Total run time ${((performance.now() - started) / 1000).toFixed(0)} s; load average at the end ${load()}.`,
     ].join('\n'),
   );
