@@ -89,8 +89,8 @@ export class WriteGroup {
   }
 
   /**
-   * Runs the queued writes now, in order. Each is one statement (an INSERT, with the
-   * triggers it fires), which SQLite undoes by itself when it fails: no savepoint needed.
+   * Runs the queued writes now, in order. Each is one statement (an insert or update, with
+   * the triggers it fires), which SQLite undoes by itself when it fails: no savepoint needed.
    */
   flush(): void {
     if (this.flushing || this.queued.length === 0) return;
@@ -149,7 +149,13 @@ export class WriteGroup {
         }
       }
     } finally {
-      for (const then of after) then();
+      for (const then of after) {
+        try {
+          then();
+        } catch (error) {
+          this.onError(error);
+        }
+      }
     }
   }
 }
@@ -166,9 +172,9 @@ const unflushedPrepare = new WeakMap<Database.Database, (sql: string) => Databas
  *
  * From here on, a statement prepared on `db` whose SQL names a table with queued writes
  * (`calls`, its roll-ups, `transcript_entries`, `mission_log`, `mission_agents`) runs the
- * queue before it executes, so
- * every reader (the dashboards, transcripts, exports, tests) and every other writer sees
- * the rows in the order they were written, exactly as if they had not waited.
+ * queue before it executes, so every reader (the dashboards, transcripts, exports, tests)
+ * and every other writer sees the rows in the order they were written, exactly as if they
+ * had not waited.
  */
 export function enableWriteGroup(db: Database.Database, onError: (error: unknown) => void): WriteGroup {
   const group = new WriteGroup(db, onError);
