@@ -210,6 +210,19 @@ describe('deferred appends', () => {
     expect(rows(reader)).toEqual(['before', 'after']);
   });
 
+  it('reports an after-commit callback that throws and still runs the next one', async () => {
+    const errors: unknown[] = [];
+    const { later } = grouped(errors);
+    const ran: string[] = [];
+    later('a', () => {
+      throw new Error('this callback fails');
+    });
+    later('b', () => ran.push('b'));
+    await nextTurn();
+    expect(errors.map(String)).toEqual(['Error: this callback fails']);
+    expect(ran).toEqual(['b']);
+  });
+
   it('writes what is still queued when the ledger closes', () => {
     const { writer, reader, later, rows } = grouped();
     const committed: boolean[] = [];
