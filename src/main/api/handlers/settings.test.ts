@@ -185,7 +185,7 @@ describe('settings handlers', () => {
     backend = open({ ANTHROPIC_API_KEY: KEY });
     const view = await data('settings:get');
     expect(view).toMatchObject({ provider: 'anthropic', apiKey: { set: true, masked: 'sk-ant-…Zq9w', source: 'env', volatile: false } });
-    const refused = await call('settings:set-api-key', { apiKey: 'sk-ant-other-key-000000000000000' });
+    const refused = await call('settings:set-api-key', { apiKey: 'sk-ant-FAKE-other-key-0000000000' });
     expect(refused).toMatchObject({ ok: false, error: { code: 'conflict' } });
     expect(!refused.ok && refused.error.message).toMatch(/ANTHROPIC_API_KEY/);
 
