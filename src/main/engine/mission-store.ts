@@ -456,8 +456,9 @@ export class MissionStore {
     this.s.upsertTeam.run(teamParams(t));
   }
   /**
-   * Writes an agent's row. Agents change state on most turns, so the row waits for the
-   * end of the turn like the log and transcript rows (see appendTranscript); statements on
+   * Writes an agent's row. It is written in the turns of a model call (state changes,
+   * the stall counter), so it waits for the end of the turn like the log and transcript
+   * rows (see appendTranscript); statements on
    * `mission_agents` run the queue first, so every reader sees it. Records are never
    * changed in place (the engine replaces them), so `a` is what will be written.
    */

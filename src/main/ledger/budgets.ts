@@ -108,9 +108,8 @@ export function ledgerSpendSource(db: Database.Database, options: { maxCatchUpRo
     (['team', 'agent'] as const).map((scope) => [
       scope,
       prepare(
-          `SELECT coalesce(sum(cost_total_nano), 0) FROM call_totals WHERE mission_id = ? AND ${SCOPE_COLUMN[scope]} = ?`,
-        )
-        .pluck(),
+        `SELECT coalesce(sum(cost_total_nano), 0) FROM call_totals WHERE mission_id = ? AND ${SCOPE_COLUMN[scope]} = ?`,
+      ).pluck(),
     ]),
   ) as Record<'team' | 'agent', Database.Statement>;
   const newestCall = prepare('SELECT coalesce(max(id), 0) FROM calls').pluck();

@@ -75,15 +75,8 @@ export class WriteGroup {
    */
   defer(write: () => void, then?: () => void): void {
     this.join();
-    if (!this.pending) {
-      // Inside a transaction that is not the group's: write in it, as a direct write would.
-      try {
-        write();
-      } finally {
-        then?.();
-      }
-      return;
-    }
+    // Inside a transaction that is not the group's: write in it, as a direct write would.
+    if (!this.pending) return writeNow(write, then);
     this.queued.push({ seq: this.nextSeq++, write });
     if (then) this.afterCommit.push(then);
   }
@@ -209,10 +202,12 @@ export function joinWriteGroup(db: Database.Database): void {
  */
 export function deferWrite(db: Database.Database, write: () => void, then?: () => void): void {
   const group = groups.get(db);
-  if (group) {
-    group.defer(write, then);
-    return;
-  }
+  if (group) group.defer(write, then);
+  else writeNow(write, then);
+}
+
+/** A write that cannot wait: run it, then `then` even if it threw. */
+function writeNow(write: () => void, then: (() => void) | undefined): void {
   try {
     write();
   } finally {

@@ -180,12 +180,8 @@ export function createGateway(options: GatewayOptions): DrainableGateway {
         // between can miss this attempt's spend. `alongside` runs in the row's transaction,
         // so what it stores lands with the row or not at all.
         const record = (row: CallRecord, alongside?: (costNano: number) => void): number => {
-          let settled = false;
-          const settle = () => {
-            if (settled) return;
-            settled = true;
-            budgets.settle(admission.reservationId);
-          };
+          // Settling twice is harmless: the row written alone after a failed store settles again.
+          const settle = () => budgets.settle(admission.reservationId);
           const insert = (): number => calls.insertLater(row, settle).totalNano;
           let cost: number;
           let storeFailure: unknown;

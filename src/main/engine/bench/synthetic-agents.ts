@@ -210,7 +210,6 @@ export class AgentRig {
     // As the app opens it (openBackend): checkpoints in a worker, one commit per turn.
     this.ledger = openLedger(join(this.dir, 'ledger.db'), { checkpoints: 'background', groupCommit: true });
     const db = this.ledger.db;
-    for (const sql of (process.env.EXP_SQL ?? '').split(';').filter(Boolean)) db.exec(sql);
     const design = new TeamRepository(db).save({
       name: 'Engine bench',
       description: '',
