@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { designToFile, parseTeamFile, TEAM_FILE_FORMAT } from './team-file.js';
-import { MAX_TEAM_FILE_BYTES, type TeamDesign } from './team.js';
+import { agentRuntime, MAX_TEAM_FILE_BYTES, type TeamDesign } from './team.js';
 
 const design: TeamDesign = {
   id: 'design-1',
@@ -62,7 +62,12 @@ describe('team files', () => {
   it.each([
     ['not JSON', '{ "format": ', 'invalid_team_file', /not valid JSON/],
     ['another kind of file', '{"name":"x"}', 'invalid_team_file', /format/],
-    ['a newer version', JSON.stringify({ format: TEAM_FILE_FORMAT, version: 2, design: { teams: [] } }), 'invalid_team_file', /version/],
+    [
+      'a newer version',
+      JSON.stringify({ format: TEAM_FILE_FORMAT, version: 2, design: { teams: [] } }),
+      'invalid_team_file',
+      /version/,
+    ],
   ])('refuses %s with a specific error', (_label, text, code, message) => {
     const parsed = parseTeamFile(text);
     expect(parsed).toMatchObject({ ok: false, code });
@@ -101,6 +106,114 @@ describe('team files', () => {
     const parsed = parseTeamFile(JSON.stringify(file));
     expect(parsed.ok).toBe(false);
     if (!parsed.ok) expect(parsed.message).toMatch(/2 leaders/);
+  });
+});
+
+describe('team files: agent runtimes', () => {
+  const withClaudeCode: TeamDesign = {
+    ...design,
+    teams: design.teams.map((team) => ({
+      ...team,
+      agents: team.agents.map((agent) =>
+        agent.id === 'a2'
+          ? {
+              ...agent,
+              runtime: 'claude-code' as const,
+              claudeCode: {
+                allowedTools: ['Read', 'Grep', 'Edit', 'Bash'],
+                mcpServers: [
+                  { name: 'files', type: 'stdio' as const, command: 'npx', args: ['-y', 'mcp-files', '.'] },
+                  { name: 'docs', type: 'http' as const, url: 'https://docs.example.com/mcp' },
+                ],
+              },
+            }
+          : { ...agent, runtime: 'built-in' as const },
+      ),
+    })),
+  };
+
+  it('round-trips the runtime and the Claude Code settings exactly', () => {
+    const text = designToFile(withClaudeCode);
+    const file = JSON.parse(text);
+    expect(file.design.teams[0].agents[1]).toMatchObject({
+      runtime: 'claude-code',
+      claudeCode: { allowedTools: ['Read', 'Grep', 'Edit', 'Bash'] },
+    });
+    const parsed = parseTeamFile(text);
+    expect(parsed.ok).toBe(true);
+    if (!parsed.ok) return;
+    const { id, revision: _r, createdAt: _c, updatedAt: _u, ...rest } = withClaudeCode;
+    expect(parsed.draft).toEqual({ id, ...rest });
+    expect(designToFile({ ...withClaudeCode, ...parsed.draft, id })).toBe(text);
+  });
+
+  it('imports a file written before runtimes existed: every agent is built-in', () => {
+    const parsed = parseTeamFile(designToFile(design));
+    expect(parsed.ok).toBe(true);
+    if (!parsed.ok) return;
+    for (const agent of parsed.draft.teams.flatMap((t) => t.agents)) {
+      expect(agent.runtime).toBeUndefined();
+      expect(agent.claudeCode).toBeUndefined();
+      expect(agentRuntime(agent)).toBe('built-in');
+    }
+  });
+
+  const broken = (mutate: (agent: Record<string, unknown>) => void) => {
+    const file = JSON.parse(designToFile(withClaudeCode));
+    mutate(file.design.teams[0].agents[1]);
+    return parseTeamFile(JSON.stringify(file));
+  };
+
+  it.each([
+    [
+      'an unknown runtime',
+      (a: Record<string, unknown>) => (a.runtime = 'docker'),
+      'design.teams.0.agents.1.runtime: unknown runtime "docker"; must be "built-in" or "claude-code" (agent "Coder")',
+    ],
+    [
+      'an unknown tool',
+      (a: Record<string, unknown>) => (a.claudeCode as { allowedTools: string[] }).allowedTools.push('Rm'),
+      'design.teams.0.agents.1.claudeCode.allowedTools.4: unknown Claude Code tool "Rm"',
+    ],
+    [
+      'claudeCode that is not an object',
+      (a: Record<string, unknown>) => (a.claudeCode = 'yes'),
+      'design.teams.0.agents.1.claudeCode: ',
+    ],
+    [
+      'an MCP server of an unknown type',
+      (a: Record<string, unknown>) =>
+        ((a.claudeCode as { mcpServers: unknown[] }).mcpServers[0] = {
+          name: 'x',
+          type: 'ws',
+          url: 'ws://x',
+        }),
+      'design.teams.0.agents.1.claudeCode.mcpServers.0.type: must be "stdio", "http" or "sse" (agent "Coder")',
+    ],
+    [
+      'an MCP server URL that is not http(s)',
+      (a: Record<string, unknown>) =>
+        ((a.claudeCode as { mcpServers: { url?: string }[] }).mcpServers[1]!.url = 'file:///etc/passwd'),
+      'design.teams.0.agents.1.claudeCode.mcpServers.1.url: must be an http(s) URL (agent "Coder")',
+    ],
+    [
+      'a stdio MCP server without a command',
+      (a: Record<string, unknown>) =>
+        ((a.claudeCode as { mcpServers: { command?: string }[] }).mcpServers[0]!.command = ' '),
+      'design.teams.0.agents.1.claudeCode.mcpServers.0.command: must not be empty (agent "Coder")',
+    ],
+    [
+      'two MCP servers with one name',
+      (a: Record<string, unknown>) =>
+        ((a.claudeCode as { mcpServers: { name: string }[] }).mcpServers[1]!.name = 'files'),
+      'design.teams.0.agents.1.claudeCode.mcpServers.1.name: duplicate MCP server "files" (agent "Coder")',
+    ],
+  ])('refuses %s, naming the agent and the field', (_label, mutate, message) => {
+    const parsed = broken(mutate);
+    expect(parsed).toMatchObject({ ok: false, code: 'invalid_team_file' });
+    if (parsed.ok) return;
+    expect(parsed.message).toContain(message);
+    expect(parsed.message).toContain('(agent "Coder")');
   });
 });
 

@@ -17,7 +17,10 @@ const fileAgent = z.looseObject({ budgetUsd: usdBudget });
 const fileTeam = z.looseObject({ budgetUsd: usdBudget, agents: z.array(fileAgent) });
 const fileSchema = z.object({
   format: z.literal(TEAM_FILE_FORMAT, `must be "${TEAM_FILE_FORMAT}"`),
-  version: z.literal(TEAM_FILE_VERSION, `must be ${TEAM_FILE_VERSION}; this file comes from another version of Control Room`),
+  version: z.literal(
+    TEAM_FILE_VERSION,
+    `must be ${TEAM_FILE_VERSION}; this file comes from another version of Control Room`,
+  ),
   design: z.looseObject({ teams: z.array(fileTeam) }),
 });
 
@@ -56,17 +59,29 @@ export type ParsedTeamFile =
 export function parseTeamFile(text: string): ParsedTeamFile {
   const bytes = utf8Length(text);
   if (bytes > MAX_TEAM_FILE_BYTES) {
-    return { ok: false, code: 'too_large', message: `team file is ${bytes} bytes; the limit is ${MAX_TEAM_FILE_BYTES}` };
+    return {
+      ok: false,
+      code: 'too_large',
+      message: `team file is ${bytes} bytes; the limit is ${MAX_TEAM_FILE_BYTES}`,
+    };
   }
   let raw: unknown;
   try {
     raw = JSON.parse(text);
   } catch (error) {
-    return { ok: false, code: 'invalid_team_file', message: `team file is not valid JSON: ${(error as Error).message}` };
+    return {
+      ok: false,
+      code: 'invalid_team_file',
+      message: `team file is not valid JSON: ${(error as Error).message}`,
+    };
   }
   const envelope = fileSchema.safeParse(raw);
   if (!envelope.success) {
-    return { ok: false, code: 'invalid_team_file', message: `not a team file: ${formatIssues(envelope.error.issues)}` };
+    return {
+      ok: false,
+      code: 'invalid_team_file',
+      message: `not a team file: ${formatIssues(envelope.error.issues)}`,
+    };
   }
   let badBudget: string | undefined;
   const toNano = (usd: number | null, where: string): number | null => {
@@ -92,9 +107,25 @@ export function parseTeamFile(text: string): ParsedTeamFile {
   if (badBudget) return { ok: false, code: 'invalid_team_file', message: badBudget };
   const draft = teamDesignDraftSchema.safeParse(draftInput);
   if (!draft.success) {
-    return { ok: false, code: 'invalid_team_file', message: formatIssues(draft.error.issues, 'design') };
+    const issues = draft.error.issues.map((issue) => withAgentName(issue, draftInput.teams));
+    return { ok: false, code: 'invalid_team_file', message: formatIssues(issues, 'design') };
   }
   return { ok: true, draft: draft.data };
+}
+
+/**
+ * Adds the agent's name to an issue about one of its fields: in a hand-edited file with
+ * twenty agents, "design.teams.1.agents.3.runtime" alone sends a person counting.
+ */
+function withAgentName<I extends { path: PropertyKey[]; message: string }>(
+  issue: I,
+  teams: readonly { agents: readonly Record<string, unknown>[] }[],
+): I {
+  const [teamsKey, t, agentsKey, a, ...field] = issue.path;
+  if (teamsKey !== 'teams' || agentsKey !== 'agents' || field.length === 0) return issue;
+  const name = teams[Number(t)]?.agents[Number(a)]?.name;
+  if (typeof name !== 'string' || name.trim() === '' || issue.message.includes(`"${name}"`)) return issue;
+  return { ...issue, message: `${issue.message} (agent "${name.trim()}")` };
 }
 
 /** UTF-8 size of a string, without TextEncoder (src/shared has no DOM or Node types). */

@@ -27,16 +27,10 @@ export const LIMITS = {
 /** Team files larger than this are refused before they are parsed. */
 export const MAX_TEAM_FILE_BYTES = 1024 * 1024;
 
-const idSchema = z
-  .string()
-  .regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1-64 letters, digits, "-" or "_"');
+const idSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1-64 letters, digits, "-" or "_"');
 
 const nameSchema = (max: number) =>
-  z
-    .string()
-    .trim()
-    .min(1, 'must not be empty')
-    .max(max, `must be at most ${max} characters`);
+  z.string().trim().min(1, 'must not be empty').max(max, `must be at most ${max} characters`);
 
 export const budgetNanoSchema = z
   .number({ error: 'must be a number of nano-dollars or null' })
@@ -46,16 +40,118 @@ export const budgetNanoSchema = z
   .nullable();
 
 export const modelIdSchema = z.string().refine((id) => findModel(id) !== undefined, {
-  error: (issue) =>
-    `unknown model "${String(issue.input)}"; known models: ${MODEL_IDS.join(', ')}`,
+  error: (issue) => `unknown model "${String(issue.input)}"; known models: ${MODEL_IDS.join(', ')}`,
 });
 
 export const agentPermissionsSchema = z.object({
-  allowedCommands: z
-    .array(z.string().trim().min(1).max(LIMITS.commandLength))
-    .max(LIMITS.listLength),
+  allowedCommands: z.array(z.string().trim().min(1).max(LIMITS.commandLength)).max(LIMITS.listLength),
   writeScope: z.array(z.string().trim().min(1).max(LIMITS.commandLength)).max(LIMITS.listLength),
 });
+
+/**
+ * How an agent runs. `built-in` is Control Room's own loop over the Messages API with its
+ * file and command tools; `claude-code` is a Claude Code session (through
+ * @anthropic-ai/claude-agent-sdk) in the agent's worktree, whose model traffic goes through
+ * Control Room's loopback gateway. An agent without a runtime is `built-in`.
+ */
+export const AGENT_RUNTIMES = ['built-in', 'claude-code'] as const;
+export type AgentRuntime = (typeof AGENT_RUNTIMES)[number];
+
+/** The runtime an agent spec asks for (files written before runtimes existed have none). */
+export function agentRuntime(spec: { runtime?: AgentRuntime | undefined }): AgentRuntime {
+  return spec.runtime ?? 'built-in';
+}
+
+/**
+ * URL exists in every place this file runs (Node, Chromium) but src/shared compiles without
+ * the DOM or Node types, so it is reached through globalThis with the one method used.
+ */
+const canParseUrl = (url: string): boolean =>
+  (globalThis as unknown as { URL: { canParse(url: string): boolean } }).URL.canParse(url);
+
+const mcpNameSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1-64 letters, digits, "-" or "_"')
+  .refine((name) => name !== 'control-room', {
+    error: '"control-room" is the name of Control Room\'s own tools',
+  });
+
+/**
+ * An MCP server a Claude Code agent may use. No environment variables or headers: a team
+ * file is shared and stored in the ledger, so it must never carry a secret; a server that
+ * needs one reads it from its own configuration.
+ */
+export const mcpServerSpecSchema = z.discriminatedUnion(
+  'type',
+  [
+    z.object({
+      name: mcpNameSchema,
+      type: z.literal('stdio'),
+      command: z.string().trim().min(1, 'must not be empty').max(LIMITS.commandLength),
+      args: z.array(z.string().max(LIMITS.commandLength)).max(LIMITS.listLength),
+    }),
+    z.object({
+      name: mcpNameSchema,
+      type: z.enum(['http', 'sse']),
+      url: z
+        .string()
+        .max(2_000)
+        .refine((u) => /^https?:\/\//.test(u) && canParseUrl(u), { error: 'must be an http(s) URL' }),
+    }),
+  ],
+  { error: 'must be "stdio", "http" or "sse"' },
+);
+export type McpServerSpec = z.infer<typeof mcpServerSpecSchema>;
+
+/** Claude Code's own tools an agent may use without asking (its Bash and edits are still checked against the permissions). */
+export const CLAUDE_CODE_TOOLS = [
+  'Read',
+  'Glob',
+  'Grep',
+  'LS',
+  'Edit',
+  'MultiEdit',
+  'Write',
+  'NotebookEdit',
+  'Bash',
+  'TodoWrite',
+  'WebFetch',
+  'WebSearch',
+] as const;
+
+export const claudeCodeSpecSchema = z.object({
+  /** Claude Code tools the session may use; the rest are not offered to the model. */
+  allowedTools: z
+    .array(
+      z.enum(CLAUDE_CODE_TOOLS, {
+        error: (issue) =>
+          `unknown Claude Code tool ${JSON.stringify(issue.input)}; known tools: ${CLAUDE_CODE_TOOLS.join(', ')}`,
+      }),
+    )
+    .max(CLAUDE_CODE_TOOLS.length),
+  mcpServers: z
+    .array(mcpServerSpecSchema)
+    .max(10)
+    .superRefine((servers, ctx) => {
+      const seen = new Set<string>();
+      servers.forEach((s, i) => {
+        if (seen.has(s.name))
+          ctx.addIssue({ code: 'custom', path: [i, 'name'], message: `duplicate MCP server "${s.name}"` });
+        seen.add(s.name);
+      });
+    }),
+});
+export type ClaudeCodeSpec = z.infer<typeof claudeCodeSpecSchema>;
+
+/** What a Claude Code agent of each role gets when its design says nothing more. */
+export function defaultClaudeCodeSpec(role: AgentRole): ClaudeCodeSpec {
+  const readOnly: ClaudeCodeSpec['allowedTools'] = ['Read', 'Glob', 'Grep', 'LS'];
+  return {
+    allowedTools:
+      role === 'coder' ? [...readOnly, 'Edit', 'MultiEdit', 'Write', 'Bash', 'TodoWrite'] : readOnly,
+    mcpServers: [],
+  };
+}
 
 export const agentSpecSchema = z.object({
   id: idSchema,
@@ -65,12 +161,15 @@ export const agentSpecSchema = z.object({
   budgetNanoUsd: budgetNanoSchema,
   systemPrompt: z.string().max(LIMITS.systemPromptLength),
   permissions: agentPermissionsSchema,
-  idleTimeoutSec: z
-    .number()
-    .int()
-    .min(LIMITS.minIdleTimeoutSec)
-    .max(LIMITS.maxIdleTimeoutSec)
-    .nullable(),
+  idleTimeoutSec: z.number().int().min(LIMITS.minIdleTimeoutSec).max(LIMITS.maxIdleTimeoutSec).nullable(),
+  runtime: z
+    .enum(AGENT_RUNTIMES, {
+      error: (issue) =>
+        `unknown runtime ${JSON.stringify(issue.input)}; must be ${AGENT_RUNTIMES.map((r) => `"${r}"`).join(' or ')}`,
+    })
+    .optional(),
+  /** Only read when `runtime` is `claude-code`; absent means `defaultClaudeCodeSpec(role)`. */
+  claudeCode: claudeCodeSpecSchema.optional(),
 });
 export type AgentSpec = z.infer<typeof agentSpecSchema>;
 
@@ -112,10 +211,7 @@ const designFields = {
 };
 
 /** Names and ids must be unique across the whole design: agents are addressed by them. */
-function refineUnique(
-  design: { teams: TeamSpec[] },
-  ctx: z.RefinementCtx,
-): void {
+function refineUnique(design: { teams: TeamSpec[] }, ctx: z.RefinementCtx): void {
   const names = new Map<string, string>();
   const ids = new Set<string>();
   design.teams.forEach((team, t) => {
