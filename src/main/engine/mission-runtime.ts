@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import type { EventName, EventPayload } from '../../shared/contract.js';
 import type {
   AgentState,
   AgentView,
@@ -9,16 +8,14 @@ import type {
   MissionSummary,
   TaskState,
 } from '../../shared/mission.js';
-import { findModel } from '../../shared/models.js';
 import { AppError } from '../../shared/result.js';
 import type { AgentSpec } from '../../shared/team.js';
-import type { Clock, TimerHandle } from '../limiter/clock.js';
-import { GatewayError, type GatewayResult, type ModelGateway } from '../llm/gateway-types.js';
-import type { ConversationMessage, MessagesRequest, RequestToolResultBlock, RequestToolUseBlock } from '../llm/provider.js';
+import type { TimerHandle } from '../limiter/clock.js';
+import type { ConversationMessage, RequestToolUseBlock } from '../llm/provider.js';
 import { runAllowedCommand, runCommand, isCommandAllowed, type CommandOutcome } from '../workspace/commands.js';
 import { createFileTools, type FileTools, type ToolResult } from '../workspace/file-tools.js';
 import type { MissionWorkspace } from '../workspace/mission-workspace.js';
-import { Conversation, renderForSummary, toRequestBlocks } from './conversation.js';
+import { Conversation, renderForSummary } from './conversation.js';
 import {
   escalationView,
   taskView,
@@ -29,79 +26,28 @@ import {
   type TaskRecord,
   type TeamRecord,
 } from './mission-store.js';
+import { planPrompt, questionPrompt, reviewPrompt, stallPrompt, taskPrompt } from './prompts.js';
 import {
-  COMPACTION_SYSTEM,
-  planPrompt,
-  questionPrompt,
-  reviewPrompt,
-  stallPrompt,
-  taskPrompt,
-} from './prompts.js';
-import { coderTools, escalationTools, parseToolCall, planningTools, reviewTools, toolDefinitions, type ToolSet } from './tools.js';
+  ACTIVE_TASK,
+  BLOCKING,
+  CONFLICT_FEEDBACK,
+  done,
+  errorText,
+  Halt,
+  TERMINAL_AGENT,
+  TERMINAL_TASK,
+  type AgentRt,
+  type EngineContext,
+  type RaiseInput,
+  type TeamRt,
+  type ToolOutcome,
+} from './runtime-types.js';
+import type { AgentHost, AgentJob, AgentRuntimeDriver } from './runtimes/agent-runtime.js';
+import { BuiltInDriver } from './runtimes/built-in.js';
+import { coderTools, escalationTools, planningTools, reviewTools } from './tools.js';
 
-/** Where the engine's events go: the EventHub in the app, a collector in tests. */
-export interface EngineEventSink {
-  emit<E extends EventName>(name: E, payload: EventPayload<E>, coalesceKey?: string): void;
-}
+export type { BudgetCapSink, EngineContext, EngineEventSink, ResolvedEngineOptions } from './runtime-types.js';
 
-/** Budget caps the gateway enforces; the engine tells it the mission's, teams' and agents'. */
-export interface BudgetCapSink {
-  setCap(scope: 'mission' | 'team' | 'agent', id: string, capNano: number | null): void;
-}
-
-export interface ResolvedEngineOptions {
-  compactionModel: string;
-  /** Tokens above which a conversation is compacted before the next call. */
-  contextLimit: (model: string) => number;
-  maxTokensPerCall: number;
-  commandTimeoutMs: number;
-  /** How long an agent whose pool is stopped waits before it tries again. */
-  poolRetryMs: number;
-}
-
-/** What every runtime shares with the engine. */
-export interface EngineContext {
-  store: MissionStore;
-  gateway: ModelGateway;
-  events: EngineEventSink;
-  clock: Clock;
-  options: ResolvedEngineOptions;
-  budgets: BudgetCapSink | undefined;
-  logError(what: string, error: unknown): void;
-}
-
-/** Thrown inside an agent's job to stop it quietly: killed, paused, cancelled, or the ledger closed. */
-class Halt extends Error {
-  constructor(reason: string) {
-    super(reason);
-    this.name = 'Halt';
-  }
-}
-
-interface AgentRt {
-  rec: AgentRecord;
-  spec: AgentSpec | undefined;
-  loop: Promise<void> | null;
-  abort: AbortController | null;
-  conv: Conversation | null;
-  files: FileTools | null;
-  usage: { input: number; output: number; cost: number };
-  lastActivityMs: number;
-}
-
-interface TeamRt {
-  rec: TeamRecord;
-  leader: AgentRt | undefined;
-  coders: AgentRt[];
-  /** Review submissions in the leader's place while any is alive. */
-  reviewers: AgentRt[];
-  /** Answer coders' questions in the leader's place while any is alive. */
-  researchers: AgentRt[];
-  all: AgentRt[];
-  /** The team's tasks of plan round `round`, in plan order: scheduling never scans other teams. */
-  tasks: Map<string, TaskRecord>;
-  round: number;
-}
 
 type Job =
   | { kind: 'plan' }
@@ -109,26 +55,7 @@ type Job =
   | { kind: 'escalation'; esc: EscalationRecord }
   | { kind: 'task'; task: TaskRecord };
 
-interface ToolOutcome {
-  content: string;
-  isError?: boolean;
-  /** A write or a submit: resets the stall counter. */
-  progress?: boolean;
-  /** The job is over once this turn's results are stored. */
-  end?: boolean;
-  /** The agent must wait for an escalation; nothing of this turn is stored. */
-  block?: boolean;
-}
-
-type LoopEnd = 'ended' | 'blocked' | 'stalled';
-
-const TERMINAL_AGENT: readonly AgentState[] = ['done', 'killed', 'failed'];
 const alive = (a: AgentRt): boolean => !TERMINAL_AGENT.includes(a.rec.state);
-const TERMINAL_TASK: readonly TaskState[] = ['merged', 'dead_letter', 'cancelled'];
-const ACTIVE_TASK: readonly TaskState[] = ['claimed', 'in_progress'];
-const NUDGE = 'Continue with the tools. Your turn produced no tool call.';
-/** Escalations that block the agent that raised them until they are decided. */
-const BLOCKING: readonly EscalationType[] = ['question', 'permission', 'budget', 'stall'];
 
 /** What the UI sees of an agent: its ledger row and its usage so far. */
 export function toAgentView(rec: AgentRecord, usage: { input: number; output: number; cost: number }): AgentView {
@@ -173,6 +100,9 @@ export class MissionRuntime {
   private readonly rules = new Map<string, Set<string>>();
   private integrating: Promise<void> | null = null;
   private readonly ctx: EngineContext;
+  /** What the agent runtimes may touch of this mission (see `runtimes/agent-runtime.ts`). */
+  private readonly host: AgentHost;
+  private readonly builtIn: AgentRuntimeDriver;
 
   constructor(ctx: EngineContext, mission: MissionRecord) {
     this.ctx = ctx;
@@ -211,6 +141,8 @@ export class MissionRuntime {
       if (e.state === 'open' && e.agentId && BLOCKING.includes(e.type)) this.blockers.set(e.agentId, e);
     }
     for (const r of store.teamRules(mission.id)) this.ruleSet(r.teamId).add(r.command);
+    this.host = this.createHost();
+    this.builtIn = new BuiltInDriver(this.host);
   }
 
   // ---------------------------------------------------------------- views and events
@@ -595,6 +527,50 @@ export class MissionRuntime {
     if (!this.isActive()) throw new Halt(`mission ${this.mission.state}`);
   }
 
+  /**
+   * The runtime that runs an agent's jobs: the one place a runtime is chosen per agent.
+   * Every agent runs on the built-in loop today.
+   */
+  private driverFor(_agent: AgentRt): AgentRuntimeDriver {
+    return this.builtIn;
+  }
+
+  /** The hub as the agent runtimes see it: live views of its state and the changes they may make. */
+  private createHost(): AgentHost {
+    // eslint-disable-next-line @typescript-eslint/no-this-alias -- the host's getters must read the hub's current mission
+    const hub = this;
+    return {
+      ctx: this.ctx,
+      get mission() {
+        return hub.mission;
+      },
+      now: () => this.now(),
+      setAgentState: (a, state, reason, patch) => this.setAgentState(a, state, reason, patch),
+      setStallCounter: (a, turns) => this.setStallCounter(a, turns),
+      appendMessage: (a, conv, message, usage) => this.appendMessage(a, conv, message, usage),
+      ensureRunnable: (a) => this.ensureRunnable(a),
+      raise: (input) => this.raise(input),
+      refreshUsage: (a) => this.refreshUsage(a),
+      systemPrompt: (a, team) => this.systemPrompt(a, team),
+      workdir: (job) => this.workdir(job),
+      coderAllowlist: (team, a) => this.coderAllowlist(team, a),
+      teamAllowlist: (team) => this.teamAllowlist(team),
+      ruleSet: (teamId) => this.ruleSet(teamId),
+      raisePermission: (team, a, taskId, use, command) => this.raisePermission(team, a, taskId, use, command),
+      escalationForTool: (a, toolUseId) => this.escalationForTool(a, toolUseId),
+    };
+  }
+
+  private workdir(job: Pick<AgentJob, 'kind' | 'team' | 'agent' | 'taskId'>): string {
+    const ws = this.requireWorkspace();
+    if (job.kind === 'task') return ws.coderWorktree(job.agent.rec.id);
+    if (job.kind === 'review') {
+      const coderId = job.taskId ? this.tasks.get(job.taskId)?.assignee : null;
+      if (coderId) return ws.coderWorktree(coderId);
+    }
+    return ws.teamWorktree(job.team.rec.id);
+  }
+
   private async runJob(team: TeamRt, agent: AgentRt, job: Job): Promise<void> {
     switch (job.kind) {
       case 'plan':
@@ -671,202 +647,6 @@ export class MissionRuntime {
     return set;
   }
 
-  /**
-   * The turn loop every job shares: answer pending tool calls, then call the model,
-   * until a tool ends the job, the agent must wait, or it stops making progress.
-   */
-  private async toolLoop(
-    team: TeamRt,
-    agent: AgentRt,
-    conv: Conversation,
-    tools: ToolSet,
-    taskId: string | null,
-    handle: (use: RequestToolUseBlock, input: Record<string, unknown>) => Promise<ToolOutcome>,
-  ): Promise<LoopEnd> {
-    const { stallTurns, maxTurnsPerJob } = this.mission.settings;
-    let turns = 0;
-    for (;;) {
-      this.ensureRunnable(agent);
-      const pending = conv.pendingToolUses();
-      if (pending.length > 0) {
-        const results: RequestToolResultBlock[] = [];
-        let progress = false;
-        let end = false;
-        for (const use of pending) {
-          const parsed = parseToolCall(tools, use.name, use.input, conv.inputErrors.get(use.id));
-          const outcome: ToolOutcome = parsed.ok ? await handle(use, parsed.input) : { content: parsed.error, isError: true };
-          this.ensureRunnable(agent);
-          if (outcome.block) return 'blocked';
-          results.push({ type: 'tool_result', tool_use_id: use.id, content: outcome.content, ...(outcome.isError ? { is_error: true } : {}) });
-          progress ||= outcome.progress === true;
-          end ||= outcome.end === true;
-        }
-        const counter = progress ? 0 : agent.rec.turnsWithoutProgress + 1;
-        this.ctx.store.tx(() => {
-          this.appendMessage(agent, conv, { role: 'user', content: results });
-          // Most turns make progress and the counter stays at 0: no row to rewrite.
-          if (counter !== agent.rec.turnsWithoutProgress) this.setStallCounter(agent, counter);
-        });
-        if (end) return 'ended';
-        if (counter >= stallTurns) return 'stalled';
-        continue;
-      }
-      if (conv.last?.role === 'assistant') {
-        const counter = agent.rec.turnsWithoutProgress + 1;
-        this.ctx.store.tx(() => {
-          this.appendMessage(agent, conv, { role: 'user', content: NUDGE });
-          this.setStallCounter(agent, counter);
-        });
-        if (counter >= stallTurns) return 'stalled';
-        continue;
-      }
-      if (turns >= maxTurnsPerJob) return 'stalled';
-      turns += 1;
-      const result = await this.callModel(team, agent, conv, tools, taskId);
-      if (result === 'blocked') return 'blocked';
-      if (result === 'retry') continue;
-    }
-  }
-
-  /** One model call through the gateway; the reply is stored before anything acts on it. */
-  private async callModel(
-    team: TeamRt,
-    agent: AgentRt,
-    conv: Conversation,
-    tools: ToolSet,
-    taskId: string | null,
-  ): Promise<'ok' | 'blocked' | 'retry'> {
-    await this.maybeCompact(team, agent, conv, taskId);
-    this.ensureRunnable(agent);
-    const model = findModel(agent.rec.model);
-    const request: MessagesRequest = {
-      model: agent.rec.model,
-      system: this.systemPrompt(agent, team),
-      messages: conv.messages,
-      tools: toolDefinitions(tools),
-      max_tokens: Math.min(this.ctx.options.maxTokensPerCall, model?.maxOutputTokens ?? this.ctx.options.maxTokensPerCall),
-    };
-    const abort = new AbortController();
-    agent.abort = abort;
-    let result;
-    try {
-      result = await this.ctx.gateway.call(
-        request,
-        { missionId: this.mission.id, teamId: team.rec.id, agentId: agent.rec.id, role: agent.rec.role, taskId },
-        {
-          signal: abort.signal,
-          // "Rate-limited" only while the limiter really holds the call back.
-          onWaiting: () => this.setAgentState(agent, 'waiting_limiter', null),
-          onEvent: (event) => {
-            if (event.type === 'message_start' && agent.rec.state === 'waiting_limiter' && this.ctx.store.open) {
-              this.setAgentState(agent, 'working');
-            }
-          },
-          // The reply is stored in the transaction of its billing row: a crash can never
-          // leave a billed call without its reply, which resume would send again.
-          onStored: (stored) => this.storeReply(agent, conv, stored),
-        },
-      );
-    } catch (error) {
-      agent.abort = null;
-      if (!(error instanceof GatewayError)) throw error;
-      if (error.kind === 'aborted') {
-        if (this.ctx.store.open) this.refreshUsage(agent);
-        throw new Halt('the call was aborted');
-      }
-      this.ensureRunnable(agent);
-      if (error.kind === 'budget_exceeded') {
-        this.raise({
-          type: 'budget',
-          level: 'human',
-          teamId: team.rec.id,
-          agentId: agent.rec.id,
-          taskId,
-          title: `${agent.rec.name} would exceed a budget`,
-          detail: `${error.message}. Approve to let it try again (after raising the budget), deny to pause the mission.`,
-          payload: error.budget ? { ...error.budget } : {},
-        });
-        return 'blocked';
-      }
-      if (error.kind === 'pool_stopped') {
-        this.setAgentState(agent, 'waiting_limiter', error.message);
-        await sleep(this.ctx.clock, this.ctx.options.poolRetryMs);
-        return 'retry';
-      }
-      throw error;
-    }
-    agent.abort = null;
-    const u = result.usage;
-    agent.usage.input += u.input_tokens + u.cache_creation_input_tokens + u.cache_read_input_tokens;
-    agent.usage.output += u.output_tokens;
-    agent.usage.cost += result.costNano;
-    if (!this.ctx.store.open) throw new Halt('the ledger is closed');
-    return 'ok';
-  }
-
-  /**
-   * Appends a reply to the agent's transcript (and marks the agent working), inside the
-   * gateway's transaction. Stored even if the agent was killed meanwhile: the call was
-   * billed, the transcript shows it.
-   */
-  private storeReply(agent: AgentRt, conv: Conversation, result: GatewayResult): void {
-    const { blocks, inputErrors } = toRequestBlocks(result.message.content);
-    this.appendMessage(agent, conv, { role: 'assistant', content: blocks }, {
-      inputTokens: result.usage.input_tokens,
-      outputTokens: result.usage.output_tokens,
-    });
-    for (const [id, message] of inputErrors) conv.inputErrors.set(id, message);
-    if (!TERMINAL_AGENT.includes(agent.rec.state)) this.setAgentState(agent, 'working');
-  }
-
-  /** Summarises older turns through the cheap model when the conversation nears the window. */
-  private async maybeCompact(team: TeamRt, agent: AgentRt, conv: Conversation, taskId: string | null): Promise<void> {
-    const limit = this.ctx.options.contextLimit(agent.rec.model);
-    if (conv.chars / 4 <= limit || conv.messages.length < 7) return;
-    // Keep the last two exchanges verbatim; the tail must start with an assistant turn
-    // so that every kept tool_result still follows its tool_use.
-    let keepFrom = conv.messages.length - 4;
-    while (keepFrom > 1 && conv.messages[keepFrom]?.role !== 'assistant') keepFrom -= 1;
-    if (keepFrom < 2) return;
-    const head = conv.messages[0];
-    const headText = typeof head?.content === 'string' ? head.content : '';
-    const [prompt = headText] = headText.split(SUMMARY_MARKER);
-    // The summary is stored in its call's transaction, like a reply (see callModel).
-    const store = (result: GatewayResult): void => {
-      const summary = result.message.content.map((b) => (b.type === 'text' ? b.text : '')).join('').trim();
-      if (summary === '') return;
-      const newHead: ConversationMessage = { role: 'user', content: `${prompt.trimEnd()}${SUMMARY_MARKER}${summary}` };
-      conv.compact(this.ctx.store, { missionId: this.mission.id, agentId: agent.rec.id }, newHead, keepFrom, this.now());
-      this.ctx.store.log({
-        missionId: this.mission.id,
-        at: this.now(),
-        kind: 'note',
-        subjectId: agent.rec.id,
-        fromState: null,
-        toState: null,
-        detail: { compacted: conv.key, replacedMessages: keepFrom },
-      });
-    };
-    try {
-      const result = await this.ctx.gateway.call(
-        {
-          model: this.ctx.options.compactionModel,
-          system: COMPACTION_SYSTEM,
-          max_tokens: 2_048,
-          messages: [{ role: 'user', content: renderForSummary(conv.messages.slice(0, keepFrom)) }],
-        },
-        { missionId: this.mission.id, teamId: team.rec.id, agentId: agent.rec.id, role: 'background', taskId },
-        { onStored: store },
-      );
-      agent.usage.cost += result.costNano;
-      agent.usage.input += result.usage.input_tokens;
-      agent.usage.output += result.usage.output_tokens;
-    } catch (error) {
-      // Compaction is an optimisation: without it the agent carries on with the long context.
-      if (this.ctx.store.open) this.ctx.logError(`compacting ${agent.rec.name}'s context`, error);
-    }
-  }
-
   // --------------------------------------------------------------- leader: planning
 
   private async runPlan(team: TeamRt, agent: AgentRt): Promise<void> {
@@ -891,7 +671,7 @@ export class MissionRuntime {
       });
     }
     this.setAgentState(agent, 'working');
-    const end = await this.toolLoop(team, agent, conv, planningTools, null, (use, input) => this.planTool(team, input, use));
+    const end = await this.driverFor(agent).run({ kind: 'plan', team, agent, conv, tools: planningTools, taskId: null, handle: (use, input) => this.planTool(team, input, use) });
     if (end === 'stalled') this.raiseLeaderStall(team, agent, 'planning');
     if (end === 'ended') this.afterPlanSubmitted();
   }
@@ -1048,7 +828,15 @@ export class MissionRuntime {
     const current = this.tasks.get(task.id) ?? task;
     if (current.state === 'claimed') this.saveTask(current, { state: 'in_progress' }, { agentId: agent.rec.id });
     this.setAgentState(agent, 'working');
-    const end = await this.toolLoop(team, agent, conv, coderTools, task.id, (use, input) => this.coderTool(team, agent, task.id, use, input));
+    const end = await this.driverFor(agent).run({
+      kind: 'task',
+      team,
+      agent,
+      conv,
+      tools: coderTools,
+      taskId: task.id,
+      handle: (use, input) => this.coderTool(team, agent, task.id, use, input),
+    });
     if (end === 'stalled') this.raiseCoderStall(team, agent, task.id);
   }
 
@@ -1116,9 +904,16 @@ export class MissionRuntime {
     }
     const own = this.coderAllowlist(team, agent);
     if (isCommandAllowed(command, own)) return run(own);
+    this.raisePermission(team, agent, taskId, use, command);
+    const decided = this.escalationForTool(agent, use.id);
+    if (decided && decided.state === 'resolved' && decided.decision === 'approve') return run(null);
+    return { content: '', block: true };
+  }
+
+  private raisePermission(team: TeamRt, agent: AgentRt, taskId: string | null, use: RequestToolUseBlock, command: string): EscalationRecord {
     const teamList = this.teamAllowlist(team);
     const leaderMayAllow = isCommandAllowed(command, teamList) && team.leader !== undefined && !TERMINAL_AGENT.includes(team.leader.rec.state);
-    this.raise({
+    return this.raise({
       type: 'permission',
       level: leaderMayAllow ? 'leader' : 'human',
       teamId: team.rec.id,
@@ -1131,9 +926,6 @@ export class MissionRuntime {
       // Already on the team's allowlist: the leader's policy allows it at once.
       resolveAs: leaderMayAllow ? { decision: 'approve', decidedBy: 'leader', comment: 'on the team allowlist' } : undefined,
     });
-    const decided = this.escalationForTool(agent, use.id);
-    if (decided && decided.state === 'resolved' && decided.decision === 'approve') return run(null);
-    return { content: '', block: true };
   }
 
   private askLeader(team: TeamRt, agent: AgentRt, taskId: string, use: RequestToolUseBlock, question: string): Promise<ToolOutcome> {
@@ -1216,7 +1008,15 @@ export class MissionRuntime {
       });
     }
     this.setAgentState(reviewer, 'working');
-    const end = await this.toolLoop(team, reviewer, conv, reviewTools, task.id, (use, input) => this.reviewTool(team, reviewer, task.id, use, input));
+    const end = await this.driverFor(reviewer).run({
+      kind: 'review',
+      team,
+      agent: reviewer,
+      conv,
+      tools: reviewTools,
+      taskId: task.id,
+      handle: (use, input) => this.reviewTool(team, reviewer, task.id, use, input),
+    });
     if (end === 'stalled') this.raiseLeaderStall(team, reviewer, `reviewing "${task.title}"`);
   }
 
@@ -1291,7 +1091,7 @@ export class MissionRuntime {
       this.appendMessage(lead, conv, { role: 'user', content: prompt });
     }
     this.setAgentState(lead, 'working');
-    const end = await this.toolLoop(team, lead, conv, escalationTools, esc.taskId, async (use, input) => {
+    const handle = async (use: RequestToolUseBlock, input: Record<string, unknown>): Promise<ToolOutcome> => {
       const current = this.escalations.get(esc.id);
       if (!current || current.state !== 'open' || current.level !== 'leader') return { content: 'Already handled.', end: true };
       if (use.name === 'answer_coder') {
@@ -1300,7 +1100,8 @@ export class MissionRuntime {
       }
       this.escalateToHuman(current, String(input.reason), lead.rec.name);
       return { content: 'Passed to the person.', progress: true, end: true };
-    });
+    };
+    const end = await this.driverFor(lead).run({ kind: 'escalation', team, agent: lead, conv, tools: escalationTools, taskId: esc.taskId, handle });
     if (end === 'stalled') {
       const current = this.escalations.get(esc.id);
       if (current?.state === 'open') this.escalateToHuman(current, `${lead.rec.name} could not decide`, lead.rec.name);
@@ -1360,18 +1161,7 @@ export class MissionRuntime {
   }
 
   /** Creates an escalation (optionally decided at once, e.g. by the leader's policy). */
-  raise(input: {
-    type: EscalationType;
-    level: 'leader' | 'human';
-    teamId: string | null;
-    agentId: string | null;
-    taskId: string | null;
-    title: string;
-    detail: string;
-    payload: Record<string, unknown>;
-    toolUseId?: string;
-    resolveAs?: { decision: EscalationDecision; decidedBy: 'leader' | 'engine'; comment: string };
-  }): EscalationRecord {
+  raise(input: RaiseInput): EscalationRecord {
     const at = this.now();
     const esc: EscalationRecord = {
       id: `e-${randomUUID()}`,
@@ -1720,8 +1510,6 @@ export function missionSummary(
   };
 }
 
-const CONFLICT_FEEDBACK = 'Your work conflicts with the team branch';
-const SUMMARY_MARKER = '\n\n[Summary of your earlier work in this conversation]\n';
 
 /** Checks a team's plan before it is submitted: dependencies exist and form no cycle. */
 export function planProblem(tasks: readonly TaskRecord[]): string | null {
@@ -1765,14 +1553,3 @@ function formatCommandOutcome(command: string, outcome: CommandOutcome & { kind:
   return `$ ${command}\n(${status}, ${Math.round(outcome.durationMs)} ms)\n${outcome.output}`;
 }
 
-function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
-function done(outcome: ToolOutcome): Promise<ToolOutcome> {
-  return Promise.resolve(outcome);
-}
-
-function sleep(clock: Clock, ms: number): Promise<void> {
-  return new Promise((resolve) => clock.setTimeout(resolve, ms));
-}

@@ -1,6 +1,6 @@
 /**
- * Synthetic coders for the engine benchmark. Each runs the turn loop of
- * `MissionRuntime.toolLoop`/`callModel` with the engine's own pieces: the coder tool set
+ * Synthetic coders for the engine benchmark. Each runs the turn loop of the built-in
+ * runtime (`BuiltInDriver.run`/`callModel` in `runtimes/built-in.ts`) with the engine's own pieces: the coder tool set
  * and prompt, `Conversation` (transcript rows in the ledger), `MissionStore` (agent state
  * and mission_log rows, one transaction per step as the runtime writes them), the real
  * gateway (budget admission, RateLimiter, calls ledger with its roll-ups) and the
@@ -8,7 +8,7 @@
  *
  * Every agent of the design runs this coder loop, leaders included (on their own model,
  * Opus, as a leader's planning and review turns would be): the loop is the same
- * `toolLoop` for every role; only the tools and prompts differ.
+ * driver loop for every role; only the tools and prompts differ.
  *
  * What is left out, on purpose: git worktrees and the file and command tools (a tool
  * call gets a canned result at once; they are measured separately or are the tools'
