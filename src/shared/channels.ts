@@ -39,6 +39,7 @@ export const COMMAND_CHANNELS = [
   'settings:set-price-table',
   'settings:set-idle-timeout',
   'settings:set-alert-thresholds',
+  'runtimes:get-status',
 ] as const;
 
 export const EVENT_CHANNELS = [

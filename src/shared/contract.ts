@@ -8,6 +8,7 @@ import { agentsCommands, type AgentsEvents } from './contract/agents.js';
 import { costsCommands, type CostsEvents } from './contract/costs.js';
 import { limitsCommands, type LimitsEvents } from './contract/limits.js';
 import { settingsCommands, type SettingsEvents } from './contract/settings.js';
+import { runtimesCommands, type RuntimesEvents } from './contract/runtimes.js';
 import type { Result } from './result.js';
 
 /**
@@ -25,9 +26,10 @@ export const commands = {
   ...costsCommands,
   ...limitsCommands,
   ...settingsCommands,
+  ...runtimesCommands,
 };
 
-export type Events = AppEvents & TeamsEvents & MissionsEvents & AgentsEvents & CostsEvents & LimitsEvents & SettingsEvents;
+export type Events = AppEvents & TeamsEvents & MissionsEvents & AgentsEvents & CostsEvents & LimitsEvents & SettingsEvents & RuntimesEvents;
 
 export type Commands = typeof commands;
 export type CommandName = keyof Commands;

@@ -7,6 +7,7 @@ import type { EventHub } from '../event-hub.js';
 import { appHandlers } from './app.js';
 import { costsHandlers, type CostsHandlerDeps } from './costs.js';
 import { missionsHandlers } from './missions.js';
+import { runtimesHandlers, type RuntimesHandlerDeps } from './runtimes.js';
 import { settingsHandlers } from './settings.js';
 import { teamsHandlers } from './teams.js';
 
@@ -17,6 +18,8 @@ export interface HandlerDeps {
   engine: MissionEngine;
   costs: CostsHandlerDeps;
   settings: SettingsService;
+  /** The runtime probes; the real ones when left out. */
+  runtimes?: RuntimesHandlerDeps;
 }
 
 /** Every command's handler, one object typed over the contract (a missing one won't compile). */
@@ -27,5 +30,6 @@ export function createHandlers(deps: HandlerDeps): Handlers {
     ...missionsHandlers(deps.engine),
     ...costsHandlers(deps.costs),
     ...settingsHandlers(deps.settings),
+    ...runtimesHandlers(deps.runtimes),
   } satisfies Handlers;
 }
