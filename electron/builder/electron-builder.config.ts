@@ -50,7 +50,10 @@ const config: Configuration = {
   ],
   // Native code cannot be loaded from inside an archive. Nothing native is expected in
   // the asar (see above), but a dependency that brings a .node file must not break.
-  asarUnpack: ['**/*.node'],
+  // Claude Code agents run the `claude` binary of the SDK's platform package, and an
+  // archive cannot hold an executable: src/main/engine/runtimes/claude-code-probe.ts
+  // looks for it in app.asar.unpacked.
+  asarUnpack: ['**/*.node', '**/node_modules/@anthropic-ai/claude-agent-sdk-*/claude{,.exe}'],
   extraResources: [
     // The path electron/native-binding.ts (PACKAGED_BINDING) loads in a packaged app.
     { from: `${NATIVE_STAGING_DIR}/\${os}-\${arch}/better_sqlite3.node`, to: 'native/better_sqlite3.node' },
