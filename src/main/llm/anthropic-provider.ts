@@ -12,6 +12,9 @@ import type {
 } from '@anthropic-ai/sdk/resources/messages';
 import {
   emptyUsage,
+  mergeUsage,
+  type ForwardRequest,
+  type ForwardResponse,
   parseRetryAfterMs,
   parseToolInput,
   ProviderError,
@@ -142,6 +145,49 @@ export class AnthropicProvider implements ModelProvider {
     };
   }
 
+  /**
+   * Sends a caller's raw request through the same client (its key, base URL, timeout and
+   * no retries of its own): the body goes out byte for byte and the response comes back
+   * as a byte stream, for the loopback gateway to pipe to a Claude Code session. Only
+   * the caller's `anthropic-version` and `anthropic-beta` travel with it; the caller's
+   * credentials never do (the client adds the real key). Non-2xx answers reject as
+   * `ProviderError`s carrying the upstream's body.
+   */
+  async forward(request: ForwardRequest, options: { signal?: AbortSignal } = {}): Promise<ForwardResponse> {
+    const { signal } = options;
+    const headers: Record<string, string> = { 'content-type': 'application/json' };
+    for (const name of FORWARDED_HEADERS) {
+      const value = request.headers[name];
+      if (value !== undefined) headers[name] = value;
+    }
+    try {
+      if (signal?.aborted) throw new APIUserAbortError();
+      const response = await this.#client
+        .post(request.path, {
+          body: request.body,
+          headers,
+          ...(request.query ? { query: request.query } : {}),
+          ...(signal ? { signal } : {}),
+          __binaryResponse: true,
+        })
+        .asResponse();
+      if (!response.body) {
+        throw new ProviderError({ kind: 'connection', message: 'the response had no body' });
+      }
+      const responseHeaders = headerRecord(response.headers);
+      // fetch has already decoded the body: its encoding and length no longer describe it.
+      for (const name of BODY_FRAMING_HEADERS) delete responseHeaders[name];
+      return {
+        status: response.status,
+        headers: responseHeaders,
+        requestId: responseHeaders['request-id'] ?? null,
+        body: response.body,
+      };
+    } catch (err) {
+      throw this.#toProviderError(err, { headers: {}, requestId: null, partialUsage: null, signal });
+    }
+  }
+
   #apply(
     acc: Accumulator,
     event: RawMessageStreamEvent,
@@ -233,6 +279,10 @@ export class AnthropicProvider implements ModelProvider {
         ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
         ...(requestId ? { requestId } : {}),
         ...(apiErrorType ? { apiErrorType } : {}),
+        // The SDK keeps the parsed error body; re-serialised, it is what the API said.
+        ...(err.error !== undefined && err.error !== null
+          ? { body: this.#redact(JSON.stringify(err.error)) }
+          : {}),
         ...partial,
       });
     }
@@ -256,6 +306,12 @@ export class AnthropicProvider implements ModelProvider {
   }
 }
 
+/** The caller's headers a forwarded request keeps: they choose the API's behaviour, not who pays. */
+const FORWARDED_HEADERS = ['anthropic-version', 'anthropic-beta'] as const;
+
+/** Headers about the upstream body's framing and connection, which the body handed on no longer has. */
+const BODY_FRAMING_HEADERS = ['content-encoding', 'content-length', 'transfer-encoding', 'connection', 'keep-alive'];
+
 function classify(
   status: number | undefined,
   type: string | null,
@@ -276,37 +332,5 @@ function headerRecord(headers: Headers): Record<string, string> {
   headers.forEach((value, name) => {
     out[name.toLowerCase()] = value;
   });
-  return out;
-}
-
-const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
-
-/**
- * Folds a wire usage object into `base`. message_delta counts are cumulative, so a
- * present field replaces the old value; absent or null fields keep it.
- */
-function mergeUsage(base: Usage, wire: Record<string, unknown> | null | undefined): Usage {
-  if (!wire) return base;
-  const out: Usage = { ...base };
-  out.input_tokens = num(wire['input_tokens']) ?? out.input_tokens;
-  out.output_tokens = num(wire['output_tokens']) ?? out.output_tokens;
-  out.cache_creation_input_tokens =
-    num(wire['cache_creation_input_tokens']) ?? out.cache_creation_input_tokens;
-  out.cache_read_input_tokens = num(wire['cache_read_input_tokens']) ?? out.cache_read_input_tokens;
-  const cc = wire['cache_creation'] as Record<string, unknown> | null | undefined;
-  if (cc) {
-    out.cache_creation = {
-      ephemeral_5m_input_tokens: num(cc['ephemeral_5m_input_tokens']) ?? 0,
-      ephemeral_1h_input_tokens: num(cc['ephemeral_1h_input_tokens']) ?? 0,
-    };
-  }
-  const stu = wire['server_tool_use'] as Record<string, unknown> | null | undefined;
-  if (stu) {
-    out.server_tool_use = {
-      web_search_requests: num(stu['web_search_requests']) ?? 0,
-      web_fetch_requests: num(stu['web_fetch_requests']) ?? 0,
-    };
-  }
-  if (typeof wire['service_tier'] === 'string') out.service_tier = wire['service_tier'];
   return out;
 }

@@ -1,5 +1,13 @@
 import type { AgentRole } from '../../shared/team.js';
-import type { MessagesRequest, ProviderEvent, ProviderResult } from './provider.js';
+import type { CallRecord, CallStatus } from '../ledger/calls-repository.js';
+import type {
+  ForwardRequest,
+  ForwardResponse,
+  MessagesRequest,
+  ProviderEvent,
+  ProviderResult,
+  Usage,
+} from './provider.js';
 
 /**
  * What the engine sees of a model call. Every call any agent makes goes through one
@@ -56,13 +64,24 @@ export type GatewayErrorKind =
   /** Retries are exhausted or the error is not retryable (bad request, auth). */
   | 'failed';
 
-/** The only error `ModelGateway.call` rejects with. */
+/** The API's own answer to a failed attempt, for a forwarded call's caller to receive as is. */
+export interface UpstreamError {
+  status: number;
+  /** Names lower-cased. */
+  headers: Record<string, string>;
+  /** The JSON error body the API sent, when it sent one. */
+  body: string | undefined;
+}
+
+/** The only error `ModelGateway.call` and `ForwardingGateway.forward` reject with. */
 export class GatewayError extends Error {
   override readonly name = 'GatewayError';
   constructor(
     readonly kind: GatewayErrorKind,
     message: string,
     readonly budget?: BudgetRefusal,
+    /** Set when the last attempt failed with an HTTP error from the API. */
+    readonly upstream?: UpstreamError,
   ) {
     super(message);
   }
@@ -70,4 +89,74 @@ export class GatewayError extends Error {
 
 export interface ModelGateway {
   call(request: MessagesRequest, attribution: CallAttribution, options?: GatewayCallOptions): Promise<GatewayResult>;
+}
+
+/** A caller's raw Messages call (a Claude Code session's), with what admission needs of it. */
+export interface ForwardCall {
+  request: ForwardRequest & { path: '/v1/messages' };
+  /** The request's `model` and `max_tokens`, read by whoever validated the body. */
+  model: string;
+  maxTokens: number;
+  /** Whether the body asked for SSE (`"stream": true`). */
+  stream: boolean;
+  /** Conservative input estimate for admission and the limiter's reservation. */
+  estimatedInputTokens: number;
+}
+
+/**
+ * Where a forwarded call's answer goes (the loopback server's HTTP response). The gateway
+ * calls `head` at most once, then `write`s the upstream's bytes unchanged, then `end`
+ * when the upstream's body ended cleanly. When a call settles without `end` after
+ * `head`, the caller must be shown a broken response (its socket destroyed).
+ */
+export interface ForwardSink {
+  head(status: number, headers: Record<string, string>): void;
+  /** May return a promise that resolves once the caller can take more (back-pressure). */
+  write(chunk: Uint8Array): void | Promise<void>;
+  end(): void;
+}
+
+export interface GatewayForwardOptions {
+  /** Aborts the call: the caller went away, or its token was revoked. */
+  signal?: AbortSignal;
+  onWaiting?: () => void;
+  /** Told after each of this call's attempts is recorded, like the gateway's own `onRecorded`. */
+  onRecorded?: (record: CallRecord, costNano: number) => void;
+}
+
+/** A forwarded call that the API answered in full. */
+export interface ForwardResult {
+  requestId: string;
+  status: CallStatus;
+  usage: Usage;
+  /** Cost of the successful attempt, nano-dollars (failed attempts have their own rows). */
+  costNano: number;
+  attempts: number;
+}
+
+/**
+ * The raw path: a caller that speaks the Messages API itself (Claude Code) goes through
+ * the same admission, limiter, retries and ledger rows as `ModelGateway.call`, while
+ * its bytes pass through unchanged.
+ */
+export interface ForwardingGateway {
+  /** False when the provider cannot forward raw requests (the simulated provider). */
+  readonly canForward: boolean;
+  /**
+   * Forwards one Messages call. Failures before any byte reached `sink` follow the
+   * limiter's retry decisions; afterwards nothing is retried. Resolves when the answer
+   * was delivered in full; rejects with a `GatewayError` otherwise (`upstream` set when
+   * the API's own error answer should be given to the caller).
+   */
+  forward(
+    call: ForwardCall,
+    attribution: CallAttribution,
+    sink: ForwardSink,
+    options?: GatewayForwardOptions,
+  ): Promise<ForwardResult>;
+  /**
+   * Forwards a `count_tokens` request: free, so neither admitted, rate-limited nor
+   * recorded. Rejects with a `GatewayError` carrying `upstream` for an API error.
+   */
+  countTokens(request: ForwardRequest, options?: { signal?: AbortSignal }): Promise<ForwardResponse>;
 }

@@ -1,3 +1,4 @@
+import { Stream } from '@anthropic-ai/sdk/streaming';
 import { randomUUID } from 'node:crypto';
 import { findModel } from '../../shared/models.js';
 import { scopedId, type BudgetGuard } from '../ledger/budgets.js';
@@ -6,14 +7,32 @@ import type { RateLimiter, Ticket, Usage as LimiterUsage } from '../limiter/inde
 import {
   GatewayError,
   type CallAttribution,
+  type ForwardCall,
+  type ForwardingGateway,
+  type ForwardResult,
+  type ForwardSink,
   type GatewayCallOptions,
+  type GatewayForwardOptions,
   type GatewayResult,
   type ModelGateway,
+  type UpstreamError,
 } from './gateway-types.js';
-import { ProviderError, type MessagesRequest, type ModelProvider, type ProviderResult, type Usage } from './provider.js';
+import {
+  emptyUsage,
+  mergeUsage,
+  ProviderError,
+  type ForwardResponse,
+  type MessagesRequest,
+  type ModelProvider,
+  type ProviderResult,
+  type Usage,
+} from './provider.js';
 
-/** The gateway plus what shutdown needs: waiting until every call in flight is recorded. */
-export interface DrainableGateway extends ModelGateway {
+/**
+ * The gateway plus the raw path (Claude Code sessions) and what shutdown needs: waiting
+ * until every call in flight is recorded.
+ */
+export interface DrainableGateway extends ModelGateway, ForwardingGateway {
   /** Resolves true once no call is in flight, or false after `timeoutMs`. */
   drain(timeoutMs?: number): Promise<boolean>;
 }
@@ -28,6 +47,10 @@ export interface GatewayOptions {
   /** Told after each attempt's row is written, so the UI can refresh costs. */
   onRecorded?: (record: CallRecord, costNano: number) => void;
 }
+
+/** What a forward to a provider without `forward` is told (the server answers it as a 501). */
+export const FORWARD_UNSUPPORTED_MESSAGE =
+  'Claude Code agents need the Anthropic provider: the simulated provider cannot answer raw Messages API calls. Choose the Anthropic provider (an API key) in Settings.';
 
 /**
  * A conservative input estimate from the request's size. The tokenizer is not available
@@ -46,6 +69,38 @@ export function estimateInputTokens(request: MessagesRequest): number {
   for (const message of messages) chars += jsonLength(message);
   if (request.tools) chars += jsonLength(request.tools);
   return Math.ceil(chars / 3) + 16;
+}
+
+/** Tokens an image costs at most (about 1.15 megapixels, the API's resize target). */
+const IMAGE_TOKENS = 1_600;
+
+/**
+ * The input estimate of a raw request body (a Claude Code call), by the same rule as
+ * {@link estimateInputTokens}: its JSON size at about 3 characters a token. Base64 images
+ * are the exception: their data is not tokenised as text, and counting it would reserve
+ * more input than a whole minute's limit for one screenshot, so each counts its ceiling.
+ * @param body the parsed JSON body
+ * @param byteLength the body's size as sent
+ */
+export function estimateRawInputTokens(body: { messages?: unknown; system?: unknown }, byteLength: number): number {
+  let chars = byteLength;
+  let images = 0;
+  const visit = (blocks: unknown): void => {
+    if (!Array.isArray(blocks)) return;
+    for (const block of blocks as unknown[]) {
+      if (block === null || typeof block !== 'object') continue;
+      const b = block as { type?: unknown; source?: { type?: unknown; data?: unknown }; content?: unknown };
+      if (b.type === 'image' && b.source?.type === 'base64' && typeof b.source.data === 'string') {
+        chars -= b.source.data.length;
+        images += 1;
+      } else if (b.type === 'tool_result') visit(b.content);
+    }
+  };
+  if (Array.isArray(body.messages)) {
+    for (const message of body.messages as unknown[]) visit((message as { content?: unknown } | null)?.content);
+  }
+  visit(body.system);
+  return Math.ceil(Math.max(0, chars) / 3) + images * IMAGE_TOKENS + 16;
 }
 
 // An agent's conversation grows by a turn per call and every earlier message is sent
@@ -95,11 +150,59 @@ function isAbort(error: unknown): boolean {
   );
 }
 
+/** What an attempt the API answered in full reports, for its ledger row and the limiter. */
+interface Answered {
+  usage: Usage;
+  headers: Record<string, string>;
+  requestId: string | null;
+  messageId: string | null;
+  modelResolved: string | null;
+  firstTokenAt: number | null;
+  stopReason: string | null;
+  httpStatus: number;
+}
+
+/**
+ * One call as the attempt loop sees it, whichever path it came by (`call` or `forward`):
+ * what to admit, how to make one attempt, and what the caller gets once one succeeded.
+ */
+interface AttemptPlan<V, T> {
+  model: string;
+  maxTokens: number;
+  estimatedInputTokens: number;
+  who: CallAttribution;
+  signal: AbortSignal | undefined;
+  onWaiting: (() => void) | undefined;
+  onRecorded?: ((record: CallRecord, costNano: number) => void) | undefined;
+  /** One attempt upstream; rejects with what failed (a `ProviderError` where possible). */
+  send(): Promise<{ answered: Answered; value: V }>;
+  /** Whether the caller already received part of the attempt that failed: it is then never retried. */
+  delivered?(): boolean;
+  /** The caller's result from the successful attempt. */
+  result(value: V, costNano: number, attempts: number): T;
+  /** Stored in the transaction that writes the successful attempt's row (`GatewayCallOptions.onStored`). */
+  alongside?: ((result: T) => void) | undefined;
+}
+
+function toProviderError(error: unknown): ProviderError {
+  return error instanceof ProviderError
+    ? error
+    : new ProviderError({ kind: 'connection', message: (error as Error)?.message ?? String(error) });
+}
+
+function upstreamOf(failure: ProviderError): UpstreamError | undefined {
+  return failure.status === undefined
+    ? undefined
+    : { status: failure.status, headers: failure.headers, body: failure.body };
+}
+
 /**
  * Creates the one path every model call takes: budget admission, the shared limiter,
  * the provider, and a ledger row per attempt with its exact cost. Retries are decided
  * by the limiter and go back through its queue (the provider's own retries are off);
  * each retry is admitted against the budgets again, since every attempt may be billed.
+ * `call` (the engine's agents) and `forward` (Claude Code sessions, bytes passed through)
+ * share that attempt loop; they differ only in how one attempt is sent.
  */
 export function createGateway(options: GatewayOptions): DrainableGateway {
   const { provider, limiter, budgets, calls } = options;
@@ -107,184 +210,285 @@ export function createGateway(options: GatewayOptions): DrainableGateway {
   // Calls not yet settled: shutdown waits for them so an aborted call's billed usage is
   // written before the database closes.
   const inFlight = new Set<Promise<unknown>>();
+  const track = <T>(pending: Promise<T>): Promise<T> => {
+    inFlight.add(pending);
+    const forget = () => inFlight.delete(pending);
+    pending.then(forget, forget);
+    return pending;
+  };
 
-  const gateway: ModelGateway = {
-    async call(request: MessagesRequest, who: CallAttribution, callOptions: GatewayCallOptions = {}) {
-      const model = findModel(request.model);
-      if (!model) throw new GatewayError('failed', `unknown model "${request.model}"; it cannot be priced`);
-      const { signal, onEvent } = callOptions;
-      const estimatedInputTokens = estimateInputTokens(request);
-      let previous: { ticket: Ticket; requestId: string } | undefined;
+  async function attempt<V, T>(plan: AttemptPlan<V, T>): Promise<T> {
+    const model = findModel(plan.model);
+    if (!model) throw new GatewayError('failed', `unknown model "${plan.model}"; it cannot be priced`);
+    const { who, signal, estimatedInputTokens } = plan;
+    let previous: { ticket: Ticket; requestId: string } | undefined;
 
-      for (;;) {
-        const worstCaseNano = budgets.worstCaseCost(request.model, estimatedInputTokens, request.max_tokens);
-        const admission = budgets.checkAdmission({
-          missionId: who.missionId,
-          teamId: who.teamId === null ? null : scopedId(who.missionId, who.teamId),
-          agentId: who.agentId === null ? null : scopedId(who.missionId, who.agentId),
-          worstCaseNano,
+    for (;;) {
+      const worstCaseNano = budgets.worstCaseCost(plan.model, estimatedInputTokens, plan.maxTokens);
+      const admission = budgets.checkAdmission({
+        missionId: who.missionId,
+        teamId: who.teamId === null ? null : scopedId(who.missionId, who.teamId),
+        agentId: who.agentId === null ? null : scopedId(who.missionId, who.agentId),
+        worstCaseNano,
+      });
+      if (!admission.admitted) {
+        throw new GatewayError('budget_exceeded', admission.message, {
+          scope: admission.scope,
+          // Report the design's own team or agent id, not the mission-qualified key.
+          scopeId: admission.scope === 'mission' ? admission.id : admission.id.slice(admission.id.indexOf('/') + 1),
+          capNano: admission.capNano,
+          spentNano: admission.spentNano + admission.reservedNano,
+          worstCaseNano: admission.worstCaseNano,
         });
-        if (!admission.admitted) {
-          throw new GatewayError('budget_exceeded', admission.message, {
-            scope: admission.scope,
-            // Report the design's own team or agent id, not the mission-qualified key.
-            scopeId: admission.scope === 'mission' ? admission.id : admission.id.slice(admission.id.indexOf('/') + 1),
-            capNano: admission.capNano,
-            spentNano: admission.spentNano + admission.reservedNano,
-            worstCaseNano: admission.worstCaseNano,
-          });
-        }
+      }
 
-        let ticket: Ticket;
-        try {
-          ticket = await limiter.acquire({
-            onWaiting: callOptions.onWaiting,
-            pool: model.pool,
-            // Per-agent in-flight caps and team fair shares are per mission, like budgets.
-            agentId: scopedId(who.missionId, who.agentId ?? 'unattributed'),
-            teamId: scopedId(who.missionId, who.teamId ?? 'unattributed'),
-            role: who.role,
-            estimatedInputTokens,
-            maxOutputTokens: request.max_tokens,
-            signal,
-            retryOf: previous?.ticket,
-          });
-        } catch (error) {
-          budgets.settle(admission.reservationId);
-          if (isAbort(error)) throw new GatewayError('aborted', 'the call was cancelled while it waited for the rate limiter');
-          throw new GatewayError('failed', `the rate limiter refused the call: ${(error as Error).message}`);
-        }
-
-        const startedAt = now();
-        const base = {
-          retryOf: previous?.requestId ?? null,
-          attempt: ticket.attempt,
-          missionId: who.missionId,
-          teamId: who.teamId,
-          agentId: who.agentId,
-          role: who.role,
-          taskId: who.taskId,
-          modelRequested: request.model,
+      let ticket: Ticket;
+      try {
+        ticket = await limiter.acquire({
+          onWaiting: plan.onWaiting,
           pool: model.pool,
-          startedAt,
-          limiter: {
-            estInput: estimatedInputTokens,
-            estOutput: ticket.reserved.output,
-            reservedInput: ticket.reserved.input,
-            reservedOutput: ticket.reserved.output,
-            waitMs: Math.round(ticket.waitedMs),
-          },
-        } satisfies Partial<CallRecord>;
-        // The row is recorded (in the ledger's write group: queued for the end of this turn)
-        // and the budget hold is released only once it is committed, so no admission in
-        // between can miss this attempt's spend. `alongside` runs in the row's transaction,
-        // so what it stores lands with the row or not at all.
-        const record = (row: CallRecord, alongside?: (costNano: number) => void): number => {
-          // Settling twice is harmless: the row written alone after a failed store settles again.
-          const settle = () => budgets.settle(admission.reservationId);
-          const insert = (): number => calls.insertLater(row, settle).totalNano;
-          let cost: number;
-          let storeFailure: unknown;
-          try {
-            if (!alongside) cost = insert();
-            else {
-              try {
-                cost = calls.transaction(() => {
-                  const priced = insert();
-                  alongside(priced);
-                  return priced;
-                });
-              } catch (error) {
-                // What the caller stores failed (and rolled back with the row): the attempt
-                // was billed all the same, so its row is written alone.
-                storeFailure = error;
-                cost = insert();
-              }
-            }
-          } catch (error) {
-            // The row could not be recorded at all (an unpriced model): nothing holds the budget.
-            settle();
-            throw error;
-          }
-          options.onRecorded?.(row, cost);
-          if (storeFailure !== undefined) throw storeFailure;
-          return cost;
-        };
+          // Per-agent in-flight caps and team fair shares are per mission, like budgets.
+          agentId: scopedId(who.missionId, who.agentId ?? 'unattributed'),
+          teamId: scopedId(who.missionId, who.teamId ?? 'unattributed'),
+          role: who.role,
+          estimatedInputTokens,
+          maxOutputTokens: plan.maxTokens,
+          signal,
+          retryOf: previous?.ticket,
+        });
+      } catch (error) {
+        budgets.settle(admission.reservationId);
+        if (isAbort(error)) throw new GatewayError('aborted', 'the call was cancelled while it waited for the rate limiter');
+        throw new GatewayError('failed', `the rate limiter refused the call: ${(error as Error).message}`);
+      }
 
-        let result: ProviderResult;
+      const startedAt = now();
+      const base = {
+        retryOf: previous?.requestId ?? null,
+        attempt: ticket.attempt,
+        missionId: who.missionId,
+        teamId: who.teamId,
+        agentId: who.agentId,
+        role: who.role,
+        taskId: who.taskId,
+        modelRequested: plan.model,
+        pool: model.pool,
+        startedAt,
+        limiter: {
+          estInput: estimatedInputTokens,
+          estOutput: ticket.reserved.output,
+          reservedInput: ticket.reserved.input,
+          reservedOutput: ticket.reserved.output,
+          waitMs: Math.round(ticket.waitedMs),
+        },
+      } satisfies Partial<CallRecord>;
+      // The row is recorded (in the ledger's write group: queued for the end of this turn)
+      // and the budget hold is released only once it is committed, so no admission in
+      // between can miss this attempt's spend. `alongside` runs in the row's transaction,
+      // so what it stores lands with the row or not at all.
+      const record = (row: CallRecord, alongside?: (costNano: number) => void): number => {
+        // Settling twice is harmless: the row written alone after a failed store settles again.
+        const settle = () => budgets.settle(admission.reservationId);
+        const insert = (): number => calls.insertLater(row, settle).totalNano;
+        let cost: number;
+        let storeFailure: unknown;
         try {
-          result = await provider.send(request, { signal, onEvent });
+          if (!alongside) cost = insert();
+          else {
+            try {
+              cost = calls.transaction(() => {
+                const priced = insert();
+                alongside(priced);
+                return priced;
+              });
+            } catch (error) {
+              // What the caller stores failed (and rolled back with the row): the attempt
+              // was billed all the same, so its row is written alone.
+              storeFailure = error;
+              cost = insert();
+            }
+          }
         } catch (error) {
-          const failure =
-            error instanceof ProviderError
-              ? error
-              : new ProviderError({ kind: 'connection', message: (error as Error)?.message ?? String(error) });
-          const billed = failure.partialUsage;
-          const status: CallStatus =
-            failure.kind === 'aborted' ? 'cancelled' : billed ? 'partial' : 'error';
-          const requestId = failure.requestId ?? `cr_${randomUUID()}`;
-          record({
-            ...base,
-            requestId,
-            endedAt: now(),
-            status,
-            httpStatus: failure.status ?? null,
-            errorType: failure.apiErrorType ?? failure.kind,
-            usage: billed ? toCallUsage(billed) : undefined,
-          });
-          if (failure.kind === 'aborted') {
-            limiter.release(ticket, billed ? toLimiterUsage(billed) : undefined);
-            throw new GatewayError('aborted', 'the call was cancelled; what it was billed is recorded');
-          }
-          const decision = limiter.fail(ticket, {
-            status: failure.kind === 'connection' ? undefined : failure.status,
-            headers: failure.headers,
-            errorType: failure.apiErrorType,
-            errorMessage: failure.message,
-            usage: billed ? toLimiterUsage(billed) : undefined,
-          });
-          if (decision.retry) {
-            previous = { ticket, requestId };
-            continue;
-          }
-          if (decision.reason === 'pool-stopped') {
-            throw new GatewayError('pool_stopped', `${model.label}'s rate-limit pool is stopped: ${decision.message}`);
-          }
-          throw new GatewayError('failed', `${failure.kind}: ${failure.message} (${decision.message})`);
+          // The row could not be recorded at all (an unpriced model): nothing holds the budget.
+          settle();
+          throw error;
         }
-        // Outside the try: a failure to store the reply is not a failed attempt (the row
-        // below is written either way) and must not be retried or recorded twice.
-        limiter.complete(ticket, { usage: toLimiterUsage(result.usage), headers: result.headers });
-        const succeeded = result;
-        const done = (costNano: number): GatewayResult => ({ ...succeeded, costNano, attempts: ticket.attempt });
-        const { onStored } = callOptions;
-        const costNano = record(
-          {
-            ...base,
-            requestId: result.requestId ?? `cr_${randomUUID()}`,
+        options.onRecorded?.(row, cost);
+        try {
+          plan.onRecorded?.(row, cost);
+        } catch {
+          // A caller's listener must not turn a recorded, billed attempt into a failure.
+        }
+        if (storeFailure !== undefined) throw storeFailure;
+        return cost;
+      };
+
+      let outcome: { answered: Answered; value: V };
+      try {
+        outcome = await plan.send();
+      } catch (error) {
+        const failure = toProviderError(error);
+        const billed = failure.partialUsage;
+        const status: CallStatus =
+          failure.kind === 'aborted' ? 'cancelled' : billed ? 'partial' : 'error';
+        const requestId = failure.requestId ?? `cr_${randomUUID()}`;
+        record({
+          ...base,
+          requestId,
+          endedAt: now(),
+          status,
+          httpStatus: failure.status ?? null,
+          errorType: failure.apiErrorType ?? failure.kind,
+          usage: billed ? toCallUsage(billed) : undefined,
+        });
+        if (failure.kind === 'aborted') {
+          limiter.release(ticket, billed ? toLimiterUsage(billed) : undefined);
+          throw new GatewayError('aborted', 'the call was cancelled; what it was billed is recorded');
+        }
+        // The limiter hears of a failure the caller already saw part of too (it learns
+        // from it), but such an attempt cannot be taken back and sent again.
+        const delivered = plan.delivered?.() ?? false;
+        const decision = limiter.fail(ticket, {
+          status: failure.kind === 'connection' ? undefined : failure.status,
+          headers: failure.headers,
+          errorType: failure.apiErrorType,
+          errorMessage: failure.message,
+          usage: billed ? toLimiterUsage(billed) : undefined,
+        });
+        const deliveredFailure = () =>
+          new GatewayError(
+            'failed',
+            `${failure.kind}: ${failure.message} (after part of the answer reached the caller; not retried)`,
+          );
+        if (decision.retry) {
+          if (delivered) throw deliveredFailure();
+          previous = { ticket, requestId };
+          continue;
+        }
+        if (decision.reason === 'pool-stopped') {
+          throw new GatewayError(
+            'pool_stopped',
+            `${model.label}'s rate-limit pool is stopped: ${decision.message}`,
+            undefined,
+            upstreamOf(failure),
+          );
+        }
+        if (delivered) throw deliveredFailure();
+        throw new GatewayError(
+          'failed',
+          `${failure.kind}: ${failure.message} (${decision.message})`,
+          undefined,
+          upstreamOf(failure),
+        );
+      }
+      // Outside the try: a failure to store the reply is not a failed attempt (the row
+      // below is written either way) and must not be retried or recorded twice.
+      const { answered, value } = outcome;
+      limiter.complete(ticket, { usage: toLimiterUsage(answered.usage), headers: answered.headers });
+      const done = (costNano: number): T => plan.result(value, costNano, ticket.attempt);
+      const { alongside } = plan;
+      const costNano = record(
+        {
+          ...base,
+          requestId: answered.requestId ?? `cr_${randomUUID()}`,
+          messageId: answered.messageId,
+          modelResolved: answered.modelResolved,
+          firstTokenAt: answered.firstTokenAt,
+          endedAt: now(),
+          status: 'ok',
+          httpStatus: answered.httpStatus,
+          stopReason: answered.stopReason,
+          usage: toCallUsage(answered.usage),
+        },
+        alongside && ((cost) => alongside(done(cost))),
+      );
+      return done(costNano);
+    }
+  }
+
+  const call = (request: MessagesRequest, who: CallAttribution, callOptions: GatewayCallOptions = {}) => {
+    const { signal, onEvent } = callOptions;
+    return attempt<ProviderResult, GatewayResult>({
+      model: request.model,
+      maxTokens: request.max_tokens,
+      estimatedInputTokens: estimateInputTokens(request),
+      who,
+      signal,
+      onWaiting: callOptions.onWaiting,
+      async send() {
+        const result = await provider.send(request, { signal, onEvent });
+        return {
+          value: result,
+          answered: {
+            usage: result.usage,
+            headers: result.headers,
+            requestId: result.requestId,
             messageId: result.messageId,
             modelResolved: result.message.model,
             firstTokenAt: result.timing.firstTokenAt,
-            endedAt: now(),
-            status: 'ok',
-            httpStatus: 200,
             stopReason: result.stop_reason,
-            usage: toCallUsage(result.usage),
+            httpStatus: 200,
           },
-          onStored && ((cost) => onStored(done(cost))),
-        );
-        return done(costNano);
-      }
-    },
+        };
+      },
+      result: (result, costNano, attempts) => ({ ...result, costNano, attempts }),
+      alongside: callOptions.onStored,
+    });
+  };
+
+  const forward = (
+    forwarded: ForwardCall,
+    who: CallAttribution,
+    sink: ForwardSink,
+    forwardOptions: GatewayForwardOptions = {},
+  ): Promise<ForwardResult> => {
+    const upstream = provider.forward?.bind(provider);
+    if (!upstream) return Promise.reject(new GatewayError('failed', FORWARD_UNSUPPORTED_MESSAGE));
+    const { signal } = forwardOptions;
+    // Set once the caller was sent the status line: from then on nothing is retried.
+    let delivered = false;
+    const relay = { sink, signal, now, deliver: () => (delivered = true) };
+    return attempt<Answered & { requestId: string }, ForwardResult>({
+      model: forwarded.model,
+      maxTokens: forwarded.maxTokens,
+      estimatedInputTokens: forwarded.estimatedInputTokens,
+      who,
+      signal,
+      onWaiting: forwardOptions.onWaiting,
+      onRecorded: forwardOptions.onRecorded,
+      delivered: () => delivered,
+      async send() {
+        const response = await upstream(forwarded.request, signal ? { signal } : {});
+        const answered = forwarded.stream ? await relayStream(response, relay) : await relayJson(response, relay);
+        return { answered, value: answered };
+      },
+      result: (answered, costNano, attempts) => ({
+        requestId: answered.requestId,
+        status: 'ok',
+        usage: answered.usage,
+        costNano,
+        attempts,
+      }),
+    });
   };
 
   return {
-    call(request, who, callOptions) {
-      const pending = gateway.call(request, who, callOptions);
-      inFlight.add(pending);
-      const forget = () => inFlight.delete(pending);
-      pending.then(forget, forget);
-      return pending;
+    call: (request, who, callOptions) => track(call(request, who, callOptions)),
+    canForward: typeof provider.forward === 'function',
+    forward: (forwarded, who, sink, forwardOptions) => track(forward(forwarded, who, sink, forwardOptions)),
+    async countTokens(request, countOptions = {}) {
+      if (!provider.forward) throw new GatewayError('failed', FORWARD_UNSUPPORTED_MESSAGE);
+      try {
+        return await provider.forward(request, countOptions);
+      } catch (error) {
+        const failure = toProviderError(error);
+        throw new GatewayError(
+          failure.kind === 'aborted' ? 'aborted' : 'failed',
+          `${failure.kind}: ${failure.message}`,
+          undefined,
+          upstreamOf(failure),
+        );
+      }
     },
     async drain(timeoutMs = 5_000) {
       if (inFlight.size === 0) return true;
@@ -297,5 +501,192 @@ export function createGateway(options: GatewayOptions): DrainableGateway {
       clearTimeout(timer);
       return done;
     },
+  };
+}
+
+interface Relay {
+  sink: ForwardSink;
+  signal: AbortSignal | undefined;
+  now: () => number;
+  /** Marks the attempt as seen by the caller. */
+  deliver(): void;
+}
+
+/** What a body that broke while it was read is, for the attempt's row. */
+function bodyFailure(
+  error: unknown,
+  relay: Relay,
+  response: ForwardResponse,
+  partialUsage: Usage | null,
+): ProviderError {
+  const aborted = relay.signal?.aborted === true;
+  const cause = error instanceof Error ? (error.cause instanceof Error ? error.cause.message : error.message) : String(error);
+  return new ProviderError({
+    kind: aborted ? 'aborted' : 'connection',
+    message: aborted ? 'the request was aborted' : `the response body broke: ${cause}`,
+    headers: response.headers,
+    ...(response.requestId ? { requestId: response.requestId } : {}),
+    ...(partialUsage ? { partialUsage } : {}),
+  });
+}
+
+/**
+ * A non-streaming answer: small, so it is read whole and handed on only once complete.
+ * A body that breaks is then an attempt the caller never saw, retried like any other.
+ */
+async function relayJson(response: ForwardResponse, relay: Relay): Promise<Answered & { requestId: string }> {
+  const chunks: Uint8Array[] = [];
+  try {
+    for await (const chunk of response.body) chunks.push(chunk);
+  } catch (error) {
+    throw bodyFailure(error, relay, response, null);
+  }
+  const bytes = Buffer.concat(chunks);
+  const reply = parseReply(bytes);
+  relay.deliver();
+  relay.sink.head(response.status, response.headers);
+  await relay.sink.write(bytes);
+  relay.sink.end();
+  return {
+    usage: mergeUsage(emptyUsage(), reply?.usage as Record<string, unknown> | undefined),
+    headers: response.headers,
+    requestId: response.requestId ?? `cr_${randomUUID()}`,
+    messageId: typeof reply?.id === 'string' ? reply.id : null,
+    modelResolved: typeof reply?.model === 'string' ? reply.model : null,
+    firstTokenAt: null,
+    stopReason: typeof reply?.stop_reason === 'string' ? reply.stop_reason : null,
+    httpStatus: response.status,
+  };
+}
+
+/** A JSON reply's billing fields; null when the body is not JSON (handed on as it is, billed as zero). */
+function parseReply(
+  bytes: Buffer,
+): { id?: unknown; model?: unknown; stop_reason?: unknown; usage?: unknown } | null {
+  try {
+    const parsed: unknown = JSON.parse(bytes.toString('utf8'));
+    return parsed !== null && typeof parsed === 'object' ? parsed : null;
+  } catch {
+    return null;
+  }
+}
+
+/** What the side reading of a forwarded SSE stream saw. */
+interface StreamMeter {
+  usage: Usage | null;
+  messageId: string | null;
+  model: string | null;
+  stopReason: string | null;
+  firstTokenAt: number | null;
+  stopped: boolean;
+  error: { type: string; message: string } | null;
+}
+
+/**
+ * Reads the billing out of a stream that is being piped to a caller: message_start's
+ * and message_delta's usage (cumulative, cache creation split included), the stop, and
+ * an `event: error`. Only those events' data are parsed; deltas are counted, not read.
+ * The SSE framing is the SDK's own decoder (`Stream.rawEvents`), the one `send` uses.
+ * Never rejects: a broken stream leaves what was seen, and the piping side reports it.
+ */
+async function meterStream(body: ReadableStream<Uint8Array>, now: () => number): Promise<StreamMeter> {
+  const seen: StreamMeter = {
+    usage: null,
+    messageId: null,
+    model: null,
+    stopReason: null,
+    firstTokenAt: null,
+    stopped: false,
+    error: null,
+  };
+  try {
+    for await (const sse of Stream.rawEvents(new Response(body))) {
+      switch (sse.event) {
+        case 'content_block_delta':
+          seen.firstTokenAt ??= now();
+          break;
+        case 'message_start': {
+          const message = (JSON.parse(sse.data) as { message?: { id?: unknown; model?: unknown; usage?: unknown } })
+            .message;
+          seen.usage = mergeUsage(emptyUsage(), message?.usage as Record<string, unknown> | undefined);
+          if (typeof message?.id === 'string') seen.messageId = message.id;
+          if (typeof message?.model === 'string') seen.model = message.model;
+          break;
+        }
+        case 'message_delta': {
+          const data = JSON.parse(sse.data) as { delta?: { stop_reason?: unknown }; usage?: unknown };
+          seen.usage = mergeUsage(seen.usage ?? emptyUsage(), data.usage as Record<string, unknown> | undefined);
+          if (typeof data.delta?.stop_reason === 'string') seen.stopReason = data.delta.stop_reason;
+          break;
+        }
+        case 'message_stop':
+          seen.stopped = true;
+          break;
+        case 'error': {
+          const error = (JSON.parse(sse.data) as { error?: { type?: unknown; message?: unknown } }).error;
+          seen.error = {
+            type: typeof error?.type === 'string' ? error.type : 'api_error',
+            message: typeof error?.message === 'string' ? error.message : 'stream error',
+          };
+          break;
+        }
+      }
+    }
+  } catch {
+    // The stream broke (or an event was not JSON): what was seen stands.
+  }
+  return seen;
+}
+
+/**
+ * A streaming answer: every chunk goes to the caller as it arrives, unchanged, while a
+ * tee of the same bytes is metered. Once the status line is out the attempt is the
+ * caller's: a cut is billed for what arrived and the caller sees a cut too (the sink is
+ * not ended), an `event: error` reaches the caller as the API sent it.
+ */
+async function relayStream(response: ForwardResponse, relay: Relay): Promise<Answered & { requestId: string }> {
+  const [toCaller, toMeter] = response.body.tee();
+  const metered = meterStream(toMeter, relay.now);
+  relay.deliver();
+  relay.sink.head(response.status, response.headers);
+  let broken: { error: unknown } | undefined;
+  try {
+    for await (const chunk of toCaller) {
+      const wait = relay.sink.write(chunk);
+      if (wait) await wait;
+    }
+  } catch (error) {
+    broken = { error };
+  }
+  const seen = await metered;
+  const common = {
+    headers: response.headers,
+    ...(response.requestId ? { requestId: response.requestId } : {}),
+    ...(seen.usage ? { partialUsage: seen.usage } : {}),
+  };
+  if (broken) throw bodyFailure(broken.error, relay, response, seen.usage);
+  if (seen.error) {
+    // The upstream ended its response cleanly after the error event, so the caller's does too.
+    relay.sink.end();
+    throw new ProviderError({
+      kind: seen.error.type === 'overloaded_error' ? 'overloaded' : 'server',
+      message: `Anthropic API stream ${seen.error.type}: ${seen.error.message}`,
+      apiErrorType: seen.error.type,
+      ...common,
+    });
+  }
+  if (!seen.stopped || seen.usage === null) {
+    throw new ProviderError({ kind: 'connection', message: 'the response stream ended before message_stop', ...common });
+  }
+  relay.sink.end();
+  return {
+    usage: seen.usage,
+    headers: response.headers,
+    requestId: response.requestId ?? `cr_${randomUUID()}`,
+    messageId: seen.messageId,
+    modelResolved: seen.model,
+    firstTokenAt: seen.firstTokenAt,
+    stopReason: seen.stopReason,
+    httpStatus: response.status,
   };
 }

@@ -183,6 +183,11 @@ export interface ProviderErrorInit {
   requestId?: string;
   /** The API's `error.type` or `error.details.error_code`, when it sent one. */
   apiErrorType?: string;
+  /**
+   * The error response's body as the API sent it (JSON text), for a forwarded call whose
+   * caller must see the upstream's own answer once retries are exhausted.
+   */
+  body?: string;
 }
 
 /**
@@ -199,6 +204,7 @@ export class ProviderError extends Error {
   readonly partialUsage: Usage | undefined;
   readonly requestId: string | undefined;
   readonly apiErrorType: string | undefined;
+  readonly body: string | undefined;
 
   constructor(init: ProviderErrorInit) {
     super(init.message);
@@ -209,6 +215,7 @@ export class ProviderError extends Error {
     this.partialUsage = init.partialUsage;
     this.requestId = init.requestId;
     this.apiErrorType = init.apiErrorType;
+    this.body = init.body;
   }
 
   /** Whether waiting and sending the same request again can succeed. */
@@ -222,9 +229,44 @@ export class ProviderError extends Error {
   }
 }
 
+/** The Messages API routes a caller may have forwarded unchanged. */
+export type ForwardPath = '/v1/messages' | '/v1/messages/count_tokens';
+
+/**
+ * A caller's request, passed upstream byte for byte (a Claude Code session speaks the
+ * Messages API itself; Control Room only authenticates, admits and bills it).
+ */
+export interface ForwardRequest {
+  path: ForwardPath;
+  /** Query parameters to keep (Claude Code calls `/v1/messages?beta=true`). */
+  query?: Record<string, string>;
+  /** The caller's headers to pass on, names lower-cased: `anthropic-version`, `anthropic-beta`. */
+  headers: Record<string, string>;
+  /** The JSON body exactly as the caller sent it. */
+  body: Uint8Array;
+}
+
+/** The API's successful (2xx) answer to a forwarded request, its body not yet read. */
+export interface ForwardResponse {
+  status: number;
+  /** Names lower-cased. */
+  headers: Record<string, string>;
+  requestId: string | null;
+  /** The body as it arrives: SSE for a streaming call, JSON otherwise. */
+  body: ReadableStream<Uint8Array>;
+}
+
 export interface ModelProvider {
   /** Sends one request, streaming; resolves with the whole reply or rejects with a `ProviderError`. */
   send(request: MessagesRequest, options?: SendOptions): Promise<ProviderResult>;
+  /**
+   * Sends a caller's raw request upstream with the provider's own key; only providers
+   * that talk to a real Messages API have it (the simulated one does not). Resolves once
+   * a 2xx status and its headers arrived; rejects with a `ProviderError` for any other
+   * status (with the upstream's `body`), a failed connection, or an abort. Reading the
+   * body may fail later with the stream's own error (a cut, an abort).
+   */
+  forward?(request: ForwardRequest, options?: { signal?: AbortSignal }): Promise<ForwardResponse>;
 }
 
 /** A usage record with every count zero, for accumulating. */
@@ -238,6 +280,38 @@ export function emptyUsage(): Usage {
     server_tool_use: null,
     service_tier: null,
   };
+}
+
+const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
+
+/**
+ * Folds a wire usage object (message_start's, message_delta's or a JSON reply's) into `base`. message_delta counts are cumulative, so a
+ * present field replaces the old value; absent or null fields keep it.
+ */
+export function mergeUsage(base: Usage, wire: Record<string, unknown> | null | undefined): Usage {
+  if (!wire) return base;
+  const out: Usage = { ...base };
+  out.input_tokens = num(wire['input_tokens']) ?? out.input_tokens;
+  out.output_tokens = num(wire['output_tokens']) ?? out.output_tokens;
+  out.cache_creation_input_tokens =
+    num(wire['cache_creation_input_tokens']) ?? out.cache_creation_input_tokens;
+  out.cache_read_input_tokens = num(wire['cache_read_input_tokens']) ?? out.cache_read_input_tokens;
+  const cc = wire['cache_creation'] as Record<string, unknown> | null | undefined;
+  if (cc) {
+    out.cache_creation = {
+      ephemeral_5m_input_tokens: num(cc['ephemeral_5m_input_tokens']) ?? 0,
+      ephemeral_1h_input_tokens: num(cc['ephemeral_1h_input_tokens']) ?? 0,
+    };
+  }
+  const stu = wire['server_tool_use'] as Record<string, unknown> | null | undefined;
+  if (stu) {
+    out.server_tool_use = {
+      web_search_requests: num(stu['web_search_requests']) ?? 0,
+      web_fetch_requests: num(stu['web_fetch_requests']) ?? 0,
+    };
+  }
+  if (typeof wire['service_tier'] === 'string') out.service_tier = wire['service_tier'];
+  return out;
 }
 
 /**
