@@ -310,7 +310,13 @@ export class AnthropicProvider implements ModelProvider {
 const FORWARDED_HEADERS = ['anthropic-version', 'anthropic-beta'] as const;
 
 /** Headers about the upstream body's framing and connection, which the body handed on no longer has. */
-const BODY_FRAMING_HEADERS = ['content-encoding', 'content-length', 'transfer-encoding', 'connection', 'keep-alive'];
+const BODY_FRAMING_HEADERS = [
+  'content-encoding',
+  'content-length',
+  'transfer-encoding',
+  'connection',
+  'keep-alive',
+];
 
 function classify(
   status: number | undefined,

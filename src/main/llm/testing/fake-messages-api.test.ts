@@ -325,3 +325,94 @@ describe('fake Messages API: faults', () => {
     expect(new Set(a)).toEqual(new Set([200, 429, 529, 500]));
   });
 });
+
+describe('fake Messages API: what Claude Code sends', () => {
+  // Claude Code (the `claude` CLI) calls the beta path with its own version and beta flags,
+  // and a body with fields the fake does not model; none of that may fail a test.
+  const claudeCodeHeaders = {
+    'content-type': 'application/json',
+    'x-api-key': DEFAULT_FAKE_API_KEY,
+    'anthropic-version': '2023-06-01',
+    'anthropic-beta': 'claude-code-20250219,interleaved-thinking-2025-05-14,context-management-2025-06-27',
+  };
+  const claudeCodeBody = request({
+    stream: true,
+    temperature: 1,
+    thinking: { type: 'enabled', budget_tokens: 1024 },
+    metadata: { user_id: 'user_abc_account_def_session_ghi' },
+    context_management: { edits: [{ type: 'clear_thinking_20251015', keep: 'all' }] },
+    system: [
+      { type: 'text', text: "You are Claude Code, Anthropic's official CLI for Claude." },
+      { type: 'text', text: 'Project instructions.', cache_control: { type: 'ephemeral' } },
+    ],
+    tools: [
+      { name: 'Bash', description: 'Run a command', input_schema: { type: 'object', properties: {} } },
+      { name: 'Odd', input_schema: { $schema: 'http://json-schema.org/draft-07/schema#', properties: {} } },
+      { type: 'web_search_20250305', name: 'web_search', max_uses: 5 },
+    ],
+  });
+
+  it('answers the beta path with any dated version and beta flags, ignoring fields it does not model', async () => {
+    const seen: Array<{ path: string; beta: unknown; version: unknown }> = [];
+    const fake = await start({
+      responder: (req) => {
+        seen.push({
+          path: req.path,
+          beta: req.headers['anthropic-beta'],
+          version: req.headers['anthropic-version'],
+        });
+        return { content: [{ type: 'text', text: 'ok' }] };
+      },
+    });
+    const res = await fetch(`${fake.url}/v1/messages?beta=true`, {
+      method: 'POST',
+      headers: { ...claudeCodeHeaders, 'anthropic-version': '2025-04-14' },
+      body: JSON.stringify(claudeCodeBody),
+    });
+    expect(res.status).toBe(200);
+    const events = parseSse(await res.text()).map(([name]) => name);
+    expect(events.at(-1)).toBe('message_stop');
+    expect(seen).toEqual([
+      { path: '/v1/messages?beta=true', beta: claudeCodeHeaders['anthropic-beta'], version: '2025-04-14' },
+    ]);
+    expect(fake.billing).toHaveLength(1);
+    // The system blocks' cache breakpoint was honoured.
+    expect(fake.billing[0]?.cacheCreationInputTokens).toBeGreaterThan(0);
+  });
+
+  it('refuses a malformed version, and unmodelled versions when asked to be strict', async () => {
+    const loose = await start();
+    const bad = await post(loose, request(), { ...HEADERS, 'anthropic-version': 'latest' });
+    expect(bad.status).toBe(400);
+    const strict = await start({ strictVersions: true });
+    const dated = await post(strict, request(), { ...HEADERS, 'anthropic-version': '2025-04-14' });
+    expect(dated.status).toBe(400);
+    expect(((await dated.json()) as { error: { message: string } }).error.message).toMatch(/2025-04-14/);
+    expect((await post(strict, request())).status).toBe(200);
+  });
+
+  it('counts tokens for free: no billing, no fault consumed, same input count as a call', async () => {
+    const fake = await start({ faults: [{ kind: 'overloaded' }] });
+    const { max_tokens: _unused, ...countable } = request({ system: 'Be brief.' });
+    const counted = await fetch(`${fake.url}/v1/messages/count_tokens?beta=true`, {
+      method: 'POST',
+      headers: claudeCodeHeaders,
+      body: JSON.stringify(countable),
+    });
+    expect(counted.status).toBe(200);
+    const { input_tokens } = (await counted.json()) as { input_tokens: number };
+    expect(fake.billing).toHaveLength(0);
+    expect(fake.stats.countTokens).toBe(1);
+    // The scheduled fault is still there for the next real call.
+    expect((await post(fake, request({ system: 'Be brief.' }))).status).toBe(529);
+    expect((await post(fake, request({ system: 'Be brief.' }))).status).toBe(200);
+    expect(fake.billing[0]?.inputTokens).toBe(input_tokens);
+
+    const unauthenticated = await fetch(`${fake.url}/v1/messages/count_tokens`, {
+      method: 'POST',
+      headers: { ...claudeCodeHeaders, 'x-api-key': 'sk-ant-wrong' },
+      body: JSON.stringify(countable),
+    });
+    expect(unauthenticated.status).toBe(401);
+  });
+});

@@ -6,7 +6,7 @@
  * compared with. Listens on 127.0.0.1 only.
  */
 import { createHash } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { findModel, type ModelPool } from '../../../shared/models.js';
 import type { MessagesRequest, StopReason } from '../provider.js';
@@ -37,6 +37,10 @@ export interface FakeRequest {
   index: number;
   body: MessagesRequest & { stream?: boolean };
   pool: ModelPool;
+  /** The request's headers as received (names lower-cased), so a responder can tell who called. */
+  headers: IncomingHttpHeaders;
+  /** The request's path with its query, e.g. `/v1/messages?beta=true`. */
+  path: string;
 }
 
 export type FakeResponder = (request: FakeRequest) => FakeReply | Promise<FakeReply>;
@@ -90,6 +94,11 @@ export interface FakeMessagesApiOptions extends FakeScript {
   now?: () => number;
   /** Characters of a text_delta / input_json_delta chunk. */
   chunkChars?: number;
+  /**
+   * Accept only the API versions the fake models (2023-06-01, 2026-10-21). By default any
+   * `YYYY-MM-DD` version passes, as Claude Code sends whichever its build pins.
+   */
+  strictVersions?: boolean;
 }
 
 export type BillingStatus = 'completed' | 'cut' | 'aborted' | 'stream_error';
@@ -113,6 +122,8 @@ export interface BillingEntry {
 
 export interface FakeStats {
   requests: number;
+  /** `POST /v1/messages/count_tokens` requests answered (free: never billed, no faults consumed). */
+  countTokens: number;
   byStatus: Record<number, number>;
   inFlight: number;
   maxInFlight: number;
@@ -131,6 +142,7 @@ export interface FakeMessagesApi {
 export const DEFAULT_FAKE_API_KEY = 'sk-ant-fake-key';
 
 const API_VERSIONS = ['2023-06-01', '2026-10-21'];
+const VERSION_SHAPE = /^\d{4}-\d{2}-\d{2}$/;
 
 const DEFAULT_LIMITS: PoolLimits = {
   requestsPerMinute: 4_000,
@@ -263,7 +275,9 @@ export async function startFakeMessagesApi(options: FakeMessagesApiOptions = {})
   const promptCache = new Map<string, number>(); // key -> expiry (clock ms)
 
   const billing: BillingEntry[] = [];
-  const stats: FakeStats = { requests: 0, byStatus: {}, inFlight: 0, maxInFlight: 0 };
+  const stats: FakeStats = { requests: 0, countTokens: 0, byStatus: {}, inFlight: 0, maxInFlight: 0 };
+  const versionAccepted = (version: string): boolean =>
+    options.strictVersions ? API_VERSIONS.includes(version) : VERSION_SHAPE.test(version);
   let idleWaiters: Array<() => void> = [];
   let counter = 0;
 
@@ -417,7 +431,10 @@ export async function startFakeMessagesApi(options: FakeMessagesApiOptions = {})
     requestId: string,
   ): Promise<void> {
     const raw = await readBody(req);
-    if (req.method !== 'POST' || (req.url ?? '').split('?')[0] !== '/v1/messages') {
+    const path = (req.url ?? '').split('?')[0];
+    // The query is ignored: Claude Code calls `/v1/messages?beta=true`.
+    const counting = path === '/v1/messages/count_tokens';
+    if (req.method !== 'POST' || (path !== '/v1/messages' && !counting)) {
       return sendError(res, requestId, {}, { status: 404, type: 'not_found_error', message: 'Not Found' });
     }
     // SDK 1.x sends the key as a bearer token; older clients send x-api-key, which wins
@@ -432,7 +449,7 @@ export async function startFakeMessagesApi(options: FakeMessagesApiOptions = {})
       );
     }
     const version = req.headers['anthropic-version'];
-    if (typeof version !== 'string' || !API_VERSIONS.includes(version)) {
+    if (typeof version !== 'string' || !versionAccepted(version)) {
       return sendError(
         res,
         requestId,
@@ -448,7 +465,7 @@ export async function startFakeMessagesApi(options: FakeMessagesApiOptions = {})
     }
     let body: FakeRequest['body'];
     try {
-      body = validate(JSON.parse(raw), version);
+      body = validate(JSON.parse(raw), version, counting);
     } catch (err) {
       const spec = err instanceof RequestError ? err.spec : undefined;
       return sendError(
@@ -466,6 +483,18 @@ export async function startFakeMessagesApi(options: FakeMessagesApiOptions = {})
         {},
         { status: 404, type: 'not_found_error', message: `model: ${body.model}` },
       );
+    }
+    if (counting) {
+      // Free and unlimited here (the real endpoint has its own, separate rate limit).
+      stats.countTokens += 1;
+      const cost = costOf(body);
+      res.writeHead(200, { 'content-type': 'application/json', 'request-id': requestId });
+      res.end(
+        JSON.stringify({
+          input_tokens: cost.inputTokens + cost.cacheRead + cost.cacheWrite5m + cost.cacheWrite1h,
+        }),
+      );
+      return;
     }
     const pool = poolFor(model.pool);
     const t = now();
@@ -539,7 +568,13 @@ export async function startFakeMessagesApi(options: FakeMessagesApiOptions = {})
     pool.input.level -= inputCharge;
     for (const w of cost.writes) promptCache.set(w.key, t + w.ttlMs);
 
-    const reply = await script.responder({ index, body, pool: model.pool });
+    const reply = await script.responder({
+      index,
+      body,
+      pool: model.pool,
+      headers: req.headers,
+      path: req.url ?? path,
+    });
     const messageId = `msg_fake${String(index).padStart(20, '0')}`;
     const blocks = reply.content.map((b, i) =>
       b.type === 'text'
@@ -768,7 +803,7 @@ function invalid(message: string): RequestError {
 }
 
 /** The checks the real API would fail loudly on, so a malformed request from our code is caught in tests. */
-function validate(body: unknown, version: string): FakeRequest['body'] {
+function validate(body: unknown, version: string, counting = false): FakeRequest['body'] {
   if (body === null || typeof body !== 'object') throw invalid('body: expected an object');
   const b = body as Record<string, unknown>;
   if (version >= '2026-10-21') {
@@ -777,7 +812,11 @@ function validate(body: unknown, version: string): FakeRequest['body'] {
     }
   }
   if (typeof b['model'] !== 'string') throw invalid('model: Field required');
-  if (typeof b['max_tokens'] !== 'number' || !Number.isInteger(b['max_tokens']) || b['max_tokens'] < 1) {
+  // count_tokens takes the request without max_tokens.
+  if (
+    !counting &&
+    (typeof b['max_tokens'] !== 'number' || !Number.isInteger(b['max_tokens']) || b['max_tokens'] < 1)
+  ) {
     throw invalid('max_tokens: Field required');
   }
   const messages = b['messages'];
