@@ -1,10 +1,11 @@
 /**
  * Synthetic coders for the engine benchmark. Each runs the turn loop of the built-in
- * runtime (`BuiltInDriver.run`/`callModel` in `runtimes/built-in.ts`) with the engine's own pieces: the coder tool set
- * and prompt, `Conversation` (transcript rows in the ledger), `MissionStore` (agent state
- * and mission_log rows, one transaction per step as the runtime writes them), the real
- * gateway (budget admission, RateLimiter, calls ledger with its roll-ups) and the
- * batching `EventHub` with a sink that serialises every batch as a transport would.
+ * runtime (`BuiltInDriver.run`/`callModel` in `runtimes/built-in.ts`) with the
+ * engine's own pieces: the coder tool set and prompt, `Conversation` (transcript rows
+ * in the ledger), `MissionStore` (agent state and mission_log rows, one transaction
+ * per step as the runtime writes them), the real gateway (budget admission,
+ * RateLimiter, calls ledger with its roll-ups) and the batching `EventHub` with a sink
+ * that serialises every batch as a transport would.
  *
  * Every agent of the design runs this coder loop, leaders included (on their own model,
  * Opus, as a leader's planning and review turns would be): the loop is the same
