@@ -8,6 +8,7 @@ import {
   type RuleAgent,
   type RuleTeam,
 } from './design-rules.js';
+import type { RuntimeStatus } from './contract/runtimes.js';
 import { DEFAULT_MODEL_BY_ROLE } from './models.js';
 
 const agent = (
@@ -118,6 +119,115 @@ describe('checkDesign', () => {
     const design = { teams: [team('A', [agent('L', 'leader'), agent('c', 'coder', 'claude-sonnet-4-5')])] };
     expect(checkDesign(design)).toEqual([]);
     expect(checkDesign(design, { today: '2026-01-01' }).map((i) => i.rule)).toEqual(['retiring-model']);
+  });
+});
+
+describe('checkDesign: runtimes', () => {
+  const cc = (id: string, over: Partial<RuleAgent> = {}): RuleAgent => ({
+    ...agent(id, 'coder'),
+    runtime: 'claude-code',
+    claudeCode: { allowedTools: ['Read', 'Edit'] },
+    ...over,
+  });
+  const unavailable: RuntimeStatus = {
+    runtime: 'claude-code',
+    available: false,
+    version: null,
+    reason:
+      "Claude Code's binary for linux-arm64 is not installed (@anthropic-ai/claude-agent-sdk-linux-arm64)",
+  };
+  const available: RuntimeStatus = {
+    runtime: 'claude-code',
+    available: true,
+    version: '2.1.335',
+    reason: null,
+  };
+  const builtIn: RuntimeStatus = { runtime: 'built-in', available: true, version: null, reason: null };
+
+  it('finds nothing wrong with a Claude Code agent that has what it needs', () => {
+    const design = { teams: [team('A', [agent('L', 'leader'), cc('c1')])] };
+    expect(checkDesign(design, { provider: 'anthropic', runtimes: [builtIn, available] })).toEqual([]);
+    // Without the provider or the status, those checks are skipped rather than guessed.
+    expect(checkDesign(design)).toEqual([]);
+  });
+
+  it('marks Claude Code agents as errors when Claude Code cannot start here, with the reason and a switch', () => {
+    const issues = checkDesign(
+      { teams: [team('A', [agent('L', 'leader'), cc('c1'), agent('c2', 'coder')])] },
+      { runtimes: [builtIn, unavailable] },
+    );
+    expect(issues).toHaveLength(1);
+    expect(issues[0]).toMatchObject({
+      key: 'runtime-unavailable:c1',
+      rule: 'runtime-unavailable',
+      severity: 'error',
+      teamId: 'A',
+      agentId: 'c1',
+      title: '“c1” runs on Claude Code, which cannot start on this machine',
+      fix: {
+        label: 'Switch to built-in',
+        fix: { kind: 'set-runtime', teamId: 'A', agentId: 'c1', runtime: 'built-in' },
+      },
+    });
+    expect(issues[0]!.detail).toContain(unavailable.reason);
+  });
+
+  it('warns about Claude Code agents under the simulated provider', () => {
+    const design = { teams: [team('A', [agent('L', 'leader'), cc('c1')])] };
+    const [issue] = checkDesign(design, { provider: 'simulated' });
+    expect(issue).toMatchObject({
+      rule: 'claude-code-simulated',
+      severity: 'warning',
+      agentId: 'c1',
+      fix: { fix: { kind: 'set-runtime', agentId: 'c1', runtime: 'built-in' } },
+    });
+    expect(checkDesign(design, { provider: 'anthropic' })).toEqual([]);
+  });
+
+  it('warns about Bash without allowed commands, from the form’s text or a stored list', () => {
+    const bash = { allowedTools: ['Read', 'Bash'] };
+    const flagged = (a: RuleAgent) =>
+      checkDesign({ teams: [team('A', [agent('L', 'leader'), a])] }).map((i) => [i.rule, i.fix?.fix]);
+    const expected = [
+      [
+        'claude-code-bash-unchecked',
+        { kind: 'remove-claude-code-tool', teamId: 'A', agentId: 'c1', tool: 'Bash' },
+      ],
+    ];
+    expect(flagged(cc('c1', { claudeCode: bash }))).toEqual(expected);
+    expect(flagged(cc('c1', { claudeCode: bash, allowedCommands: ' ,\n ' }))).toEqual(expected);
+    expect(flagged(cc('c1', { claudeCode: bash, allowedCommands: 'npm test' }))).toEqual([]);
+    expect(flagged(cc('c1', { claudeCode: bash, permissions: { allowedCommands: [] } }))).toEqual(expected);
+    expect(flagged(cc('c1', { claudeCode: bash, permissions: { allowedCommands: ['npm test'] } }))).toEqual(
+      [],
+    );
+    // No Claude Code settings yet: a coder's defaults include Bash.
+    expect(flagged(cc('c1', { claudeCode: null }))).toEqual(expected);
+    expect(flagged(cc('c1', { claudeCode: undefined, role: 'reviewer' }))).toEqual([]);
+    // The built-in runtime has no Bash: nothing to say.
+    expect(flagged({ ...agent('c1', 'coder'), claudeCode: bash })).toEqual([]);
+  });
+
+  it('checks a stored design as well as the form (the smallest shape either has)', () => {
+    const stored = {
+      teams: [
+        {
+          id: 'A',
+          name: 'A',
+          agents: [
+            agent('L', 'leader'),
+            {
+              ...agent('c1', 'coder'),
+              runtime: 'claude-code' as const,
+              permissions: { allowedCommands: [], writeScope: [] },
+            },
+          ],
+        },
+      ],
+    };
+    expect(
+      checkDesign(stored, { provider: 'simulated', runtimes: [builtIn, unavailable] }).map((i) => i.rule),
+    ).toEqual(['runtime-unavailable', 'claude-code-simulated', 'claude-code-bash-unchecked']);
   });
 });
 

@@ -1,5 +1,13 @@
+import type { ProviderId } from './contract/app.js';
+import type { RuntimeStatus } from './contract/runtimes.js';
 import { DEFAULT_MODEL_BY_ROLE, findModel, type ModelId } from './models.js';
-import type { AgentRole } from './team.js';
+import {
+  agentRuntime,
+  defaultClaudeCodeSpec,
+  type AgentRole,
+  type AgentRuntime,
+  type ClaudeCodeTool,
+} from './team.js';
 
 /**
  * Design rules: what the designer checks while a person draws teams, each finding
@@ -17,6 +25,14 @@ export interface RuleAgent {
   name: string;
   role: AgentRole;
   model: string;
+  /** Absent: built-in. */
+  runtime?: AgentRuntime | undefined;
+  /** Absent or null: the role's defaults (`defaultClaudeCodeSpec`). */
+  claudeCode?: { allowedTools: readonly string[] } | null | undefined;
+  /** The form's text as typed (commas or new lines between commands)… */
+  allowedCommands?: string | readonly string[] | undefined;
+  /** …or a stored spec's list. */
+  permissions?: { allowedCommands: readonly string[] } | undefined;
 }
 
 export interface RuleTeam {
@@ -39,10 +55,20 @@ const REFERENCE_SIZES = [5, 15] as const;
 export type DesignFix =
   | { kind: 'add-leader'; teamId: string }
   | { kind: 'split-team'; teamId: string }
-  | { kind: 'set-model'; teamId: string; agentId: string; model: ModelId };
+  | { kind: 'set-model'; teamId: string; agentId: string; model: ModelId }
+  | { kind: 'set-runtime'; teamId: string; agentId: string; runtime: AgentRuntime }
+  | { kind: 'remove-claude-code-tool'; teamId: string; agentId: string; tool: ClaudeCodeTool };
 
 export type RuleId =
-  'no-teams' | 'missing-leader' | 'leader-only' | 'team-too-large' | 'model-mismatch' | 'retiring-model';
+  | 'no-teams'
+  | 'missing-leader'
+  | 'leader-only'
+  | 'team-too-large'
+  | 'model-mismatch'
+  | 'retiring-model'
+  | 'runtime-unavailable'
+  | 'claude-code-simulated'
+  | 'claude-code-bash-unchecked';
 
 export interface DesignIssue {
   /** Stable across re-checks of the same design: a React key and a test hook. */
@@ -62,6 +88,10 @@ export interface RuleOptions {
   maxTeamSize?: number;
   /** Today as YYYY-MM-DD, to flag models retiring soon; omitted = no retirement check. */
   today?: string;
+  /** The engine's model provider (`app:get-info`); omitted = no provider check. */
+  provider?: ProviderId | undefined;
+  /** What `runtimes:get-status` answered; omitted = no availability check. */
+  runtimes?: readonly RuntimeStatus[] | undefined;
 }
 
 /** The chance that all `n` agents succeed when each does independently with `p`. */
@@ -197,12 +227,79 @@ export function checkDesign(design: RuleDesign, options: RuleOptions = {}): Desi
         });
       }
     }
+
+    for (const agent of team.agents) issues.push(...runtimeIssues(team.id, agent, options));
   }
 
   return issues
     .map((issue, i) => ({ issue, i }))
     .sort((a, b) => SEVERITY_ORDER[a.issue.severity] - SEVERITY_ORDER[b.issue.severity] || a.i - b.i)
     .map(({ issue }) => issue);
+}
+
+/** The commands an agent may run without asking, from either the form or a stored spec. */
+function allowedCommandCount(agent: RuleAgent): number {
+  const commands = agent.allowedCommands ?? agent.permissions?.allowedCommands ?? [];
+  const list = typeof commands === 'string' ? commands.split(/[,\n]/) : commands;
+  return list.filter((c) => c.trim().length > 0).length;
+}
+
+function runtimeIssues(teamId: string, agent: RuleAgent, options: RuleOptions): DesignIssue[] {
+  const runtime = agentRuntime(agent);
+  if (runtime === 'built-in') return [];
+  const issues: DesignIssue[] = [];
+  const who = `“${agent.name.trim() || 'Unnamed agent'}”`;
+  const toBuiltIn = {
+    label: 'Switch to built-in',
+    fix: { kind: 'set-runtime', teamId, agentId: agent.id, runtime: 'built-in' } as const,
+  };
+
+  const status = options.runtimes?.find((r) => r.runtime === runtime);
+  if (status && !status.available) {
+    issues.push({
+      key: `runtime-unavailable:${agent.id}`,
+      rule: 'runtime-unavailable',
+      severity: 'error',
+      teamId,
+      agentId: agent.id,
+      title: `${who} runs on Claude Code, which cannot start on this machine`,
+      detail: `${status.reason ?? 'Claude Code did not answer'}. A mission would fail to start this agent: switch it to the built-in runtime, or install Claude Code for this platform and restart Control Room.`,
+      fix: toBuiltIn,
+    });
+  }
+
+  if (options.provider === 'simulated') {
+    issues.push({
+      key: `claude-code-simulated:${agent.id}`,
+      rule: 'claude-code-simulated',
+      severity: 'warning',
+      teamId,
+      agentId: agent.id,
+      title: `${who} runs on Claude Code, but the provider is simulated`,
+      detail:
+        'The simulated provider invents model answers for Control Room’s own loop; a Claude Code session is a separate program with its own loop and tools, so a simulated mission says little about how this agent will really work. Switch it to built-in while you try the design out, or choose the Anthropic provider in Settings.',
+      fix: toBuiltIn,
+    });
+  }
+
+  const tools = agent.claudeCode?.allowedTools ?? defaultClaudeCodeSpec(agent.role).allowedTools;
+  if (tools.includes('Bash') && allowedCommandCount(agent) === 0) {
+    issues.push({
+      key: `claude-code-bash-unchecked:${agent.id}`,
+      rule: 'claude-code-bash-unchecked',
+      severity: 'warning',
+      teamId,
+      agentId: agent.id,
+      title: `${who} may use Bash but has no allowed commands`,
+      detail:
+        'Claude Code’s Bash is still checked against the agent’s allowed commands, and it has none: every command it runs will wait in the Inbox for a person. List the commands it may run on its own (for example npm test, git status), or take Bash away.',
+      fix: {
+        label: 'Take Bash away',
+        fix: { kind: 'remove-claude-code-tool', teamId, agentId: agent.id, tool: 'Bash' },
+      },
+    });
+  }
+  return issues;
 }
 
 export interface SplitPlan {

@@ -118,6 +118,7 @@ export const CLAUDE_CODE_TOOLS = [
   'WebFetch',
   'WebSearch',
 ] as const;
+export type ClaudeCodeTool = (typeof CLAUDE_CODE_TOOLS)[number];
 
 export const claudeCodeSpecSchema = z.object({
   /** Claude Code tools the session may use; the rest are not offered to the model. */
