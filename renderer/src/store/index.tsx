@@ -14,6 +14,7 @@ export { entityKey, missionSpent, type MissionAction, type MissionDetailState } 
 export { selectAgentKeys, type AgentDetailState } from './agents-slice.js';
 export type { CostsSlice } from './costs-slice.js';
 export type { MissionLogState } from './mission-log-slice.js';
+export { runtimeProblem } from './runtimes-slice.js';
 
 const StoreContext = createContext<ControlRoomStore | null>(null);
 

@@ -7,6 +7,7 @@ import { createInboxSlice } from './inbox-slice.js';
 import { createSettingsSlice } from './settings-slice.js';
 import { createCostsSlice } from './costs-slice.js';
 import { createMissionLogSlice } from './mission-log-slice.js';
+import { createRuntimesSlice } from './runtimes-slice.js';
 import type { StoreDeps, StoreState } from './types.js';
 
 export type ControlRoomStore = StoreApi<StoreState>;
@@ -25,5 +26,6 @@ export function createControlRoomStore(deps: StoreDeps): ControlRoomStore {
     ...createSettingsSlice(deps)(...args),
     ...createCostsSlice()(deps)(...args),
     ...createMissionLogSlice()(deps)(...args),
+    ...createRuntimesSlice(deps)(...args),
   }));
 }

@@ -10,8 +10,17 @@ import type { MissionsSlice } from './missions-slice.js';
 import type { AgentsSlice } from './agents-slice.js';
 import type { CostsSlice } from './costs-slice.js';
 import type { MissionLogSlice } from './mission-log-slice.js';
+import type { RuntimesSlice } from './runtimes-slice.js';
 
-export type StoreState = AppSlice & TeamsSlice & MissionsSlice & AgentsSlice & InboxSlice & SettingsSlice & CostsSlice & MissionLogSlice;
+export type StoreState = AppSlice &
+  TeamsSlice &
+  MissionsSlice &
+  AgentsSlice &
+  InboxSlice &
+  SettingsSlice &
+  CostsSlice &
+  MissionLogSlice &
+  RuntimesSlice;
 
 /** What the store needs from the outside world; tests pass fakes. */
 export interface StoreDeps {

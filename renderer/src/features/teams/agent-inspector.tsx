@@ -1,4 +1,5 @@
 import { useId } from 'react';
+import type { RuntimeStatus } from '../../../../src/shared/contract/runtimes.js';
 import { agentNanoPerHour, type ModelPrices } from '../../../../src/shared/design-estimate.js';
 import type { DesignIssue, DesignFix } from '../../../../src/shared/design-rules.js';
 import { MODELS, findModel } from '../../../../src/shared/models.js';
@@ -17,6 +18,7 @@ import {
   type DesignForm,
   type TeamForm,
 } from './draft.js';
+import { RuntimeFields } from './runtime-fields.js';
 
 const IDLE_PRESETS: readonly { sec: number; label: string }[] = [
   { sec: 60, label: '1 minute' },
@@ -39,6 +41,8 @@ interface InspectorProps {
   team: TeamForm | undefined;
   issues: DesignIssue[];
   prices: ModelPrices;
+  /** `runtimes:get-status`; empty while unknown. */
+  runtimes: readonly RuntimeStatus[];
   edit: Edit;
   onClose(): void;
   announce(message: string): void;
@@ -50,6 +54,7 @@ export function AgentInspector({
   team,
   issues,
   prices,
+  runtimes,
   edit,
   onClose,
   announce,
@@ -61,8 +66,8 @@ export function AgentInspector({
       <aside className="card inspector" aria-label="Agent details">
         <h3 className="inspector-title">Agent details</h3>
         <p className="muted inspector-empty">
-          Select an agent on the board to set its name, model, budget, system prompt, permissions and idle
-          timeout.
+          Select an agent on the board to set its name, model, runtime, budget, system prompt, permissions and
+          idle timeout.
         </p>
       </aside>
     );
@@ -89,6 +94,7 @@ export function AgentInspector({
             <h3 className="inspector-title">{name}</h3>
             <p className="muted inspector-sub">
               {ROLE_LABELS[agent.role]} in {team.name.trim() || 'Unnamed team'}
+              {agent.runtime === 'claude-code' ? ' · Claude Code' : ''}
               {hourly !== null ? ` · ~${formatUsd(hourly)}/h` : ''}
             </p>
           </div>
@@ -174,6 +180,7 @@ export function AgentInspector({
             ))}
           </select>
         </Field>
+        <RuntimeFields agent={agent} team={team} runtimes={runtimes} edit={edit} />
         <Field
           id={`${id}-idle`}
           label="Idle timeout"

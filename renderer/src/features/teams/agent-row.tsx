@@ -5,7 +5,14 @@ import { findModel } from '../../../../src/shared/models.js';
 import type { EditOptions } from '../../store/teams-slice.js';
 import { moveAgent, placementProblem } from './design-ops.js';
 import { agentDndId, type DragData } from './dnd.js';
-import { removeAgent, ROLE_LABELS, type AgentForm, type DesignForm, type TeamForm } from './draft.js';
+import {
+  removeAgent,
+  ROLE_LABELS,
+  RUNTIME_LABELS,
+  type AgentForm,
+  type DesignForm,
+  type TeamForm,
+} from './draft.js';
 import { Menu, type MenuItem } from './menu.js';
 
 export type Edit = (
@@ -20,6 +27,8 @@ interface AgentRowProps {
   form: DesignForm;
   selected: boolean;
   flagged: boolean;
+  /** Why this agent's runtime cannot start on this machine; null when it can or nobody knows. */
+  runtimeProblem: string | null;
   onSelect(agentId: string): void;
   edit: Edit;
   announce(message: string): void;
@@ -30,6 +39,35 @@ export function shortModel(model: string): string {
   return findModel(model)?.label.replace(/^Claude /, '') ?? `${model} (unknown)`;
 }
 
+/**
+ * A Claude Code agent's badge on its row, and a warning mark when Claude Code cannot start
+ * here. Both sit in the row's description, so a screen reader hears what the eye sees;
+ * the reason is the mark's tooltip too.
+ */
+export function RuntimeMarks({
+  runtime,
+  problem,
+}: {
+  runtime: AgentForm['runtime'];
+  problem: string | null;
+}) {
+  if (runtime === 'built-in') return null;
+  return (
+    <>
+      <span className="visually-hidden"> · </span>
+      <span className="runtime-badge" title="Runs as a Claude Code session">
+        {RUNTIME_LABELS[runtime]}
+      </span>
+      {problem ? (
+        <span className="runtime-warning" title={`Cannot start here: ${problem}`}>
+          <span aria-hidden="true">⚠</span>
+          <span className="visually-hidden">Cannot start here: {problem}</span>
+        </span>
+      ) : null}
+    </>
+  );
+}
+
 export function AgentRow({
   agent,
   team,
@@ -37,6 +75,7 @@ export function AgentRow({
   form,
   selected,
   flagged,
+  runtimeProblem,
   onSelect,
   edit,
   announce,
@@ -129,6 +168,7 @@ export function AgentRow({
         <span id={metaId} className="agent-meta">
           {ROLE_LABELS[agent.role]} · {shortModel(agent.model)}
           {budget ? ` · $${budget.replace(/^\$/, '')}` : ''}
+          <RuntimeMarks runtime={agent.runtime} problem={runtimeProblem} />
         </span>
       </button>
       <Menu label={`Actions for ${name}`} items={items} />

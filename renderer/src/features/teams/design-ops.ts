@@ -5,8 +5,11 @@ import {
   boardOrder,
   newAgent,
   relayout,
+  setAgentRuntime,
+  setClaudeCodeTool,
   suggestAgentName,
   updateAgent,
+  updateClaudeCode,
   type AgentForm,
   type DesignForm,
   type NewId,
@@ -188,6 +191,12 @@ export function applyFix(form: DesignForm, fix: DesignFix, newId: NewId): Design
       return splitTeam(form, fix.teamId, newId);
     case 'set-model':
       return updateAgent(form, fix.teamId, fix.agentId, { model: fix.model });
+    case 'set-runtime':
+      return setAgentRuntime(form, fix.teamId, fix.agentId, fix.runtime);
+    case 'remove-claude-code-tool':
+      return updateClaudeCode(form, fix.teamId, fix.agentId, (current) =>
+        setClaudeCodeTool(current, fix.tool, false),
+      );
   }
 }
 

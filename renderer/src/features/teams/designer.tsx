@@ -113,15 +113,19 @@ function dropTarget(form: DesignForm, over: DragData | undefined): DropTarget | 
 }
 
 export function Designer({ form }: { form: DesignForm }) {
-  const { editDesign, undo, redo, loadDesignerSettings } = useStore(
+  const { editDesign, undo, redo, loadDesignerSettings, loadRuntimes } = useStore(
     useShallow((s) => ({
       editDesign: s.editDesign,
       undo: s.undo,
       redo: s.redo,
       loadDesignerSettings: s.loadDesignerSettings,
+      loadRuntimes: s.loadRuntimes,
     })),
   );
   const settings = useStore((s) => s.designerSettings);
+  const runtimes = useStore((s) => s.runtimes);
+  const runtimesStatus = useStore((s) => s.runtimesStatus);
+  const provider = useStore((s) => s.info?.provider.id);
   const [selected, setSelected] = useState<string | null>(null);
   const [dragging, setDragging] = useState<DragData | null>(null);
   const [refusedTeam, setRefusedTeam] = useState<string | null>(null);
@@ -151,6 +155,10 @@ export function Designer({ form }: { form: DesignForm }) {
     if (settings.status === 'idle') void loadDesignerSettings();
   }, [settings.status, loadDesignerSettings]);
 
+  useEffect(() => {
+    if (runtimesStatus === 'idle') void loadRuntimes();
+  }, [runtimesStatus, loadRuntimes]);
+
   // Ctrl/Cmd+Z and Shift+Ctrl/Cmd+Z (or Ctrl+Y) anywhere in the editor, except inside a
   // text field, where the browser's own undo of the typing is what a person expects.
   useEffect(() => {
@@ -174,8 +182,8 @@ export function Designer({ form }: { form: DesignForm }) {
 
   const ordered = useMemo(() => boardOrder(form), [form]);
   const issues = useMemo(
-    () => checkDesign(form, { today: new Date(openedAt).toISOString().slice(0, 10) }),
-    [form, openedAt],
+    () => checkDesign(form, { today: new Date(openedAt).toISOString().slice(0, 10), provider, runtimes }),
+    [form, openedAt, provider, runtimes],
   );
   const prices = useMemo(
     () => (settings.priceTable ? pricesAt(settings.priceTable, openedAt) : {}),
@@ -358,6 +366,7 @@ export function Designer({ form }: { form: DesignForm }) {
                       issues={issuesOf(team.id)}
                       estimate={estimate.teams.find((t) => t.teamId === team.id)}
                       selectedAgentId={selected}
+                      runtimes={runtimes}
                       refusing={refusedTeam === team.id}
                       onSelect={setSelected}
                       edit={edit}
@@ -378,6 +387,7 @@ export function Designer({ form }: { form: DesignForm }) {
           team={selectedTeam}
           issues={selected ? issues.filter((i) => i.agentId === selected) : []}
           prices={prices}
+          runtimes={runtimes}
           edit={edit}
           onClose={() => setSelected(null)}
           announce={announce}

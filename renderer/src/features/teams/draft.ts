@@ -1,6 +1,18 @@
 import { DEFAULT_MODEL_BY_ROLE, findModel } from '../../../../src/shared/models.js';
 import { nanoToUsd, usdToNano } from '../../../../src/shared/money.js';
-import type { AgentRole, AgentSpec, TeamDesign, TeamDesignDraft } from '../../../../src/shared/team.js';
+import {
+  agentRuntime,
+  CLAUDE_CODE_TOOLS,
+  defaultClaudeCodeSpec,
+  type AgentRole,
+  type AgentRuntime,
+  type AgentSpec,
+  type ClaudeCodeSpec,
+  type ClaudeCodeTool,
+  type McpServerSpec,
+  type TeamDesign,
+  type TeamDesignDraft,
+} from '../../../../src/shared/team.js';
 
 /**
  * The editor works on a form model, not on TeamDesignDraft: budgets and command lists
@@ -18,7 +30,35 @@ export interface AgentForm {
   /** Paths the agent may write, one per line as typed; empty means the whole worktree. */
   writeScope: string;
   idleTimeoutSec: number | null;
+  runtime: AgentRuntime;
+  /**
+   * A Claude Code agent's tools and MCP servers once the person changed them; null means
+   * the role's defaults (`defaultClaudeCodeSpec`), which follow a change of role. Always
+   * null for a built-in agent: its Claude Code settings would never be read.
+   */
+  claudeCode: ClaudeCodeForm | null;
 }
+
+export interface ClaudeCodeForm {
+  /** In CLAUDE_CODE_TOOLS order, so the same choice is the same form. */
+  allowedTools: ClaudeCodeTool[];
+  mcpServers: McpServerForm[];
+}
+
+/** One MCP server as typed: every field kept, so switching the type back loses nothing. */
+export interface McpServerForm {
+  name: string;
+  type: McpServerSpec['type'];
+  command: string;
+  /** One argument per line (an argument may contain spaces). */
+  args: string;
+  url: string;
+}
+
+export const RUNTIME_LABELS: Record<AgentRuntime, string> = {
+  'built-in': 'Built-in',
+  'claude-code': 'Claude Code',
+};
 
 export interface TeamForm {
   id: string;
@@ -90,6 +130,8 @@ export function newAgent(form: DesignForm, teamId: string, role: AgentRole, newI
     allowedCommands: '',
     writeScope: '',
     idleTimeoutSec: null,
+    runtime: 'built-in',
+    claudeCode: null,
   };
 }
 
@@ -256,6 +298,11 @@ export function designToForm(design: TeamDesign): DesignForm {
         allowedCommands: agent.permissions.allowedCommands.join('\n'),
         writeScope: agent.permissions.writeScope.join('\n'),
         idleTimeoutSec: agent.idleTimeoutSec,
+        runtime: agentRuntime(agent),
+        claudeCode:
+          agentRuntime(agent) === 'claude-code' && agent.claudeCode
+            ? claudeCodeToForm(agent.claudeCode)
+            : null,
       })),
     })),
   };
@@ -311,6 +358,13 @@ export function formToDraft(
         writeScope: parseLines(agent.writeScope),
       },
       idleTimeoutSec: agent.idleTimeoutSec,
+      // Built-in agents are written as before runtimes existed, so old designs save unchanged.
+      ...(agent.runtime === 'claude-code'
+        ? {
+            runtime: agent.runtime,
+            ...(agent.claudeCode ? { claudeCode: claudeCodeToSpec(agent.claudeCode) } : {}),
+          }
+        : {}),
     })),
   }));
   if (problems.length > 0) return { ok: false, message: problems.join('; ') };
@@ -340,7 +394,7 @@ export function describeServerMessage(message: string, form: DesignForm): string
   return message
     .replace(/^[a-z]+:[a-z-]+: /, '')
     .replace(
-      /(?:request\.)?design\.teams\.(\d+)(?:\.agents\.(\d+))?((?:\.[A-Za-z]+)*)/g,
+      /(?:request\.)?design\.teams\.(\d+)(?:\.agents\.(\d+))?((?:\.[A-Za-z]+|\.\d+(?=\.|:|$))*)/g,
       (match, t: string, a: string | undefined, rest: string) => {
         const team = form.teams[Number(t)];
         if (!team) return match;
@@ -351,7 +405,7 @@ export function describeServerMessage(message: string, form: DesignForm): string
           parts.push(`agent “${agent.name}”`);
         }
         const field = rest.replace(/^\./, '');
-        if (field) parts.push(FIELD_LABELS[field] ?? field);
+        if (field) parts.push(fieldLabel(field));
         return parts.join(' › ');
       },
     );
@@ -367,9 +421,106 @@ const FIELD_LABELS: Record<string, string> = {
   'permissions.allowedCommands': 'allowed commands',
   'permissions.writeScope': 'file write scope',
   idleTimeoutSec: 'idle timeout',
+  runtime: 'runtime',
+  claudeCode: 'Claude Code',
+  'claudeCode.allowedTools': 'Claude Code tools',
+  'claudeCode.mcpServers': 'MCP servers',
 };
+
+const MCP_FIELD_LABELS: Record<string, string> = {
+  name: 'name',
+  type: 'type',
+  command: 'command',
+  args: 'arguments',
+  url: 'URL',
+};
+
+/** "claudeCode.mcpServers.1.url" → "MCP server 2 › URL"; other paths through FIELD_LABELS. */
+function fieldLabel(path: string): string {
+  const server = /^claudeCode\.mcpServers\.(\d+)(?:\.([A-Za-z]+))?/.exec(path);
+  if (server) {
+    const parts = [`MCP server ${Number(server[1]) + 1}`];
+    if (server[2]) parts.push(MCP_FIELD_LABELS[server[2]] ?? server[2]);
+    return parts.join(' › ');
+  }
+  const tool = /^claudeCode\.allowedTools\.\d+$/.exec(path);
+  if (tool) return 'Claude Code tools';
+  return FIELD_LABELS[path] ?? path;
+}
 
 /** True when `model` is one Control Room knows; an imported unknown one is shown as such. */
 export function isKnownModel(model: string): boolean {
   return findModel(model) !== undefined;
+}
+
+/** A stored spec's Claude Code settings in the form's shape. */
+export function claudeCodeToForm(spec: ClaudeCodeSpec): ClaudeCodeForm {
+  return {
+    allowedTools: CLAUDE_CODE_TOOLS.filter((tool) => spec.allowedTools.includes(tool)),
+    mcpServers: spec.mcpServers.map((server) =>
+      server.type === 'stdio'
+        ? { name: server.name, type: 'stdio', command: server.command, args: server.args.join('\n'), url: '' }
+        : { name: server.name, type: server.type, command: '', args: '', url: server.url },
+    ),
+  };
+}
+
+/** What the form's MCP server sends; only the fields of its type. */
+export function mcpServerToSpec(server: McpServerForm): McpServerSpec {
+  const name = server.name.trim();
+  return server.type === 'stdio'
+    ? { name, type: 'stdio', command: server.command.trim(), args: parseLines(server.args) }
+    : { name, type: server.type, url: server.url.trim() };
+}
+
+export function claudeCodeToSpec(form: ClaudeCodeForm): ClaudeCodeSpec {
+  return { allowedTools: [...form.allowedTools], mcpServers: form.mcpServers.map(mcpServerToSpec) };
+}
+
+/** The Claude Code settings an agent has now: its own, or its role's defaults. */
+export function effectiveClaudeCode(agent: Pick<AgentForm, 'role' | 'claudeCode'>): ClaudeCodeForm {
+  return agent.claudeCode ?? claudeCodeToForm(defaultClaudeCodeSpec(agent.role));
+}
+
+/**
+ * Switches an agent's runtime. Claude Code starts from the role's defaults; going back
+ * to built-in drops the Claude Code settings (they would be ignored), and undo has them.
+ */
+export function setAgentRuntime(
+  form: DesignForm,
+  teamId: string,
+  agentId: string,
+  runtime: AgentRuntime,
+): DesignForm {
+  return updateAgent(form, teamId, agentId, { runtime, claudeCode: null });
+}
+
+/** Changes a Claude Code agent's settings, starting from its defaults when it had none. */
+export function updateClaudeCode(
+  form: DesignForm,
+  teamId: string,
+  agentId: string,
+  change: (current: ClaudeCodeForm) => ClaudeCodeForm,
+): DesignForm {
+  const agent = form.teams.find((t) => t.id === teamId)?.agents.find((a) => a.id === agentId);
+  if (!agent || agent.runtime !== 'claude-code') return form;
+  return updateAgent(form, teamId, agentId, { claudeCode: change(effectiveClaudeCode(agent)) });
+}
+
+/** Turns one Claude Code tool on or off, keeping CLAUDE_CODE_TOOLS order. */
+export function setClaudeCodeTool(
+  current: ClaudeCodeForm,
+  tool: ClaudeCodeTool,
+  on: boolean,
+): ClaudeCodeForm {
+  return {
+    ...current,
+    allowedTools: CLAUDE_CODE_TOOLS.filter((t) => (t === tool ? on : current.allowedTools.includes(t))),
+  };
+}
+
+/** A new MCP server row, named so it does not clash with the agent's others. */
+export function newMcpServer(current: ClaudeCodeForm): McpServerForm {
+  const taken = new Set(current.mcpServers.map((s) => lower(s.name)));
+  return { name: firstFree(taken, (n) => `server-${n}`), type: 'stdio', command: '', args: '', url: '' };
 }

@@ -1,6 +1,7 @@
 import { SortableContext, useSortable, verticalListSortingStrategy } from '@dnd-kit/sortable';
 import { CSS } from '@dnd-kit/utilities';
 import { useId } from 'react';
+import type { RuntimeStatus } from '../../../../src/shared/contract/runtimes.js';
 import type { DesignEstimate } from '../../../../src/shared/design-estimate.js';
 import {
   MAX_RECOMMENDED_TEAM_SIZE,
@@ -9,6 +10,7 @@ import {
 } from '../../../../src/shared/design-rules.js';
 import { formatUsd } from '../../../../src/shared/money.js';
 import { plural } from '../../lib/format.js';
+import { runtimeProblem } from '../../store/index.js';
 import { MoneyInput } from '../../ui/field.js';
 import { AgentRow, type Edit } from './agent-row.js';
 import { addAgentAt, duplicateTeam, moveTeam, splitTeam } from './design-ops.js';
@@ -24,6 +26,8 @@ interface TeamCardProps {
   issues: DesignIssue[];
   estimate: DesignEstimate['teams'][number] | undefined;
   selectedAgentId: string | null;
+  /** `runtimes:get-status`; empty while unknown. */
+  runtimes: readonly RuntimeStatus[];
   /** Set while something is dragged over this card that it cannot take (a second leader). */
   refusing: boolean;
   onSelect(agentId: string): void;
@@ -38,6 +42,7 @@ export function TeamCard({
   issues,
   estimate,
   selectedAgentId,
+  runtimes,
   refusing,
   onSelect,
   edit,
@@ -184,6 +189,7 @@ export function TeamCard({
               form={form}
               selected={agent.id === selectedAgentId}
               flagged={flaggedAgents.has(agent.id)}
+              runtimeProblem={runtimeProblem(runtimes, agent.runtime)}
               onSelect={onSelect}
               edit={edit}
               announce={announce}
