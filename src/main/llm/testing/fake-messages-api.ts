@@ -99,6 +99,8 @@ export interface FakeMessagesApiOptions extends FakeScript {
    * `YYYY-MM-DD` version passes, as Claude Code sends whichever its build pins.
    */
   strictVersions?: boolean;
+  /** Keep the body of every 200 answer as written, in `sentBodies` (for byte-for-byte checks of a proxy). */
+  keepBodies?: boolean;
 }
 
 export type BillingStatus = 'completed' | 'cut' | 'aborted' | 'stream_error';
@@ -133,6 +135,8 @@ export interface FakeMessagesApi {
   url: string;
   billing: BillingEntry[];
   stats: FakeStats;
+  /** With `keepBodies`: request-id -> the 200 answer's body as written so far (JSON, or SSE text). */
+  sentBodies: Map<string, string>;
   setScript(script: FakeScript): void;
   /** Resolves once no request is being served (billing entries of aborted streams are written). */
   whenIdle(): Promise<void>;
@@ -275,6 +279,10 @@ export async function startFakeMessagesApi(options: FakeMessagesApiOptions = {})
   const promptCache = new Map<string, number>(); // key -> expiry (clock ms)
 
   const billing: BillingEntry[] = [];
+  const sentBodies = new Map<string, string>();
+  const keep = (requestId: string, text: string): void => {
+    if (options.keepBodies) sentBodies.set(requestId, (sentBodies.get(requestId) ?? '') + text);
+  };
   const stats: FakeStats = { requests: 0, countTokens: 0, byStatus: {}, inFlight: 0, maxInFlight: 0 };
   const versionAccepted = (version: string): boolean =>
     options.strictVersions ? API_VERSIONS.includes(version) : VERSION_SHAPE.test(version);
@@ -657,7 +665,9 @@ export async function startFakeMessagesApi(options: FakeMessagesApiOptions = {})
         'content-type': 'application/json',
         'request-id': requestId,
       });
-      res.end(JSON.stringify(message));
+      const text = JSON.stringify(message);
+      keep(requestId, text);
+      res.end(text);
       return;
     }
 
@@ -680,7 +690,9 @@ export async function startFakeMessagesApi(options: FakeMessagesApiOptions = {})
         };
         unflushed.add(release);
         // Waiting for the flush is what makes a cut land after this event, not before it.
-        res.write(`event: ${event}\ndata: ${JSON.stringify({ type: event, ...data })}\n\n`, release);
+        const text = `event: ${event}\ndata: ${JSON.stringify({ type: event, ...data })}\n\n`;
+        keep(requestId, text);
+        res.write(text, release);
       });
     const cut = (): void => {
       settle(seenOutput, 'cut');
@@ -769,6 +781,7 @@ export async function startFakeMessagesApi(options: FakeMessagesApiOptions = {})
     url: `http://127.0.0.1:${port}`,
     billing,
     stats,
+    sentBodies,
     setScript(next) {
       script = {
         ...script,
