@@ -68,6 +68,26 @@ export class TeamsPage {
     return this.page.getByRole('region', { name, exact: true });
   }
 
+  /** The inspector's "Runtime" choice. */
+  get runtimeSelect(): Locator {
+    return this.inspector.getByLabel('Runtime', { exact: true });
+  }
+
+  /** A Claude Code tool's checkbox in the inspector, e.g. "Bash". */
+  claudeCodeTool(tool: string): Locator {
+    return this.inspector.getByRole('group', { name: 'Claude Code tools' }).getByLabel(tool, { exact: true });
+  }
+
+  /** The inspector's n-th MCP server (1-based), a group of its fields. */
+  mcpServer(n: number): Locator {
+    return this.inspector.getByRole('group', { name: `MCP server ${n}`, exact: true });
+  }
+
+  /** An agent's select button on the board: its description says role, model and runtime. */
+  agentButton(team: Locator, name: string): Locator {
+    return team.getByRole('button', { name, exact: true });
+  }
+
   /** An agent's row on its team card. */
   agent(team: Locator, name: string): Locator {
     return team.getByRole('listitem').filter({ has: this.page.getByRole('button', { name, exact: true }) });

@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import type { Locator, Page } from '@playwright/test';
 import { DEFAULT_MODEL_BY_ROLE } from '../../src/shared/models.js';
 import { test, expect } from '../fixtures.js';
@@ -217,4 +218,174 @@ test('the designer explains a design with no leader and no teams, and fixes it',
   await saveScreen('designer-empty');
   await page.keyboard.press('ControlOrMeta+z');
   await expect(team1).toBeVisible();
+});
+
+test('a person runs an agent on Claude Code: tools, MCP servers, checks, save, export and import', async ({
+  page,
+  appUrl,
+  saveScreen,
+}) => {
+  // The ledger's design_agents table (src/main/ledger/team-repository.ts) has no columns
+  // for `runtime` and `claudeCode` yet, so a saved design comes back built-in. Everything
+  // up to Save passes; remove this line once the repository keeps both fields.
+  test.fail(true, 'the team repository does not store runtime and claudeCode yet');
+  const teams = new TeamsPage(page);
+  const checks = page.getByRole('region', { name: 'Design checks' });
+  const DESIGN = 'Claude squad';
+  await page.goto(appUrl);
+  await teams.openNewDesign();
+  await page.getByLabel('Design name').fill(DESIGN);
+  const team1 = teams.team('Team 1');
+
+  // Built-in is the default; Claude Code brings its tools, on the coder's defaults.
+  await teams.selectAgent(team1, 'Coder 1-1');
+  await expect(teams.runtimeSelect).toHaveValue('built-in');
+  await expect(teams.inspector.getByRole('group', { name: 'Claude Code tools' })).toHaveCount(0);
+  await teams.runtimeSelect.selectOption('claude-code');
+  await expect(teams.claudeCodeTool('Bash')).toBeChecked();
+  await expect(teams.claudeCodeTool('WebFetch')).not.toBeChecked();
+  await expect(teams.agentButton(team1, 'Coder 1-1')).toHaveAccessibleDescription(/· Claude Code$/);
+  await expect(team1.getByText('Claude Code', { exact: true })).toBeVisible();
+  await expect(teams.agentButton(team1, 'Lead 1')).not.toHaveAccessibleDescription(/Claude Code/);
+
+  // The checks explain what this choice means here, each with a fix.
+  await expect(checks).toContainText('“Coder 1-1” runs on Claude Code, but the provider is simulated');
+  const bash = checks
+    .getByRole('listitem')
+    .filter({ hasText: '“Coder 1-1” may use Bash but has no allowed commands' });
+  await expect(bash).toContainText('every command it runs will wait in the Inbox');
+  await saveScreen('designer-claude-code');
+
+  // Picking tools: Bash off (the check goes away), WebFetch on.
+  await teams.claudeCodeTool('Bash').uncheck();
+  await expect(bash).toHaveCount(0);
+  await teams.claudeCodeTool('WebFetch').check();
+
+  // MCP servers: a local command, and a URL that is fixed after its error shows.
+  await teams.inspector.getByRole('button', { name: 'Add MCP server' }).click();
+  const files = teams.mcpServer(1);
+  await files.getByLabel('Server name').fill('files');
+  await files.getByLabel('Command').fill('npx');
+  await files.getByLabel('Arguments').fill('-y\nmcp-files');
+  await teams.inspector.getByRole('button', { name: 'Add MCP server' }).click();
+  const docs = teams.mcpServer(2);
+  await docs.getByLabel('Server name').fill('docs');
+  await docs.getByLabel('Transport').selectOption('http');
+  await docs.getByLabel('URL').fill('docs.example.com');
+  await expect(docs.getByLabel('URL')).toHaveAccessibleDescription('must be an http(s) URL');
+  await docs.getByLabel('URL').fill('https://docs.example.com/mcp');
+  await expect(docs.getByLabel('URL')).not.toHaveAttribute('aria-invalid', 'true');
+  await saveScreen('designer-claude-code-mcp');
+
+  // Undo and redo walk through the runtime edits; the unsaved marker follows.
+  await expect(teams.unsavedBadge).toBeVisible();
+  await page.getByRole('button', { name: 'Save', exact: true }).focus();
+  // Typing into one field is one step: undo empties the URL, redo puts it back.
+  await page.keyboard.press('ControlOrMeta+z');
+  await expect(teams.mcpServer(2).getByLabel('URL')).toHaveValue('');
+  await page.keyboard.press('ControlOrMeta+Shift+z');
+  await expect(teams.mcpServer(2).getByLabel('URL')).toHaveValue('https://docs.example.com/mcp');
+
+  await teams.save();
+  await expect(teams.unsavedBadge).toHaveCount(0);
+
+  const expectKept = async () => {
+    const team = teams.team('Team 1');
+    await expect(teams.agentButton(team, 'Coder 1-1')).toHaveAccessibleDescription(/· Claude Code$/);
+    await teams.selectAgent(team, 'Coder 1-1');
+    await expect(teams.runtimeSelect).toHaveValue('claude-code');
+    await expect(teams.claudeCodeTool('Bash')).not.toBeChecked();
+    await expect(teams.claudeCodeTool('WebFetch')).toBeChecked();
+    await expect(teams.claudeCodeTool('Edit')).toBeChecked();
+    await expect(teams.mcpServer(1).getByLabel('Command')).toHaveValue('npx');
+    await expect(teams.mcpServer(1).getByLabel('Arguments')).toHaveValue('-y\nmcp-files');
+    await expect(teams.mcpServer(2).getByLabel('URL')).toHaveValue('https://docs.example.com/mcp');
+    await expect(teams.unsavedBadge).toHaveCount(0);
+  };
+  // Persisted: a reload reads it back from the engine.
+  await page.reload();
+  await expect(page.getByLabel('Design name')).toHaveValue(DESIGN);
+  await expectKept();
+
+  // Exported: the file carries the runtime and the Claude Code settings.
+  await teams.backToList();
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    teams
+      .row(DESIGN)
+      .getByRole('button', { name: `Export ${DESIGN}` })
+      .click(),
+  ]);
+  const exportedPath = test.info().outputPath('claude-code.team.json');
+  await download.saveAs(exportedPath);
+  const file = JSON.parse(await readFile(exportedPath, 'utf8')) as {
+    design: { teams: { agents: { name: string; runtime?: string; claudeCode?: unknown }[] }[] };
+  };
+  const [lead, coder] = file.design.teams[0]!.agents;
+  expect(lead).not.toHaveProperty('runtime');
+  expect(coder).toMatchObject({
+    name: 'Coder 1-1',
+    runtime: 'claude-code',
+    claudeCode: {
+      allowedTools: ['Read', 'Glob', 'Grep', 'LS', 'Edit', 'MultiEdit', 'Write', 'TodoWrite', 'WebFetch'],
+      mcpServers: [
+        { name: 'files', type: 'stdio', command: 'npx', args: ['-y', 'mcp-files'] },
+        { name: 'docs', type: 'http', url: 'https://docs.example.com/mcp' },
+      ],
+    },
+  });
+
+  // Deleted and imported back: the runtime is kept.
+  await teams
+    .row(DESIGN)
+    .getByRole('button', { name: `Delete ${DESIGN}` })
+    .click();
+  await page
+    .getByRole('dialog', { name: 'Delete this team design?' })
+    .getByRole('button', { name: 'Delete design' })
+    .click();
+  await expect(page.getByRole('heading', { name: 'No team designs yet' })).toBeVisible();
+  await teams.importFile(exportedPath);
+  await expect(teams.notice).toHaveText(/Imported “Claude squad” \(1 team, 2 agents\)\./);
+  await teams.open(DESIGN);
+  await expectKept();
+  await saveScreen('designer-claude-code-imported');
+});
+
+test.describe('when Claude Code cannot start on this machine', () => {
+  test.use({ engineEnv: { CONTROL_ROOM_CLAUDE_CODE_PATH: '/nonexistent/claude' } });
+
+  test('its agents are marked on the board with the reason, and one click switches them back', async ({
+    page,
+    appUrl,
+    saveScreen,
+  }) => {
+    const teams = new TeamsPage(page);
+    const checks = page.getByRole('region', { name: 'Design checks' });
+    await page.goto(appUrl);
+    await teams.openNewDesign();
+    const team1 = teams.team('Team 1');
+    await teams.selectAgent(team1, 'Coder 1-1');
+    await expect(teams.runtimeSelect.locator('option[value="claude-code"]')).toHaveText(
+      'Claude Code (not available here)',
+    );
+    await teams.runtimeSelect.selectOption('claude-code');
+
+    const reason = 'CONTROL_ROOM_CLAUDE_CODE_PATH points to /nonexistent/claude, which does not exist';
+    const coder = teams.agentButton(team1, 'Coder 1-1');
+    await expect(coder).toHaveAccessibleDescription(
+      new RegExp(`· Claude Code Cannot start here: ${reason}$`),
+    );
+    await expect(team1.locator('.runtime-warning')).toHaveAttribute('title', `Cannot start here: ${reason}`);
+    const problem = checks
+      .getByRole('listitem')
+      .filter({ hasText: '“Coder 1-1” runs on Claude Code, which cannot start on this machine' });
+    await expect(problem).toContainText(reason);
+    await saveScreen('designer-claude-code-unavailable');
+
+    await problem.getByRole('button', { name: 'Switch to built-in' }).click();
+    await expect(teams.runtimeSelect).toHaveValue('built-in');
+    await expect(coder).not.toHaveAccessibleDescription(/Claude Code/);
+    await expect(team1.locator('.runtime-warning')).toHaveCount(0);
+  });
 });

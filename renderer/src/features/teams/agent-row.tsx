@@ -61,7 +61,7 @@ export function RuntimeMarks({
       {problem ? (
         <span className="runtime-warning" title={`Cannot start here: ${problem}`}>
           <span aria-hidden="true">⚠</span>
-          <span className="visually-hidden">Cannot start here: {problem}</span>
+          <span className="visually-hidden">{` Cannot start here: ${problem}`}</span>
         </span>
       ) : null}
     </>

@@ -202,7 +202,7 @@ describe('the runtime badge and warning on the board', () => {
     );
     expect(html).toContain('<span aria-hidden="true">⚠</span>');
     expect(description(html)).toMatch(
-      /· Claude Code⚠Cannot start here: Claude Code's binary for linux-arm64 is not installed/,
+      /· Claude Code⚠ Cannot start here: Claude Code's binary for linux-arm64 is not installed/,
     );
   });
 });
