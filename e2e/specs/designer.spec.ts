@@ -225,10 +225,6 @@ test('a person runs an agent on Claude Code: tools, MCP servers, checks, save, e
   appUrl,
   saveScreen,
 }) => {
-  // The ledger's design_agents table (src/main/ledger/team-repository.ts) has no columns
-  // for `runtime` and `claudeCode` yet, so a saved design comes back built-in. Everything
-  // up to Save passes; remove this line once the repository keeps both fields.
-  test.fail(true, 'the team repository does not store runtime and claudeCode yet');
   const teams = new TeamsPage(page);
   const checks = page.getByRole('region', { name: 'Design checks' });
   const DESIGN = 'Claude squad';
