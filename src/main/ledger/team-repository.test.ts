@@ -331,3 +331,41 @@ describe('TeamRepository.list', () => {
     ]);
   });
 });
+
+describe('agent runtimes', () => {
+  it('keeps a Claude Code agent\'s runtime, tools and MCP servers, and leaves older agents without them', () => {
+    const saved = repo.save(valid({
+      name: 'Mixed',
+      description: '',
+      canvas: { zoom: 1, offset: { x: 0, y: 0 } },
+      teams: [
+        {
+          id: 't1',
+          name: 'Team',
+          budgetNanoUsd: null,
+          position: { x: 0, y: 0 },
+          agents: [
+            { id: 'lead', name: 'Lead', role: 'leader', model: 'claude-opus-4-8', budgetNanoUsd: null, systemPrompt: '', permissions: { allowedCommands: [], writeScope: [] }, idleTimeoutSec: null },
+            {
+              id: 'cc',
+              name: 'Coder',
+              role: 'coder',
+              model: 'claude-sonnet-4-6',
+              budgetNanoUsd: null,
+              systemPrompt: '',
+              permissions: { allowedCommands: ['npm test'], writeScope: ['src/'] },
+              idleTimeoutSec: null,
+              runtime: 'claude-code',
+              claudeCode: { allowedTools: ['Read', 'Edit', 'Bash'], mcpServers: [{ name: 'docs', type: 'stdio', command: 'docs-mcp', args: ['--ro'] }] },
+            },
+          ],
+        },
+      ],
+    }));
+    const [lead, coder] = repo.get(saved.id)?.teams[0]?.agents ?? [];
+    expect(lead).not.toHaveProperty('runtime');
+    expect(lead).not.toHaveProperty('claudeCode');
+    expect(coder?.runtime).toBe('claude-code');
+    expect(coder?.claudeCode).toEqual({ allowedTools: ['Read', 'Edit', 'Bash'], mcpServers: [{ name: 'docs', type: 'stdio', command: 'docs-mcp', args: ['--ro'] }] });
+  });
+});

@@ -3,6 +3,8 @@ import type Database from 'better-sqlite3';
 import type { z } from 'zod';
 import { AppError } from '../../shared/result.js';
 import type {
+  AgentRuntime,
+  ClaudeCodeSpec,
   AgentRole,
   AgentSpec,
   TeamDesign,
@@ -43,6 +45,8 @@ interface AgentRow {
   allowed_commands_json: string;
   write_scope_json: string;
   idle_timeout_sec: number | null;
+  runtime: AgentRuntime | null;
+  claude_code_json: string | null;
 }
 
 interface SummaryRow {
@@ -189,6 +193,8 @@ export class TeamRepository {
       allowedCommandsJson: JSON.stringify(agent.permissions.allowedCommands),
       writeScopeJson: JSON.stringify(agent.permissions.writeScope),
       idleTimeoutSec: agent.idleTimeoutSec,
+      runtime: agent.runtime ?? null,
+      claudeCodeJson: agent.claudeCode ? JSON.stringify(agent.claudeCode) : null,
       sortOrder,
     });
   }
@@ -241,6 +247,8 @@ export class TeamRepository {
           writeScope: JSON.parse(r.write_scope_json) as string[],
         },
         idleTimeoutSec: r.idle_timeout_sec,
+        ...(r.runtime !== null ? { runtime: r.runtime } : {}),
+        ...(r.claude_code_json !== null ? { claudeCode: JSON.parse(r.claude_code_json) as ClaudeCodeSpec } : {}),
       });
       agentsByTeam.set(r.team_id, list);
     }
@@ -289,7 +297,7 @@ function prepareStatements(db: Database.Database) {
       FROM design_teams WHERE design_id = ? ORDER BY sort_order`),
     agents: db.prepare<[string], AgentRow>(`
       SELECT id, team_id, name, role, model, budget_nano, system_prompt,
-             allowed_commands_json, write_scope_json, idle_timeout_sec
+             allowed_commands_json, write_scope_json, idle_timeout_sec, runtime, claude_code_json
       FROM design_agents WHERE design_id = ? ORDER BY team_id, sort_order`),
     revision: db.prepare<[string], { revision: number; created_at: string }>(
       `SELECT revision, created_at FROM team_designs WHERE id = ?`,
@@ -308,9 +316,9 @@ function prepareStatements(db: Database.Database) {
       VALUES (@designId, @id, @name, @budgetNano, @x, @y, @sortOrder)`),
     insertAgent: db.prepare(`
       INSERT INTO design_agents (design_id, id, team_id, name, name_key, role, model, budget_nano,
-        system_prompt, allowed_commands_json, write_scope_json, idle_timeout_sec, sort_order)
+        system_prompt, allowed_commands_json, write_scope_json, idle_timeout_sec, runtime, claude_code_json, sort_order)
       VALUES (@designId, @id, @teamId, @name, @nameKey, @role, @model, @budgetNano,
-        @systemPrompt, @allowedCommandsJson, @writeScopeJson, @idleTimeoutSec, @sortOrder)`),
+        @systemPrompt, @allowedCommandsJson, @writeScopeJson, @idleTimeoutSec, @runtime, @claudeCodeJson, @sortOrder)`),
     deleteDesign: db.prepare(`DELETE FROM team_designs WHERE id = ?`),
   };
 }

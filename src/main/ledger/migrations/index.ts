@@ -2,7 +2,7 @@ import teamDesigns from './0001-team-designs.sql';
 import calls from './0002-calls.sql';
 import missions from './0003-missions.sql';
 import settings from './0004-settings.sql';
-import agentSessions from './0005-agent-sessions.sql';
+import agentRuntimes from './0005-agent-runtimes.sql';
 
 /**
  * Every migration, in order. Forward-only: never edit or reorder a shipped entry (the
@@ -20,5 +20,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 2, name: '0002-calls', sql: calls },
   { version: 3, name: '0003-missions', sql: missions },
   { version: 4, name: '0004-settings', sql: settings },
-  { version: 5, name: '0005-agent-sessions', sql: agentSessions },
+  { version: 5, name: '0005-agent-runtimes', sql: agentRuntimes },
 ];

@@ -1,4 +1,13 @@
--- 0005: the sessions of agents that run in an external runtime (Claude Code).
+-- 0005: agent runtimes. A design's agent runs on the built-in loop or as a Claude Code
+-- session; Claude Code agents carry their allowed tools and MCP servers.
+-- NULL (designs saved before this migration, or that never chose): the built-in loop.
+ALTER TABLE design_agents ADD COLUMN runtime TEXT
+  CHECK (runtime IS NULL OR runtime IN ('built-in', 'claude-code'));
+-- `{ allowedTools, mcpServers }` (shared/team.ts claudeCodeSpecSchema); NULL: the role's defaults.
+ALTER TABLE design_agents ADD COLUMN claude_code_json TEXT
+  CHECK (claude_code_json IS NULL OR json_valid(claude_code_json));
+
+-- The sessions of agents that run in an external runtime (Claude Code).
 --
 -- One row per session a job started: what Control Room needs to resume it after a crash
 -- (the runtime's own session id), and how it ended. Rows are inserted when the runtime
