@@ -32,6 +32,7 @@ import {
   type MissionWorkspace,
 } from '../workspace/mission-workspace.js';
 import { describeLogRows } from './mission-log.js';
+import type { ClaudeCodeEnvironment } from './runtimes/claude-code.js';
 import {
   escalationView,
   MissionStore,
@@ -70,6 +71,8 @@ export interface MissionEngineOptions {
   /** How often the idle reaper runs; 0 turns it off. Default 5 s. */
   reaperIntervalMs?: number;
   logError?: (what: string, error: unknown) => void;
+  /** What Claude Code agents need (the loopback gateway, the binary, a config folder); without it they fail with a reason. */
+  claudeCode?: ClaudeCodeEnvironment;
 }
 
 const ACTIVE_STATES: readonly MissionState[] = ['planning', 'running', 'integrating'];
@@ -104,6 +107,7 @@ export class MissionEngine {
       events: options.events ?? { emit: () => undefined },
       clock,
       budgets: options.budgets,
+      claudeCode: options.claudeCode,
       logError: options.logError ?? ((what, error) => console.error(`[control-room] ${what} failed:`, error)),
       options: {
         compactionModel: options.compactionModel ?? 'claude-haiku-4-5',

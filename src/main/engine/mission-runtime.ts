@@ -34,6 +34,7 @@ import {
 } from './runtime-types.js';
 import type { AgentJob, AgentRuntimeDriver } from './runtimes/agent-runtime.js';
 import { BuiltInDriver } from './runtimes/built-in.js';
+import { ClaudeCodeDriver, runsOnClaudeCode } from './runtimes/claude-code.js';
 
 export type { BudgetCapSink, EngineContext, EngineEventSink, ResolvedEngineOptions } from './runtime-types.js';
 
@@ -89,6 +90,7 @@ export class MissionRuntime {
   private readonly desk: Escalations;
   private readonly integration: MissionIntegration;
   private readonly builtIn: AgentRuntimeDriver;
+  private readonly claudeCode: AgentRuntimeDriver;
 
   constructor(ctx: EngineContext, mission: MissionRecord) {
     this.ctx = ctx;
@@ -98,6 +100,11 @@ export class MissionRuntime {
     this.escalations = this.desk.all;
     this.integration = new MissionIntegration(this.host);
     this.builtIn = new BuiltInDriver(this.host);
+    this.claudeCode = ctx.claudeCode
+      ? new ClaudeCodeDriver(this.host, ctx.claudeCode)
+      : {
+          run: () => Promise.reject(new Error('Claude Code cannot run here: this engine was started without the Claude Code runtime')),
+        };
     const { store } = ctx;
     const specs = new Map<string, AgentSpec>();
     for (const team of mission.design.teams) for (const a of team.agents) specs.set(a.id, a);
@@ -443,12 +450,9 @@ export class MissionRuntime {
     if (!this.isActive()) throw new Halt(`mission ${this.mission.state}`);
   }
 
-  /**
-   * The runtime that runs an agent's jobs: the one place a runtime is chosen per agent.
-   * Every agent runs on the built-in loop today.
-   */
-  private driverFor(_agent: AgentRt): AgentRuntimeDriver {
-    return this.builtIn;
+  /** The runtime that runs an agent's jobs, as its design says: the one place a runtime is chosen per agent. */
+  private driverFor(agent: AgentRt): AgentRuntimeDriver {
+    return runsOnClaudeCode(agent) ? this.claudeCode : this.builtIn;
   }
 
   /**
@@ -646,6 +650,9 @@ export class MissionRuntime {
   pause(reason: string): void {
     if (this.mission.state === 'paused') return;
     this.setMissionState('paused', { reason });
+    // A built-in agent stops after its call in flight; a Claude Code session would go on
+    // working on its own, so it is interrupted now (resume picks it up by its session id).
+    for (const agent of this.agents.values()) if (runsOnClaudeCode(agent)) agent.abort?.abort();
   }
 
   /** Kills one agent: aborts its call, returns its task to ready, keeps its worktree. */

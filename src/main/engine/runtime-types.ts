@@ -6,6 +6,7 @@ import type { ModelGateway } from '../llm/gateway-types.js';
 import type { FileTools } from '../workspace/file-tools.js';
 import type { Conversation } from './conversation.js';
 import type { AgentRecord, MissionStore, TaskRecord, TeamRecord } from './mission-store.js';
+import type { ClaudeCodeEnvironment } from './runtimes/claude-code.js';
 
 /**
  * The shapes the mission hub (`mission-runtime.ts`), its roles (`roles/`) and the agent
@@ -42,6 +43,8 @@ export interface EngineContext {
   clock: Clock;
   options: ResolvedEngineOptions;
   budgets: BudgetCapSink | undefined;
+  /** The Claude Code runtime's gateway, binary and session store; absent, Claude Code agents fail with a reason. */
+  claudeCode?: ClaudeCodeEnvironment | undefined;
   logError(what: string, error: unknown): void;
 }
 

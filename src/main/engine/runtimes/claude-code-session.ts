@@ -194,8 +194,8 @@ export async function runClaudeCodeSession(options: ClaudeCodeSessionOptions): P
     // settings (the person's own ~/.claude) stay out of an agent's session.
     settingSources: ['project'],
     tools: [...options.tools],
-    // Control Room's tools are always allowed (the hook still sees them); nothing else is.
-    allowedTools: [...orchestrationNames],
+    // No allowedTools: a bare entry there would approve a tool before the hook and
+    // canUseTool see it. The hook allows what the policy allows, Control Room's tools included.
     mcpServers: { ...mcpConfig(options.mcpServers), [ORCHESTRATION_SERVER]: server },
     permissionMode: 'default',
     canUseTool,

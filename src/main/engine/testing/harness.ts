@@ -14,7 +14,11 @@ import { RateLimiter } from '../../limiter/index.js';
 import { createGateway } from '../../llm/gateway.js';
 import type { ModelGateway } from '../../llm/gateway-types.js';
 import type { ModelProvider } from '../../llm/provider.js';
+import { AgentSessionsRepository } from '../../ledger/agent-sessions.js';
+import { startGatewayServer, type GatewayServer } from '../../llm/gateway-server.js';
 import { MissionEngine, type MissionEngineOptions } from '../mission-engine.js';
+import type { ClaudeCodeEnvironment } from '../runtimes/claude-code.js';
+import { resolveClaudeCodeBinary } from '../runtimes/claude-code-probe.js';
 
 /**
  * Everything an engine test needs: a real git repository with one commit, a ledger in
@@ -32,7 +36,7 @@ export interface Harness {
   errors: { what: string; error: unknown }[];
   /** Opens a second engine on the same database file (after a simulated crash). */
   reopen(provider: ModelProvider, options?: Partial<MissionEngineOptions>): void;
-  cleanup(): void;
+  cleanup(): Promise<void>;
 }
 
 export function git(cwd: string, ...args: string[]): string {
@@ -92,6 +96,12 @@ export function saveDesign(
 export interface HarnessHooks {
   /** Passed to the gateway: told after each attempt's ledger row is committed. */
   onCallRecorded?: (record: CallRecord) => void;
+  /**
+   * Gives the engine the Claude Code runtime, as the app does: the real binary of the
+   * SDK's platform package, a loopback gateway server over the harness's gateway
+   * (started when the first session needs it) and a config folder in the test's dir.
+   */
+  claudeCode?: boolean;
 }
 
 export function createHarness(
@@ -104,6 +114,7 @@ export function createHarness(
   const dbPath = join(dir, 'data', 'ledger.db');
   const events: EventEnvelope[] = [];
   const errors: { what: string; error: unknown }[] = [];
+  const servers: Array<Promise<GatewayServer>> = [];
   const build = (p: ModelProvider, extra: Partial<MissionEngineOptions>, onRecorded?: HarnessHooks['onCallRecorded']) => {
     // As the app opens it (backend.ts): one transaction per event-loop turn, appends queued to its end.
     const ledger = openLedger(dbPath, {
@@ -128,10 +139,27 @@ export function createHarness(
       calls: new CallsRepository(ledger.db, pricer),
       ...(onRecorded ? { onRecorded } : {}),
     });
+    let server: Promise<GatewayServer> | undefined;
+    const claudeCode: ClaudeCodeEnvironment | undefined = hooks.claudeCode
+      ? {
+          gateway: () => {
+            if (!server) {
+              server = startGatewayServer({ gateway });
+              servers.push(server);
+            }
+            return server;
+          },
+          binaryPath: resolveClaudeCodeBinary(),
+          unavailable: () => null,
+          configDir: join(dir, 'claude-code'),
+          sessions: new AgentSessionsRepository(ledger.db),
+        }
+      : undefined;
     const engine = new MissionEngine({
       db: ledger.db,
       gateway,
       budgets,
+      ...(claudeCode ? { claudeCode } : {}),
       worktreesDir: join(dir, 'worktrees'),
       events: { emit: (name, payload) => events.push({ name, payload } as EventEnvelope) },
       reaperIntervalMs: 0,
@@ -158,8 +186,16 @@ export function createHarness(
       } catch {
         // The ledger may already be closed by a crash test.
       }
-      h.ledger.close();
-      rmSync(dir, { recursive: true, force: true });
+      const finish = (): void => {
+        h.ledger.close();
+        rmSync(dir, { recursive: true, force: true });
+      };
+      // Synchronous unless a gateway server was started: most tests never await cleanup.
+      if (servers.length === 0) {
+        finish();
+        return Promise.resolve();
+      }
+      return Promise.all(servers.map(async (server) => (await server).close())).then(finish);
     },
   };
   return h;

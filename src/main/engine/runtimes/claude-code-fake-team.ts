@@ -1,0 +1,103 @@
+import type { FakeReply, FakeReplyBlock, FakeResponder } from '../../llm/testing/fake-messages-api.js';
+import type { ConversationMessage } from '../../llm/provider.js';
+
+/**
+ * Test support: a responder for the loopback fake Messages API that plays a whole team,
+ * built-in or Claude Code, from nothing but what each request carries (its tools and
+ * messages), as the real API would see it. Leaders plan two tasks and approve every
+ * submission; coders write the file their task owns, run a command, optionally ask for
+ * one command outside their allowlist, and submit. It never looks at Control Room's
+ * state: whatever the ledger or the repository ends up with came through the real paths.
+ */
+
+export interface ScriptedTeamOptions {
+  /** Task keys the leader plans, one file `src/<key>.js` each. */
+  taskKeys?: readonly string[];
+  /** A command on the coders' allowlist that each coder runs after writing its file. */
+  command: string;
+  /** A command outside the allowlist that each Claude Code coder also asks to run. */
+  askCommand?: string;
+}
+
+const CC = 'mcp__control-room__';
+
+function texts(message: ConversationMessage | undefined): string {
+  if (!message) return '';
+  if (typeof message.content === 'string') return message.content;
+  return message.content.map((b) => (b.type === 'text' ? b.text : '')).join('\n');
+}
+
+function toolResults(messages: readonly ConversationMessage[]): number {
+  let n = 0;
+  for (const m of messages) {
+    if (m.role === 'user' && typeof m.content !== 'string') n += m.content.filter((b) => b.type === 'tool_result').length;
+  }
+  return n;
+}
+
+const use = (name: string, input: Record<string, unknown>): FakeReplyBlock => ({ type: 'tool_use', name, input });
+const say = (text: string): FakeReply => ({ content: [{ type: 'text', text }] });
+
+/** The fake's responder for a team; see the file comment for what each role does. */
+export function scriptedTeamResponder(options: ScriptedTeamOptions): FakeResponder {
+  const keys = options.taskKeys ?? ['alpha', 'beta'];
+  return ({ body }) => {
+    const tools = new Set((body.tools ?? []).map((t) => t.name));
+    const has = (name: string): string | undefined => (tools.has(name) ? name : tools.has(CC + name) ? CC + name : undefined);
+    const first = texts(body.messages[0]);
+    const done = toolResults(body.messages);
+
+    const createTask = has('create_task');
+    if (createTask) {
+      if (done > 0) return say('The plan is submitted.');
+      return {
+        content: [
+          ...keys.map((key) =>
+            use(createTask, {
+              key,
+              title: `Add ${key}`,
+              description: `Create src/${key}.js exporting a function named ${key} that returns "${key}".`,
+              acceptance_criteria: [`src/${key}.js exports ${key}()`],
+              owns: [`src/${key}.js`],
+              depends_on: [],
+            }),
+          ),
+          use(has('submit_plan') ?? 'submit_plan', { summary: `One task per file: ${keys.join(', ')}.` }),
+        ],
+      };
+    }
+
+    const approve = has('approve_submission');
+    if (approve) return done > 0 ? say('Approved.') : { content: [use(approve, { comment: 'Looks right.' })] };
+
+    const answer = has('answer_coder');
+    if (answer) return done > 0 ? say('Answered.') : { content: [use(answer, { answer: 'Go ahead.' })] };
+
+    const submit = has('submit_task');
+    if (!submit) return say('ok');
+    const owns = /^Owns: (.+)$/m.exec(first)?.[1]?.split(',')[0]?.trim() ?? 'src/out.js';
+    const key = /^Task: ([a-z0-9-]+)/m.exec(first)?.[1] ?? 'out';
+    const content = `export function ${key.replace(/-/g, '_')}() {\n  return '${key}';\n}\n`;
+
+    if (submit === CC + 'submit_task') {
+      // Claude Code: its own Write and Bash tools, then Control Room's submit over MCP.
+      const cwd = /Primary working directory: (.+)$/m.exec(first)?.[1]?.trim() ?? '.';
+      const steps: FakeReplyBlock[] = [
+        use('Write', { file_path: `${cwd}/${owns}`, content }),
+        use('Bash', { command: options.command, description: 'Check the work' }),
+        ...(options.askCommand ? [use('Bash', { command: options.askCommand, description: 'Look around' })] : []),
+        use(submit, { summary: `Added ${owns}.` }),
+      ];
+      const step = steps[done];
+      return step ? { content: [step] } : say('Done: the task is submitted.');
+    }
+    // The built-in runtime's file tools.
+    const steps: FakeReplyBlock[] = [
+      use('write_file', { path: owns, content }),
+      use('run_command', { command: options.command }),
+      use(submit, { summary: `Added ${owns}.` }),
+    ];
+    const step = steps[done];
+    return step ? { content: [step] } : say('Done.');
+  };
+}
