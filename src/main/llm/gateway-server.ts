@@ -212,9 +212,8 @@ export async function startGatewayServer(options: GatewayServerOptions): Promise
   ): Promise<void> {
     const sink: ForwardSink = {
       head: (status, headers) => {
+        // node:http servers disable Nagle by default: each SSE event goes out as it arrives.
         res.writeHead(status, headers);
-        // Each SSE event goes out as it arrives, not when a segment fills.
-        res.socket?.setNoDelay(true);
       },
       write: (chunk) => {
         if (res.destroyed) return;
@@ -378,15 +377,16 @@ function sendUpstream(res: ServerResponse, upstream: UpstreamError): void {
 
 /** Reads the whole body, refusing with 413 past `limit` (by its declared length, or as it arrives). */
 function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
-  const tooLarge = new Refusal({
-    status: 413,
-    type: 'request_too_large',
-    message: `Control Room: the request body exceeds ${limit} bytes`,
-  });
+  const tooLarge = (): Refusal =>
+    new Refusal({
+      status: 413,
+      type: 'request_too_large',
+      message: `Control Room: the request body exceeds ${limit} bytes`,
+    });
   const declared = Number(req.headers['content-length']);
   if (Number.isFinite(declared) && declared > limit) {
     req.resume();
-    return Promise.reject(tooLarge);
+    return Promise.reject(tooLarge());
   }
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
@@ -396,7 +396,7 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
       if (size > limit) {
         req.off('data', onData);
         req.resume();
-        reject(tooLarge);
+        reject(tooLarge());
         return;
       }
       chunks.push(chunk);

@@ -8,10 +8,10 @@ import { openLedger, type Ledger } from '../ledger/database.js';
 import { defaultPricer } from '../ledger/pricing.js';
 import { RateLimiter } from '../limiter/index.js';
 import { AnthropicProvider } from './anthropic-provider.js';
-import { createGateway } from './gateway.js';
+import { createGateway, estimateRawInputTokens } from './gateway.js';
 import type { GatewayError} from './gateway-types.js';
 import { type ModelGateway } from './gateway-types.js';
-import type { MessagesRequest } from './provider.js';
+import type { MessagesRequest, ModelProvider } from './provider.js';
 import {
   DEFAULT_FAKE_API_KEY,
   startFakeMessagesApi,
@@ -311,5 +311,105 @@ describe('gateway over a ledger that groups its writes (as the app opens it)', (
     expect(ledger.db.prepare('SELECT text FROM reply_store').pluck().all()).toEqual([result.requestId]);
     expect(result.costNano).toBe(ledgerTotals().cost);
     limiter.close();
+  });
+});
+
+describe('gateway: the raw forward path', () => {
+  // A provider whose forward answers with scripted bytes, split where a socket might split
+  // them, so the SSE meter is tested against framing the fake never produces.
+  const sse = (lineEnd: string) =>
+    [
+      ['message_start', { type: 'message_start', message: { id: 'msg_1', model: 'claude-haiku-4-5', usage: { input_tokens: 12, output_tokens: 1, cache_creation_input_tokens: 30, cache_read_input_tokens: 400, cache_creation: { ephemeral_5m_input_tokens: 10, ephemeral_1h_input_tokens: 20 } } } }],
+      ['ping', { type: 'ping' }],
+      ['content_block_delta', { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: 'héllo' } }],
+      ['message_delta', { type: 'message_delta', delta: { stop_reason: 'end_turn' }, usage: { output_tokens: 57 } }],
+      ['message_stop', { type: 'message_stop' }],
+    ]
+      .map(([event, data]) => `: comment${lineEnd}event: ${event as string}${lineEnd}data: ${JSON.stringify(data)}${lineEnd}${lineEnd}`)
+      .join('');
+
+  function rawGateway(bytes: Uint8Array, chunk: number) {
+    const pricer = defaultPricer();
+    const provider: ModelProvider = {
+      send: () => Promise.reject(new Error('not used')),
+      forward: () =>
+        Promise.resolve({
+          status: 200,
+          headers: { 'content-type': 'text/event-stream', 'request-id': 'req_raw_1' },
+          requestId: 'req_raw_1',
+          body: new ReadableStream<Uint8Array>({
+            start(controller) {
+              for (let at = 0; at < bytes.length; at += chunk) controller.enqueue(bytes.slice(at, at + chunk));
+              controller.close();
+            },
+          }),
+        }),
+    };
+    const limiter = new RateLimiter({
+      pools: {
+        opus: { rpm: 600, itpm: 400_000, otpm: 80_000 },
+        sonnet: { rpm: 600, itpm: 400_000, otpm: 80_000 },
+        haiku: { rpm: 600, itpm: 400_000, otpm: 80_000 },
+      },
+      rampStartFraction: 1,
+    });
+    const gateway = createGateway({
+      provider,
+      limiter,
+      budgets: new BudgetGuard({ spend: ledgerSpendSource(ledger.db), pricer }),
+      calls: new CallsRepository(ledger.db, pricer),
+    });
+    return { gateway, limiter };
+  }
+
+  for (const [name, lineEnd, chunk] of [
+    ['LF, one byte at a time', '\n', 1],
+    ['CRLF, split inside every CRLF', '\r\n', 3],
+    ['CR, in 7-byte chunks', '\r', 7],
+  ] as const) {
+    it(`meters usage from SSE framed with ${name}, and hands the bytes on unchanged`, async () => {
+      const bytes = new TextEncoder().encode(sse(lineEnd));
+      const { gateway, limiter } = rawGateway(bytes, chunk);
+      const received: Uint8Array[] = [];
+      const events: string[] = [];
+      const result = await gateway.forward(
+        {
+          request: { path: '/v1/messages', headers: {}, body: new Uint8Array() },
+          model: 'claude-haiku-4-5',
+          maxTokens: 100,
+          stream: true,
+          estimatedInputTokens: 100,
+        },
+        who(1),
+        {
+          head: (status) => events.push(`head ${status}`),
+          write: (c) => void received.push(c),
+          end: () => events.push('end'),
+        },
+      );
+      expect(events).toEqual(['head 200', 'end']);
+      expect(Buffer.concat(received)).toEqual(Buffer.from(bytes));
+      expect(result).toMatchObject({ requestId: 'req_raw_1', status: 'ok', attempts: 1 });
+      const row = ledger.db
+        .prepare(
+          `SELECT message_id, stop_reason, input_tokens, output_tokens, cache_creation_5m_tokens AS c5,
+                  cache_creation_1h_tokens AS c1, cache_read_tokens AS cr, first_token_at IS NOT NULL AS sawToken
+             FROM calls`,
+        )
+        .get();
+      expect(row).toEqual({ message_id: 'msg_1', stop_reason: 'end_turn', input_tokens: 12, output_tokens: 57, c5: 10, c1: 20, cr: 400, sawToken: 1 });
+      expect(result.costNano).toBe(ledgerTotals().cost);
+      limiter.close();
+    });
+  }
+});
+
+describe('estimateRawInputTokens', () => {
+  it('counts a base64 image at its token ceiling, not its size', () => {
+    const image = { type: 'image', source: { type: 'base64', media_type: 'image/png', data: 'A'.repeat(3_000_000) } };
+    const body = { messages: [{ role: 'user', content: [{ type: 'tool_result', tool_use_id: 't', content: [image] }] }] };
+    const bytes = JSON.stringify(body).length;
+    expect(estimateRawInputTokens(body, bytes)).toBeLessThan(2_000);
+    expect(estimateRawInputTokens({ messages: [] }, 3_000)).toBe(1_016);
   });
 });
