@@ -5,7 +5,9 @@ import { CallsRepository, type CallRecord } from '../ledger/calls-repository.js'
 import { Pricer } from '../ledger/pricing.js';
 import { RateLimiter } from '../limiter/index.js';
 import { AnthropicProvider } from '../llm/anthropic-provider.js';
-import { createGateway } from '../llm/gateway.js';
+import { AgentSessionsRepository } from '../ledger/agent-sessions.js';
+import { FORWARD_UNSUPPORTED_MESSAGE, createGateway } from '../llm/gateway.js';
+import { startGatewayServer, type GatewayServer } from '../llm/gateway-server.js';
 import type { ModelGateway } from '../llm/gateway-types.js';
 import type { ModelProvider } from '../llm/provider.js';
 import { SimulatedProvider } from '../llm/simulated-provider.js';
@@ -14,6 +16,8 @@ import type { AllPoolLimits } from '../../shared/limits.js';
 import { MemorySecretStore, ProviderSwitch, SettingsService, type SecretStore } from '../settings/index.js';
 import { MissionEngine, type MissionEngineOptions } from './mission-engine.js';
 import type { EngineEventSink } from './mission-runtime.js';
+import type { ClaudeCodeEnvironment } from './runtimes/claude-code.js';
+import { resolveClaudeCodeBinary } from './runtimes/claude-code-probe.js';
 
 export interface EngineServicesOptions {
   db: Database.Database;
@@ -100,10 +104,30 @@ export function createEngineServices(options: EngineServicesOptions): EngineServ
     calls,
     ...(options.onCallRecorded ? { onRecorded: options.onCallRecorded } : {}),
   });
+  // Claude Code sessions reach the API only through this loopback server, over the same
+  // gateway; it starts with the first session and stops with the engine.
+  let server: Promise<GatewayServer> | null = null;
+  const binaryPath = resolveClaudeCodeBinary(options.env);
+  const claudeCode: ClaudeCodeEnvironment = {
+    gateway: () => (server ??= startGatewayServer({ gateway })),
+    binaryPath,
+    unavailable: () => {
+      if (!binaryPath) return `Claude Code's binary is not installed for ${process.platform}-${process.arch}`;
+      return provider.forward ? null : FORWARD_UNSUPPORTED_MESSAGE;
+    },
+    configDir: join(options.dataDir, 'claude-code'),
+    sessions: new AgentSessionsRepository(options.db),
+  };
+  const closeServer = async (): Promise<void> => {
+    const running = server;
+    server = null;
+    if (running) await (await running).close();
+  };
   const engine = new MissionEngine({
     db: options.db,
     gateway,
     budgets,
+    claudeCode,
     worktreesDir: join(options.dataDir, 'worktrees'),
     ...(options.events ? { events: options.events } : {}),
     ...(options.logError ? { logError: options.logError } : {}),
@@ -128,10 +152,12 @@ export function createEngineServices(options: EngineServicesOptions): EngineServ
     settings,
     close() {
       engine.close();
+      void closeServer();
       limiter.close();
     },
     async shutdown(timeoutMs = 5_000) {
       engine.close();
+      await closeServer();
       await gateway.drain(timeoutMs);
       limiter.close();
     },

@@ -29,4 +29,10 @@ export class ProviderSwitch implements ModelProvider {
   send(request: MessagesRequest, options?: SendOptions): Promise<ProviderResult> {
     return this.#current.send(request, options);
   }
+
+  /** The current provider's raw forwarding (Claude Code sessions), or undefined when it has none (the simulation). */
+  get forward(): ModelProvider['forward'] {
+    const current = this.#current;
+    return current.forward ? current.forward.bind(current) : undefined;
+  }
 }
