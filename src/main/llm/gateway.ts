@@ -473,7 +473,10 @@ export function createGateway(options: GatewayOptions): DrainableGateway {
 
   return {
     call: (request, who, callOptions) => track(call(request, who, callOptions)),
-    canForward: typeof provider.forward === 'function',
+    // Read per request: Settings may switch between the simulated and the real provider.
+    get canForward() {
+      return typeof provider.forward === 'function';
+    },
     forward: (forwarded, who, sink, forwardOptions) => track(forward(forwarded, who, sink, forwardOptions)),
     async countTokens(request, countOptions = {}) {
       if (!provider.forward) throw new GatewayError('failed', FORWARD_UNSUPPORTED_MESSAGE);
