@@ -304,3 +304,67 @@ describe('AnthropicProvider against the fake Messages API', () => {
     expect(err.retryable).toBe(true);
   });
 });
+
+describe('AnthropicProvider.forward', () => {
+  const raw = (extra: Record<string, unknown> = {}) =>
+    new TextEncoder().encode(JSON.stringify({ ...request, stream: true, ...extra }));
+
+  it('sends the caller bytes with its own key and only the version and beta headers, and streams the answer back', async () => {
+    const seen: Array<Record<string, unknown>> = [];
+    fake.setScript({
+      responder: (req) => {
+        seen.push({
+          path: req.path,
+          key: req.headers['x-api-key'] ?? req.headers.authorization,
+          version: req.headers['anthropic-version'],
+          beta: req.headers['anthropic-beta'],
+          leaked: req.headers['x-caller-secret'],
+        });
+        return { content: [{ type: 'text', text: 'forwarded' }] };
+      },
+    });
+    const response = await provider.forward(
+      {
+        path: '/v1/messages',
+        query: { beta: 'true' },
+        headers: {
+          'anthropic-version': '2023-06-01',
+          'anthropic-beta': 'claude-code-20250219',
+          'x-caller-secret': 'no',
+        },
+        body: raw(),
+      },
+      {},
+    );
+    expect(response.status).toBe(200);
+    expect(response.requestId).toMatch(/^req_fake/);
+    expect(response.headers['content-length']).toBeUndefined();
+    const text = await new Response(response.body).text();
+    expect(text).toContain('event: message_stop');
+    expect(seen).toEqual([
+      {
+        path: '/v1/messages?beta=true',
+        key: expect.stringContaining(DEFAULT_FAKE_API_KEY),
+        version: '2023-06-01',
+        beta: 'claude-code-20250219',
+        leaked: undefined,
+      },
+    ]);
+  });
+
+  it('rejects a non-2xx answer as a ProviderError carrying the API error body', async () => {
+    fake.setScript({ faults: [{ kind: 'rate_limit', retryAfterSeconds: 3 }] });
+    const failure = await provider
+      .forward({ path: '/v1/messages', headers: { 'anthropic-version': '2023-06-01' }, body: raw() })
+      .catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(ProviderError);
+    const error = failure as ProviderError;
+    expect(error).toMatchObject({ kind: 'rate_limited', status: 429, apiErrorType: 'rate_limit_error' });
+    expect(error.headers['retry-after']).toBe('3');
+    expect(JSON.parse(error.body ?? '{}')).toMatchObject({
+      type: 'error',
+      error: { type: 'rate_limit_error' },
+    });
+    expect(fake.billing).toHaveLength(0);
+  });
+});
