@@ -8,6 +8,7 @@ import { AnthropicProvider } from '../llm/anthropic-provider.js';
 import { AgentSessionsRepository } from '../ledger/agent-sessions.js';
 import { FORWARD_UNSUPPORTED_MESSAGE, createGateway } from '../llm/gateway.js';
 import { startGatewayServer, type GatewayServer } from '../llm/gateway-server.js';
+import { createFleet, type Fleet } from '../fleet/index.js';
 import type { ModelGateway } from '../llm/gateway-types.js';
 import type { ModelProvider } from '../llm/provider.js';
 import { SimulatedProvider } from '../llm/simulated-provider.js';
@@ -36,6 +37,13 @@ export interface EngineServicesOptions {
   secrets?: SecretStore;
   /** Told when Settings switches the provider (the app info names it). */
   onProviderChanged?: (id: ProviderId) => void;
+  /**
+   * Puts built-in agents' turns on fleet workers through BullMQ on this Redis; without it
+   * every turn runs in this process. `repoUrl` is where workers reach missions'
+   * repositories when not at their local path; `host`/`advertiseUrl` expose the fleet API
+   * to workers on other machines (default: loopback only).
+   */
+  fleet?: { redisUrl: string; host?: string; advertiseUrl?: string; repoUrl?: string };
 }
 
 export interface EngineServices {
@@ -45,6 +53,8 @@ export interface EngineServices {
   budgets: BudgetGuard;
   /** Saved settings, applied to the parts above as they change. */
   settings: SettingsService;
+  /** The fleet, when turns go to workers (`fleet` option). */
+  fleet: Fleet | null;
   close(): void;
   /**
    * Stops every agent (aborting calls in flight) and waits, at most `timeoutMs`, until
@@ -123,11 +133,20 @@ export function createEngineServices(options: EngineServicesOptions): EngineServ
     server = null;
     if (running) await (await running).close();
   };
+  const fleet = options.fleet
+    ? createFleet({
+        redisUrl: options.fleet.redisUrl,
+        ...(options.fleet.host ? { host: options.fleet.host } : {}),
+        ...(options.fleet.advertiseUrl ? { advertiseUrl: options.fleet.advertiseUrl } : {}),
+        ...(options.logError ? { logError: options.logError } : {}),
+      })
+    : null;
   const engine = new MissionEngine({
     db: options.db,
     gateway,
     budgets,
     claudeCode,
+    ...(fleet ? { fleet: { turns: fleet, ...(options.fleet?.repoUrl ? { repoUrl: options.fleet.repoUrl } : {}) } } : {}),
     worktreesDir: join(options.dataDir, 'worktrees'),
     ...(options.events ? { events: options.events } : {}),
     ...(options.logError ? { logError: options.logError } : {}),
@@ -150,14 +169,17 @@ export function createEngineServices(options: EngineServicesOptions): EngineServ
     limiter,
     budgets,
     settings,
+    fleet,
     close() {
       engine.close();
       void closeServer();
+      void fleet?.close();
       limiter.close();
     },
     async shutdown(timeoutMs = 5_000) {
       engine.close();
       await closeServer();
+      await fleet?.close();
       await gateway.drain(timeoutMs);
       limiter.close();
     },

@@ -33,6 +33,7 @@ import {
 } from '../workspace/mission-workspace.js';
 import { describeLogRows } from './mission-log.js';
 import type { ClaudeCodeEnvironment } from './runtimes/claude-code.js';
+import type { FleetTurns } from './runtimes/queued.js';
 import {
   escalationView,
   MissionStore,
@@ -73,6 +74,8 @@ export interface MissionEngineOptions {
   logError?: (what: string, error: unknown) => void;
   /** What Claude Code agents need (the loopback gateway, the binary, a config folder); without it they fail with a reason. */
   claudeCode?: ClaudeCodeEnvironment;
+  /** Runs built-in agents' turns on fleet workers (BullMQ on Redis); without it they run in this process. */
+  fleet?: { turns: FleetTurns; repoUrl?: string };
 }
 
 const ACTIVE_STATES: readonly MissionState[] = ['planning', 'running', 'integrating'];
@@ -108,6 +111,7 @@ export class MissionEngine {
       clock,
       budgets: options.budgets,
       claudeCode: options.claudeCode,
+      fleet: options.fleet,
       logError: options.logError ?? ((what, error) => console.error(`[control-room] ${what} failed:`, error)),
       options: {
         compactionModel: options.compactionModel ?? 'claude-haiku-4-5',

@@ -20,8 +20,6 @@ export interface MissionHost extends AgentHost {
   /** Escalations still open, by id. */
   readonly openEscalations: ReadonlyMap<string, EscalationRecord>;
   readonly workspace: MissionWorkspace | null;
-  /** The workspace, or an AppError when the mission has none open. */
-  requireWorkspace(): MissionWorkspace;
 
   // ---- state changes (ledger first, then memory, then events)
   setMissionState(state: MissionState, detail?: Record<string, unknown>, patch?: Partial<MissionRecord>): void;

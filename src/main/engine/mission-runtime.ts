@@ -35,6 +35,7 @@ import {
 import type { AgentJob, AgentRuntimeDriver } from './runtimes/agent-runtime.js';
 import { BuiltInDriver } from './runtimes/built-in.js';
 import { ClaudeCodeDriver, runsOnClaudeCode } from './runtimes/claude-code.js';
+import { QueuedDriver } from './runtimes/queued.js';
 
 export type { BudgetCapSink, EngineContext, EngineEventSink, ResolvedEngineOptions } from './runtime-types.js';
 
@@ -91,6 +92,7 @@ export class MissionRuntime {
   private readonly integration: MissionIntegration;
   private readonly builtIn: AgentRuntimeDriver;
   private readonly claudeCode: AgentRuntimeDriver;
+  private readonly queued: AgentRuntimeDriver | null;
 
   constructor(ctx: EngineContext, mission: MissionRecord) {
     this.ctx = ctx;
@@ -100,6 +102,7 @@ export class MissionRuntime {
     this.escalations = this.desk.all;
     this.integration = new MissionIntegration(this.host);
     this.builtIn = new BuiltInDriver(this.host);
+    this.queued = ctx.fleet ? new QueuedDriver(this.host, ctx.fleet.turns, { repoUrl: ctx.fleet.repoUrl }) : null;
     this.claudeCode = ctx.claudeCode
       ? new ClaudeCodeDriver(this.host, ctx.claudeCode)
       : {
@@ -450,9 +453,13 @@ export class MissionRuntime {
     if (!this.isActive()) throw new Halt(`mission ${this.mission.state}`);
   }
 
-  /** The runtime that runs an agent's jobs, as its design says: the one place a runtime is chosen per agent. */
+  /**
+   * The runtime that runs an agent's jobs, as its design says: the one place a runtime is
+   * chosen per agent. Built-in agents' turns go to the fleet when the engine has one.
+   */
   private driverFor(agent: AgentRt): AgentRuntimeDriver {
-    return runsOnClaudeCode(agent) ? this.claudeCode : this.builtIn;
+    if (runsOnClaudeCode(agent)) return this.claudeCode;
+    return this.queued ?? this.builtIn;
   }
 
   /**

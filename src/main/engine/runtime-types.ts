@@ -7,6 +7,7 @@ import type { FileTools } from '../workspace/file-tools.js';
 import type { Conversation } from './conversation.js';
 import type { AgentRecord, MissionStore, TaskRecord, TeamRecord } from './mission-store.js';
 import type { ClaudeCodeEnvironment } from './runtimes/claude-code.js';
+import type { FleetTurns } from './runtimes/queued.js';
 
 /**
  * The shapes the mission hub (`mission-runtime.ts`), its roles (`roles/`) and the agent
@@ -45,6 +46,8 @@ export interface EngineContext {
   budgets: BudgetCapSink | undefined;
   /** The Claude Code runtime's gateway, binary and session store; absent, Claude Code agents fail with a reason. */
   claudeCode?: ClaudeCodeEnvironment | undefined;
+  /** When set, built-in agents' turns run on fleet workers (BullMQ on Redis) instead of in this process. */
+  fleet?: { turns: FleetTurns; repoUrl?: string | undefined } | undefined;
   logError(what: string, error: unknown): void;
 }
 

@@ -135,6 +135,15 @@ export interface MissionWorkspace {
   mergeCoderIntoTeam(coderId: string, options?: MergeOptions): Promise<MergeOutcome>;
   /** Points the coder branch at the team branch and cleans its worktree; returns the commit. */
   resetCoderToTeam(coderId: string): Promise<string>;
+  /** The coder branch's commit now (a fleet worker starts the coder's work from it). */
+  coderHead(coderId: string): Promise<string>;
+  /**
+   * Brings work a fleet worker pushed to `ref` (commits on top of `base`) into the coder's
+   * worktree as uncommitted changes on `base`, so `commitCoderWork` makes one commit of it,
+   * as if the coder had worked here. Returns false when `ref` does not exist (the worker
+   * changed nothing).
+   */
+  adoptCoderWork(coderId: string, ref: string, base: string): Promise<boolean>;
   mergeTeamsIntoMission(options?: MergeOptions): Promise<MissionMergeOutcome>;
   finalizeIntoBase(options?: MergeOptions): Promise<FinalizeOutcome>;
   /** Removes every worktree (branches stay); the workspace cannot be used afterwards. */
@@ -799,6 +808,23 @@ class Workspace implements MissionWorkspace {
       await git(['clean', '-fdq'], { cwd, internal: true });
       await copyFilesInto(this.plan, cwd);
       return head(cwd);
+    });
+  }
+
+  coderHead(coderId: string): Promise<string> {
+    const coder = this.coder(coderId);
+    return this.serial(() => head(coder.worktree));
+  }
+
+  adoptCoderWork(coderId: string, ref: string, base: string): Promise<boolean> {
+    const coder = this.coder(coderId);
+    return this.serial(async () => {
+      const cwd = coder.worktree;
+      if (!(await hasRef(cwd, ref))) return false;
+      await git(['reset', '--hard', '--quiet', ref], { cwd, internal: true });
+      // The worker's commits become one set of staged changes on the claim's base.
+      await git(['reset', '--soft', '--quiet', base], { cwd, internal: true });
+      return true;
     });
   }
 

@@ -1,12 +1,13 @@
 import type { RequestToolUseBlock } from '../../llm/provider.js';
 import { isCommandAllowed, runAllowedCommand, runCommand, type CommandOutcome } from '../../workspace/commands.js';
-import { createFileTools, type FileTools, type ToolResult } from '../../workspace/file-tools.js';
+import { createFileTools, type FileTools } from '../../workspace/file-tools.js';
 import { renderForSummary } from '../conversation.js';
 import type { MissionHost } from '../mission-host.js';
 import type { EscalationRecord, TaskRecord } from '../mission-store.js';
 import { taskPrompt } from '../prompts.js';
 import { CONFLICT_FEEDBACK, done, TERMINAL_AGENT, type AgentRt, type TeamRt, type ToolOutcome } from '../runtime-types.js';
 import { coderTools } from '../tools.js';
+import { FILE_TOOLS, formatCommandOutcome, runFileTool } from '../workspace-tools.js';
 
 /**
  * What a coder does: works one claimed task in its own worktree with the file and
@@ -71,22 +72,9 @@ async function coderTool(
   use: RequestToolUseBlock,
   input: Record<string, unknown>,
 ): Promise<ToolOutcome> {
-  const fromFiles = (r: ToolResult, progress = false): ToolOutcome =>
-    r.ok ? { content: r.output, progress } : { content: r.error, isError: true };
+  const fileOutcome = FILE_TOOLS.has(use.name) ? await runFileTool(files(h, agent), use.name, input) : null;
+  if (fileOutcome) return fileOutcome;
   switch (use.name) {
-    case 'read_file': {
-      const offset = typeof input.offset === 'number' && input.offset >= 1 ? input.offset : undefined;
-      const limit = typeof input.limit === 'number' ? input.limit : undefined;
-      return fromFiles(await files(h, agent).read_file(String(input.path), { ...(offset ? { offset } : {}), ...(limit ? { limit } : {}) }));
-    }
-    case 'write_file':
-      return fromFiles(await files(h, agent).write_file(String(input.path), String(input.content)), true);
-    case 'edit_file':
-      return fromFiles(await files(h, agent).edit_file(String(input.path), String(input.old_text), String(input.new_text)), true);
-    case 'list_dir':
-      return fromFiles(await files(h, agent).list_dir(String(input.path ?? '.'), typeof input.depth === 'number' ? { depth: input.depth } : {}));
-    case 'search':
-      return fromFiles(await files(h, agent).search(String(input.pattern), typeof input.path === 'string' ? { path: input.path } : {}));
     case 'run_command':
       return runCommandTool(h, team, agent, taskId, use, String(input.command));
     case 'ask_leader':
@@ -207,8 +195,3 @@ function answerText(e: EscalationRecord): string {
   return `Declined by ${who}.${e.comment ? ` ${e.comment}` : ''} Use your best judgement.`;
 }
 
-/** A command's outcome as a tool result (and a review prompt's test output). */
-export function formatCommandOutcome(command: string, outcome: CommandOutcome & { kind: 'ran' }): string {
-  const status = outcome.timedOut ? 'timed out' : outcome.exitCode === null ? `killed by ${outcome.signal ?? 'a signal'}` : `exit code ${outcome.exitCode}`;
-  return `$ ${command}\n(${status}, ${Math.round(outcome.durationMs)} ms)\n${outcome.output}`;
-}

@@ -5,7 +5,7 @@ import type { TaskRecord } from '../mission-store.js';
 import { reviewPrompt } from '../prompts.js';
 import { CONFLICT_FEEDBACK, TERMINAL_AGENT, type AgentRt, type TeamRt, type ToolOutcome } from '../runtime-types.js';
 import { reviewTools } from '../tools.js';
-import { formatCommandOutcome } from './coder.js';
+import { formatCommandOutcome } from '../workspace-tools.js';
 import { raiseLeaderStall } from './leader.js';
 
 /**

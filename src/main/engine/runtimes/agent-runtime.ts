@@ -3,6 +3,7 @@ import type { ConversationMessage, RequestToolUseBlock } from '../../llm/provide
 import type { Conversation } from '../conversation.js';
 import type { AgentRecord, EscalationRecord, MissionRecord } from '../mission-store.js';
 import type { ToolSet } from '../tools.js';
+import type { MissionWorkspace } from '../../workspace/mission-workspace.js';
 import type { AgentRt, EngineContext, LoopEnd, RaiseInput, TeamRt, ToolOutcome } from '../runtime-types.js';
 
 /**
@@ -80,4 +81,6 @@ export interface AgentHost {
   raisePermission(team: TeamRt, agent: AgentRt, taskId: string | null, use: RequestToolUseBlock, command: string): EscalationRecord;
   /** The escalation a tool use of the agent raised, if any: how a resumed agent finds its answer. */
   escalationForTool(agent: AgentRt, toolUseId: string): EscalationRecord | undefined;
+  /** The mission's worktrees and branches, or an AppError when the mission has none open. */
+  requireWorkspace(): MissionWorkspace;
 }

@@ -8,7 +8,8 @@ import { Halt, TERMINAL_AGENT, type AgentRt, type LoopEnd, type TeamRt, type Too
 import { parseToolCall, toolDefinitions, type ToolSet } from '../tools.js';
 import type { AgentHost, AgentJob, AgentRuntimeDriver } from './agent-runtime.js';
 
-const NUDGE = 'Continue with the tools. Your turn produced no tool call.';
+/** What an agent is told after a turn without a tool call. */
+export const NUDGE = 'Continue with the tools. Your turn produced no tool call.';
 const SUMMARY_MARKER = '\n\n[Summary of your earlier work in this conversation]\n';
 
 /**
@@ -17,7 +18,7 @@ const SUMMARY_MARKER = '\n\n[Summary of your earlier work in this conversation]\
  * reply through the job's `handle`.
  */
 export class BuiltInDriver implements AgentRuntimeDriver {
-  constructor(private readonly host: AgentHost) {}
+  constructor(protected readonly host: AgentHost) {}
 
   /**
    * The turn loop every job shares: answer pending tool calls, then call the model,
@@ -72,7 +73,7 @@ export class BuiltInDriver implements AgentRuntimeDriver {
   }
 
   /** One model call through the gateway; the reply is stored before anything acts on it. */
-  private async callModel(
+  protected async callModel(
     team: TeamRt,
     agent: AgentRt,
     conv: Conversation,

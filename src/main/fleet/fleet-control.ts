@@ -1,0 +1,256 @@
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Queue, QueueEvents, type Job } from 'bullmq';
+import { Redis } from 'ioredis';
+import {
+  DEAD_LETTER_QUEUE,
+  TURN_QUEUE,
+  WORKER_KEY_PREFIX,
+  turnPriority,
+  turnResultSchema,
+  workerBeatSchema,
+  type ModelReply,
+  type TurnJob,
+  type TurnResult,
+  type TurnWorkspace,
+  type WorkerBeat,
+} from './protocol.js';
+import type { AgentRole } from '../../shared/team.js';
+
+/**
+ * The control room's side of the fleet: it queues agent turns on Redis (BullMQ), answers
+ * the workers' model RPCs over a small HTTP API, moves turns that failed past their
+ * retries to the dead-letter queue, and reports the fleet (workers, queue depth, waits).
+ */
+
+export interface FleetControlOptions {
+  /** `redis://host:port[/db]`. */
+  redisUrl: string;
+  /** Interface of the fleet API workers call; default 127.0.0.1 (workers on this machine only). */
+  host?: string;
+  port?: number;
+  /** The URL workers are told to call (when `host` is 0.0.0.0 or behind a name); default from host and port. */
+  advertiseUrl?: string;
+  /** Attempts per turn before it is dead-lettered (default 3), and the first back-off (default 1 s, doubling). */
+  attempts?: number;
+  backoffMs?: number;
+  /** Told when a turn was dead-lettered (the engine raises an inbox item for it). */
+  logError?: (what: string, error: unknown) => void;
+}
+
+/** One turn the engine wants run on the fleet. */
+export interface TurnRequest {
+  /** Stable for one turn of one conversation: queuing it again (after a restart) finds the same job. */
+  key: string;
+  missionId: string;
+  agentId: string;
+  agentName: string;
+  role: AgentRole;
+  workspace: TurnWorkspace | null;
+  /** Answers the worker's model RPC (called once per attempt; must be idempotent). */
+  model(): Promise<ModelReply>;
+  signal: AbortSignal;
+}
+
+/** A turn failed on every attempt; it is in the dead-letter queue. */
+export class TurnDeadLettered extends Error {
+  override readonly name = 'TurnDeadLettered';
+  constructor(
+    readonly reason: string,
+    readonly attempts: number,
+  ) {
+    super(`the turn failed ${attempts} time(s) on the fleet: ${reason}`);
+  }
+}
+
+export interface FleetStatus {
+  workers: WorkerBeat[];
+  queue: { waiting: number; active: number; delayed: number };
+  waitMs: { p50: number | null; p95: number | null; samples: number };
+  deadLetters: number;
+  completed: number;
+}
+
+const WAIT_SAMPLES = 2_000;
+
+function quantile(sorted: readonly number[], q: number): number | null {
+  if (sorted.length === 0) return null;
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? null;
+}
+
+/** BullMQ ids may not contain ':'; a turn's key does. */
+function jobIdOf(key: string): string {
+  return `t-${createHash('sha256').update(key).digest('hex').slice(0, 40)}`;
+}
+
+function send(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+export class FleetControl {
+  private readonly queue: Queue;
+  private readonly dead: Queue;
+  private readonly events: QueueEvents;
+  private readonly redis: Redis;
+  private readonly server: Server;
+  private readonly token = randomBytes(24).toString('base64url');
+  private readonly pending = new Map<string, TurnRequest>();
+  private readonly waits: number[] = [];
+  private completed = 0;
+  private url = '';
+
+  private constructor(private readonly options: FleetControlOptions) {
+    const connection = { url: options.redisUrl, maxRetriesPerRequest: null };
+    this.queue = new Queue(TURN_QUEUE, { connection });
+    this.dead = new Queue(DEAD_LETTER_QUEUE, { connection });
+    this.events = new QueueEvents(TURN_QUEUE, { connection });
+    this.redis = new Redis(options.redisUrl, { maxRetriesPerRequest: 2, lazyConnect: false });
+    this.server = createServer((req, res) => {
+      void this.serve(req, res).catch((error: unknown) => {
+        options.logError?.('answering a fleet worker', error);
+        if (!res.headersSent) send(res, 500, { error: 'internal error' });
+        else res.destroy();
+      });
+    });
+  }
+
+  /** Connects to Redis and starts the fleet API; rejects with a clear message when Redis does not answer. */
+  static async start(options: FleetControlOptions): Promise<FleetControl> {
+    const control = new FleetControl(options);
+    try {
+      await Promise.race([
+        Promise.all([control.queue.waitUntilReady(), control.events.waitUntilReady(), control.redis.ping()]),
+        new Promise((_, reject) => setTimeout(() => reject(new Error('no answer within 5 s')), 5_000).unref()),
+      ]);
+    } catch (error) {
+      await control.close().catch(() => undefined);
+      throw new Error(`cannot reach Redis at ${options.redisUrl}: ${(error as Error).message}`);
+    }
+    const host = options.host ?? '127.0.0.1';
+    await new Promise<void>((resolve, reject) => {
+      control.server.once('error', reject);
+      control.server.listen(options.port ?? 0, host, () => resolve());
+    });
+    const { port } = control.server.address() as AddressInfo;
+    control.url = options.advertiseUrl ?? `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;
+    return control;
+  }
+
+  /** The fleet API's URL, as workers are told it. */
+  get apiUrl(): string {
+    return this.url;
+  }
+
+  /**
+   * Runs one turn on the fleet and resolves with what the worker returned. Rejects with
+   * `TurnDeadLettered` when every attempt failed (the job is then in the dead-letter queue),
+   * or with an AbortError when `signal` fires (a waiting job is withdrawn).
+   */
+  async runTurn(request: TurnRequest): Promise<TurnResult> {
+    const jobId = jobIdOf(request.key);
+    this.pending.set(jobId, request);
+    const data: TurnJob = {
+      turnId: jobId,
+      missionId: request.missionId,
+      agentId: request.agentId,
+      agentName: request.agentName,
+      role: request.role,
+      control: { url: this.url, token: this.token },
+      workspace: request.workspace,
+      queuedAt: Date.now(),
+    };
+    try {
+      const attempts = this.options.attempts ?? 3;
+      const job = await this.queue.add(`${request.agentName}`, data, {
+        jobId,
+        priority: turnPriority(request.role),
+        attempts,
+        backoff: { type: 'exponential', delay: this.options.backoffMs ?? 1_000 },
+        // The result is read by the waiter below; failures are copied to the dead-letter queue.
+        removeOnComplete: { age: 3_600, count: 10_000 },
+        removeOnFail: { age: 3_600, count: 10_000 },
+      });
+      const finished = job.waitUntilFinished(this.events);
+      const aborted = new Promise<never>((_, reject) => {
+        const onAbort = (): void => {
+          void job.remove().catch(() => undefined); // an active job cannot be withdrawn; its result is ignored
+          reject(Object.assign(new Error('the turn was withdrawn'), { name: 'AbortError' }));
+        };
+        if (request.signal.aborted) onAbort();
+        else request.signal.addEventListener('abort', onAbort, { once: true });
+      });
+      let value: unknown;
+      try {
+        value = await Promise.race([finished, aborted]);
+      } catch (error) {
+        if ((error as Error).name === 'AbortError') throw error;
+        const reason = (error as Error).message;
+        await this.deadLetter(job, reason);
+        throw new TurnDeadLettered(reason, attempts);
+      }
+      const result = turnResultSchema.parse(value);
+      this.completed += 1;
+      this.waits.push(result.waitMs);
+      if (this.waits.length > WAIT_SAMPLES) this.waits.shift();
+      return result;
+    } finally {
+      this.pending.delete(jobId);
+    }
+  }
+
+  private async deadLetter(job: Job, reason: string): Promise<void> {
+    try {
+      await this.dead.add('dead-letter', { ...(job.data as TurnJob), failedReason: reason, deadAt: Date.now() }, { removeOnComplete: false });
+    } catch (error) {
+      this.options.logError?.('writing a turn to the dead-letter queue', error);
+    }
+  }
+
+  /** Workers online (from their heartbeats), the queue, wait percentiles and dead letters. */
+  async status(): Promise<FleetStatus> {
+    const keys: string[] = [];
+    let cursor = '0';
+    do {
+      const [next, found] = await this.redis.scan(cursor, 'MATCH', `${WORKER_KEY_PREFIX}*`, 'COUNT', 200);
+      cursor = next;
+      keys.push(...found);
+    } while (cursor !== '0');
+    const beats = keys.length > 0 ? await this.redis.mget(...keys) : [];
+    const workers = beats.flatMap((raw) => {
+      const parsed = workerBeatSchema.safeParse(raw ? JSON.parse(raw) : null);
+      return parsed.success ? [parsed.data] : [];
+    });
+    const counts = await this.queue.getJobCounts('waiting', 'prioritized', 'active', 'delayed');
+    const sorted = [...this.waits].sort((a, b) => a - b);
+    return {
+      workers: workers.sort((a, b) => a.id.localeCompare(b.id)),
+      queue: { waiting: (counts.waiting ?? 0) + (counts.prioritized ?? 0), active: counts.active ?? 0, delayed: counts.delayed ?? 0 },
+      waitMs: { p50: quantile(sorted, 0.5), p95: quantile(sorted, 0.95), samples: sorted.length },
+      deadLetters: await this.dead.count(),
+      completed: this.completed,
+    };
+  }
+
+  private async serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const match = /^\/fleet\/v1\/turns\/([A-Za-z0-9_-]{1,64})\/model$/.exec(req.url ?? '');
+    if (req.method !== 'POST' || !match) return send(res, 404, { error: 'not found' });
+    const given = Buffer.from(/^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1] ?? '');
+    const expected = Buffer.from(this.token);
+    if (given.length !== expected.length || !timingSafeEqual(given, expected)) return send(res, 401, { error: 'bad token' });
+    const turn = this.pending.get(match[1] ?? '');
+    // Not (or no longer) wanted: the agent was killed, or this control room restarted and
+    // has not asked for the turn again yet. The worker fails the attempt; BullMQ retries it.
+    if (!turn) return send(res, 409, { error: 'this turn is not waiting for a reply' });
+    for await (const chunk of req) void chunk; // no body
+    send(res, 200, await turn.model());
+  }
+
+  async close(): Promise<void> {
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    await Promise.allSettled([this.events.close(), this.queue.close(), this.dead.close()]);
+    this.redis.disconnect();
+  }
+}

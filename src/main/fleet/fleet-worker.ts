@@ -1,0 +1,255 @@
+import { randomUUID } from 'node:crypto';
+import { existsSync, mkdirSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { Worker, type Job } from 'bullmq';
+import { Redis } from 'ioredis';
+import { coderTools, parseToolCall } from '../engine/tools.js';
+import { FILE_TOOLS, formatCommandOutcome, runFileTool } from '../engine/workspace-tools.js';
+import { isCommandAllowed, runAllowedCommand, runCommand, type CommandOutcome } from '../workspace/commands.js';
+import { createFileTools } from '../workspace/file-tools.js';
+import { AGENT_EMAIL, git } from '../workspace/git.js';
+import { toRefSlug } from '../workspace/mission-workspace.js';
+import {
+  HEARTBEAT_MS,
+  HEARTBEAT_TTL_MS,
+  TURN_QUEUE,
+  WORKER_KEY_PREFIX,
+  modelReplySchema,
+  turnJobSchema,
+  type ModelReply,
+  type TurnJob,
+  type TurnResult,
+  type TurnToolResult,
+  type TurnWorkspace,
+  type WorkerBeat,
+} from './protocol.js';
+
+/**
+ * A fleet worker (`control-room worker`): takes agent turns from the BullMQ queue, asks
+ * the control room for each turn's model reply, runs the reply's workspace tools in its own
+ * clone of the mission's repository, and pushes the coder's work back to a fleet ref. It
+ * never sees an API key and writes no ledger: the control room does both.
+ *
+ * Crash safety: a turn's work is pushed before its job completes, and a retried turn starts
+ * from what was pushed, so a worker killed mid-turn loses only that attempt. The model RPC
+ * is idempotent (the control room answers a turn whose reply it already stored with that
+ * reply), so the retry is billed nothing.
+ */
+
+export interface FleetWorkerOptions {
+  redisUrl: string;
+  /** Turns this worker runs at once. Default 4. */
+  concurrency?: number;
+  /** Where the repositories are cloned (one clone per mission and agent). */
+  workspaceRoot: string;
+  /** Default `<host>-<pid>-<random>`. */
+  id?: string;
+  /**
+   * How long a turn's lock lives without renewal; a worker that dies holds its turns this
+   * long before another takes them. Default 30 s (BullMQ's); tests use less.
+   */
+  lockDurationMs?: number;
+  logError?: (what: string, error: unknown) => void;
+  /** Told when a turn starts and after it ends: for the CLI's log lines. */
+  onStart?: (job: TurnJob) => void;
+  onTurn?: (job: TurnJob, result: TurnResult | Error) => void;
+}
+
+const IDENTITY = { name: 'Control Room worker', email: AGENT_EMAIL };
+
+export class FleetWorker {
+  readonly id: string;
+  private readonly worker: Worker;
+  private readonly redis: Redis;
+  private readonly concurrency: number;
+  private readonly startedAt = Date.now();
+  private active = 0;
+  private processed = 0;
+  private draining = false;
+  private beat: NodeJS.Timeout | undefined;
+  /** Turns of one agent run one after another here, never two at once in its clone. */
+  private readonly clones = new Map<string, Promise<unknown>>();
+
+  private constructor(private readonly options: FleetWorkerOptions) {
+    this.id = options.id ?? `${hostname()}-${process.pid}-${randomUUID().slice(0, 6)}`;
+    this.concurrency = options.concurrency ?? 4;
+    const connection = { url: options.redisUrl, maxRetriesPerRequest: null };
+    this.redis = new Redis(options.redisUrl, { maxRetriesPerRequest: 2 });
+    this.worker = new Worker(TURN_QUEUE, (job: Job) => this.process(job), {
+      connection,
+      concurrency: this.concurrency,
+      name: this.id,
+      lockDuration: options.lockDurationMs ?? 30_000,
+      // A turn whose worker died is given to another one; twice stalled, it fails (and is retried or dead-lettered).
+      maxStalledCount: 2,
+      autorun: false,
+    });
+    this.worker.on('error', (error) => options.logError?.('the fleet worker', error));
+  }
+
+  /** Connects and starts taking turns; rejects with a clear message when Redis does not answer. */
+  static async start(options: FleetWorkerOptions): Promise<FleetWorker> {
+    mkdirSync(options.workspaceRoot, { recursive: true });
+    const worker = new FleetWorker(options);
+    try {
+      await Promise.race([
+        Promise.all([worker.worker.waitUntilReady(), worker.redis.ping()]),
+        new Promise((_, reject) => setTimeout(() => reject(new Error('no answer within 5 s')), 5_000).unref()),
+      ]);
+    } catch (error) {
+      await worker.close().catch(() => undefined);
+      throw new Error(`cannot reach Redis at ${options.redisUrl}: ${(error as Error).message}`);
+    }
+    await worker.heartbeat();
+    worker.beat = setInterval(() => void worker.heartbeat(), HEARTBEAT_MS);
+    void worker.worker.run();
+    return worker;
+  }
+
+  private async heartbeat(): Promise<void> {
+    const beat: WorkerBeat = {
+      id: this.id,
+      host: hostname(),
+      pid: process.pid,
+      concurrency: this.concurrency,
+      active: this.active,
+      processed: this.processed,
+      startedAt: this.startedAt,
+      draining: this.draining,
+    };
+    try {
+      await this.redis.set(`${WORKER_KEY_PREFIX}${this.id}`, JSON.stringify(beat), 'PX', HEARTBEAT_TTL_MS);
+    } catch (error) {
+      this.options.logError?.('writing the heartbeat', error);
+    }
+  }
+
+  /** Graceful drain (SIGTERM): takes no new turns, finishes the running ones, then disconnects. */
+  async close(): Promise<void> {
+    this.draining = true;
+    await this.heartbeat();
+    await this.worker.close();
+    if (this.beat) clearInterval(this.beat);
+    await this.redis.del(`${WORKER_KEY_PREFIX}${this.id}`).catch(() => undefined);
+    this.redis.disconnect();
+  }
+
+  private async process(job: Job): Promise<TurnResult> {
+    const data = turnJobSchema.parse(job.data);
+    const waitMs = Math.max(0, (job.processedOn ?? Date.now()) - data.queuedAt);
+    this.active += 1;
+    this.options.onStart?.(data);
+    try {
+      const key = `${data.missionId}/${data.agentId}`;
+      const before = this.clones.get(key) ?? Promise.resolve();
+      const run = before.catch(() => undefined).then(() => this.runTurn(data, waitMs));
+      this.clones.set(key, run);
+      const result = await run;
+      this.processed += 1;
+      this.options.onTurn?.(data, result);
+      return result;
+    } catch (error) {
+      this.options.onTurn?.(data, error as Error);
+      throw error;
+    } finally {
+      this.active -= 1;
+    }
+  }
+
+  private async runTurn(data: TurnJob, waitMs: number): Promise<TurnResult> {
+    const clone = data.workspace ? await this.prepare(data, data.workspace) : null;
+    const reply = await askModel(data);
+    if (reply.kind !== 'reply') return { reply: reply.kind, results: [], workerId: this.id, waitMs };
+    const results: TurnToolResult[] = [];
+    let leftToControl = false;
+    let touched = false;
+    const files = clone && data.workspace ? createFileTools(clone, { writeScope: data.workspace.writeScope }) : null;
+    for (const use of reply.uses) {
+      // Once a tool is left to the control room, the ones after it are too: they run in order.
+      const mine = !leftToControl && files !== null && !use.inputError && (FILE_TOOLS.has(use.name) || use.name === 'run_command');
+      if (!mine || !clone || !data.workspace) {
+        leftToControl = true;
+        results.push({ ran: false, toolUseId: use.id });
+        continue;
+      }
+      const parsed = parseToolCall(coderTools, use.name, use.input);
+      if (!parsed.ok) {
+        results.push({ ran: true, toolUseId: use.id, content: parsed.error, isError: true, progress: false });
+        continue;
+      }
+      if (use.name === 'run_command') {
+        const command = String(parsed.input.command);
+        const allowed = isCommandAllowed(command, data.workspace.allowedCommands);
+        if (!allowed && !reply.approved.includes(use.id)) {
+          leftToControl = true; // the control room asks for permission
+          results.push({ ran: false, toolUseId: use.id });
+          continue;
+        }
+        const timeoutMs = data.workspace.commandTimeoutMs;
+        const outcome: CommandOutcome = allowed
+          ? await runAllowedCommand(command, { cwd: clone, allowlist: data.workspace.allowedCommands, timeoutMs })
+          : await runCommand(command.trim(), { cwd: clone, timeoutMs });
+        touched = true;
+        results.push(
+          outcome.kind === 'ran'
+            ? { ran: true, toolUseId: use.id, content: formatCommandOutcome(command, outcome), isError: outcome.exitCode !== 0, progress: false }
+            : { ran: true, toolUseId: use.id, content: 'needs permission', isError: true, progress: false },
+        );
+        continue;
+      }
+      const outcome = await runFileTool(files, use.name, parsed.input);
+      if (!outcome) continue;
+      touched ||= outcome.progress === true;
+      results.push({ ran: true, toolUseId: use.id, content: outcome.content, isError: outcome.isError === true, progress: outcome.progress === true });
+    }
+    if (touched && clone && data.workspace) await this.push(clone, data, data.workspace);
+    return { reply: 'reply', results, workerId: this.id, waitMs };
+  }
+
+  /**
+   * The agent's clone, at the work pushed so far for this job (or at its base): cloned on
+   * first use, fetched on every turn, since the previous turn may have run on another worker.
+   */
+  private async prepare(data: TurnJob, ws: TurnWorkspace): Promise<string> {
+    const dir = join(this.options.workspaceRoot, toRefSlug(data.missionId), toRefSlug(data.agentId));
+    if (!existsSync(join(dir, '.git'))) {
+      mkdirSync(dir, { recursive: true });
+      await git(['init', '--quiet'], { cwd: dir, internal: true });
+      await git(['remote', 'add', 'origin', ws.repoUrl], { cwd: dir, internal: true });
+    } else {
+      await git(['remote', 'set-url', 'origin', ws.repoUrl], { cwd: dir, internal: true });
+    }
+    await git(['fetch', '--quiet', '--no-tags', 'origin', `+refs/heads/${ws.coderBranch}:refs/control-room/base`], { cwd: dir, internal: true });
+    const pushed = await git(['fetch', '--quiet', '--no-tags', 'origin', `+${ws.fleetRef}:refs/control-room/work`], {
+      cwd: dir,
+      internal: true,
+      okExitCodes: [128],
+    });
+    const target = pushed.exitCode === 0 ? 'refs/control-room/work' : ws.base;
+    await git(['checkout', '--quiet', '--force', '--detach', target], { cwd: dir, internal: true });
+    await git(['clean', '-fdq'], { cwd: dir, internal: true });
+    return dir;
+  }
+
+  /** Commits what the turn changed and pushes it to the job's fleet ref, before the turn reports done. */
+  private async push(clone: string, data: TurnJob, ws: TurnWorkspace): Promise<void> {
+    await git(['add', '--all'], { cwd: clone, internal: true });
+    const staged = await git(['diff', '--cached', '--quiet'], { cwd: clone, okExitCodes: [1] });
+    if (staged.exitCode === 0) return;
+    await git(['commit', '--quiet', '--no-verify', '-m', `${data.agentName}: turn ${data.turnId}`], { cwd: clone, internal: true, identity: IDENTITY });
+    await git(['push', '--quiet', 'origin', `HEAD:${ws.fleetRef}`], { cwd: clone, internal: true });
+  }
+}
+
+/** The model RPC: the control room answers with the reply's tool uses (calling the model only if it has no reply yet). */
+async function askModel(data: TurnJob): Promise<ModelReply> {
+  const response = await fetch(`${data.control.url}/fleet/v1/turns/${data.turnId}/model`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${data.control.token}` },
+    signal: AbortSignal.timeout(15 * 60_000),
+  });
+  const text = await response.text();
+  if (!response.ok) throw new Error(`the control room answered ${response.status}: ${text.slice(0, 200)}`);
+  return modelReplySchema.parse(JSON.parse(text));
+}

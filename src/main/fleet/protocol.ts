@@ -1,0 +1,132 @@
+import { z } from 'zod';
+import type { AgentRole } from '../../shared/team.js';
+
+/**
+ * What crosses the wire between the control room and its fleet workers, in one place.
+ *
+ * The split: the control room keeps every model call (one gateway, so one shared rate
+ * limiter, exact budgets and one ledger, with the API key never leaving it) and all
+ * orchestration; a worker runs an agent's *turn*: it asks the control room for the
+ * model's reply (the model RPC), runs the reply's workspace tools (files, allowlisted
+ * commands) in its own clone of the mission's repository, pushes the coder's work to a
+ * fleet ref, and returns the tool results. Turns travel as BullMQ jobs on Redis.
+ */
+
+/** The BullMQ queue of agent turns. */
+export const TURN_QUEUE = 'control-room-turns';
+/** Turns that failed past their retries, kept for the person (each is also an inbox item). */
+export const DEAD_LETTER_QUEUE = 'control-room-dead-letters';
+/** Redis key prefix of worker heartbeats (`<prefix><workerId>`, with a TTL). */
+export const WORKER_KEY_PREFIX = 'control-room:workers:';
+/** How often a worker writes its heartbeat, and how long one lives. */
+export const HEARTBEAT_MS = 1_000;
+export const HEARTBEAT_TTL_MS = 5_000;
+
+/**
+ * BullMQ priorities (1 is served first): leaders plan and review ahead of everything,
+ * then reviewers and researchers (they unblock coders), then coders' turns.
+ */
+export function turnPriority(role: AgentRole): number {
+  switch (role) {
+    case 'leader':
+      return 1;
+    case 'reviewer':
+      return 2;
+    case 'researcher':
+      return 3;
+    default:
+      return 10;
+  }
+}
+
+const workspaceSchema = z.object({
+  /** Where the worker clones from and pushes to: a path or any git URL it can reach. */
+  repoUrl: z.string().min(1),
+  /** The coder's branch in that repository; the work starts from it. */
+  coderBranch: z.string().min(1),
+  /** The coder branch's commit when the job began: fleet commits sit on top of it. */
+  base: z.string().regex(/^[0-9a-f]{40,64}$/),
+  /** Where the worker pushes the work of this job (a ref outside refs/heads). */
+  fleetRef: z.string().regex(/^refs\/control-room\/fleet\/[A-Za-z0-9._/-]+$/),
+  writeScope: z.array(z.string()),
+  allowedCommands: z.array(z.string()),
+  commandTimeoutMs: z.number().int().positive(),
+});
+export type TurnWorkspace = z.infer<typeof workspaceSchema>;
+
+/** One turn job's data. Validated by the worker: Redis is shared, a bad job fails alone. */
+export const turnJobSchema = z.object({
+  turnId: z.string().min(1).max(500),
+  missionId: z.string(),
+  agentId: z.string(),
+  agentName: z.string(),
+  role: z.enum(['leader', 'coder', 'reviewer', 'researcher']),
+  /** The control room's fleet API and the token that authenticates this turn's calls to it. */
+  control: z.object({ url: z.string().url(), token: z.string().min(16) }),
+  /** Null for agents that work in no worktree (leaders, reviewers, researchers). */
+  workspace: workspaceSchema.nullable(),
+  /** When the control room queued it (epoch ms), for wait times. */
+  queuedAt: z.number(),
+});
+export type TurnJob = z.infer<typeof turnJobSchema>;
+
+/** A tool use of the model's reply, as the model RPC returns it. */
+export const toolUseSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  input: z.record(z.string(), z.unknown()),
+  /** Set when the provider could not parse the model's input; the tool answers with it. */
+  inputError: z.string().optional(),
+});
+export type TurnToolUse = z.infer<typeof toolUseSchema>;
+
+/** The control room's answer to a worker's model RPC. */
+export const modelReplySchema = z.discriminatedUnion('kind', [
+  z.object({
+    kind: z.literal('reply'),
+    /** The reply's tool uses still without results, in order. */
+    uses: z.array(toolUseSchema),
+    /** Tool use ids of commands the person (or the leader) allowed: the worker may run them. */
+    approved: z.array(z.string()),
+  }),
+  /** The agent must wait (a budget escalation) or try later (its pool is stopped): no tools run. */
+  z.object({ kind: z.enum(['blocked', 'retry', 'stopped']) }),
+]);
+export type ModelReply = z.infer<typeof modelReplySchema>;
+
+/** What one tool use came to on the worker. */
+export const toolResultSchema = z.discriminatedUnion('ran', [
+  z.object({
+    ran: z.literal(true),
+    toolUseId: z.string(),
+    content: z.string(),
+    isError: z.boolean(),
+    progress: z.boolean(),
+  }),
+  /** Left to the control room: an orchestration tool, a command that needs permission, or a tool after one. */
+  z.object({ ran: z.literal(false), toolUseId: z.string() }),
+]);
+export type TurnToolResult = z.infer<typeof toolResultSchema>;
+
+/** A turn job's return value. */
+export const turnResultSchema = z.object({
+  reply: z.enum(['reply', 'blocked', 'retry', 'stopped']),
+  results: z.array(toolResultSchema),
+  workerId: z.string(),
+  /** Milliseconds the job waited in the queue before a worker took it. */
+  waitMs: z.number(),
+});
+export type TurnResult = z.infer<typeof turnResultSchema>;
+
+/** What a worker's heartbeat says of it. */
+export const workerBeatSchema = z.object({
+  id: z.string(),
+  host: z.string(),
+  pid: z.number(),
+  concurrency: z.number(),
+  active: z.number(),
+  processed: z.number(),
+  startedAt: z.number(),
+  draining: z.boolean(),
+});
+export type WorkerBeat = z.infer<typeof workerBeatSchema>;

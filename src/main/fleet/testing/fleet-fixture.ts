@@ -1,0 +1,127 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { build } from 'esbuild';
+
+/**
+ * Test support for the fleet: a throwaway Redis (Debian's redis-server) on a free
+ * loopback port, and real `control-room worker` processes built from this checkout's CLI.
+ */
+
+/** The redis-server binary, or null (the fleet tests then skip with this reason). */
+export function findRedisServer(): string | null {
+  if (process.env.CONTROL_ROOM_TEST_REDIS_URL) return 'external';
+  for (const candidate of [process.env.CONTROL_ROOM_REDIS_SERVER, '/usr/bin/redis-server', '/usr/local/bin/redis-server']) {
+    if (candidate && existsSync(candidate)) return candidate;
+  }
+  const which = spawnSync('which', ['redis-server'], { encoding: 'utf8' });
+  return which.status === 0 && which.stdout.trim() !== '' ? which.stdout.trim() : null;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolvePort(port));
+    });
+  });
+}
+
+export interface TestRedis {
+  url: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * The Redis the tests use: `CONTROL_ROOM_TEST_REDIS_URL` when set (`.ci/run` starts one on
+ * loopback), otherwise redis-server started here on a free 127.0.0.1 port, without persistence.
+ */
+export async function startRedis(binary: string): Promise<TestRedis> {
+  const given = process.env.CONTROL_ROOM_TEST_REDIS_URL;
+  if (given) return { url: given, stop: () => Promise.resolve() };
+  const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), 'cr-redis-'));
+  const child = spawn(binary, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], {
+    stdio: 'ignore',
+  });
+  const url = `redis://127.0.0.1:${port}`;
+  const { Redis } = await import('ioredis');
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    client.on('error', () => undefined); // refused until the server listens
+    try {
+      await client.connect();
+      await client.ping();
+      client.disconnect();
+      break;
+    } catch {
+      client.disconnect();
+      if (Date.now() > deadline) throw new Error(`redis-server did not answer on ${url}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+  return {
+    url,
+    async stop() {
+      child.kill('SIGKILL');
+      await new Promise((r) => child.once('exit', r));
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Bundles the CLI (as `npm run build` does) into a temp folder; returns the script's path. */
+export async function buildCli(): Promise<{ script: string; cleanup(): void }> {
+  const root = resolve(import.meta.dirname, '../../../..');
+  // Inside the checkout, so the bundle's external packages resolve from its node_modules.
+  const cache = join(root, 'node_modules', '.cache');
+  mkdirSync(cache, { recursive: true });
+  const dir = mkdtempSync(join(cache, 'cr-cli-'));
+  await build({
+    entryPoints: { cli: join(root, 'src/main/cli/index.ts') },
+    outdir: dir,
+    outExtension: { '.js': '.mjs' },
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'esm',
+    packages: 'external',
+    loader: { '.sql': 'text' },
+    logLevel: 'error',
+    absWorkingDir: root,
+  });
+  return { script: join(dir, 'cli.mjs'), cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+export interface WorkerProcess {
+  child: ChildProcess;
+  /** Everything it printed on stderr so far. */
+  log(): string;
+  /** Resolves with its exit code (or signal name). */
+  exited: Promise<number | string>;
+}
+
+/** Starts `control-room worker` as its own process. */
+export function startWorkerProcess(
+  script: string,
+  options: { redisUrl: string; concurrency: number; workspaceRoot: string; lockMs?: number },
+): WorkerProcess {
+  const child = spawn(
+    process.execPath,
+    [script, 'worker', '--redis', options.redisUrl, '--concurrency', String(options.concurrency), '--workspace-root', options.workspaceRoot],
+    {
+      env: { ...process.env, CONTROL_ROOM_FLEET_LOCK_MS: String(options.lockMs ?? 1_500) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  let text = '';
+  child.stdout?.on('data', (d: Buffer) => (text += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => (text += d.toString()));
+  const exited = new Promise<number | string>((r) => child.once('exit', (code, signal) => r(code ?? signal ?? -1)));
+  return { child, log: () => text, exited };
+}
