@@ -72,7 +72,15 @@ const agent = (id: string, role: AgentSpec['role'], extra: Partial<AgentSpec> = 
 /** Saves a design with `teams` teams, each a leader and `coders` coders (`<team>-lead`, `<team>-c1`, …). */
 export function saveDesign(
   ledger: Ledger,
-  teams: { id: string; coders: number; coderExtra?: Partial<AgentSpec>; reviewers?: number; researchers?: number }[],
+  teams: {
+    id: string;
+    coders: number;
+    coderExtra?: Partial<AgentSpec>;
+    /** Per coder (by index), instead of `coderExtra`: a team of mixed runtimes. */
+    coderExtras?: readonly (Partial<AgentSpec> | undefined)[];
+    reviewers?: number;
+    researchers?: number;
+  }[],
 ): TeamDesign {
   return new TeamRepository(ledger.db).save({
     name: 'Test design',
@@ -85,7 +93,7 @@ export function saveDesign(
       position: { x: i * 100, y: 0 },
       agents: [
         agent(`${t.id}-lead`, 'leader'),
-        ...Array.from({ length: t.coders }, (_, c) => agent(`${t.id}-c${c + 1}`, 'coder', t.coderExtra)),
+        ...Array.from({ length: t.coders }, (_, c) => agent(`${t.id}-c${c + 1}`, 'coder', t.coderExtras ? t.coderExtras[c] : t.coderExtra)),
         ...Array.from({ length: t.reviewers ?? 0 }, (_, r) => agent(`${t.id}-rev${r + 1}`, 'reviewer', { model: 'claude-sonnet-4-6' })),
         ...Array.from({ length: t.researchers ?? 0 }, (_, r) => agent(`${t.id}-res${r + 1}`, 'researcher', { model: 'claude-haiku-4-5' })),
       ],
@@ -102,6 +110,8 @@ export interface HarnessHooks {
    * (started when the first session needs it) and a config folder in the test's dir.
    */
   claudeCode?: boolean;
+  /** Claude Code's binary instead of the SDK's platform package (null: none), to test one that cannot start. */
+  claudeCodeBinary?: string | null;
 }
 
 export function createHarness(
@@ -149,7 +159,7 @@ export function createHarness(
             }
             return server;
           },
-          binaryPath: resolveClaudeCodeBinary(),
+          binaryPath: hooks.claudeCodeBinary === undefined ? resolveClaudeCodeBinary() : hooks.claudeCodeBinary,
           unavailable: () => null,
           configDir: join(dir, 'claude-code'),
           sessions: new AgentSessionsRepository(ledger.db),
