@@ -6,7 +6,8 @@ import type { ConversationMessage } from '../../llm/provider.js';
  * built-in or Claude Code, from nothing but what each request carries (its tools and
  * messages), as the real API would see it. Leaders plan two tasks and approve every
  * submission; coders write the file their task owns, run a command, optionally ask for
- * one command outside their allowlist, and submit. It never looks at Control Room's
+ * one command outside their allowlist (again, when a resumed session is told it was
+ * approved while it was stopped), and submit. It never looks at Control Room's
  * state: whatever the ledger or the repository ends up with came through the real paths.
  */
 
@@ -34,6 +35,15 @@ function toolResults(messages: readonly ConversationMessage[]): number {
   }
   return n;
 }
+
+function lastIndexOf<T>(items: readonly T[], test: (item: T) => boolean): number {
+  for (let i = items.length - 1; i >= 0; i--) if (test(items[i] as T)) return i;
+  return -1;
+}
+
+/** Control Room's resume prompt says a command was approved while the session was stopped. */
+const approvedWhileStopped = (text: string, command: string): boolean =>
+  text.includes(`\`${command}\`: approved after your session stopped`);
 
 const use = (name: string, input: Record<string, unknown>): FakeReplyBlock => ({ type: 'tool_use', name, input });
 const say = (text: string): FakeReply => ({ content: [{ type: 'text', text }] });
@@ -88,7 +98,13 @@ export function scriptedTeamResponder(options: ScriptedTeamOptions): FakeRespond
         ...(options.askCommand ? [use('Bash', { command: options.askCommand, description: 'Look around' })] : []),
         use(submit, { summary: `Added ${owns}.` }),
       ];
-      const step = steps[done];
+      // A session resumed with the news that its interrupted command was approved runs it
+      // again (Claude Code recorded the first try as interrupted, so it counts as a step).
+      const resumed = options.askCommand ? lastIndexOf(body.messages, (m) => m.role === 'user' && approvedWhileStopped(texts(m), options.askCommand ?? '')) : -1;
+      if (resumed >= 0 && toolResults(body.messages.slice(resumed)) === 0) {
+        return { content: [use('Bash', { command: options.askCommand ?? '', description: 'Look around' })] };
+      }
+      const step = steps[resumed >= 0 ? done - 1 : done];
       return step ? { content: [step] } : say('Done: the task is submitted.');
     }
     // The built-in runtime's file tools.

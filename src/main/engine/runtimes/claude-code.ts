@@ -6,6 +6,7 @@ import type { AgentSessionsRepository } from '../../ledger/agent-sessions.js';
 import type { CallUsage } from '../../ledger/calls-repository.js';
 import type { CallAttribution, GatewayError } from '../../llm/gateway-types.js';
 import type { ConversationMessage, RequestContentBlock, RequestToolUseBlock } from '../../llm/provider.js';
+import type { EscalationRecord } from '../mission-store.js';
 import { Halt, TERMINAL_AGENT, errorText, type AgentRt, type LoopEnd } from '../runtime-types.js';
 import { parseToolCall, toolDefinitions } from '../tools.js';
 import type { AgentHost, AgentJob, AgentRuntimeDriver } from './agent-runtime.js';
@@ -51,7 +52,7 @@ const WIND_DOWN_MS = 60_000;
 const MAX_NUDGES = 2;
 
 const NUDGE = `Your job is not finished: carry on, and end it with Control Room's tool (mcp__${ORCHESTRATION_SERVER}__…) as your brief says.`;
-const RESUMED = 'Control Room restarted. Carry on with your job where you left off.';
+const RESUMED = 'Control Room stopped this session and has resumed it. Carry on with your job where you left off.';
 
 /** What a call through the gateway reports to the agent it belongs to. */
 export interface GatewayCallReport {
@@ -197,6 +198,20 @@ export class ClaudeCodeDriver implements AgentRuntimeDriver {
       },
     });
 
+    // Stopping the agent (a kill, a pause, a refused budget) takes its token at once: the SDK
+    // gives Claude Code a ~2 s grace to exit after its stdin closes, and the call in flight
+    // must not stream (and bill) on meanwhile. It is cut now, billed for what arrived.
+    // When it was stopped is when it stopped hearing answers (its end is recorded once the process is gone).
+    let stoppedAt: string | null = null;
+    abort.signal.addEventListener(
+      'abort',
+      () => {
+        stoppedAt ??= h.now();
+        gateway.revoke(token);
+      },
+      { once: true },
+    );
+
     let endJob = (): void => undefined;
     const jobEnded = new Promise<null>((resolve) => {
       endJob = () => resolve(null);
@@ -218,7 +233,16 @@ export class ClaudeCodeDriver implements AgentRuntimeDriver {
 
     let nudges = 0;
     const stderrTail: string[] = [];
-    let prompt = resume ? RESUMED : text(conv.messages[0]?.content ?? '');
+    // Permissions decided while the session was gone (it stopped waiting for them): the
+    // resumed session hears the answers, and an approval holds for one use of that command
+    // (Claude Code records such a use as interrupted, so the model asks again).
+    const unheard = resume ? this.unheardPermissions(job, previous?.endedAt ?? null) : [];
+    const granted = new Map<string, number>();
+    for (const e of unheard) {
+      const command = String(e.payload.command ?? '');
+      if (e.decision === 'approve') granted.set(command, (granted.get(command) ?? 0) + 1);
+    }
+    let prompt = resume ? resumePrompt(unheard) : text(conv.messages[0]?.content ?? '');
     let windingDown = false;
     try {
       for (;;) {
@@ -245,9 +269,19 @@ export class ClaudeCodeDriver implements AgentRuntimeDriver {
             if (ended && !name.startsWith(`mcp__${ORCHESTRATION_SERVER}__`)) {
               return { behavior: 'deny', reason: 'this job is over; end your turn' };
             }
-            return decideToolUse(policyOf(), name, input);
+            const verdict = decideToolUse(policyOf(), name, input);
+            if (verdict.behavior !== 'ask') return verdict;
+            const command = permissionCommand(cwd, name, input);
+            const left = granted.get(command) ?? 0;
+            if (left === 0) return verdict;
+            granted.set(command, left - 1);
+            return { behavior: 'allow' };
           },
-          askPermission: (request, signal) => this.askPermission(job, cwd, request, signal),
+          askPermission: (request, signal) => {
+            // The tool use that waits is in the transcript while it waits (and after a crash).
+            transcript.flush();
+            return this.askPermission(job, cwd, request, signal);
+          },
           onMessage: (message) => {
             if (message.type === 'system' && message.subtype === 'init') {
               resume = message.session_id;
@@ -273,7 +307,7 @@ export class ClaudeCodeDriver implements AgentRuntimeDriver {
         }
         transcript.flush();
         if (end.outcome === 'aborted') {
-          this.env.sessions.ended(key, 'aborted', h.now());
+          this.env.sessions.ended(key, 'aborted', stoppedAt ?? h.now());
           if (blocked) return 'blocked';
           throw new Halt(halted ?? 'the Claude Code session was stopped');
         }
@@ -284,8 +318,10 @@ export class ClaudeCodeDriver implements AgentRuntimeDriver {
           }
           this.env.sessions.ended(key, 'error', h.now(), end.error ?? null);
           h.ensureRunnable(agent);
-          const detail = stderrTail.at(-1);
-          throw new Error(`Claude Code failed: ${end.error ?? 'no reason given'}${detail ? ` (${detail})` : ''}`);
+          const reason = end.error ?? 'no reason given';
+          // The SDK often quotes Claude Code's stderr itself: the last line is added only when it says more.
+          const detail = stderrTail.at(-1)?.trim();
+          throw new Error(`Claude Code failed: ${reason}${detail && !reason.includes(detail) ? ` (${detail})` : ''}`);
         }
         this.env.sessions.ended(key, 'completed', h.now());
         if (ended) return 'ended';
@@ -322,6 +358,32 @@ export class ClaudeCodeDriver implements AgentRuntimeDriver {
     } catch (error) {
       this.host.ctx.logError(`recording the end of ${s.agent.rec.name}'s session`, error);
     }
+  }
+
+  /**
+   * The permission requests of this job that were decided but whose session never heard
+   * the answer: their tool uses have no result in the transcript (the app died while they
+   * waited), or were decided after the session was stopped (Claude Code then records the
+   * use as failed: the permission stream closed).
+   */
+  private unheardPermissions(job: AgentJob, sessionEndedAt: string | null): EscalationRecord[] {
+    const uses: string[] = [];
+    const answered = new Set<string>();
+    for (const m of job.conv.messages) {
+      if (typeof m.content === 'string') continue;
+      for (const b of m.content) {
+        if (b.type === 'tool_use') uses.push(b.id);
+        else if (b.type === 'tool_result') answered.add(b.tool_use_id);
+      }
+    }
+    const out: EscalationRecord[] = [];
+    for (const id of uses) {
+      const esc = this.host.escalationForTool(job.agent, id);
+      if (esc?.type !== 'permission' || esc.state !== 'resolved') continue;
+      const decidedLater = sessionEndedAt !== null && esc.decidedAt !== null && esc.decidedAt >= sessionEndedAt;
+      if (!answered.has(id) || decidedLater) out.push(esc);
+    }
+    return out;
   }
 
   private runnable(agent: AgentRt): boolean {
@@ -391,10 +453,7 @@ export class ClaudeCodeDriver implements AgentRuntimeDriver {
     const { team, agent } = job;
     const h = this.host;
     const toolUseId = request.toolUseId ?? `cc_perm_${Date.now().toString(36)}`;
-    const command =
-      request.toolName === 'Bash'
-        ? String(request.input.command ?? '')
-        : permissionKey(request.toolName, pathOf(cwd, request.input) ?? request.toolName);
+    const command = permissionCommand(cwd, request.toolName, request.input);
     const use: RequestToolUseBlock = { type: 'tool_use', id: toolUseId, name: request.toolName, input: request.input };
     let esc = h.escalationForTool(agent, toolUseId);
     if (!esc) esc = h.raisePermission(team, agent, job.taskId, use, command);
@@ -412,6 +471,23 @@ export class ClaudeCodeDriver implements AgentRuntimeDriver {
     const comment = esc.comment ? ` Their comment: ${esc.comment}` : '';
     return { allow: false, message: `The person did not allow this (${request.reason}).${comment}` };
   }
+}
+
+/** What a permission is asked (and granted) for: a Bash command, or a tool on a path. */
+function permissionCommand(cwd: string, toolName: string, input: Record<string, unknown>): string {
+  return toolName === 'Bash' ? String(input.command ?? '') : permissionKey(toolName, pathOf(cwd, input) ?? toolName);
+}
+
+/** The first message of a resumed session: carry on, and the answers it did not hear. */
+function resumePrompt(unheard: readonly EscalationRecord[]): string {
+  const lines = unheard.map((e) => {
+    const command = String(e.payload.command ?? '');
+    const comment = e.comment ? ` Their comment: ${e.comment}` : '';
+    return e.decision === 'approve'
+      ? `- \`${command}\`: approved after your session stopped, so it did not run. Run it again if you still need it; it will not be asked about again.${comment}`
+      : `- \`${command}\`: not allowed.${comment}`;
+  });
+  return lines.length === 0 ? RESUMED : `${RESUMED}\nWhat was decided about your permission requests while you were stopped:\n${lines.join('\n')}`;
 }
 
 function pathOf(cwd: string, input: Record<string, unknown>): string | null {
