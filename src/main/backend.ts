@@ -2,7 +2,8 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { version } from '../../package.json';
 import type { AppInfo, ProviderId, Runtime } from '../shared/contract/app.js';
-import type { Result } from '../shared/result.js';
+import { AppError, type Result } from '../shared/result.js';
+import { redisUrlProblem } from '../shared/validation.js';
 import { dispatch, type ErrorLogger, type Handlers } from './api/dispatch.js';
 import { EventHub, type EventSink } from './api/event-hub.js';
 import { costsChangedNotifier, forwardLimiterState } from './api/handlers/costs.js';
@@ -10,7 +11,7 @@ import { createHandlers } from './api/handlers/index.js';
 import { createEngineServices } from './engine/engine-services.js';
 import { openLedger, type Ledger } from './ledger/database.js';
 import { TeamRepository } from './ledger/team-repository.js';
-import { providerLabel, startupProvider } from './settings/index.js';
+import { maskRedisUrlIn, providerLabel, savedFleetRedisUrl, startupFleet, startupProvider } from './settings/index.js';
 import { DATABASE_FILE, PRODUCT_NAME } from './paths.js';
 import type { SecretStore } from './settings/index.js';
 
@@ -24,7 +25,20 @@ export interface BackendOptions {
   logError?: ErrorLogger;
   /** Where the API key is kept; Electron passes a safeStorage-backed store. Memory otherwise. */
   secrets?: SecretStore;
+  /**
+   * `serve`/`start --redis URL`: built-in agents' turns go to fleet workers on this Redis.
+   * Wins over {@link FLEET_REDIS_ENV} and the URL saved in Settings; with none of them,
+   * every turn runs in this process.
+   */
+  fleetRedisUrl?: string;
 }
+
+/**
+ * How `start --redis` reaches the desktop app's backend: Electron's main process and the
+ * backend's worker thread inherit the environment (as `CR_DATA_DIR` carries `--data-dir`).
+ * Counts as the flag.
+ */
+export const FLEET_REDIS_ENV = 'CR_REDIS_URL';
 
 /**
  * The engine as every transport sees it: one `invoke` that validates and answers a
@@ -53,6 +67,9 @@ export interface Backend extends BackendHandle {
   readonly ledger: Ledger;
 }
 
+/** How long `shutdown` waits beyond its own bound for the engine's parts to stop before closing the ledger anyway. */
+const SHUTDOWN_GRACE_MS = 1_000;
+
 /** Chooses the provider: the real API only when a key is configured, else the simulation. */
 export function selectProvider(env: NodeJS.ProcessEnv): AppInfo['provider'] {
   const id: ProviderId = env.ANTHROPIC_API_KEY ? 'anthropic' : 'simulated';
@@ -61,6 +78,8 @@ export function selectProvider(env: NodeJS.ProcessEnv): AppInfo['provider'] {
 
 /** Opens the ledger in `dataDir` (creating the folder) and wires the handlers to it. */
 export function openBackend(options: BackendOptions): Backend {
+  // Before anything is opened, so a bad URL leaves nothing to close.
+  const flag = fleetFlag(options);
   mkdirSync(options.dataDir, { recursive: true });
   const databasePath = join(options.dataDir, DATABASE_FILE);
   const ledger = openLedger(databasePath, {
@@ -85,6 +104,7 @@ export function openBackend(options: BackendOptions): Backend {
   // A provider chosen in Settings is kept across restarts when this process can honour it.
   const startWith = startupProvider(ledger.db, options.env ?? process.env);
   if (startWith !== info.provider.id) info.provider = { id: startWith, label: providerLabel(startWith) };
+  const fleet = startupFleet(flag, savedFleetRedisUrl(ledger.db));
   const services = createEngineServices({
     db: ledger.db,
     dataDir: options.dataDir,
@@ -98,7 +118,19 @@ export function openBackend(options: BackendOptions): Backend {
     ...(options.logError ? { logError: options.logError } : {}),
     ...(options.secrets ? { secrets: options.secrets } : {}),
     onCallRecorded: costsChangedNotifier(events),
+    // Connects in the background: a Redis that does not answer never delays or stops the
+    // start; the fleet status says why, and turns fail with it.
+    ...(fleet ? { fleet: { redisUrl: fleet.redisUrl } } : {}),
   });
+  services.settings.useFleet(fleet);
+  if (fleet && services.fleet) {
+    const logError = options.logError ?? console.error;
+    services.fleet
+      .ready()
+      .catch((error: unknown) =>
+        logError('connecting to the fleet', new Error(maskRedisUrlIn(errorText(error), fleet.redisUrl))),
+      );
+  }
   const stopLimiterEvents = forwardLimiterState(services.limiter, events);
   const handlers: Handlers = createHandlers({
     info,
@@ -106,6 +138,7 @@ export function openBackend(options: BackendOptions): Backend {
     teams: new TeamRepository(ledger.db),
     engine: services.engine,
     settings: services.settings,
+    fleet: services.fleet,
     costs: {
       db: ledger.db,
       limiter: services.limiter,
@@ -122,7 +155,12 @@ export function openBackend(options: BackendOptions): Backend {
     invoke: (channel, request) => dispatch(handlers, channel, request, options.logError),
     async shutdown(timeoutMs = 5_000) {
       if (closed) return;
-      await services.shutdown(timeoutMs);
+      // Bounded: a fleet whose Redis never answered may never finish closing, and the
+      // ledger must still be closed (what was committed stays committed).
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const late = new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs + SHUTDOWN_GRACE_MS)));
+      await Promise.race([services.shutdown(timeoutMs), late]);
+      clearTimeout(timer);
       this.close();
     },
     close() {
@@ -134,4 +172,17 @@ export function openBackend(options: BackendOptions): Backend {
       ledger.close();
     },
   };
+}
+
+/** The flag's Redis URL (the option, else the environment `start` set); refused when it is not one. */
+function fleetFlag(options: BackendOptions): string | undefined {
+  const value = options.fleetRedisUrl ?? (options.env ?? process.env)[FLEET_REDIS_ENV];
+  if (value === undefined || value === '') return undefined;
+  const problem = redisUrlProblem(value);
+  if (problem) throw new AppError('invalid_request', `the fleet's Redis URL: ${problem}`);
+  return value;
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }

@@ -39,7 +39,9 @@ export const COMMAND_CHANNELS = [
   'settings:set-price-table',
   'settings:set-idle-timeout',
   'settings:set-alert-thresholds',
+  'settings:set-fleet-redis-url',
   'runtimes:get-status',
+  'fleet:get-status',
 ] as const;
 
 export const EVENT_CHANNELS = [

@@ -9,6 +9,7 @@ import { costsCommands, type CostsEvents } from './contract/costs.js';
 import { limitsCommands, type LimitsEvents } from './contract/limits.js';
 import { settingsCommands, type SettingsEvents } from './contract/settings.js';
 import { runtimesCommands, type RuntimesEvents } from './contract/runtimes.js';
+import { fleetCommands, type FleetEvents } from './contract/fleet.js';
 import type { Result } from './result.js';
 
 /**
@@ -27,9 +28,18 @@ export const commands = {
   ...limitsCommands,
   ...settingsCommands,
   ...runtimesCommands,
+  ...fleetCommands,
 };
 
-export type Events = AppEvents & TeamsEvents & MissionsEvents & AgentsEvents & CostsEvents & LimitsEvents & SettingsEvents & RuntimesEvents;
+export type Events = AppEvents &
+  TeamsEvents &
+  MissionsEvents &
+  AgentsEvents &
+  CostsEvents &
+  LimitsEvents &
+  SettingsEvents &
+  RuntimesEvents &
+  FleetEvents;
 
 export type Commands = typeof commands;
 export type CommandName = keyof Commands;

@@ -13,3 +13,31 @@ export function formatIssues(
   const more = issues.length > 5 ? ` (and ${issues.length - 5} more)` : '';
   return shown.join('; ') + more;
 }
+
+/** What a Redis URL looks like, for messages and placeholders. */
+export const REDIS_URL_EXAMPLE = 'redis://127.0.0.1:6379';
+
+/** Longest Redis URL accepted: far above any real one, short enough to refuse a pasted file. */
+export const MAX_REDIS_URL_LENGTH = 2_048;
+
+// WHATWG URL is a global wherever this runs (Node, every browser) but ES2023's lib, the only
+// one src/shared compiles with, does not declare it.
+declare const URL: new (input: string) => unknown;
+
+/**
+ * Why `value` is not a Redis URL the fleet can use, or null when it is: `redis://` or
+ * `rediss://`, then anything the WHATWG URL parser (which ioredis uses) accepts. The same
+ * rule as `control-room worker --redis` (`parseRedisUrl`), so the Settings field, the
+ * `serve`/`start` flag and the worker refuse the same values.
+ */
+export function redisUrlProblem(value: string): string | null {
+  const expected = `expected redis://host:port or rediss://host:port (e.g. ${REDIS_URL_EXAMPLE})`;
+  if (value.length > MAX_REDIS_URL_LENGTH) return `must be at most ${MAX_REDIS_URL_LENGTH} characters`;
+  if (!/^rediss?:\/\//.test(value)) return expected;
+  try {
+    new URL(value);
+  } catch {
+    return expected;
+  }
+  return null;
+}

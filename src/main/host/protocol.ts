@@ -13,7 +13,10 @@ export interface SecretSeed {
   values: Partial<Record<SecretName, string>>;
 }
 
-/** `workerData`: the backend options that can be cloned, and the secrets when the parent keeps them. */
+/**
+ * `workerData`: the backend options that can be cloned (`fleetRedisUrl`, the `--redis` flag,
+ * among them), and the secrets when the parent keeps them.
+ */
 export interface WorkerInit {
   options: Omit<BackendOptions, 'logError' | 'secrets'>;
   secrets: SecretSeed | null;

@@ -86,6 +86,17 @@ describe('the worker backend', () => {
     expect((await changed).payload).toMatchObject({ id: saved.id, change: 'saved' });
   });
 
+  it('hands the worker the --redis flag; a Redis that does not answer does not stop it opening', async () => {
+    const backend = await start({ fleetRedisUrl: 'redis://:FAKE-pw@127.0.0.1:1' });
+    const settings = await data<SettingsView>(backend, 'settings:get');
+    expect(settings.fleet).toEqual({
+      redisUrl: null,
+      activeRedisUrl: 'redis://:***@127.0.0.1:1',
+      activeSource: 'flag',
+    });
+    expect(await data(backend, 'fleet:get-status')).toMatchObject({ enabled: true, connected: false });
+  });
+
   it('still answers invalid requests and unknown commands as the contract says', async () => {
     const backend = await start();
     const invalid = await backend.invoke('teams:save', { design: { name: 42 } });

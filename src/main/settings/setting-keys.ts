@@ -4,6 +4,7 @@ import { alertThresholdsSchema } from '../../shared/costs.js';
 import { allPoolLimitsSchema } from '../../shared/limits.js';
 import { priceTableSchema } from '../../shared/pricing.js';
 import { LIMITS } from '../../shared/team.js';
+import { redisUrlProblem } from '../../shared/validation.js';
 import { DEFAULT_ALERT_THRESHOLDS } from '../ledger/alerts.js';
 import type { SettingSpec } from '../ledger/settings-repository.js';
 
@@ -26,5 +27,16 @@ export const SETTINGS = {
   alertThresholds: {
     key: 'alerts.thresholds',
     spec: { schema: alertThresholdsSchema, fallback: () => DEFAULT_ALERT_THRESHOLDS },
+  },
+  /** The fleet's Redis; null = off. Read at start-up only. */
+  fleetRedisUrl: {
+    key: 'fleet.redisUrl',
+    spec: {
+      schema: z
+        .string()
+        .refine((url) => redisUrlProblem(url) === null, 'not a Redis URL')
+        .nullable(),
+      fallback: () => null,
+    },
   },
 } as const satisfies Record<string, { key: string; spec: SettingSpec<unknown> }>;

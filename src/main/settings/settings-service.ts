@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { ProviderId } from '../../shared/contract/app.js';
-import type { ApiKeySource, SettingsView } from '../../shared/contract/settings.js';
+import type { ApiKeySource, FleetUrlSource, SettingsView } from '../../shared/contract/settings.js';
 import type { AlertThresholds } from '../../shared/costs.js';
 import { LIMIT_PRESETS, type AllPoolLimits } from '../../shared/limits.js';
 import { DEFAULT_MISSION_SETTINGS, type MissionSettings } from '../../shared/mission.js';
@@ -13,6 +13,7 @@ import { SettingsRepository } from '../ledger/settings-repository.js';
 import type { ModelProvider } from '../llm/provider.js';
 import { maskApiKey } from './api-key.js';
 import { checkPriceTableEdit, withBundledRows } from './price-table-edits.js';
+import { maskRedisUrl } from './redis-url.js';
 import type { ProviderSwitch } from './provider-switch.js';
 import type { SecretStore } from './secret-store.js';
 import { SETTINGS } from './setting-keys.js';
@@ -51,6 +52,23 @@ export function startupProvider(db: Database.Database, env: NodeJS.ProcessEnv): 
   return env[API_KEY_ENV] ? 'anthropic' : 'simulated';
 }
 
+/** The fleet Redis URL saved in Settings, or null: what a start without `--redis` uses. */
+export function savedFleetRedisUrl(db: Database.Database): string | null {
+  return new SettingsRepository(db).get(SETTINGS.fleetRedisUrl.key, SETTINGS.fleetRedisUrl.spec);
+}
+
+/**
+ * The Redis a new engine queues turns on: the flag (`serve`/`start --redis`) wins over the
+ * saved setting; neither means the fleet is off and every turn runs in this process.
+ */
+export function startupFleet(
+  flag: string | undefined,
+  saved: string | null,
+): { redisUrl: string; source: FleetUrlSource } | null {
+  if (flag) return { redisUrl: flag, source: 'flag' };
+  return saved ? { redisUrl: saved, source: 'settings' } : null;
+}
+
 /** How the app names a provider in its info and on the Settings page. */
 export function providerLabel(id: ProviderId): string {
   return id === 'anthropic' ? 'Anthropic API' : 'Simulated provider';
@@ -68,6 +86,7 @@ export class SettingsService {
   private readonly dataDir: string;
   private readonly secrets: SecretStore;
   private targets: LiveSettingsTargets | null = null;
+  private activeFleet: { redisUrl: string; source: FleetUrlSource } | null = null;
 
   constructor(options: SettingsServiceOptions) {
     this.repo = new SettingsRepository(options.db, options.clock);
@@ -79,6 +98,19 @@ export class SettingsService {
   /** Connects the live engine; until then edits are stored but applied at the next start. */
   attach(targets: LiveSettingsTargets): void {
     this.targets = targets;
+  }
+
+  /**
+   * Records which Redis this run's fleet uses (or none), for the view: a saved URL only
+   * takes effect at the next start, and the person should see both.
+   */
+  useFleet(active: { redisUrl: string; source: FleetUrlSource } | null): void {
+    this.activeFleet = active;
+  }
+
+  /** The saved fleet Redis URL (unmasked: main only), null when none. */
+  fleetRedisUrl(): string | null {
+    return this.repo.get(SETTINGS.fleetRedisUrl.key, SETTINGS.fleetRedisUrl.spec);
   }
 
   /** The price table in force: the saved one (with any newer bundled rows), else the bundled one. */
@@ -135,6 +167,7 @@ export class SettingsService {
       priceTable: this.priceTable(),
       idleTimeoutSec: this.idleTimeoutSec(),
       alertThresholds: this.alertThresholds(),
+      fleet: this.fleetView(),
       dataDir: this.dataDir,
     };
   }
@@ -209,6 +242,29 @@ export class SettingsService {
     if (!resolved.ok) throw new AppError(resolved.error.code, resolved.error.message.replace(/^thresholds\./, 'alertThresholds.'));
     this.repo.set(SETTINGS.alertThresholds.key, SETTINGS.alertThresholds.spec, resolved.data);
     return this.changed();
+  }
+
+  /**
+   * Saves (or with null removes) the fleet's Redis URL for the next start; the running
+   * engine keeps the Redis it started with (its queues and workers are bound to it). The
+   * masked form of the saved URL, sent back unchanged, keeps the saved one.
+   */
+  setFleetRedisUrl(redisUrl: string | null): SettingsView {
+    const saved = this.fleetRedisUrl();
+    if (redisUrl !== null && saved !== null && redisUrl !== saved && redisUrl === maskRedisUrl(saved)) {
+      return this.view();
+    }
+    this.repo.set(SETTINGS.fleetRedisUrl.key, SETTINGS.fleetRedisUrl.spec, redisUrl);
+    return this.changed();
+  }
+
+  private fleetView(): SettingsView['fleet'] {
+    const saved = this.fleetRedisUrl();
+    return {
+      redisUrl: saved === null ? null : maskRedisUrl(saved),
+      activeRedisUrl: this.activeFleet ? maskRedisUrl(this.activeFleet.redisUrl) : null,
+      activeSource: this.activeFleet?.source ?? null,
+    };
   }
 
   private switchProvider(live: LiveSettingsTargets, id: ProviderId, apiKey: string | null): void {

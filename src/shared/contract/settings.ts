@@ -3,6 +3,7 @@ import { alertThresholdsSchema, type AlertThresholds } from '../costs.js';
 import { allPoolLimitsSchema, type AllPoolLimits, type LimitPreset } from '../limits.js';
 import { priceTableSchema, type PriceTable } from '../pricing.js';
 import { LIMITS } from '../team.js';
+import { MAX_REDIS_URL_LENGTH, redisUrlProblem } from '../validation.js';
 import type { ProviderId } from './app.js';
 import { command } from './define.js';
 
@@ -28,6 +29,21 @@ export interface ApiKeyStatus {
   volatile: boolean;
 }
 
+/** Where this run's fleet Redis URL came from: the `--redis` flag of serve/start wins over Settings. */
+export type FleetUrlSource = 'flag' | 'settings';
+
+/**
+ * The fleet's Redis. Read once at start-up: a saved change applies at the next start, so
+ * what is saved and what is in use can differ. Passwords are masked in both.
+ */
+export interface FleetSettingView {
+  /** The saved URL, null when none (the fleet is off unless `--redis` is given). */
+  redisUrl: string | null;
+  /** The URL this run queues turns on, null when turns run in this process. */
+  activeRedisUrl: string | null;
+  activeSource: FleetUrlSource | null;
+}
+
 /** Everything the Settings area shows and edits. */
 export interface SettingsView {
   provider: ProviderId;
@@ -42,6 +58,7 @@ export interface SettingsView {
   /** Default idle timeout of new missions' agents (an agent's own setting wins). */
   idleTimeoutSec: number;
   alertThresholds: AlertThresholds;
+  fleet: FleetSettingView;
   /** Where the ledger and worktrees live; read-only. */
   dataDir: string;
 }
@@ -53,6 +70,16 @@ const apiKeySchema = z
   .max(MAX_API_KEY_LENGTH, `must be at most ${MAX_API_KEY_LENGTH} characters`)
   // Keys are printable ASCII; anything else is a paste accident, refused without echoing it.
   .regex(/^[\x21-\x7e]+$/, 'must be printable characters without spaces');
+
+const redisUrlSchema = z
+  .string({ error: 'must be a string, or null to turn the fleet off' })
+  .trim()
+  .min(1, 'must not be empty (send null to turn the fleet off)')
+  .max(MAX_REDIS_URL_LENGTH, `must be at most ${MAX_REDIS_URL_LENGTH} characters`)
+  .superRefine((value, ctx) => {
+    const problem = redisUrlProblem(value);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  });
 
 export const settingsCommands = {
   'settings:get': command<SettingsView>()(z.object({}).strict()),
@@ -76,6 +103,14 @@ export const settingsCommands = {
   ),
   'settings:set-alert-thresholds': command<SettingsView>()(
     z.object({ alertThresholds: alertThresholdsSchema }).strict(),
+  ),
+  /**
+   * Saves (or with null removes) the Redis URL the fleet queues built-in agents' turns on.
+   * Applies at the next start; a `--redis` flag then still wins. Sending back the masked
+   * URL the view shows keeps the saved one, password included.
+   */
+  'settings:set-fleet-redis-url': command<SettingsView>()(
+    z.object({ redisUrl: redisUrlSchema.nullable() }).strict(),
   ),
 };
 

@@ -6,6 +6,7 @@ import type { Handlers } from '../dispatch.js';
 import type { EventHub } from '../event-hub.js';
 import { appHandlers } from './app.js';
 import { costsHandlers, type CostsHandlerDeps } from './costs.js';
+import { fleetHandlers, type FleetStatusSource } from './fleet.js';
 import { missionsHandlers } from './missions.js';
 import { runtimesHandlers, type RuntimesHandlerDeps } from './runtimes.js';
 import { settingsHandlers } from './settings.js';
@@ -20,6 +21,8 @@ export interface HandlerDeps {
   settings: SettingsService;
   /** The runtime probes; the real ones when left out. */
   runtimes?: RuntimesHandlerDeps;
+  /** The fleet, when turns go to workers on Redis; absent or null when they run in this process. */
+  fleet?: FleetStatusSource | null;
 }
 
 /** Every command's handler, one object typed over the contract (a missing one won't compile). */
@@ -31,5 +34,6 @@ export function createHandlers(deps: HandlerDeps): Handlers {
     ...costsHandlers(deps.costs),
     ...settingsHandlers(deps.settings),
     ...runtimesHandlers(deps.runtimes),
+    ...fleetHandlers(deps.fleet ?? null),
   } satisfies Handlers;
 }

@@ -195,4 +195,41 @@ describe('settings handlers', () => {
     backend = open({ ANTHROPIC_API_KEY: KEY });
     expect((await data('settings:get')).provider).toBe('simulated');
   });
+
+  it('saves the fleet Redis URL for the next start, masks its password, and refuses what is not one', async () => {
+    const url = 'redis://ops:FAKE-redis-pass@127.0.0.1:1/1';
+    const saved = await data('settings:set-fleet-redis-url', { redisUrl: `  ${url}  ` });
+    // Saved, masked, and not in use before the next start.
+    expect(saved.fleet).toEqual({
+      redisUrl: 'redis://ops:***@127.0.0.1:1/1',
+      activeRedisUrl: null,
+      activeSource: null,
+    });
+    backend.events.flush();
+    expect(JSON.stringify(events)).not.toContain('FAKE-redis-pass');
+    expect(events.some((e) => e.name === 'settings:changed')).toBe(true);
+
+    // The masked URL sent back (a form saved unchanged) keeps the password.
+    expect((await data('settings:set-fleet-redis-url', { redisUrl: saved.fleet.redisUrl })).fleet.redisUrl).toBe(
+      'redis://ops:***@127.0.0.1:1/1',
+    );
+    for (const bad of ['http://redis.internal:6379', 'redis.internal:6379', 'redis://bad host', '', 'redis://h:99999']) {
+      const refused = await call('settings:set-fleet-redis-url', { redisUrl: bad });
+      expect(refused, bad).toMatchObject({ ok: false, error: { code: 'invalid_request' } });
+      expect(!refused.ok && refused.error.message).toMatch(/request\.redisUrl: /);
+    }
+
+    backend.close();
+    backend = open();
+    expect((await data('settings:get')).fleet).toMatchObject({
+      redisUrl: 'redis://ops:***@127.0.0.1:1/1',
+      activeRedisUrl: 'redis://ops:***@127.0.0.1:1/1',
+      activeSource: 'settings',
+    });
+    expect((await data('settings:set-fleet-redis-url', { redisUrl: null })).fleet).toMatchObject({
+      redisUrl: null,
+      // This run keeps the Redis it started with.
+      activeRedisUrl: 'redis://ops:***@127.0.0.1:1/1',
+    });
+  });
 });

@@ -10,6 +10,7 @@ type SettingsHandlers = Pick<
   | 'settings:set-price-table'
   | 'settings:set-idle-timeout'
   | 'settings:set-alert-thresholds'
+  | 'settings:set-fleet-redis-url'
 >;
 
 /** Handlers for the Settings area: validated requests to the settings service, which answers the masked view. */
@@ -22,5 +23,6 @@ export function settingsHandlers(settings: SettingsService): SettingsHandlers {
     'settings:set-price-table': ({ priceTable }) => settings.setPriceTable(priceTable),
     'settings:set-idle-timeout': ({ idleTimeoutSec }) => settings.setIdleTimeout(idleTimeoutSec),
     'settings:set-alert-thresholds': ({ alertThresholds }) => settings.setAlertThresholds(alertThresholds),
+    'settings:set-fleet-redis-url': ({ redisUrl }) => settings.setFleetRedisUrl(redisUrl),
   };
 }
