@@ -1,3 +1,4 @@
+import { createServer } from 'node:http';
 import { inspect } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AnthropicProvider } from './anthropic-provider.js';
@@ -366,5 +367,85 @@ describe('AnthropicProvider.forward', () => {
       error: { type: 'rate_limit_error' },
     });
     expect(fake.billing).toHaveLength(0);
+  });
+});
+
+describe('AnthropicProvider.forward on its own connections', () => {
+  const raw = (extra: Record<string, unknown> = {}) =>
+    new TextEncoder().encode(JSON.stringify({ ...request, stream: true, ...extra }));
+  const forward = (p: AnthropicProvider, extra: Record<string, unknown> = {}, signal?: AbortSignal) =>
+    p.forward(
+      { path: '/v1/messages', headers: { 'anthropic-version': '2023-06-01' }, body: raw(extra) },
+      signal ? { signal } : {},
+    );
+  const read = async (body: AsyncIterable<Uint8Array>): Promise<string> => {
+    let text = '';
+    for await (const chunk of body) text += Buffer.from(chunk).toString('utf8');
+    return text;
+  };
+
+  it('times out when the headers are slower than its timeout, and never waits on the body', async () => {
+    fake.setScript({ firstTokenLatencyMs: 300 });
+    const quick = new AnthropicProvider({ apiKey: DEFAULT_FAKE_API_KEY, baseURL: fake.url, timeoutMs: 50 });
+    // A JSON answer's headers come after the whole reply: this one is too late.
+    const failure = await sendError(forward(quick, { stream: false }));
+    expect(failure).toMatchObject({ kind: 'connection', message: 'the request timed out' });
+    // A stream's headers come at once; its slow first token is the body's business.
+    const response = await forward(quick);
+    expect(await read(response.body)).toContain('event: message_stop');
+  });
+
+  it('aborts a body being read: the read throws and the API bills what it had sent', async () => {
+    fake.setScript({ eventDelayMs: 20 });
+    const controller = new AbortController();
+    const response = await forward(provider, {}, controller.signal);
+    const reading = read(response.body);
+    setTimeout(() => controller.abort(), 30);
+    await expect(reading).rejects.toThrow();
+    await fake.whenIdle();
+    expect(fake.billing[0]?.status).toBe('aborted');
+  });
+
+  it('rejects at once when already aborted, and as connection when nothing listens', async () => {
+    const controller = new AbortController();
+    controller.abort();
+    expect(await sendError(forward(provider, {}, controller.signal))).toMatchObject({ kind: 'aborted' });
+    expect(fake.stats.requests).toBe(0);
+    await fake.close();
+    expect((await sendError(forward(provider))).kind).toBe('connection');
+  });
+
+  it('reuses its connections from call to call, and sends the API key it was given, only that', async () => {
+    const keys: unknown[] = [];
+    const ports = new Set<number>();
+    // A pass-through in front of the fake that notes each connection's source port.
+    const front = createServer((req, res) => {
+      ports.add(req.socket.remotePort ?? 0);
+      keys.push(req.headers['x-api-key']);
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        void fetch(`${fake.url}${req.url ?? ''}`, {
+          method: 'POST',
+          headers: {
+            'x-api-key': DEFAULT_FAKE_API_KEY,
+            'anthropic-version': '2023-06-01',
+            'content-type': 'application/json',
+          },
+          body: Buffer.concat(chunks),
+        }).then(async (upstream) => {
+          res.writeHead(upstream.status, { 'content-type': upstream.headers.get('content-type') ?? '' });
+          res.end(Buffer.from(await upstream.arrayBuffer()));
+        });
+      });
+    });
+    await new Promise<void>((resolve) => front.listen(0, '127.0.0.1', resolve));
+    const port = (front.address() as { port: number }).port;
+    const viaFront = new AnthropicProvider({ apiKey: 'sk-ant-front', baseURL: `http://127.0.0.1:${port}` });
+    for (let i = 0; i < 3; i++) expect(await read((await forward(viaFront)).body)).toContain('message_stop');
+    expect(ports.size).toBe(1);
+    expect(keys).toEqual(['sk-ant-front', 'sk-ant-front', 'sk-ant-front']);
+    front.closeAllConnections();
+    await new Promise((resolve) => front.close(resolve));
   });
 });

@@ -6,6 +6,14 @@
  * hands: the helper throws on the first and loses usage on the second.
  */
 import { Anthropic, APIConnectionTimeoutError, APIError, APIUserAbortError } from '@anthropic-ai/sdk';
+import {
+  Agent as HttpAgent,
+  request as httpRequest,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type OutgoingHttpHeaders,
+} from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import type {
   MessageCreateParamsStreaming,
   RawMessageStreamEvent,
@@ -58,17 +66,22 @@ export class AnthropicProvider implements ModelProvider {
   // Private fields: an inspected or logged provider must not show the key.
   readonly #client: Anthropic;
   readonly #apiKey: string;
+  readonly #timeoutMs: number;
+  /** Where `forward` sends, resolved once from the SDK client's own base URL. */
+  readonly #target: ForwardTarget;
 
   constructor(options: AnthropicProviderOptions) {
     this.#apiKey = options.apiKey;
+    this.#timeoutMs = options.timeoutMs ?? Anthropic.DEFAULT_TIMEOUT;
     this.#client = new Anthropic({
       apiKey: options.apiKey,
       baseURL: options.baseURL ?? null,
       maxRetries: 0,
-      ...(options.timeoutMs !== undefined ? { timeout: options.timeoutMs } : {}),
+      timeout: this.#timeoutMs,
       // Errors reach the caller as ProviderErrors; the SDK must not write to the console.
       logLevel: 'off',
     });
+    this.#target = forwardTarget(this.#client.baseURL);
   }
 
   /**
@@ -146,46 +159,152 @@ export class AnthropicProvider implements ModelProvider {
   }
 
   /**
-   * Sends a caller's raw request through the same client (its key, base URL, timeout and
-   * no retries of its own): the body goes out byte for byte and the response comes back
-   * as a byte stream, for the loopback gateway to pipe to a Claude Code session. Only
-   * the caller's `anthropic-version` and `anthropic-beta` travel with it; the caller's
-   * credentials never do (the client adds the real key). Non-2xx answers reject as
-   * `ProviderError`s carrying the upstream's body.
+   * Sends a caller's raw request upstream with this provider's key, to the SDK client's
+   * base URL, with its header timeout: the body goes out byte for byte and the response
+   * comes back as the bytes that arrived, for the loopback gateway to pipe to a Claude Code
+   * session. Only the caller's `anthropic-version` and `anthropic-beta` travel with it;
+   * the caller's credentials never do. Non-2xx answers reject as `ProviderError`s carrying
+   * the upstream's body.
+   *
+   * Built on node:http(s) with a keep-alive agent rather than the SDK's fetch: this path
+   * runs for every call of every session and only passes bytes through, and undici's
+   * fetch plus the web streams it hands back cost about three times as much CPU per call
+   * (request set-up, a ReadableStream and its promise per chunk) as a plain request whose
+   * response is read as the Node stream it is.
    */
-  async forward(request: ForwardRequest, options: { signal?: AbortSignal } = {}): Promise<ForwardResponse> {
+  forward(request: ForwardRequest, options: { signal?: AbortSignal } = {}): Promise<ForwardResponse> {
     const { signal } = options;
-    const headers: Record<string, string> = { 'content-type': 'application/json' };
-    for (const name of FORWARDED_HEADERS) {
-      const value = request.headers[name];
-      if (value !== undefined) headers[name] = value;
-    }
-    try {
-      if (signal?.aborted) throw new APIUserAbortError();
-      const response = await this.#client
-        .post(request.path, {
-          body: request.body,
-          headers,
-          ...(request.query ? { query: request.query } : {}),
-          ...(signal ? { signal } : {}),
-          __binaryResponse: true,
-        })
-        .asResponse();
-      if (!response.body) {
-        throw new ProviderError({ kind: 'connection', message: 'the response had no body' });
-      }
-      const responseHeaders = headerRecord(response.headers);
-      // fetch has already decoded the body: its encoding and length no longer describe it.
-      for (const name of BODY_FRAMING_HEADERS) delete responseHeaders[name];
-      return {
-        status: response.status,
-        headers: responseHeaders,
-        requestId: responseHeaders['request-id'] ?? null,
-        body: response.body,
+    if (signal?.aborted) return Promise.reject(this.#forwardAborted());
+    const headers: OutgoingHttpHeaders = {
+      'x-api-key': this.#apiKey,
+      'anthropic-version': request.headers['anthropic-version'] ?? DEFAULT_API_VERSION,
+      'content-type': 'application/json',
+      'content-length': request.body.byteLength,
+      accept: 'application/json',
+      // The bytes are handed on as they are: the upstream must not compress them.
+      'accept-encoding': 'identity',
+    };
+    const beta = request.headers['anthropic-beta'];
+    if (beta !== undefined) headers['anthropic-beta'] = beta;
+    const target = this.#target;
+    const query = request.query ? `?${new URLSearchParams(request.query).toString()}` : '';
+
+    return new Promise<ForwardResponse>((resolve, reject) => {
+      let settled = false;
+      let response: IncomingMessage | undefined;
+      const settle = (error: ProviderError): void => {
+        settled = true;
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+        reject(error);
       };
-    } catch (err) {
-      throw this.#toProviderError(err, { headers: {}, requestId: null, partialUsage: null, signal });
+      /** The request broke (aborted, timed out, the connection failed), before or after its answer began. */
+      const fail = (error: ProviderError): void => {
+        if (settled) {
+          // The body is being read: its reader sees the failure.
+          response?.destroy(error);
+          return;
+        }
+        req.destroy();
+        settle(error);
+      };
+      const onAbort = (): void => fail(this.#forwardAborted());
+      const req = target.request({
+        protocol: target.protocol,
+        hostname: target.hostname,
+        port: target.port,
+        path: `${target.basePath}${request.path}${query}`,
+        method: 'POST',
+        headers,
+        agent: target.agent,
+      });
+      const timer = setTimeout(
+        () => fail(new ProviderError({ kind: 'connection', message: 'the request timed out' })),
+        this.#timeoutMs,
+      );
+      // Kept for the request's whole life: a socket error after the response arrived is
+      // also emitted here, and must reach the body's reader rather than crash the process.
+      req.on('error', (error: Error) => {
+        if (signal?.aborted) return onAbort();
+        fail(
+          new ProviderError({
+            kind: 'connection',
+            message: this.#redact(`connection to the Anthropic API failed: ${error.message}`),
+          }),
+        );
+      });
+      signal?.addEventListener('abort', onAbort, { once: true });
+      req.on('response', (res: IncomingMessage) => {
+        clearTimeout(timer);
+        const status = res.statusCode ?? 0;
+        const responseHeaders = nodeHeaderRecord(res.headers);
+        if (status >= 200 && status < 300) {
+          settled = true;
+          response = res;
+          // The body handed on is re-framed by whoever sends it on.
+          for (const name of BODY_FRAMING_HEADERS) delete responseHeaders[name];
+          if (signal) res.once('close', () => signal.removeEventListener('abort', onAbort));
+          resolve({
+            status,
+            headers: responseHeaders,
+            requestId: responseHeaders['request-id'] ?? null,
+            body: res,
+          });
+          return;
+        }
+        // An error answer is small: read whole, and the connection goes back to the agent.
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.once('end', () => {
+          if (!settled)
+            settle(this.#statusError(status, responseHeaders, Buffer.concat(chunks).toString('utf8')));
+        });
+        res.once('error', () => {
+          if (!settled) settle(this.#statusError(status, responseHeaders, ''));
+        });
+      });
+      req.end(request.body);
+    });
+  }
+
+  #forwardAborted(): ProviderError {
+    return new ProviderError({ kind: 'aborted', message: 'the request was aborted' });
+  }
+
+  /** A forwarded request's non-2xx answer, read as the SDK reads an `APIError`. */
+  #statusError(status: number, headers: Record<string, string>, text: string): ProviderError {
+    type ErrorBody = { error?: { type?: unknown; message?: unknown; details?: { error_code?: unknown } } };
+    let parsed: ErrorBody | null = null;
+    try {
+      const value: unknown = JSON.parse(text);
+      if (value !== null && typeof value === 'object') parsed = value as ErrorBody;
+    } catch {
+      // Not JSON (a proxy's HTML page): its text goes in the message, there is no body to hand on.
     }
+    const type = typeof parsed?.error?.type === 'string' ? parsed.error.type : null;
+    const errorCode =
+      typeof parsed?.error?.details?.error_code === 'string' ? parsed.error.details.error_code : null;
+    const apiMessage =
+      typeof parsed?.error?.message === 'string'
+        ? parsed.error.message
+        : parsed
+          ? JSON.stringify(parsed)
+          : text.slice(0, 500);
+    const requestId = headers['request-id'];
+    const retryAfterMs = parseRetryAfterMs(headers);
+    const apiErrorType = errorCode ?? type ?? undefined;
+    return new ProviderError({
+      kind: classify(status, type, errorCode),
+      message: this.#redact(
+        `Anthropic API ${status} ${type ?? 'error'}: ${apiMessage || `${status} status code (no body)`}`,
+      ),
+      headers,
+      status,
+      ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
+      ...(requestId ? { requestId } : {}),
+      ...(apiErrorType ? { apiErrorType } : {}),
+      ...(parsed ? { body: this.#redact(text) } : {}),
+    });
   }
 
   #apply(
@@ -306,17 +425,14 @@ export class AnthropicProvider implements ModelProvider {
   }
 }
 
-/** The caller's headers a forwarded request keeps: they choose the API's behaviour, not who pays. */
-const FORWARDED_HEADERS = ['anthropic-version', 'anthropic-beta'] as const;
+/**
+ * The version a forwarded request without one is sent with: the one the SDK's client
+ * sends (Claude Code always names its own).
+ */
+const DEFAULT_API_VERSION = '2026-10-21';
 
 /** Headers about the upstream body's framing and connection, which the body handed on no longer has. */
-const BODY_FRAMING_HEADERS = [
-  'content-encoding',
-  'content-length',
-  'transfer-encoding',
-  'connection',
-  'keep-alive',
-];
+const BODY_FRAMING_HEADERS = ['content-length', 'transfer-encoding', 'connection', 'keep-alive'];
 
 function classify(
   status: number | undefined,
@@ -331,6 +447,45 @@ function classify(
   if (status === 408 || type === 'timeout_error') return 'connection';
   if (status === undefined || status >= 500 || type === 'api_error') return 'server';
   return 'invalid_request';
+}
+
+interface ForwardTarget {
+  request: typeof httpRequest;
+  agent: HttpAgent;
+  protocol: string;
+  hostname: string;
+  port: string;
+  /** The base URL's path without its trailing slash ('' for the API's own host). */
+  basePath: string;
+}
+
+function forwardTarget(baseURL: string): ForwardTarget {
+  const url = new URL(baseURL);
+  const secure = url.protocol === 'https:';
+  // Every session's calls share these connections. Idle ones are closed after 30 s, or
+  // before the server's own keep-alive timeout when it announces one (the agent reads
+  // the hint only to shorten its own timeout), so a reused socket is rarely one the
+  // server is closing. The timeout applies to idle sockets only: a stream that is slow
+  // to start is bounded by the header timeout, and one in progress by nothing.
+  const agentOptions = { keepAlive: true, timeout: 30_000, scheduling: 'lifo' as const };
+  return {
+    request: secure ? httpsRequest : httpRequest,
+    agent: secure ? new HttpsAgent(agentOptions) : new HttpAgent(agentOptions),
+    protocol: url.protocol,
+    hostname: url.hostname.replace(/^\[(.*)\]$/, '$1'),
+    port: url.port,
+    basePath: url.pathname.replace(/\/+$/, ''),
+  };
+}
+
+/** A Node response's headers as one string per name (repeated ones joined, as fetch's Headers does). */
+function nodeHeaderRecord(headers: IncomingHttpHeaders): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name in headers) {
+    const value = headers[name];
+    if (value !== undefined) out[name] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  return out;
 }
 
 function headerRecord(headers: Headers): Record<string, string> {

@@ -252,8 +252,14 @@ export interface ForwardResponse {
   /** Names lower-cased. */
   headers: Record<string, string>;
   requestId: string | null;
-  /** The body as it arrives: SSE for a streaming call, JSON otherwise. */
-  body: ReadableStream<Uint8Array>;
+  /**
+   * The body as it arrives, chunk by chunk: SSE for a streaming call, JSON otherwise. An
+   * async iterable rather than a web `ReadableStream`, so the provider can hand on its
+   * Node stream as it is (a web stream costs a promise and a wrapper per chunk); a web
+   * stream is one too. Iterating it throws when the body breaks (a cut, an abort), and
+   * stopping early releases the connection.
+   */
+  body: AsyncIterable<Uint8Array>;
 }
 
 export interface ModelProvider {
