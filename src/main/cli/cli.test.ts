@@ -1,12 +1,17 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { closest, parseCommandArgs, parsePort, UsageError } from './args.js';
 import type { CliIo } from './cli-io.js';
 import { COMMANDS, runCli } from './run-cli.js';
-import { ELECTRON_MISSING_LINE } from './start-command.js';
+import { FLEET_REDIS_ENV } from '../backend.js';
+import { electronSqliteBinding, electronSqliteDir } from './electron-native.js';
+import { DATA_DIR_ENV, ELECTRON_MISSING_LINE } from './start-command.js';
+
+const require = createRequire(import.meta.url);
 
 /** The exact stdout line of `serve`; e2e fixtures parse the same shape. */
 const BANNER = /^Control Room \(browser mode\): (http:\/\/127\.0\.0\.1:(\d+)\/\?token=([A-Za-z0-9_-]+))$/;
@@ -108,8 +113,9 @@ describe('runCli', () => {
 
     const serveHelp = capture();
     expect(await runCli(['serve', '--help'], serveHelp.io)).toBe(0);
-    expect(serveHelp.stdout()).toContain('Usage: control-room serve [--port N] [--data-dir DIR]');
+    expect(serveHelp.stdout()).toContain('Usage: control-room serve [--port N] [--data-dir DIR] [--redis URL]');
     expect(serveHelp.stdout()).toContain('--data-dir DIR');
+    expect(serveHelp.stdout()).toContain('--redis URL');
 
     const helpServe = capture();
     expect(await runCli(['help', 'serve'], helpServe.io)).toBe(0);
@@ -132,6 +138,9 @@ describe('runCli', () => {
     [['serve', '--port', '70000'], "control-room serve: invalid --port '70000'"],
     [['serve', '--port'], "control-room serve: option '--port' needs a value"],
     [['start', 'now'], "control-room start: unexpected argument 'now'"],
+    [['serve', '--redis', 'http://127.0.0.1:6379'], "control-room serve: invalid --redis 'http://127.0.0.1:6379'"],
+    [['start', '--redis', '127.0.0.1:6379'], "control-room start: invalid --redis '127.0.0.1:6379'"],
+    [['serve', '--redis'], "control-room serve: option '--redis' needs a value"],
   ])('%j is a usage error: one line, then usage, exit 2', async (argv, first) => {
     const run = capture();
     expect(await runCli(argv, run.io)).toBe(2);
@@ -180,6 +189,19 @@ describe('serve', () => {
     expect(await exit).toBe(0);
     expect(run.stdout()).toBe(`${line}\n`);
     await expect(fetch(url)).rejects.toThrow();
+  });
+
+  it('starts with --redis even when that Redis does not answer, naming it without its password', async () => {
+    const run = capture({ staticDir });
+    const exit = runCli(
+      ['serve', '--data-dir', join(root, 'fleet'), '--redis', 'redis://:FAKE-fleet-pass@127.0.0.1:1'],
+      run.io,
+    );
+    expect(await run.firstLine()).toMatch(BANNER);
+    expect(run.stderr()).toContain('Fleet: turns go to workers on redis://:***@127.0.0.1:1');
+    run.stop();
+    expect(await exit).toBe(0);
+    expect(run.stderr()).not.toContain('FAKE-fleet-pass');
   });
 
   it('reports a port in use in one line and exits 1', async () => {
@@ -239,6 +261,42 @@ describe('start', () => {
       expect(run.stderr()).toContain(`Data directory: ${dataDir}`);
       run.stop();
       expect(await exit).toBe(0);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  it('hands --data-dir and --redis to the desktop app in its environment', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'cr-start-'));
+    try {
+      // A cached Electron build of better-sqlite3, so start goes straight to the launch.
+      const electronVersion = '45.4.1';
+      const cacheDir = join(root, 'cache');
+      const buildDir = electronSqliteDir(cacheDir, electronVersion);
+      mkdirSync(join(buildDir, 'build', 'Release'), { recursive: true });
+      writeFileSync(electronSqliteBinding(buildDir), '');
+      const sqlite = JSON.parse(readFileSync(require.resolve('better-sqlite3/package.json'), 'utf8')) as {
+        version: string;
+      };
+      writeFileSync(
+        join(buildDir, '.control-room-build.json'),
+        JSON.stringify({ electronVersion, betterSqlite3Version: sqlite.version, platform: process.platform, arch: process.arch }),
+      );
+      // "Electron" is this Node, and its main script writes down what it was given.
+      const seen = join(root, 'seen.json');
+      const main = join(root, 'main.cjs');
+      writeFileSync(
+        main,
+        `require('node:fs').writeFileSync(${JSON.stringify(seen)}, JSON.stringify({ redis: process.env.${FLEET_REDIS_ENV}, dataDir: process.env.${DATA_DIR_ENV} }));`,
+      );
+      const run = capture({
+        env: { CR_CACHE_DIR: cacheDir },
+        findElectron: () => ({ path: process.execPath, version: electronVersion }),
+        electronMain: main,
+      });
+      const url = 'rediss://ops:FAKE@redis.example.com:6380/1';
+      expect(await runCli(['start', '--data-dir', join(root, 'data'), '--redis', url], run.io)).toBe(0);
+      expect(JSON.parse(readFileSync(seen, 'utf8'))).toEqual({ redis: url, dataDir: join(root, 'data') });
     } finally {
       rmSync(root, { recursive: true, force: true });
     }

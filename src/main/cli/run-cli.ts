@@ -11,8 +11,9 @@ import {
 import type { CliIo } from './cli-io.js';
 import { LEDGER_EXPORT_OPTIONS, ledgerExportCommand } from './ledger-export.js';
 import { RUN_OPTIONS, runMissionCommand } from './run.js';
-import { serveCommand } from './serve-command.js';
+import { serveCommand, type ServeOptions } from './serve-command.js';
 import { startCommand } from './start-command.js';
+import { parseRedisUrl, WORKER_OPTIONS, workerCommand } from './worker-command.js';
 
 const BIN = 'control-room';
 
@@ -43,13 +44,25 @@ const serverOptions = {
     valueName: 'DIR',
     description: 'Where the ledger lives (default: the platform user-data folder)',
   },
+  redis: {
+    type: 'string',
+    valueName: 'URL',
+    description: "Run built-in agents' turns on fleet workers through this Redis (wins over Settings)",
+  },
 } as const;
 
-/** Reads the options `serve` and `start` share; a bad port is a usage error. */
-function serveOptions(args: ParsedArgs): { port?: number; dataDir?: string } {
+/** Reads the options `serve` and `start` share; a bad port or Redis URL is a usage error. */
+function serveOptions(args: ParsedArgs): ServeOptions {
   const port = parsePort(stringOption(args, 'port'));
   const dataDir = stringOption(args, 'data-dir');
-  return { ...(port === undefined ? {} : { port }), ...(dataDir === undefined ? {} : { dataDir }) };
+  const redis = stringOption(args, 'redis');
+  // The worker's rule, so `serve --redis` and `worker --redis` accept the same URLs.
+  const redisUrl = redis === undefined ? undefined : parseRedisUrl(redis);
+  return {
+    ...(port === undefined ? {} : { port }),
+    ...(dataDir === undefined ? {} : { dataDir }),
+    ...(redisUrl === undefined ? {} : { redisUrl }),
+  };
 }
 
 /** Every command, in the order help lists them. */
@@ -57,14 +70,14 @@ export const COMMANDS: readonly CliCommand[] = [
   {
     name: 'start',
     summary: 'Open the desktop app (browser mode when Electron is not installed)',
-    usage: '[--port N] [--data-dir DIR]',
+    usage: '[--port N] [--data-dir DIR] [--redis URL]',
     options: serverOptions,
     run: (args, io) => startCommand(serveOptions(args), io),
   },
   {
     name: 'serve',
     summary: 'Serve the UI on 127.0.0.1 for a browser (prints the URL with its token)',
-    usage: '[--port N] [--data-dir DIR]',
+    usage: '[--port N] [--data-dir DIR] [--redis URL]',
     options: serverOptions,
     run: (args, io) => serveCommand(serveOptions(args), io),
   },
@@ -74,6 +87,13 @@ export const COMMANDS: readonly CliCommand[] = [
     usage: '--team FILE --goal TEXT --workspace DIR [--base BRANCH] [--db FILE] [--provider simulated|anthropic] [--budget USD] [--auto-approve] [--json]',
     options: RUN_OPTIONS,
     run: (args, io) => runMissionCommand(args, io),
+  },
+  {
+    name: 'worker',
+    summary: "Run agents' turns for a control room, from its queue on Redis",
+    usage: '--redis URL [--concurrency N] [--workspace-root DIR]',
+    options: WORKER_OPTIONS,
+    run: (args, io) => workerCommand(args, io),
   },
   {
     name: 'ledger export',

@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import type { BackendHandle } from '../backend.js';
 import { openWorkerBackend, WorkerStartError } from '../host/worker-backend.js';
 import { defaultDataDir } from '../paths.js';
+import { maskRedisUrl } from '../settings/index.js';
 import { startServer, type RunningServer } from '../server/server.js';
 import type { CliIo } from './cli-io.js';
 
@@ -9,6 +10,8 @@ export interface ServeOptions {
   /** 0 or absent: any free port. */
   port?: number;
   dataDir?: string;
+  /** `--redis URL`: built-in agents' turns go to fleet workers on this Redis (wins over Settings). */
+  redisUrl?: string;
 }
 
 /** The one line `serve` prints on stdout; fixtures and scripts parse it, so it never changes shape. */
@@ -43,6 +46,7 @@ export async function serveCommand(options: ServeOptions, io: CliIo, name = 'ser
       runtime: 'browser',
       env: io.env,
       logError,
+      ...(options.redisUrl ? { fleetRedisUrl: options.redisUrl } : {}),
       ...(io.backendWorker ? { workerUrl: io.backendWorker } : {}),
     });
   } catch (error) {
@@ -76,7 +80,10 @@ export async function serveCommand(options: ServeOptions, io: CliIo, name = 'ser
 
   io.stdout.write(`${serveBanner(server.url)}\n`);
   io.stderr.write(
-    `Data directory: ${dataDir}\nProvider: ${backend.info.provider.label}\nPress Ctrl+C to stop.\n`,
+    `Data directory: ${dataDir}\nProvider: ${backend.info.provider.label}\n` +
+      // Only the flag is known here; a URL saved in Settings shows on the Costs screen.
+      (options.redisUrl ? `Fleet: turns go to workers on ${maskRedisUrl(options.redisUrl)}\n` : '') +
+      'Press Ctrl+C to stop.\n',
   );
 
   await aborted(io.signal);

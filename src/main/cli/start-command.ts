@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { constants } from 'node:os';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { FLEET_REDIS_ENV } from '../backend.js';
 import type { CliIo } from './cli-io.js';
 import { findElectron } from './electron-binary.js';
 import { defaultCacheDir, ensureElectronSqlite, SQLITE_BINDING_ENV } from './electron-native.js';
@@ -57,6 +58,8 @@ export async function startCommand(options: ServeOptions, io: CliIo): Promise<nu
   // Set in the environment, it would make the Electron binary behave as plain Node.
   delete env.ELECTRON_RUN_AS_NODE;
   if (options.dataDir !== undefined) env[DATA_DIR_ENV] = resolve(options.dataDir);
+  // The desktop app's backend reads it as the flag (see FLEET_REDIS_ENV).
+  if (options.redisUrl !== undefined) env[FLEET_REDIS_ENV] = options.redisUrl;
   return runElectron(electron.path, [mainScript], env, io);
 }
 
