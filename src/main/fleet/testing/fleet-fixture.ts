@@ -75,9 +75,11 @@ export async function startRedis(binary: string): Promise<TestRedis> {
   };
 }
 
-/** Bundles the CLI (as `npm run build` does) into a temp folder; returns the script's path. */
-export async function buildCli(): Promise<{ script: string; cleanup(): void }> {
-  const root = resolve(import.meta.dirname, '../../../..');
+/**
+ * Bundles the CLI (as `npm run build` does) into a temp folder; returns the script's path.
+ * `root` is the checkout; a caller that is itself bundled elsewhere (a bench) passes it.
+ */
+export async function buildCli(root = resolve(import.meta.dirname, '../../../..')): Promise<{ script: string; cleanup(): void }> {
   // Inside the checkout, so the bundle's external packages resolve from its node_modules.
   const cache = join(root, 'node_modules', '.cache');
   mkdirSync(cache, { recursive: true });
