@@ -18,7 +18,7 @@ import { MemorySecretStore, ProviderSwitch, SettingsService, type SecretStore } 
 import { MissionEngine, type MissionEngineOptions } from './mission-engine.js';
 import type { EngineEventSink } from './mission-runtime.js';
 import type { ClaudeCodeEnvironment } from './runtimes/claude-code.js';
-import { resolveClaudeCodeBinary } from './runtimes/claude-code-probe.js';
+import { claudeCodeMissingReason, resolveClaudeCodeBinary } from './runtimes/claude-code-probe.js';
 
 export interface EngineServicesOptions {
   db: Database.Database;
@@ -122,7 +122,7 @@ export function createEngineServices(options: EngineServicesOptions): EngineServ
     gateway: () => (server ??= startGatewayServer({ gateway })),
     binaryPath,
     unavailable: () => {
-      if (!binaryPath) return `Claude Code's binary is not installed for ${process.platform}-${process.arch}`;
+      if (!binaryPath) return claudeCodeMissingReason(options.env) ?? `Claude Code's binary is not installed for ${process.platform}-${process.arch}`;
       return provider.forward ? null : FORWARD_UNSUPPORTED_MESSAGE;
     },
     configDir: join(options.dataDir, 'claude-code'),

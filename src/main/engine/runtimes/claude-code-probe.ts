@@ -106,6 +106,12 @@ export function resolveClaudeCodeBinary(env: NodeJS.ProcessEnv = process.env): s
   return located.ok ? located.path : null;
 }
 
+/** Why there is no binary to run (null when there is one): the line the runtime fails an agent with. */
+export function claudeCodeMissingReason(env: NodeJS.ProcessEnv = process.env): string | null {
+  const located = locate(env);
+  return located.ok ? null : located.reason;
+}
+
 /** One line, short enough for a tooltip, whatever a failing binary printed. */
 function oneLine(text: string): string {
   const line = text.replace(/\s+/g, ' ').trim();

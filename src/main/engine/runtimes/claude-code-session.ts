@@ -107,6 +107,12 @@ export function sessionEnv(gateway: { url: string; token: string }, configDir: s
     DISABLE_AUTOUPDATER: '1',
     DISABLE_TELEMETRY: '1',
     DISABLE_ERROR_REPORTING: '1',
+    // Claude Code picks models for its own background work (and resolves aliases) by these;
+    // the gateway prices only the ids Control Room knows, so they are pinned to those.
+    ANTHROPIC_SMALL_FAST_MODEL: 'claude-haiku-4-5',
+    ANTHROPIC_DEFAULT_HAIKU_MODEL: 'claude-haiku-4-5',
+    ANTHROPIC_DEFAULT_SONNET_MODEL: 'claude-sonnet-4-6',
+    ANTHROPIC_DEFAULT_OPUS_MODEL: 'claude-opus-4-8',
   };
 }
 
