@@ -133,11 +133,19 @@ export function createEngineServices(options: EngineServicesOptions): EngineServ
     server = null;
     if (running) await (await running).close();
   };
-  const fleet = options.fleet
+  // Workers on other machines need the fleet API on a reachable interface and a git URL
+  // of the repository; on one machine the defaults (loopback, the repository's path) do.
+  const fleetConfig = options.fleet && {
+    ...options.fleet,
+    host: options.fleet.host ?? options.env.CONTROL_ROOM_FLEET_HOST,
+    advertiseUrl: options.fleet.advertiseUrl ?? options.env.CONTROL_ROOM_FLEET_URL,
+    repoUrl: options.fleet.repoUrl ?? options.env.CONTROL_ROOM_FLEET_REPO_URL,
+  };
+  const fleet = fleetConfig
     ? createFleet({
-        redisUrl: options.fleet.redisUrl,
-        ...(options.fleet.host ? { host: options.fleet.host } : {}),
-        ...(options.fleet.advertiseUrl ? { advertiseUrl: options.fleet.advertiseUrl } : {}),
+        redisUrl: fleetConfig.redisUrl,
+        ...(fleetConfig.host ? { host: fleetConfig.host } : {}),
+        ...(fleetConfig.advertiseUrl ? { advertiseUrl: fleetConfig.advertiseUrl } : {}),
         ...(options.logError ? { logError: options.logError } : {}),
       })
     : null;
@@ -146,7 +154,7 @@ export function createEngineServices(options: EngineServicesOptions): EngineServ
     gateway,
     budgets,
     claudeCode,
-    ...(fleet ? { fleet: { turns: fleet, ...(options.fleet?.repoUrl ? { repoUrl: options.fleet.repoUrl } : {}) } } : {}),
+    ...(fleet ? { fleet: { turns: fleet, ...(fleetConfig?.repoUrl ? { repoUrl: fleetConfig.repoUrl } : {}) } } : {}),
     worktreesDir: join(options.dataDir, 'worktrees'),
     ...(options.events ? { events: options.events } : {}),
     ...(options.logError ? { logError: options.logError } : {}),
