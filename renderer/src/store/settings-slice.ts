@@ -4,7 +4,14 @@ import type { LoadStatus } from './app-slice.js';
 import type { Slice } from './types.js';
 
 /** The Settings sections that save on their own. */
-export type SettingsSection = 'provider' | 'apiKey' | 'poolLimits' | 'priceTable' | 'idleTimeout' | 'alertThresholds';
+export type SettingsSection =
+  | 'provider'
+  | 'apiKey'
+  | 'poolLimits'
+  | 'priceTable'
+  | 'idleTimeout'
+  | 'alertThresholds'
+  | 'fleetRedisUrl';
 
 const COMMAND_OF = {
   provider: 'settings:set-provider',
@@ -13,6 +20,7 @@ const COMMAND_OF = {
   priceTable: 'settings:set-price-table',
   idleTimeout: 'settings:set-idle-timeout',
   alertThresholds: 'settings:set-alert-thresholds',
+  fleetRedisUrl: 'settings:set-fleet-redis-url',
 } as const satisfies Record<SettingsSection, string>;
 
 /** What each section sends. */

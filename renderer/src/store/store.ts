@@ -8,6 +8,7 @@ import { createSettingsSlice } from './settings-slice.js';
 import { createCostsSlice } from './costs-slice.js';
 import { createMissionLogSlice } from './mission-log-slice.js';
 import { createRuntimesSlice } from './runtimes-slice.js';
+import { createFleetSlice } from './fleet-slice.js';
 import type { StoreDeps, StoreState } from './types.js';
 
 export type ControlRoomStore = StoreApi<StoreState>;
@@ -27,5 +28,6 @@ export function createControlRoomStore(deps: StoreDeps): ControlRoomStore {
     ...createCostsSlice()(deps)(...args),
     ...createMissionLogSlice()(deps)(...args),
     ...createRuntimesSlice(deps)(...args),
+    ...createFleetSlice()(deps)(...args),
   }));
 }

@@ -11,6 +11,7 @@ import type { AgentsSlice } from './agents-slice.js';
 import type { CostsSlice } from './costs-slice.js';
 import type { MissionLogSlice } from './mission-log-slice.js';
 import type { RuntimesSlice } from './runtimes-slice.js';
+import type { FleetSlice } from './fleet-slice.js';
 
 export type StoreState = AppSlice &
   TeamsSlice &
@@ -20,7 +21,8 @@ export type StoreState = AppSlice &
   SettingsSlice &
   CostsSlice &
   MissionLogSlice &
-  RuntimesSlice;
+  RuntimesSlice &
+  FleetSlice;
 
 /** What the store needs from the outside world; tests pass fakes. */
 export interface StoreDeps {

@@ -7,6 +7,7 @@ import { PageHeader } from '../../ui/page-header.js';
 import { AgentSpendTable } from './agent-spend-table.js';
 import { AlertsList } from './alerts-list.js';
 import { BudgetPanel } from './budget-panel.js';
+import { FleetPanel } from './fleet-panel.js';
 import { KpiCards } from './kpi-cards.js';
 import { LimitsPanel } from './limits-panel.js';
 import { ModelBreakdown } from './model-breakdown.js';
@@ -27,10 +28,17 @@ const updated = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2
 export function CostsPage() {
   const openCosts = useStore((s) => s.openCosts);
   const closeCosts = useStore((s) => s.closeCosts);
+  const openFleet = useStore((s) => s.openFleet);
+  const closeFleet = useStore((s) => s.closeFleet);
   useEffect(() => {
     openCosts();
-    return closeCosts;
-  }, [openCosts, closeCosts]);
+    // The fleet has no events (heartbeats and queues live in Redis): it is polled, while this screen shows.
+    openFleet();
+    return () => {
+      closeCosts();
+      closeFleet();
+    };
+  }, [openCosts, closeCosts, openFleet, closeFleet]);
 
   const costs = useStore((s) => s.costs);
   const status = useStore((s) => s.costsStatus);
@@ -181,6 +189,7 @@ function Dashboard({ costs }: { costs: CostsDashboard }) {
         </div>
       )}
       <LimitsPanel alerts={costs.alerts} focusedPool={focusedPool} />
+      <FleetPanel />
       {empty ? null : (
         <>
           <PerformancePanel costs={costs} />

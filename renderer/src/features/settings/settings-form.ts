@@ -1,7 +1,9 @@
 import type { AlertThresholds } from '../../../../src/shared/costs.js';
 import type { AllPoolLimits, LimitPreset, PoolLimitsSetting } from '../../../../src/shared/limits.js';
 import { MODELS, type ModelPool } from '../../../../src/shared/models.js';
+import type { FleetSettingView } from '../../../../src/shared/contract/settings.js';
 import type { PriceRow, PriceTable } from '../../../../src/shared/pricing.js';
+import { redisUrlProblem } from '../../../../src/shared/validation.js';
 
 /** Pure helpers of the Settings forms: values as typed (strings) to and from the engine's shapes. */
 
@@ -163,4 +165,30 @@ export function addRow(table: PriceTable, form: PriceRowForm): { table: PriceTab
     usOnlyMultiplier: base?.usOnlyMultiplier ?? 1.1,
   };
   return { table: { ...table, rows: [...table.rows, row] }, errors };
+}
+
+/**
+ * The Redis URL field as the engine takes it: empty is off (null); anything else must be
+ * a Redis URL by the same rule the engine and `control-room worker` apply.
+ */
+export function fleetUrlRequest(text: string): { redisUrl: string | null; error: null } | { redisUrl?: undefined; error: string } {
+  const value = text.trim();
+  if (value === '') return { redisUrl: null, error: null };
+  const problem = redisUrlProblem(value);
+  return problem ? { error: `Redis URL: ${problem}` } : { redisUrl: value, error: null };
+}
+
+/** What the fleet section says about this run against what is saved: changes apply at the next start. */
+export function fleetNote(fleet: FleetSettingView): { inUse: string; pending: string | null } {
+  const inUse =
+    fleet.activeRedisUrl === null
+      ? 'Not in use: every turn runs in this process.'
+      : `In use: ${fleet.activeRedisUrl}${fleet.activeSource === 'flag' ? ' (from --redis, which wins over this setting)' : ''}.`;
+  const pending =
+    fleet.activeSource === 'flag' || fleet.redisUrl === fleet.activeRedisUrl
+      ? null
+      : fleet.redisUrl === null
+        ? 'Off from the next start.'
+        : 'The saved URL applies at the next start.';
+  return { inUse, pending };
 }

@@ -2,6 +2,7 @@ import { useEffect, useId } from 'react';
 import { useStore, type ThemePreference } from '../../store/index.js';
 import { PageHeader } from '../../ui/page-header.js';
 import { AlertsSection, IdleTimeoutSection } from './behaviour-section.js';
+import { FleetSection } from './fleet-section.js';
 import { LimitsSection } from './limits-section.js';
 import { PricesSection } from './prices-section.js';
 import { ProviderSection } from './provider-section.js';
@@ -32,7 +33,7 @@ export function SettingsPage() {
 
   return (
     <div className="page">
-      <PageHeader title="Settings" subtitle="The model provider and its key, rate limits, prices, idle agents, alerts, and how Control Room looks." />
+      <PageHeader title="Settings" subtitle="The model provider and its key, rate limits, prices, idle agents, alerts, the fleet, and how Control Room looks." />
 
       <section className="card" aria-labelledby="settings-about">
         <h3 id="settings-about" className="card-title">
@@ -81,6 +82,7 @@ export function SettingsPage() {
           <PricesSection settings={settings} />
           <IdleTimeoutSection key={`idle-${settings.idleTimeoutSec}`} settings={settings} />
           <AlertsSection key={JSON.stringify(settings.alertThresholds)} settings={settings} />
+          <FleetSection key={`fleet-${settings.fleet.redisUrl ?? ''}`} settings={settings} />
         </>
       ) : settingsStatus === 'error' ? (
         <div className="inline-error" role="alert">

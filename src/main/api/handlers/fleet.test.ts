@@ -14,8 +14,26 @@ import { fleetHandlers, type FleetStatusSource } from './fleet.js';
 
 const STATUS: FleetStatus = {
   workers: [
-    { id: 'w-1', host: 'build-01', pid: 4242, concurrency: 4, active: 3, processed: 17, startedAt: 1_700_000_000_000, draining: false },
-    { id: 'w-2', host: 'build-02', pid: 99, concurrency: 2, active: 0, processed: 5, startedAt: 1_700_000_100_000, draining: true },
+    {
+      id: 'w-1',
+      host: 'build-01',
+      pid: 4242,
+      concurrency: 4,
+      active: 3,
+      processed: 17,
+      startedAt: 1_700_000_000_000,
+      draining: false,
+    },
+    {
+      id: 'w-2',
+      host: 'build-02',
+      pid: 99,
+      concurrency: 2,
+      active: 0,
+      processed: 5,
+      startedAt: 1_700_000_100_000,
+      draining: true,
+    },
   ],
   queue: { waiting: 6, active: 3, delayed: 1 },
   waitMs: { p50: 120, p95: 900, samples: 40 },
@@ -90,8 +108,13 @@ describe('fleet handlers', () => {
   });
 
   it('answers disconnected when the status throws or Redis does not answer in time', async () => {
-    const throwing = fakeFleet('redis://127.0.0.1:6379', () => Promise.reject(new Error('Connection is closed.')));
-    expect(await ask(throwing)).toMatchObject({ ok: true, data: { connected: false, error: 'Connection is closed.' } });
+    const throwing = fakeFleet('redis://127.0.0.1:6379', () =>
+      Promise.reject(new Error('Connection is closed.')),
+    );
+    expect(await ask(throwing)).toMatchObject({
+      ok: true,
+      data: { connected: false, error: 'Connection is closed.' },
+    });
 
     const hanging = fakeFleet('redis://127.0.0.1:6379', () => new Promise(() => undefined));
     const started = Date.now();
@@ -104,7 +127,9 @@ describe('fleet handlers', () => {
 
   it('is declared in the contract and refuses extra fields', async () => {
     expect(Object.hasOwn(commands, 'fleet:get-status')).toBe(true);
-    expect(await dispatch(fleetHandlers(null) as unknown as Handlers, 'fleet:get-status', { poll: true })).toMatchObject({
+    expect(
+      await dispatch(fleetHandlers(null) as unknown as Handlers, 'fleet:get-status', { poll: true }),
+    ).toMatchObject({
       ok: false,
       error: { code: 'invalid_request' },
     });
@@ -123,7 +148,11 @@ describe('fleet in the backend', () => {
   });
   afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-  const open = (name: string, extra: Partial<Parameters<typeof openBackend>[0]> = {}, logged: string[] = []): Backend =>
+  const open = (
+    name: string,
+    extra: Partial<Parameters<typeof openBackend>[0]> = {},
+    logged: string[] = [],
+  ): Backend =>
     openBackend({
       dataDir: join(root, name),
       runtime: 'browser',
@@ -138,7 +167,10 @@ describe('fleet in the backend', () => {
     backend = open('off');
     expect(await status(backend)).toEqual({ ok: true, data: { enabled: false } });
     const settings = (await backend.invoke('settings:get', {})) as Result<SettingsView>;
-    expect(settings).toMatchObject({ ok: true, data: { fleet: { redisUrl: null, activeRedisUrl: null, activeSource: null } } });
+    expect(settings).toMatchObject({
+      ok: true,
+      data: { fleet: { redisUrl: null, activeRedisUrl: null, activeSource: null } },
+    });
   });
 
   it('opens at once with a Redis that does not answer, and says why (password masked)', async () => {
@@ -209,7 +241,9 @@ describe('fleet in the backend', () => {
     it('uses the saved URL at the next start, and the flag (or CR_REDIS_URL) over it', async () => {
       const db = (n: number) => `${redis!.url}/${n}`;
       backend = open('precedence');
-      const saved = (await backend.invoke('settings:set-fleet-redis-url', { redisUrl: db(1) })) as Result<SettingsView>;
+      const saved = (await backend.invoke('settings:set-fleet-redis-url', {
+        redisUrl: db(1),
+      })) as Result<SettingsView>;
       // Saved, not in use: it applies at the next start.
       expect(saved).toMatchObject({
         ok: true,
@@ -225,7 +259,10 @@ describe('fleet in the backend', () => {
         [{ fleetRedisUrl: db(2), env: { CR_REDIS_URL: db(3) } }, db(2), 'flag'],
       ] as const) {
         backend = open('precedence', extra);
-        expect(await status(backend)).toMatchObject({ ok: true, data: { enabled: true, redisUrl: expected } });
+        expect(await status(backend)).toMatchObject({
+          ok: true,
+          data: { enabled: true, redisUrl: expected },
+        });
         expect(await backend.invoke('settings:get', {})).toMatchObject({
           ok: true,
           data: { fleet: { redisUrl: db(1), activeRedisUrl: expected, activeSource: source } },

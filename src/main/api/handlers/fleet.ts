@@ -36,7 +36,8 @@ export function fleetHandlers(
       let timer: ReturnType<typeof setTimeout> | undefined;
       const timeout = new Promise<{ connected: false; error: string }>((resolve) => {
         timer = setTimeout(
-          () => resolve({ connected: false, error: `no answer from ${redisUrl} within ${timeoutMs / 1_000} s` }),
+          () =>
+            resolve({ connected: false, error: `no answer from ${redisUrl} within ${timeoutMs / 1_000} s` }),
           timeoutMs,
         );
       });
