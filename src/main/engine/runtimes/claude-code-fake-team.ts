@@ -54,7 +54,9 @@ export function scriptedTeamResponder(options: ScriptedTeamOptions): FakeRespond
   return ({ body }) => {
     const tools = new Set((body.tools ?? []).map((t) => t.name));
     const has = (name: string): string | undefined => (tools.has(name) ? name : tools.has(CC + name) ? CC + name : undefined);
-    const first = texts(body.messages[0]);
+    // The brief and Claude Code's environment notes come before the first reply, in user or system messages.
+    const opening = body.messages.slice(0, Math.max(1, body.messages.findIndex((m) => m.role === 'assistant')));
+    const first = opening.map(texts).join('\n');
     const done = toolResults(body.messages);
 
     const createTask = has('create_task');

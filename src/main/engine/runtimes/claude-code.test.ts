@@ -57,8 +57,8 @@ async function setUp(options: { askCommand?: string; coderExtra?: Partial<AgentS
   return { h, fake, requests };
 }
 
-function launch(s: Setup, coderExtra: Partial<AgentSpec> = claudeCoder): string {
-  const design = saveDesign(s.h.ledger, [{ id: 'core', coders: 2, coderExtra }]);
+function launch(s: Setup, coderExtra: Partial<AgentSpec> = claudeCoder, leaderExtra?: Partial<AgentSpec>): string {
+  const design = saveDesign(s.h.ledger, [{ id: 'core', coders: 2, coderExtra, ...(leaderExtra ? { leaderExtra } : {}) }]);
   return s.h.engine.create({
     designId: design.id,
     goal: 'Add two helpers',
@@ -156,6 +156,28 @@ run('Claude Code agents', () => {
     const total = s.h.ledger.db.prepare('SELECT sum(cost_total_nano) FROM calls WHERE mission_id = ?').pluck().get(missionId) as number;
     expect(agents.reduce((n, a) => n + a.costNanoUsd, 0)).toBe(total);
     expect(agents.every((a) => a.state === 'done')).toBe(true);
+  }, 180_000);
+
+  it('lets a Claude Code leader plan and review through the same tools, rows and inbox, over built-in coders', async () => {
+    const s = await setUp();
+    const builtInCoder: Partial<AgentSpec> = { permissions: { allowedCommands: ['git status --short'], writeScope: [] } };
+    const missionId = launch(s, builtInCoder, { runtime: 'claude-code' });
+    await s.h.engine.start(missionId);
+    await driveToEnd(s.h, missionId, () => ({ decision: 'approve' }), 150_000);
+    const detail = s.h.engine.get(missionId);
+    expect(detail.mission.state).toBe('done');
+    // The plan the Claude Code leader made with mcp__control-room__create_task: the same task rows.
+    expect(detail.tasks.map((t) => [t.key, t.state])).toEqual([
+      ['alpha', 'merged'],
+      ['beta', 'merged'],
+    ]);
+    expect(git(s.h.repo, 'show', 'main:src/beta.js')).toContain("return 'beta'");
+    const names = transcriptBlocks(s, missionId, 'core-lead').flatMap((b) => (b.type === 'tool_use' ? [b.name] : []));
+    expect(names).toEqual(
+      expect.arrayContaining(['mcp__control-room__create_task', 'mcp__control-room__submit_plan', 'mcp__control-room__approve_submission']),
+    );
+    await s.fake.whenIdle();
+    expect(ledgerSums(s, missionId)).toEqual(fakeSums(s.fake));
   }, 180_000);
 
   it('refuses a command when the person denies it, and the session carries on without it', async () => {

@@ -78,6 +78,7 @@ export function saveDesign(
     coderExtra?: Partial<AgentSpec>;
     /** Per coder (by index), instead of `coderExtra`: a team of mixed runtimes. */
     coderExtras?: readonly (Partial<AgentSpec> | undefined)[];
+    leaderExtra?: Partial<AgentSpec>;
     reviewers?: number;
     researchers?: number;
   }[],
@@ -92,7 +93,7 @@ export function saveDesign(
       budgetNanoUsd: null,
       position: { x: i * 100, y: 0 },
       agents: [
-        agent(`${t.id}-lead`, 'leader'),
+        agent(`${t.id}-lead`, 'leader', t.leaderExtra),
         ...Array.from({ length: t.coders }, (_, c) => agent(`${t.id}-c${c + 1}`, 'coder', t.coderExtras ? t.coderExtras[c] : t.coderExtra)),
         ...Array.from({ length: t.reviewers ?? 0 }, (_, r) => agent(`${t.id}-rev${r + 1}`, 'reviewer', { model: 'claude-sonnet-4-6' })),
         ...Array.from({ length: t.researchers ?? 0 }, (_, r) => agent(`${t.id}-res${r + 1}`, 'researcher', { model: 'claude-haiku-4-5' })),

@@ -837,8 +837,9 @@ function validate(body: unknown, version: string, counting = false): FakeRequest
     throw invalid('messages: at least one message is required');
   for (const [i, m] of messages.entries()) {
     const msg = m as { role?: unknown; content?: unknown };
-    if (msg.role !== 'user' && msg.role !== 'assistant')
-      throw invalid(`messages.${i}.role: Input should be 'user' or 'assistant'`);
+    // Newer clients (Claude Code on recent models) also send system messages mid-conversation.
+    if (msg.role !== 'user' && msg.role !== 'assistant' && msg.role !== 'system')
+      throw invalid(`messages.${i}.role: Input should be 'user', 'assistant' or 'system'`);
     if (typeof msg.content !== 'string' && !Array.isArray(msg.content))
       throw invalid(`messages.${i}.content: Field required`);
   }
