@@ -70,6 +70,8 @@ export class FleetWorker {
   private beat: NodeJS.Timeout | undefined;
   /** Turns of one agent run one after another here, never two at once in its clone. */
   private readonly clones = new Map<string, Promise<unknown>>();
+  /** The remote URL each clone was last given here, so an unchanged one is not set again. */
+  private readonly remotes = new Map<string, string>();
 
   private constructor(private readonly options: FleetWorkerOptions) {
     this.id = options.id ?? `${hostname()}-${process.pid}-${randomUUID().slice(0, 6)}`;
@@ -210,6 +212,11 @@ export class FleetWorker {
   /**
    * The agent's clone, at the work pushed so far for this job (or at its base): cloned on
    * first use, fetched on every turn, since the previous turn may have run on another worker.
+   *
+   * Every git process counts here (bench:fleet: a turn's git work is most of a worker's
+   * CPU), so the remote is set again only when its URL changed, and the coder branch is
+   * fetched only when the job has pushed nothing yet: the fleet ref's commits sit on top of
+   * the base, so fetching them brings the base too.
    */
   private async prepare(data: TurnJob, ws: TurnWorkspace): Promise<string> {
     const dir = join(this.options.workspaceRoot, toRefSlug(data.missionId), toRefSlug(data.agentId));
@@ -217,15 +224,18 @@ export class FleetWorker {
       mkdirSync(dir, { recursive: true });
       await git(['init', '--quiet'], { cwd: dir, internal: true });
       await git(['remote', 'add', 'origin', ws.repoUrl], { cwd: dir, internal: true });
-    } else {
+    } else if (this.remotes.get(dir) !== ws.repoUrl) {
       await git(['remote', 'set-url', 'origin', ws.repoUrl], { cwd: dir, internal: true });
     }
-    await git(['fetch', '--quiet', '--no-tags', 'origin', `+refs/heads/${ws.coderBranch}:refs/control-room/base`], { cwd: dir, internal: true });
+    this.remotes.set(dir, ws.repoUrl);
     const pushed = await git(['fetch', '--quiet', '--no-tags', 'origin', `+${ws.fleetRef}:refs/control-room/work`], {
       cwd: dir,
       internal: true,
       okExitCodes: [128],
     });
+    if (pushed.exitCode !== 0) {
+      await git(['fetch', '--quiet', '--no-tags', 'origin', `+refs/heads/${ws.coderBranch}:refs/control-room/base`], { cwd: dir, internal: true });
+    }
     const target = pushed.exitCode === 0 ? 'refs/control-room/work' : ws.base;
     await git(['checkout', '--quiet', '--force', '--detach', target], { cwd: dir, internal: true });
     await git(['clean', '-fdq'], { cwd: dir, internal: true });
