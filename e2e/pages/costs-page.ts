@@ -42,4 +42,9 @@ export class CostsPage {
   get exportButton(): Locator {
     return this.page.getByRole('button', { name: 'Export CSV' });
   }
+
+  /** The Fleet panel: worker machines for built-in agents' turns, when Redis is configured. */
+  get fleet(): Locator {
+    return this.page.getByRole('region', { name: 'Fleet' });
+  }
 }

@@ -66,6 +66,24 @@ const agent = (id: string, name: string, role: 'leader' | 'coder', budgetNanoUsd
   idleTimeoutSec: null,
 });
 
+test('the Fleet panel says the fleet is not enabled and how to enable it', async ({ page, appUrl, saveScreen }) => {
+  // The e2e engine starts without --redis and with no Redis URL saved: turns run in-process.
+  const costs = new CostsPage(page);
+  await page.goto(appUrl);
+  await costs.open();
+  await expect(costs.fleet).toBeVisible();
+  await expect(costs.fleet).toContainText('Not enabled');
+  await expect(costs.fleet).toContainText('start with --redis URL or set the Redis URL in Settings');
+  await expect(costs.fleet.getByRole('table', { name: 'Fleet workers' })).toHaveCount(0);
+  await saveScreen('costs-fleet-off');
+
+  // Its link leads to the setting, which says when a change applies.
+  await costs.fleet.getByRole('link', { name: 'Settings' }).click();
+  await expect(page.getByRole('heading', { name: 'Settings', level: 2 })).toBeVisible();
+  await expect(page.getByLabel('Redis URL')).toHaveValue('');
+  await expect(page.getByText('Applies at the next start.')).toBeVisible();
+});
+
 test('spend rises live while a mission runs; models, agents, limits and the CSV export agree', async ({
   page,
   appUrl,
