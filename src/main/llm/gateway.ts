@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { finished, Readable } from 'node:stream';
 import { findModel } from '../../shared/models.js';
 import { scopedId, type BudgetGuard } from '../ledger/budgets.js';
 import type { CallRecord, CallStatus, CallsRepository, CallUsage } from '../ledger/calls-repository.js';
@@ -703,6 +704,58 @@ class SseMeter {
 }
 
 /**
+ * Calls `onChunk` with each chunk of `body` in order, waiting whenever it returns a
+ * promise (the caller's back-pressure); resolves at the body's end, rejects when it
+ * breaks. A Node stream (what the Anthropic provider hands on) is read by its events:
+ * its async iterator costs a promise, a `readable` event and a generator step per chunk,
+ * a few µs that a call of a few hundred chunks pays at every one. Anything else is
+ * iterated.
+ */
+async function eachChunk(
+  body: AsyncIterable<Uint8Array>,
+  onChunk: (chunk: Uint8Array) => void | Promise<void>,
+): Promise<void> {
+  if (!(body instanceof Readable)) {
+    for await (const chunk of body) {
+      const wait = onChunk(chunk);
+      if (wait) await wait;
+    }
+    return;
+  }
+  const stream = body;
+  await new Promise<void>((resolve, reject) => {
+    let failed = false;
+    const fail = (error: unknown): void => {
+      if (failed) return;
+      failed = true;
+      stream.off('data', onData);
+      stream.destroy();
+      reject(error);
+    };
+    const onData = (chunk: Uint8Array): void => {
+      let wait: void | Promise<void>;
+      try {
+        wait = onChunk(chunk);
+      } catch (error) {
+        return fail(error);
+      }
+      if (wait) {
+        stream.pause();
+        wait.then(() => {
+          if (!failed) stream.resume();
+        }, fail);
+      }
+    };
+    stream.on('data', onData);
+    // A cut or an abort ends in an error (or a close before the end); `finished` sees each.
+    finished(stream, (error) => {
+      if (error) fail(error);
+      else if (!failed) resolve();
+    });
+  });
+}
+
+/**
  * A streaming answer: every chunk goes to the caller as it arrives, unchanged, and
  * through the meter. Once the status line is out the attempt is the caller's: a cut is
  * billed for what arrived and the caller sees a cut too (the sink is not ended); an
@@ -714,11 +767,10 @@ async function relayStream(response: ForwardResponse, relay: Relay): Promise<Ans
   relay.sink.head(response.status, response.headers);
   let broken: { error: unknown } | undefined;
   try {
-    for await (const chunk of response.body) {
+    await eachChunk(response.body, (chunk) => {
       meter.push(chunk);
-      const wait = relay.sink.write(chunk);
-      if (wait) await wait;
-    }
+      return relay.sink.write(chunk);
+    });
     meter.end();
   } catch (error) {
     broken = { error };
