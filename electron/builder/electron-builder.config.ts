@@ -47,6 +47,10 @@ const config: Configuration = {
     '!**/node_modules/better-sqlite3/{build,deps,src,benchmark,docs}{,/**/*}',
     '!**/node_modules/**/{README,readme,Readme,CHANGELOG,changelog,HISTORY,History}{,.md,.markdown,.txt}',
     '!**/node_modules/**/*.{ts,mts,cts,md,markdown}',
+    // msgpackr (BullMQ's encoder, for the fleet) uses its native extractor when present and
+    // its JavaScript one otherwise: the prebuilt Node-ABI binaries would not load in
+    // Electron anyway, and native code ships only in resources/native.
+    '!**/node_modules/{msgpackr-extract,@msgpackr-extract}{,/**/*}',
   ],
   // Native code cannot be loaded from inside an archive. Nothing native is expected in
   // the asar (see above), but a dependency that brings a .node file must not break.

@@ -30,6 +30,21 @@ declare const URL: new (input: string) => unknown;
  * rule as `control-room worker --redis` (`parseRedisUrl`), so the Settings field, the
  * `serve`/`start` flag and the worker refuse the same values.
  */
+/**
+ * Why a Redis URL may not be saved in Settings, or null: one with a user or password
+ * would put a secret in the ledger, which keeps none. Such a URL goes on the command line
+ * (`--redis`), which nothing stores.
+ */
+export function savedRedisUrlProblem(value: string): string | null {
+  const problem = redisUrlProblem(value);
+  if (problem) return problem;
+  // Credentials are whatever stands before an '@' in the authority.
+  if (/^rediss?:\/\/[^/?#]*@/.test(value)) {
+    return 'a Redis URL with a user or password is not saved (the ledger keeps no secrets); start with --redis URL instead';
+  }
+  return null;
+}
+
 export function redisUrlProblem(value: string): string | null {
   const expected = `expected redis://host:port or rediss://host:port (e.g. ${REDIS_URL_EXAMPLE})`;
   if (value.length > MAX_REDIS_URL_LENGTH) return `must be at most ${MAX_REDIS_URL_LENGTH} characters`;

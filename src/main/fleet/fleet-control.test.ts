@@ -17,7 +17,7 @@ if (!redisBinary) console.log('fleet-control.test: skipped, redis-server is not 
 let redis: TestRedis | undefined;
 let control: FleetControl | undefined;
 let workers: FleetWorker[] = [];
-let root: string;
+let root: string | undefined;
 
 beforeAll(async () => {
   if (redisBinary) redis = await startRedis(redisBinary);
@@ -30,7 +30,8 @@ afterEach(async () => {
   workers = [];
   await control?.close();
   control = undefined;
-  rmSync(root, { recursive: true, force: true });
+  if (root) rmSync(root, { recursive: true, force: true });
+  root = undefined;
   const { Redis } = await import('ioredis');
   const client = new Redis(redis?.url ?? '', { maxRetriesPerRequest: 1 });
   await client.flushall();
@@ -44,7 +45,7 @@ async function setUp(options: { attempts?: number; backoffMs?: number } = {}): P
 }
 
 async function worker(concurrency = 1): Promise<FleetWorker> {
-  const w = await FleetWorker.start({ redisUrl: redis?.url ?? '', concurrency, workspaceRoot: join(root, `w${workers.length}`), lockDurationMs: 2_000 });
+  const w = await FleetWorker.start({ redisUrl: redis?.url ?? '', concurrency, workspaceRoot: join(root ?? tmpdir(), `w${workers.length}`), lockDurationMs: 2_000 });
   workers.push(w);
   return w;
 }
@@ -146,7 +147,7 @@ run('FleetControl and FleetWorker', () => {
     const c = await setUp();
     const cli = await buildCli();
     try {
-      const p = startWorkerProcess(cli.script, { redisUrl: redis?.url ?? '', concurrency: 1, workspaceRoot: join(root, 'proc') });
+      const p = startWorkerProcess(cli.script, { redisUrl: redis?.url ?? '', concurrency: 1, workspaceRoot: join(root ?? tmpdir(), 'proc') });
       await waitFor(() => p.log().includes('Control Room worker '), 30_000, 'the worker ready');
       let release: (() => void) | undefined;
       const held = turn(c, 'held', 'coder', () => new Promise<ModelReply>((r) => (release = () => r(empty))));
@@ -162,4 +163,14 @@ run('FleetControl and FleetWorker', () => {
       cli.cleanup();
     }
   }, 60_000);
+});
+
+describe('a Redis that does not answer', () => {
+  it('fails start within seconds, with the reason and without the password', async () => {
+    const started = Date.now();
+    await expect(FleetControl.start({ redisUrl: 'redis://ops:FAKE-pass@127.0.0.1:1' })).rejects.toThrow(
+      /cannot reach Redis at redis:\/\/ops:\*\*\*@127\.0\.0\.1:1/,
+    );
+    expect(Date.now() - started).toBeLessThan(10_000);
+  }, 20_000);
 });

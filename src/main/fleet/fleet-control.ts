@@ -84,6 +84,11 @@ function jobIdOf(key: string): string {
   return `t-${createHash('sha256').update(key).digest('hex').slice(0, 40)}`;
 }
 
+/** The URL with its password (if any) replaced, for messages. */
+function maskRedisPassword(url: string): string {
+  return url.replace(/^(rediss?:\/\/[^:/@]*:)[^@/]*@/, '$1***@');
+}
+
 function send(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
   res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
@@ -108,6 +113,16 @@ export class FleetControl {
     this.dead = new Queue(DEAD_LETTER_QUEUE, { connection });
     this.events = new QueueEvents(TURN_QUEUE, { connection });
     this.redis = new Redis(options.redisUrl, { maxRetriesPerRequest: 2, lazyConnect: false });
+    // Connection errors surface through start() and each turn; ioredis would otherwise
+    // print every reconnect attempt as an unhandled error event.
+    const quiet = (): void => undefined;
+    this.queue.on('error', quiet);
+    this.dead.on('error', quiet);
+    this.events.on('error', quiet);
+    this.redis.on('error', quiet);
+    // One waiter per turn in flight listens on these: hundreds of agents are expected.
+    this.queue.setMaxListeners(0);
+    this.events.setMaxListeners(0);
     this.server = createServer((req, res) => {
       void this.serve(req, res).catch((error: unknown) => {
         options.logError?.('answering a fleet worker', error);
@@ -126,8 +141,9 @@ export class FleetControl {
         new Promise((_, reject) => setTimeout(() => reject(new Error('no answer within 5 s')), 5_000).unref()),
       ]);
     } catch (error) {
-      await control.close().catch(() => undefined);
-      throw new Error(`cannot reach Redis at ${options.redisUrl}: ${(error as Error).message}`);
+      // Closing a client that never connected can wait for that connection: bounded.
+      await Promise.race([control.close().catch(() => undefined), new Promise((r) => setTimeout(r, 1_000).unref())]);
+      throw new Error(`cannot reach Redis at ${maskRedisPassword(options.redisUrl)}: ${(error as Error).message}`);
     }
     const host = options.host ?? '127.0.0.1';
     await new Promise<void>((resolve, reject) => {
@@ -174,8 +190,9 @@ export class FleetControl {
         removeOnFail: { age: 3_600, count: 10_000 },
       });
       const finished = job.waitUntilFinished(this.events);
+      let onAbort = (): void => undefined;
       const aborted = new Promise<never>((_, reject) => {
-        const onAbort = (): void => {
+        onAbort = (): void => {
           void job.remove().catch(() => undefined); // an active job cannot be withdrawn; its result is ignored
           reject(Object.assign(new Error('the turn was withdrawn'), { name: 'AbortError' }));
         };
@@ -187,10 +204,12 @@ export class FleetControl {
         value = await Promise.race([finished, aborted]);
       } catch (error) {
         if ((error as Error).name === 'AbortError') throw error;
+        request.signal.removeEventListener('abort', onAbort);
         const reason = (error as Error).message;
         await this.deadLetter(job, reason);
         throw new TurnDeadLettered(reason, attempts);
       }
+      request.signal.removeEventListener('abort', onAbort);
       const result = turnResultSchema.parse(value);
       this.completed += 1;
       this.waits.push(result.waitMs);
@@ -250,7 +269,12 @@ export class FleetControl {
 
   async close(): Promise<void> {
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
-    await Promise.allSettled([this.events.close(), this.queue.close(), this.dead.close()]);
     this.redis.disconnect();
+    // BullMQ's close waits for its connection; a Redis that went away must not hold shutdown.
+    await Promise.race([
+      Promise.allSettled([this.events.close(), this.queue.close(), this.dead.close()]),
+      new Promise((r) => setTimeout(r, 2_000).unref()),
+    ]);
+    for (const client of [this.events, this.queue, this.dead]) void client.disconnect().catch(() => undefined);
   }
 }

@@ -88,6 +88,8 @@ export class FleetWorker {
       autorun: false,
     });
     this.worker.on('error', (error) => options.logError?.('the fleet worker', error));
+    // Reconnects are ioredis's business; start() and each turn report what fails.
+    this.redis.on('error', () => undefined);
   }
 
   /** Connects and starts taking turns; rejects with a clear message when Redis does not answer. */
@@ -100,8 +102,9 @@ export class FleetWorker {
         new Promise((_, reject) => setTimeout(() => reject(new Error('no answer within 5 s')), 5_000).unref()),
       ]);
     } catch (error) {
-      await worker.close().catch(() => undefined);
-      throw new Error(`cannot reach Redis at ${options.redisUrl}: ${(error as Error).message}`);
+      // Closing a client that never connected can wait for that connection: bounded.
+      await Promise.race([worker.close().catch(() => undefined), new Promise((r) => setTimeout(r, 1_000).unref())]);
+      throw new Error(`cannot reach Redis at ${options.redisUrl.replace(/^(rediss?:\/\/[^:/@]*:)[^@/]*@/, '$1***@')}: ${(error as Error).message}`);
     }
     await worker.heartbeat();
     worker.beat = setInterval(() => void worker.heartbeat(), HEARTBEAT_MS);

@@ -3,7 +3,7 @@ import { alertThresholdsSchema, type AlertThresholds } from '../costs.js';
 import { allPoolLimitsSchema, type AllPoolLimits, type LimitPreset } from '../limits.js';
 import { priceTableSchema, type PriceTable } from '../pricing.js';
 import { LIMITS } from '../team.js';
-import { MAX_REDIS_URL_LENGTH, redisUrlProblem } from '../validation.js';
+import { MAX_REDIS_URL_LENGTH, savedRedisUrlProblem } from '../validation.js';
 import type { ProviderId } from './app.js';
 import { command } from './define.js';
 
@@ -77,7 +77,7 @@ const redisUrlSchema = z
   .min(1, 'must not be empty (send null to turn the fleet off)')
   .max(MAX_REDIS_URL_LENGTH, `must be at most ${MAX_REDIS_URL_LENGTH} characters`)
   .superRefine((value, ctx) => {
-    const problem = redisUrlProblem(value);
+    const problem = savedRedisUrlProblem(value);
     if (problem) ctx.addIssue({ code: 'custom', message: problem });
   });
 

@@ -3,7 +3,7 @@ import type { AllPoolLimits, LimitPreset, PoolLimitsSetting } from '../../../../
 import { MODELS, type ModelPool } from '../../../../src/shared/models.js';
 import type { FleetSettingView } from '../../../../src/shared/contract/settings.js';
 import type { PriceRow, PriceTable } from '../../../../src/shared/pricing.js';
-import { redisUrlProblem } from '../../../../src/shared/validation.js';
+import { savedRedisUrlProblem } from '../../../../src/shared/validation.js';
 
 /** Pure helpers of the Settings forms: values as typed (strings) to and from the engine's shapes. */
 
@@ -174,7 +174,7 @@ export function addRow(table: PriceTable, form: PriceRowForm): { table: PriceTab
 export function fleetUrlRequest(text: string): { redisUrl: string | null; error: null } | { redisUrl?: undefined; error: string } {
   const value = text.trim();
   if (value === '') return { redisUrl: null, error: null };
-  const problem = redisUrlProblem(value);
+  const problem = savedRedisUrlProblem(value);
   return problem ? { error: `Redis URL: ${problem}` } : { redisUrl: value, error: null };
 }
 

@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -196,23 +196,23 @@ describe('settings handlers', () => {
     expect((await data('settings:get')).provider).toBe('simulated');
   });
 
-  it('saves the fleet Redis URL for the next start, masks its password, and refuses what is not one', async () => {
-    const url = 'redis://ops:FAKE-redis-pass@127.0.0.1:1/1';
+  it('saves the fleet Redis URL for the next start, refuses one with a password (the ledger keeps no secrets), and refuses what is not one', async () => {
+    const url = 'redis://127.0.0.1:1/1';
     const saved = await data('settings:set-fleet-redis-url', { redisUrl: `  ${url}  ` });
-    // Saved, masked, and not in use before the next start.
-    expect(saved.fleet).toEqual({
-      redisUrl: 'redis://ops:***@127.0.0.1:1/1',
-      activeRedisUrl: null,
-      activeSource: null,
-    });
+    // Saved, and not in use before the next start.
+    expect(saved.fleet).toEqual({ redisUrl: url, activeRedisUrl: null, activeSource: null });
     backend.events.flush();
-    expect(JSON.stringify(events)).not.toContain('FAKE-redis-pass');
     expect(events.some((e) => e.name === 'settings:changed')).toBe(true);
 
-    // The masked URL sent back (a form saved unchanged) keeps the password.
-    expect((await data('settings:set-fleet-redis-url', { redisUrl: saved.fleet.redisUrl })).fleet.redisUrl).toBe(
-      'redis://ops:***@127.0.0.1:1/1',
-    );
+    const withPassword = await call('settings:set-fleet-redis-url', { redisUrl: 'redis://ops:FAKE-redis-pass@127.0.0.1:1/1' });
+    expect(withPassword).toMatchObject({ ok: false, error: { code: 'invalid_request' } });
+    expect(!withPassword.ok && withPassword.error.message).toMatch(/not saved .*--redis/);
+    expect(!withPassword.ok && withPassword.error.message).not.toContain('FAKE-redis-pass');
+    // Nothing of it reached the ledger's files.
+    for (const name of readdirSync(dataDir)) {
+      const file = join(dataDir, name);
+      if (statSync(file).isFile()) expect(readFileSync(file).includes('FAKE-redis-pass'), name).toBe(false);
+    }
     for (const bad of ['http://redis.internal:6379', 'redis.internal:6379', 'redis://bad host', '', 'redis://h:99999']) {
       const refused = await call('settings:set-fleet-redis-url', { redisUrl: bad });
       expect(refused, bad).toMatchObject({ ok: false, error: { code: 'invalid_request' } });
@@ -221,15 +221,11 @@ describe('settings handlers', () => {
 
     backend.close();
     backend = open();
-    expect((await data('settings:get')).fleet).toMatchObject({
-      redisUrl: 'redis://ops:***@127.0.0.1:1/1',
-      activeRedisUrl: 'redis://ops:***@127.0.0.1:1/1',
-      activeSource: 'settings',
-    });
+    expect((await data('settings:get')).fleet).toMatchObject({ redisUrl: url, activeRedisUrl: url, activeSource: 'settings' });
     expect((await data('settings:set-fleet-redis-url', { redisUrl: null })).fleet).toMatchObject({
       redisUrl: null,
       // This run keeps the Redis it started with.
-      activeRedisUrl: 'redis://ops:***@127.0.0.1:1/1',
+      activeRedisUrl: url,
     });
   });
 });
