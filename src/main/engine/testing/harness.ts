@@ -199,7 +199,8 @@ export function createHarness(
       }
       const finish = (): void => {
         h.ledger.close();
-        rmSync(dir, { recursive: true, force: true });
+        // A Claude Code process may still be writing as it exits: retry a busy or non-empty folder.
+        rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
       };
       // Synchronous unless a gateway server was started: most tests never await cleanup.
       if (servers.length === 0) {
