@@ -57,6 +57,9 @@ export interface FleetWorkerOptions {
 }
 
 const IDENTITY = { name: 'Control Room worker', email: AGENT_EMAIL };
+/** Redis keys holding each fleet ref's last pushed commit (`<prefix><ref>`). */
+const FLEET_REF_KEY_PREFIX = 'control-room:fleet-ref:';
+const FLEET_REF_TTL_MS = 7 * 24 * 3_600_000;
 
 export class FleetWorker {
   readonly id: string;
@@ -68,6 +71,10 @@ export class FleetWorker {
   private processed = 0;
   private draining = false;
   private beat: NodeJS.Timeout | undefined;
+  /** Clones known to be exactly at their fleet ref's commit after a successful turn. */
+  private readonly atRef = new Map<string, { ref: string; sha: string }>();
+  /** What a running turn's clone is at, recorded in `atRef` once the turn succeeds. */
+  private readonly pending = new Map<string, { ref: string; sha: string }>();
   /** Turns of one agent run one after another here, never two at once in its clone. */
   private readonly clones = new Map<string, Promise<unknown>>();
   /** The remote URL each clone was last given here, so an unchanged one is not set again. */
@@ -83,6 +90,8 @@ export class FleetWorker {
       concurrency: this.concurrency,
       name: this.id,
       lockDuration: options.lockDurationMs ?? 30_000,
+      // Checked as often as a lock can lapse, so a dead worker's turn waits about one lock period.
+      stalledInterval: options.lockDurationMs ?? 30_000,
       // A turn whose worker died is given to another one; twice stalled, it fails (and is retried or dead-lettered).
       maxStalledCount: 2,
       autorun: false,
@@ -209,6 +218,12 @@ export class FleetWorker {
       results.push({ ran: true, toolUseId: use.id, content: outcome.content, isError: outcome.isError === true, progress: outcome.progress === true });
     }
     if (touched && clone && data.workspace) await this.push(clone, data, data.workspace);
+    // The turn succeeded: its clone is at the ref's commit with nothing left over.
+    const at = clone ? this.pending.get(clone) : undefined;
+    if (clone && at) {
+      this.pending.delete(clone);
+      this.atRef.set(clone, at);
+    }
     return { reply: 'reply', results, workerId: this.id, waitMs };
   }
 
@@ -223,6 +238,17 @@ export class FleetWorker {
    */
   private async prepare(data: TurnJob, ws: TurnWorkspace): Promise<string> {
     const dir = join(this.options.workspaceRoot, toRefSlug(data.missionId), toRefSlug(data.agentId));
+    // The fast path: this clone ended the agent's last turn here, and nobody pushed since
+    // (the pushing worker records the ref's commit in Redis). Nothing to fetch or reset.
+    const known = this.atRef.get(dir);
+    this.atRef.delete(dir); // re-recorded only when this turn succeeds
+    if (known && known.ref === ws.fleetRef) {
+      const pushedSha = await this.redis.get(`${FLEET_REF_KEY_PREFIX}${ws.fleetRef}`).catch(() => undefined);
+      if (pushedSha === known.sha || (pushedSha === null && known.sha === ws.base)) {
+        this.pending.set(dir, known);
+        return dir;
+      }
+    }
     if (!existsSync(join(dir, '.git'))) {
       mkdirSync(dir, { recursive: true });
       await git(['init', '--quiet'], { cwd: dir, internal: true });
@@ -242,6 +268,8 @@ export class FleetWorker {
     const target = pushed.exitCode === 0 ? 'refs/control-room/work' : ws.base;
     await git(['checkout', '--quiet', '--force', '--detach', target], { cwd: dir, internal: true });
     await git(['clean', '-fdq'], { cwd: dir, internal: true });
+    const sha = pushed.exitCode === 0 ? (await git(['rev-parse', 'HEAD'], { cwd: dir, internal: true })).stdout.trim() : ws.base;
+    this.pending.set(dir, { ref: ws.fleetRef, sha });
     return dir;
   }
 
@@ -252,6 +280,10 @@ export class FleetWorker {
     if (staged.exitCode === 0) return;
     await git(['commit', '--quiet', '--no-verify', '-m', `${data.agentName}: turn ${data.turnId}`], { cwd: clone, internal: true, identity: IDENTITY });
     await git(['push', '--quiet', 'origin', `HEAD:${ws.fleetRef}`], { cwd: clone, internal: true });
+    const sha = (await git(['rev-parse', 'HEAD'], { cwd: clone, internal: true })).stdout.trim();
+    this.pending.set(clone, { ref: ws.fleetRef, sha });
+    // Whoever takes the agent's next turn compares this with what its clone holds.
+    await this.redis.set(`${FLEET_REF_KEY_PREFIX}${ws.fleetRef}`, sha, 'PX', FLEET_REF_TTL_MS);
   }
 }
 
