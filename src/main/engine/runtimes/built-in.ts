@@ -1,7 +1,7 @@
 import { findModel } from '../../../shared/models.js';
 import type { Clock } from '../../limiter/clock.js';
 import { GatewayError, type GatewayResult } from '../../llm/gateway-types.js';
-import type { ConversationMessage, MessagesRequest, RequestToolResultBlock } from '../../llm/provider.js';
+import type { ConversationMessage, MessagesRequest, RequestToolResultBlock, RequestToolUseBlock } from '../../llm/provider.js';
 import { renderForSummary, toRequestBlocks, type Conversation } from '../conversation.js';
 import { COMPACTION_SYSTEM } from '../prompts.js';
 import { Halt, TERMINAL_AGENT, type AgentRt, type LoopEnd, type TeamRt, type ToolOutcome } from '../runtime-types.js';
@@ -27,41 +27,17 @@ export class BuiltInDriver implements AgentRuntimeDriver {
   async run(job: AgentJob): Promise<LoopEnd> {
     const { team, agent, conv, tools, taskId, handle } = job;
     const h = this.host;
-    const { stallTurns, maxTurnsPerJob } = h.mission.settings;
+    const { maxTurnsPerJob } = h.mission.settings;
     let turns = 0;
     for (;;) {
       h.ensureRunnable(agent);
-      const pending = conv.pendingToolUses();
-      if (pending.length > 0) {
-        const results: RequestToolResultBlock[] = [];
-        let progress = false;
-        let end = false;
-        for (const use of pending) {
-          const parsed = parseToolCall(tools, use.name, use.input, conv.inputErrors.get(use.id));
-          const outcome: ToolOutcome = parsed.ok ? await handle(use, parsed.input) : { content: parsed.error, isError: true };
-          h.ensureRunnable(agent);
-          if (outcome.block) return 'blocked';
-          results.push({ type: 'tool_result', tool_use_id: use.id, content: outcome.content, ...(outcome.isError ? { is_error: true } : {}) });
-          progress ||= outcome.progress === true;
-          end ||= outcome.end === true;
-        }
-        const counter = progress ? 0 : agent.rec.turnsWithoutProgress + 1;
-        h.ctx.store.tx(() => {
-          h.appendMessage(agent, conv, { role: 'user', content: results });
-          // Most turns make progress and the counter stays at 0: no row to rewrite.
-          if (counter !== agent.rec.turnsWithoutProgress) h.setStallCounter(agent, counter);
-        });
-        if (end) return 'ended';
-        if (counter >= stallTurns) return 'stalled';
+      if (conv.pendingToolUses().length > 0) {
+        const end = await this.answerPending(job, (use, input) => handle(use, input));
+        if (end) return end;
         continue;
       }
       if (conv.last?.role === 'assistant') {
-        const counter = agent.rec.turnsWithoutProgress + 1;
-        h.ctx.store.tx(() => {
-          h.appendMessage(agent, conv, { role: 'user', content: NUDGE });
-          h.setStallCounter(agent, counter);
-        });
-        if (counter >= stallTurns) return 'stalled';
+        if (this.nudge(agent, conv)) return 'stalled';
         continue;
       }
       if (turns >= maxTurnsPerJob) return 'stalled';
@@ -70,6 +46,50 @@ export class BuiltInDriver implements AgentRuntimeDriver {
       if (result === 'blocked') return 'blocked';
       if (result === 'retry') continue;
     }
+  }
+
+  /**
+   * Answers the last reply's tool calls in order (a bad input is answered with its error,
+   * the rest by `outcomeOf`) and stores the results as one message. Null when the job goes
+   * on; otherwise how it ended: a tool ended it, the agent must wait, or it stalled.
+   */
+  protected async answerPending(
+    job: AgentJob,
+    outcomeOf: (use: RequestToolUseBlock, input: Record<string, unknown>) => Promise<ToolOutcome>,
+  ): Promise<LoopEnd | null> {
+    const { agent, conv, tools } = job;
+    const h = this.host;
+    const results: RequestToolResultBlock[] = [];
+    let progress = false;
+    let end = false;
+    for (const use of conv.pendingToolUses()) {
+      const parsed = parseToolCall(tools, use.name, use.input, conv.inputErrors.get(use.id));
+      const outcome: ToolOutcome = parsed.ok ? await outcomeOf(use, parsed.input) : { content: parsed.error, isError: true };
+      h.ensureRunnable(agent);
+      if (outcome.block) return 'blocked';
+      results.push({ type: 'tool_result', tool_use_id: use.id, content: outcome.content, ...(outcome.isError ? { is_error: true } : {}) });
+      progress ||= outcome.progress === true;
+      end ||= outcome.end === true;
+    }
+    const counter = progress ? 0 : agent.rec.turnsWithoutProgress + 1;
+    h.ctx.store.tx(() => {
+      h.appendMessage(agent, conv, { role: 'user', content: results });
+      // Most turns make progress and the counter stays at 0: no row to rewrite.
+      if (counter !== agent.rec.turnsWithoutProgress) h.setStallCounter(agent, counter);
+    });
+    if (end) return 'ended';
+    return counter >= h.mission.settings.stallTurns ? 'stalled' : null;
+  }
+
+  /** After a reply without tool calls: tells the agent to use them. True once it has stalled. */
+  protected nudge(agent: AgentRt, conv: Conversation): boolean {
+    const h = this.host;
+    const counter = agent.rec.turnsWithoutProgress + 1;
+    h.ctx.store.tx(() => {
+      h.appendMessage(agent, conv, { role: 'user', content: NUDGE });
+      h.setStallCounter(agent, counter);
+    });
+    return counter >= h.mission.settings.stallTurns;
   }
 
   /** One model call through the gateway; the reply is stored before anything acts on it. */

@@ -1,11 +1,9 @@
 import { createHash } from 'node:crypto';
-import type { RequestToolResultBlock } from '../../llm/provider.js';
 import type { ModelReply, TurnResult, TurnWorkspace } from '../../fleet/protocol.js';
-import { Halt, type LoopEnd, type ToolOutcome } from '../runtime-types.js';
-import { parseToolCall } from '../tools.js';
+import { Halt, type LoopEnd } from '../runtime-types.js';
 import { FILE_TOOLS } from '../workspace-tools.js';
 import type { AgentHost, AgentJob } from './agent-runtime.js';
-import { BuiltInDriver, NUDGE } from './built-in.js';
+import { BuiltInDriver } from './built-in.js';
 
 /**
  * The built-in runtime with its turns on the fleet (BullMQ on Redis): each turn is a job
@@ -54,9 +52,9 @@ export class QueuedDriver extends BuiltInDriver {
   }
 
   override async run(job: AgentJob): Promise<LoopEnd> {
-    const { agent, conv, tools, handle } = job;
+    const { agent, conv, handle } = job;
     const h = this.host;
-    const { stallTurns, maxTurnsPerJob } = h.mission.settings;
+    const { maxTurnsPerJob } = h.mission.settings;
     const workspace = job.kind === 'task' ? await this.workspaceOf(job) : null;
     h.ensureRunnable(agent);
     let turns = 0;
@@ -64,12 +62,7 @@ export class QueuedDriver extends BuiltInDriver {
       h.ensureRunnable(agent);
       if (conv.pendingToolUses().length === 0) {
         if (conv.last?.role === 'assistant') {
-          const counter = agent.rec.turnsWithoutProgress + 1;
-          h.ctx.store.tx(() => {
-            h.appendMessage(agent, conv, { role: 'user', content: NUDGE });
-            h.setStallCounter(agent, counter);
-          });
-          if (counter >= stallTurns) return 'stalled';
+          if (this.nudge(agent, conv)) return 'stalled';
           continue;
         }
         if (turns >= maxTurnsPerJob) return 'stalled';
@@ -81,48 +74,25 @@ export class QueuedDriver extends BuiltInDriver {
       if (result.reply === 'blocked') return 'blocked';
       if (result.reply === 'stopped') throw new Halt('the agent stopped while its turn was on the fleet');
       if (result.reply === 'retry') continue;
+      if (conv.pendingToolUses().length === 0) continue; // a reply without tool calls: nudged above
 
-      const pending = conv.pendingToolUses();
-      if (pending.length === 0) continue; // a reply without tool calls: nudged above
       const ran = new Map(result.results.map((r) => [r.toolUseId, r]));
-      const results: RequestToolResultBlock[] = [];
-      let progress = false;
-      let end = false;
       let controlled = false;
-      for (const use of pending) {
+      const end = await this.answerPending(job, async (use, input) => {
         const remote = ran.get(use.id);
-        let outcome: ToolOutcome;
-        if (remote?.ran) {
-          outcome = { content: remote.content, isError: remote.isError, progress: remote.progress };
-        } else {
-          const parsed = parseToolCall(tools, use.name, use.input, conv.inputErrors.get(use.id));
-          if (!parsed.ok) outcome = { content: parsed.error, isError: true };
-          else if (workspace && controlled && FILE_TOOLS.has(use.name)) {
-            // The worker stopped at the first tool it left to us; a file tool after it would
-            // run here, on a worktree without the worker's changes.
-            outcome = { content: AFTER_CONTROL_TOOL, isError: true };
-          } else {
-            if (workspace && use.name === 'submit_task') {
-              // The work is on the fleet ref; bring it into the coder's worktree to be committed.
-              await h.requireWorkspace().adoptCoderWork(agent.rec.id, workspace.fleetRef, workspace.base);
-            }
-            outcome = await handle(use, parsed.input);
-          }
-          controlled = true;
+        if (remote?.ran) return { content: remote.content, isError: remote.isError, progress: remote.progress };
+        const first = !controlled;
+        controlled = true;
+        // The worker stopped at the first tool it left to us; a file tool after it would
+        // run here, on a worktree without the worker's changes.
+        if (workspace && !first && FILE_TOOLS.has(use.name)) return { content: AFTER_CONTROL_TOOL, isError: true };
+        if (workspace && use.name === 'submit_task') {
+          // The work is on the fleet ref; bring it into the coder's worktree to be committed.
+          await h.requireWorkspace().adoptCoderWork(agent.rec.id, workspace.fleetRef, workspace.base);
         }
-        h.ensureRunnable(agent);
-        if (outcome.block) return 'blocked';
-        results.push({ type: 'tool_result', tool_use_id: use.id, content: outcome.content, ...(outcome.isError ? { is_error: true } : {}) });
-        progress ||= outcome.progress === true;
-        end ||= outcome.end === true;
-      }
-      const counter = progress ? 0 : agent.rec.turnsWithoutProgress + 1;
-      h.ctx.store.tx(() => {
-        h.appendMessage(agent, conv, { role: 'user', content: results });
-        if (counter !== agent.rec.turnsWithoutProgress) h.setStallCounter(agent, counter);
+        return handle(use, input);
       });
-      if (end) return 'ended';
-      if (counter >= stallTurns) return 'stalled';
+      if (end) return end;
     }
   }
 
