@@ -441,10 +441,10 @@ describe('AnthropicProvider.forward on its own connections', () => {
     });
     await new Promise<void>((resolve) => front.listen(0, '127.0.0.1', resolve));
     const port = (front.address() as { port: number }).port;
-    const viaFront = new AnthropicProvider({ apiKey: 'sk-ant-front', baseURL: `http://127.0.0.1:${port}` });
+    const viaFront = new AnthropicProvider({ apiKey: 'sk-ant-FAKE-front', baseURL: `http://127.0.0.1:${port}` });
     for (let i = 0; i < 3; i++) expect(await read((await forward(viaFront)).body)).toContain('message_stop');
     expect(ports.size).toBe(1);
-    expect(keys).toEqual(['sk-ant-front', 'sk-ant-front', 'sk-ant-front']);
+    expect(keys).toEqual(['sk-ant-FAKE-front', 'sk-ant-FAKE-front', 'sk-ant-FAKE-front']);
     front.closeAllConnections();
     await new Promise((resolve) => front.close(resolve));
   });

@@ -123,7 +123,7 @@ describe('fake Messages API: protocol', () => {
 
   it('rejects a bad key with 401, a missing version with 400, and sampling params on 2026-10-21', async () => {
     const fake = await start();
-    const bad = await post(fake, request(), { ...HEADERS, 'x-api-key': 'sk-ant-wrong' });
+    const bad = await post(fake, request(), { ...HEADERS, 'x-api-key': 'sk-ant-FAKE-wrong' });
     expect(bad.status).toBe(401);
     expect(await bad.json()).toMatchObject({ type: 'error', error: { type: 'authentication_error' } });
 
@@ -410,7 +410,7 @@ describe('fake Messages API: what Claude Code sends', () => {
 
     const unauthenticated = await fetch(`${fake.url}/v1/messages/count_tokens`, {
       method: 'POST',
-      headers: { ...claudeCodeHeaders, 'x-api-key': 'sk-ant-wrong' },
+      headers: { ...claudeCodeHeaders, 'x-api-key': 'sk-ant-FAKE-wrong' },
       body: JSON.stringify(countable),
     });
     expect(unauthenticated.status).toBe(401);
