@@ -11,7 +11,8 @@ import { createHandlers } from './api/handlers/index.js';
 import { createEngineServices } from './engine/engine-services.js';
 import { openLedger, type Ledger } from './ledger/database.js';
 import { TeamRepository } from './ledger/team-repository.js';
-import { maskRedisUrlIn, providerLabel, savedFleetRedisUrl, startupFleet, startupProvider } from './settings/index.js';
+import { maskRedisUrlIn } from './fleet/redis-url.js';
+import { providerLabel, savedFleetRedisUrl, startupFleet, startupProvider } from './settings/index.js';
 import { DATABASE_FILE, PRODUCT_NAME } from './paths.js';
 import type { SecretStore } from './settings/index.js';
 

@@ -16,6 +16,7 @@ import {
   type TurnWorkspace,
   type WorkerBeat,
 } from './protocol.js';
+import { connectOrFail } from './redis-url.js';
 import type { AgentRole } from '../../shared/team.js';
 
 /**
@@ -84,11 +85,6 @@ function jobIdOf(key: string): string {
   return `t-${createHash('sha256').update(key).digest('hex').slice(0, 40)}`;
 }
 
-/** The URL with its password (if any) replaced, for messages. */
-function maskRedisPassword(url: string): string {
-  return url.replace(/^(rediss?:\/\/[^:/@]*:)[^@/]*@/, '$1***@');
-}
-
 function send(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
   res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
@@ -135,16 +131,11 @@ export class FleetControl {
   /** Connects to Redis and starts the fleet API; rejects with a clear message when Redis does not answer. */
   static async start(options: FleetControlOptions): Promise<FleetControl> {
     const control = new FleetControl(options);
-    try {
-      await Promise.race([
-        Promise.all([control.queue.waitUntilReady(), control.events.waitUntilReady(), control.redis.ping()]),
-        new Promise((_, reject) => setTimeout(() => reject(new Error('no answer within 5 s')), 5_000).unref()),
-      ]);
-    } catch (error) {
-      // Closing a client that never connected can wait for that connection: bounded.
-      await Promise.race([control.close().catch(() => undefined), new Promise((r) => setTimeout(r, 1_000).unref())]);
-      throw new Error(`cannot reach Redis at ${maskRedisPassword(options.redisUrl)}: ${(error as Error).message}`);
-    }
+    await connectOrFail(
+      options.redisUrl,
+      Promise.all([control.queue.waitUntilReady(), control.events.waitUntilReady(), control.redis.ping()]),
+      () => control.close(),
+    );
     const host = options.host ?? '127.0.0.1';
     await new Promise<void>((resolve, reject) => {
       control.server.once('error', reject);

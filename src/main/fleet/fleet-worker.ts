@@ -24,6 +24,7 @@ import {
   type TurnWorkspace,
   type WorkerBeat,
 } from './protocol.js';
+import { connectOrFail } from './redis-url.js';
 
 /**
  * A fleet worker (`control-room worker`): takes agent turns from the BullMQ queue, asks
@@ -105,16 +106,7 @@ export class FleetWorker {
   static async start(options: FleetWorkerOptions): Promise<FleetWorker> {
     mkdirSync(options.workspaceRoot, { recursive: true });
     const worker = new FleetWorker(options);
-    try {
-      await Promise.race([
-        Promise.all([worker.worker.waitUntilReady(), worker.redis.ping()]),
-        new Promise((_, reject) => setTimeout(() => reject(new Error('no answer within 5 s')), 5_000).unref()),
-      ]);
-    } catch (error) {
-      // Closing a client that never connected can wait for that connection: bounded.
-      await Promise.race([worker.close().catch(() => undefined), new Promise((r) => setTimeout(r, 1_000).unref())]);
-      throw new Error(`cannot reach Redis at ${options.redisUrl.replace(/^(rediss?:\/\/[^:/@]*:)[^@/]*@/, '$1***@')}: ${(error as Error).message}`);
-    }
+    await connectOrFail(options.redisUrl, Promise.all([worker.worker.waitUntilReady(), worker.redis.ping()]), () => worker.close());
     await worker.heartbeat();
     worker.beat = setInterval(() => void worker.heartbeat(), HEARTBEAT_MS);
     void worker.worker.run();

@@ -4,7 +4,6 @@ export { ProviderSwitch } from './provider-switch.js';
 export { MemorySecretStore, SECRET_NAMES, type SecretName, type SecretStore } from './secret-store.js';
 export { EncryptedFileSecretStore, type SecretCipher } from './encrypted-secret-store.js';
 export { SETTINGS } from './setting-keys.js';
-export { maskRedisUrl, maskRedisUrlIn } from './redis-url.js';
 export {
   providerLabel,
   savedFleetRedisUrl,

@@ -12,7 +12,7 @@ import { maskApiKey } from './api-key.js';
 import { checkPriceTableEdit, withBundledRows } from './price-table-edits.js';
 import { ProviderSwitch } from './provider-switch.js';
 import { MemorySecretStore } from './secret-store.js';
-import { SettingsService } from './settings-service.js';
+import { SettingsService, startupFleet } from './settings-service.js';
 
 const SIM: AllPoolLimits = LIMIT_PRESETS[3]!.pools;
 const API: AllPoolLimits = LIMIT_PRESETS[0]!.pools;
@@ -120,5 +120,13 @@ describe('price table edits', () => {
     expect(merged.rows.map((r) => r.id)).toEqual(stored.rows.map((r) => r.id));
     const newer = { ...table, rows: [...table.rows, { ...table.rows[0]!, id: 'shipped-later', effectiveFrom: '2099-06-01' }] };
     expect(withBundledRows(table, newer).rows.at(-1)?.id).toBe('shipped-later');
+  });
+});
+
+describe('the fleet at start-up', () => {
+  it('takes the flag over the saved URL; neither is off', () => {
+    expect(startupFleet('redis://a:1', 'redis://b:2')).toEqual({ redisUrl: 'redis://a:1', source: 'flag' });
+    expect(startupFleet(undefined, 'redis://b:2')).toEqual({ redisUrl: 'redis://b:2', source: 'settings' });
+    expect(startupFleet(undefined, null)).toBeNull();
   });
 });

@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import { redisUrlProblem } from '../../shared/validation.js';
 import { parseRedisUrl } from '../cli/worker-command.js';
 import { maskRedisUrl, maskRedisUrlIn } from './redis-url.js';
-import { startupFleet } from './settings-service.js';
 
 describe('maskRedisUrl', () => {
   it('replaces the password, in the user info or the query, and nothing else', () => {
@@ -19,14 +18,6 @@ describe('maskRedisUrl', () => {
     expect(maskRedisUrlIn(`cannot reach Redis at ${url}: WRONGPASS hunter22`, url)).toBe(
       'cannot reach Redis at redis://:***@10.0.0.1:6379: WRONGPASS ***',
     );
-  });
-});
-
-describe('the fleet at start-up', () => {
-  it('takes the flag over the saved URL; neither is off', () => {
-    expect(startupFleet('redis://a:1', 'redis://b:2')).toEqual({ redisUrl: 'redis://a:1', source: 'flag' });
-    expect(startupFleet(undefined, 'redis://b:2')).toEqual({ redisUrl: 'redis://b:2', source: 'settings' });
-    expect(startupFleet(undefined, null)).toBeNull();
   });
 });
 
