@@ -146,11 +146,11 @@ export class FleetWorker {
     const waitMs = Math.max(0, (job.processedOn ?? Date.now()) - data.queuedAt);
     this.active += 1;
     this.options.onStart?.(data);
+    const key = `${data.missionId}/${data.agentId}`;
+    const before = this.clones.get(key) ?? Promise.resolve();
+    const run = before.catch(() => undefined).then(() => this.runTurn(data, waitMs));
+    this.clones.set(key, run);
     try {
-      const key = `${data.missionId}/${data.agentId}`;
-      const before = this.clones.get(key) ?? Promise.resolve();
-      const run = before.catch(() => undefined).then(() => this.runTurn(data, waitMs));
-      this.clones.set(key, run);
       const result = await run;
       this.processed += 1;
       this.options.onTurn?.(data, result);
@@ -160,6 +160,8 @@ export class FleetWorker {
       throw error;
     } finally {
       this.active -= 1;
+      // The last turn of an agent here leaves no entry behind.
+      if (this.clones.get(key) === run) this.clones.delete(key);
     }
   }
 
