@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import { FleetWorker } from '../fleet/fleet-worker.js';
 import { stringOption, UsageError, type OptionSpecs, type ParsedArgs } from './args.js';
 import type { CliIo } from './cli-io.js';
+import { REDIS_URL_EXAMPLE, redisUrlProblem } from '../../shared/validation.js';
 
 export const WORKER_OPTIONS = {
   redis: { type: 'string', valueName: 'URL', description: 'The Redis the control room queues turns on (redis://host:port)' },
@@ -14,12 +15,11 @@ export const WORKER_OPTIONS = {
   },
 } as const satisfies OptionSpecs;
 
-/** `redis://` or `rediss://`, as ioredis reads them; anything else is a usage mistake worth one clear line. */
+/** The rule Settings and `serve` apply (`redisUrlProblem`); anything else is a usage mistake worth one clear line. */
 export function parseRedisUrl(value: string | undefined, flag = '--redis'): string {
-  if (value === undefined) throw new UsageError(`${flag} URL is required (e.g. redis://127.0.0.1:6379)`);
-  if (!/^rediss?:\/\//.test(value) || !URL.canParse(value)) {
-    throw new UsageError(`invalid ${flag} '${value}': expected redis://host:port or rediss://host:port`);
-  }
+  if (value === undefined) throw new UsageError(`${flag} URL is required (e.g. ${REDIS_URL_EXAMPLE})`);
+  const problem = redisUrlProblem(value);
+  if (problem) throw new UsageError(`invalid ${flag} '${value}': ${problem}`);
   return value;
 }
 
