@@ -38,8 +38,9 @@ declare const URL: new (input: string) => unknown;
 export function savedRedisUrlProblem(value: string): string | null {
   const problem = redisUrlProblem(value);
   if (problem) return problem;
-  // Credentials are whatever stands before an '@' in the authority.
-  if (/^rediss?:\/\/[^/?#]*@/.test(value)) {
+  // Credentials are whatever stands before an '@' in the authority, or a `password`
+  // query parameter (ioredis reads that too).
+  if (/^rediss?:\/\/[^/?#]*@/.test(value) || /[?&]password=/i.test(value)) {
     return 'a Redis URL with a user or password is not saved (the ledger keeps no secrets); start with --redis URL instead';
   }
   return null;

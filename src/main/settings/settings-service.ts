@@ -246,14 +246,10 @@ export class SettingsService {
 
   /**
    * Saves (or with null removes) the fleet's Redis URL for the next start; the running
-   * engine keeps the Redis it started with (its queues and workers are bound to it). The
-   * masked form of the saved URL, sent back unchanged, keeps the saved one.
+   * engine keeps the Redis it started with (its queues and workers are bound to it). A URL
+   * with a password never gets here: the contract refuses to save one.
    */
   setFleetRedisUrl(redisUrl: string | null): SettingsView {
-    const saved = this.fleetRedisUrl();
-    if (redisUrl !== null && saved !== null && redisUrl !== saved && redisUrl === maskRedisUrl(saved)) {
-      return this.view();
-    }
     this.repo.set(SETTINGS.fleetRedisUrl.key, SETTINGS.fleetRedisUrl.spec, redisUrl);
     return this.changed();
   }

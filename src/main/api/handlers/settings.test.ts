@@ -208,6 +208,8 @@ describe('settings handlers', () => {
     expect(withPassword).toMatchObject({ ok: false, error: { code: 'invalid_request' } });
     expect(!withPassword.ok && withPassword.error.message).toMatch(/not saved .*--redis/);
     expect(!withPassword.ok && withPassword.error.message).not.toContain('FAKE-redis-pass');
+    const inQuery = await call('settings:set-fleet-redis-url', { redisUrl: 'redis://127.0.0.1:1/1?password=FAKE-redis-pass' });
+    expect(!inQuery.ok && inQuery.error.message).toMatch(/not saved .*--redis/);
     // Nothing of it reached the ledger's files.
     for (const name of readdirSync(dataDir)) {
       const file = join(dataDir, name);
