@@ -118,11 +118,12 @@ export function createEngineServices(options: EngineServicesOptions): EngineServ
   // gateway; it starts with the first session and stops with the engine.
   let server: Promise<GatewayServer> | null = null;
   const binaryPath = resolveClaudeCodeBinary(options.env);
+  const missingBinary = binaryPath ? null : claudeCodeMissingReason(options.env);
   const claudeCode: ClaudeCodeEnvironment = {
     gateway: () => (server ??= startGatewayServer({ gateway })),
     binaryPath,
     unavailable: () => {
-      if (!binaryPath) return claudeCodeMissingReason(options.env) ?? `Claude Code's binary is not installed for ${process.platform}-${process.arch}`;
+      if (missingBinary) return missingBinary;
       return provider.forward ? null : FORWARD_UNSUPPORTED_MESSAGE;
     },
     configDir: join(options.dataDir, 'claude-code'),

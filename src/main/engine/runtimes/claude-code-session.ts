@@ -28,6 +28,8 @@ import { buildCommandEnv } from '../../workspace/commands.js';
 
 /** The MCP server name of Control Room's own tools; its tools reach the model as `mcp__control-room__<name>`. */
 export const ORCHESTRATION_SERVER = 'control-room';
+/** What the model calls Control Room's tool `name`: `mcp__control-room__<name>`. */
+export const ORCHESTRATION_PREFIX = `mcp__${ORCHESTRATION_SERVER}__`;
 
 /** A Control Room tool offered to the session (create_task, submit_task, ask_leader…). */
 export interface OrchestrationTool {
@@ -144,7 +146,7 @@ export async function runClaudeCodeSession(options: ClaudeCodeSessionOptions): P
   // The hook sees each tool use's id; the in-process MCP handler does not, so ids wait
   // here, by tool name and input, until the call they belong to arrives.
   const pendingIds = new Map<string, string[]>();
-  const orchestrationNames = new Set(options.orchestration.map((t) => `mcp__${ORCHESTRATION_SERVER}__${t.name}`));
+  const orchestrationNames = new Set(options.orchestration.map((t) => ORCHESTRATION_PREFIX + t.name));
 
   const server = createSdkMcpServer({
     name: ORCHESTRATION_SERVER,
@@ -152,7 +154,7 @@ export async function runClaudeCodeSession(options: ClaudeCodeSessionOptions): P
     alwaysLoad: true,
     tools: options.orchestration.map((t) =>
       tool(t.name, t.description, t.schema.shape, async (args: Record<string, unknown>) => {
-        const key = useKey(`mcp__${ORCHESTRATION_SERVER}__${t.name}`, args);
+        const key = useKey(ORCHESTRATION_PREFIX + t.name, args);
         const queue = pendingIds.get(key);
         const toolUseId = queue?.shift() ?? `cc_${t.name}_${Date.now().toString(36)}`;
         if (queue && queue.length === 0) pendingIds.delete(key);

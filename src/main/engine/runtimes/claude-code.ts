@@ -12,7 +12,7 @@ import { parseToolCall, toolDefinitions } from '../tools.js';
 import type { AgentHost, AgentJob, AgentRuntimeDriver } from './agent-runtime.js';
 import { decideToolUse, permissionKey, worktreePath } from './claude-code-policy.js';
 import {
-  ORCHESTRATION_SERVER,
+  ORCHESTRATION_PREFIX,
   runClaudeCodeSession,
   type ClaudeCodeSessionEnd,
   type OrchestrationTool,
@@ -51,7 +51,7 @@ const WIND_DOWN_MS = 60_000;
 /** Times a session that ends its turn without finishing the job is told to go on. */
 const MAX_NUDGES = 2;
 
-const NUDGE = `Your job is not finished: carry on, and end it with Control Room's tool (mcp__${ORCHESTRATION_SERVER}__…) as your brief says.`;
+const NUDGE = `Your job is not finished: carry on, and end it with Control Room's tool (${ORCHESTRATION_PREFIX}…) as your brief says.`;
 const RESUMED = 'Control Room stopped this session and has resumed it. Carry on with your job where you left off.';
 
 /** What a call through the gateway reports to the agent it belongs to. */
@@ -266,7 +266,7 @@ export class ClaudeCodeDriver implements AgentRuntimeDriver {
               stop('the mission or the agent stopped');
               return { behavior: 'deny', reason: 'Control Room stopped this agent' };
             }
-            if (ended && !name.startsWith(`mcp__${ORCHESTRATION_SERVER}__`)) {
+            if (ended && !name.startsWith(ORCHESTRATION_PREFIX)) {
               return { behavior: 'deny', reason: 'this job is over; end your turn' };
             }
             const verdict = decideToolUse(policyOf(), name, input);
@@ -499,7 +499,7 @@ function pathOf(cwd: string, input: Record<string, unknown>): string | null {
 /** Told to every Claude Code agent after its role's prompt: how Control Room's brief maps onto Claude Code. */
 const RUNTIME_NOTE = [
   'You run as a Claude Code session inside Control Room, which supervises a team of agents.',
-  `Control Room's tools are the MCP tools named mcp__${ORCHESTRATION_SERVER}__<name>: where your brief names a tool such as submit_task or create_task, call that one.`,
+  `Control Room's tools are the MCP tools named ${ORCHESTRATION_PREFIX}<name>: where your brief names a tool such as submit_task or create_task, call that one.`,
   "Where the brief speaks of file tools and run_command, use Claude Code's own tools (Read, Edit, Write, Bash…) in your working directory.",
   'A command or a file outside what you are allowed is sent to a person for approval: wait for the answer, and respect a refusal.',
 ].join('\n');
