@@ -290,20 +290,41 @@ export class AnthropicProvider implements ModelProvider {
         : parsed
           ? JSON.stringify(parsed)
           : text.slice(0, 500);
-    const requestId = headers['request-id'];
-    const retryAfterMs = parseRetryAfterMs(headers);
-    const apiErrorType = errorCode ?? type ?? undefined;
-    return new ProviderError({
-      kind: classify(status, type, errorCode),
-      message: this.#redact(
-        `Anthropic API ${status} ${type ?? 'error'}: ${apiMessage || `${status} status code (no body)`}`,
-      ),
-      headers,
+    return this.#apiError({
       status,
+      type,
+      errorCode,
+      apiMessage: apiMessage || `${status} status code (no body)`,
+      headers,
+      requestId: headers['request-id'] ?? null,
+      body: parsed ? text : null,
+    });
+  }
+
+  /** An error the API answered (a status, or an SSE `event: error`), as a ProviderError: one shape for `send` and `forward`. */
+  #apiError(e: {
+    status: number | undefined;
+    type: string | null;
+    errorCode: string | null;
+    apiMessage: string;
+    headers: Record<string, string>;
+    requestId: string | null;
+    /** The API's error body as text, handed on (redacted) to a forwarded call's caller. */
+    body: string | null;
+    partialUsage?: Usage | null;
+  }): ProviderError {
+    const retryAfterMs = parseRetryAfterMs(e.headers);
+    const apiErrorType = e.errorCode ?? e.type ?? undefined;
+    return new ProviderError({
+      kind: classify(e.status, e.type, e.errorCode),
+      message: this.#redact(`Anthropic API ${e.status ?? 'stream'} ${e.type ?? 'error'}: ${e.apiMessage}`),
+      headers: e.headers,
+      ...(e.status !== undefined ? { status: e.status } : {}),
       ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
-      ...(requestId ? { requestId } : {}),
+      ...(e.requestId ? { requestId: e.requestId } : {}),
       ...(apiErrorType ? { apiErrorType } : {}),
-      ...(parsed ? { body: this.#redact(text) } : {}),
+      ...(e.body !== null ? { body: this.#redact(e.body) } : {}),
+      ...(e.partialUsage ? { partialUsage: e.partialUsage } : {}),
     });
   }
 
@@ -384,25 +405,16 @@ export class AnthropicProvider implements ModelProvider {
     if (err instanceof APIError && (err.status !== undefined || err.type !== null)) {
       // A mid-stream `event: error` has no status of its own but the 200's headers.
       const headers = err.headers ? headerRecord(err.headers) : ctx.headers;
-      const requestId = err.requestID ?? headers['request-id'] ?? ctx.requestId;
-      const apiErrorType = err.errorCode ?? err.type ?? undefined;
-      const retryAfterMs = parseRetryAfterMs(headers);
-      const status = err.status;
-      return new ProviderError({
-        kind: classify(status, err.type, err.errorCode),
-        message: this.#redact(
-          `Anthropic API ${status ?? 'stream'} ${err.type ?? 'error'}: ${err.apiMessage ?? err.message}`,
-        ),
+      return this.#apiError({
+        status: err.status,
+        type: err.type,
+        errorCode: err.errorCode,
+        apiMessage: err.apiMessage ?? err.message,
         headers,
-        ...(status !== undefined ? { status } : {}),
-        ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
-        ...(requestId ? { requestId } : {}),
-        ...(apiErrorType ? { apiErrorType } : {}),
+        requestId: err.requestID ?? headers['request-id'] ?? ctx.requestId,
         // The SDK keeps the parsed error body; re-serialised, it is what the API said.
-        ...(err.error !== undefined && err.error !== null
-          ? { body: this.#redact(JSON.stringify(err.error)) }
-          : {}),
-        ...partial,
+        body: err.error !== undefined && err.error !== null ? JSON.stringify(err.error) : null,
+        partialUsage: ctx.partialUsage,
       });
     }
     const timedOut = err instanceof APIConnectionTimeoutError;
