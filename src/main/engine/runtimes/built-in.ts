@@ -142,16 +142,7 @@ export class BuiltInDriver implements AgentRuntimeDriver {
       }
       h.ensureRunnable(agent);
       if (error.kind === 'budget_exceeded') {
-        h.raise({
-          type: 'budget',
-          level: 'human',
-          teamId: team.rec.id,
-          agentId: agent.rec.id,
-          taskId,
-          title: `${agent.rec.name} would exceed a budget`,
-          detail: `${error.message}. Approve to let it try again (after raising the budget), deny to pause the mission.`,
-          payload: error.budget ? { ...error.budget } : {},
-        });
+        raiseBudget(h, team, agent, taskId, error);
         return 'blocked';
       }
       if (error.kind === 'pool_stopped') {
@@ -234,6 +225,23 @@ export class BuiltInDriver implements AgentRuntimeDriver {
       if (ctx.store.open) ctx.logError(`compacting ${agent.rec.name}'s context`, error);
     }
   }
+}
+
+/**
+ * The inbox item for a call a budget cap refused, whichever runtime made it: the person
+ * raises the budget and approves (the agent tries again) or denies (the mission pauses).
+ */
+export function raiseBudget(h: AgentHost, team: TeamRt, agent: AgentRt, taskId: string | null, error: GatewayError): void {
+  h.raise({
+    type: 'budget',
+    level: 'human',
+    teamId: team.rec.id,
+    agentId: agent.rec.id,
+    taskId,
+    title: `${agent.rec.name} would exceed a budget`,
+    detail: `${error.message}. Approve to let it try again (after raising the budget), deny to pause the mission.`,
+    payload: error.budget ? { ...error.budget } : {},
+  });
 }
 
 function sleep(clock: Clock, ms: number): Promise<void> {

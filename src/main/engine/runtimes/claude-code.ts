@@ -10,6 +10,7 @@ import type { EscalationRecord } from '../mission-store.js';
 import { Halt, TERMINAL_AGENT, errorText, type AgentRt, type LoopEnd } from '../runtime-types.js';
 import { parseToolCall, toolDefinitions } from '../tools.js';
 import type { AgentHost, AgentJob, AgentRuntimeDriver } from './agent-runtime.js';
+import { raiseBudget } from './built-in.js';
 import { decideToolUse, permissionKey, worktreePath } from './claude-code-policy.js';
 import {
   ORCHESTRATION_PREFIX,
@@ -184,16 +185,7 @@ export class ClaudeCodeDriver implements AgentRuntimeDriver {
         if (error.kind !== 'budget_exceeded' || blocked) return;
         // As a built-in agent does: the person raises the budget (approve) or pauses the mission.
         blocked = true;
-        h.raise({
-          type: 'budget',
-          level: 'human',
-          teamId: team.rec.id,
-          agentId: agent.rec.id,
-          taskId: job.taskId,
-          title: `${agent.rec.name} would exceed a budget`,
-          detail: `${error.message}. Approve to let it try again (after raising the budget), deny to pause the mission.`,
-          payload: error.budget ? { ...error.budget } : {},
-        });
+        raiseBudget(h, team, agent, job.taskId, error);
         abort.abort();
       },
     });
