@@ -34,7 +34,7 @@ afterEach(async () => {
   root = undefined;
   const { Redis } = await import('ioredis');
   const client = new Redis(redis?.url ?? '', { maxRetriesPerRequest: 1 });
-  await client.flushall();
+  await client.flushdb();
   client.disconnect();
 });
 

@@ -47,7 +47,7 @@ afterEach(async () => {
   // A fresh queue for the next test.
   const { Redis } = await import('ioredis');
   const client = new Redis(redis?.url ?? '', { maxRetriesPerRequest: 1 });
-  await client.flushall();
+  await client.flushdb();
   client.disconnect();
 });
 

@@ -239,7 +239,7 @@ describe('fleet in the backend', () => {
     });
 
     it('uses the saved URL at the next start, and the flag (or CR_REDIS_URL) over it', async () => {
-      const db = (n: number) => `${redis!.url}/${n}`;
+      const db = (n: number) => `${redis!.server}/${n}`;
       backend = open('precedence');
       const saved = (await backend.invoke('settings:set-fleet-redis-url', {
         redisUrl: db(1),

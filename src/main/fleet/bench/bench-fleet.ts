@@ -392,7 +392,7 @@ class Bench {
       await Promise.all(workers.map((w) => w.exited));
       const { Redis } = await import('ioredis');
       const client = new Redis(redis.url, { maxRetriesPerRequest: 1 });
-      await client.flushall();
+      await client.flushdb();
       client.disconnect();
     }
   }

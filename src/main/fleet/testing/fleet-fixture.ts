@@ -32,17 +32,32 @@ async function freePort(): Promise<number> {
 }
 
 export interface TestRedis {
+  /** This test file's own database: flush it (`FLUSHDB`), never the whole server. */
   url: string;
+  /** The server without a database, for tests that choose databases themselves (1 to 3). */
+  server: string;
   stop(): Promise<void>;
 }
+
+/** Databases 4 to 15 of a shared server go one to each test file that asks, in turn. */
+const FIRST_SHARED_DB = 4;
+const SHARED_DBS = 12;
 
 /**
  * The Redis the tests use: `CONTROL_ROOM_TEST_REDIS_URL` when set (`.ci/run` starts one on
  * loopback), otherwise redis-server started here on a free 127.0.0.1 port, without persistence.
+ * Test files run in parallel, so on a shared server each gets a database of its own.
  */
 export async function startRedis(binary: string): Promise<TestRedis> {
-  const given = process.env.CONTROL_ROOM_TEST_REDIS_URL;
-  if (given) return { url: given, stop: () => Promise.resolve() };
+  const given = process.env.CONTROL_ROOM_TEST_REDIS_URL?.replace(/\/+$/, '');
+  if (given) {
+    const { Redis } = await import('ioredis');
+    const client = new Redis(given, { maxRetriesPerRequest: 1 });
+    const n = await client.incr('control-room-tests:databases-given');
+    client.disconnect();
+    const db = FIRST_SHARED_DB + ((n - 1) % SHARED_DBS);
+    return { url: `${given}/${db}`, server: given, stop: () => Promise.resolve() };
+  }
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'cr-redis-'));
   const child = spawn(binary, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], {
@@ -67,6 +82,7 @@ export async function startRedis(binary: string): Promise<TestRedis> {
   }
   return {
     url,
+    server: url,
     async stop() {
       child.kill('SIGKILL');
       await new Promise((r) => child.once('exit', r));
