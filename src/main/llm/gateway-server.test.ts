@@ -255,6 +255,27 @@ describe('gateway server: calls that succeed', () => {
     expect(rows()[0]).toMatchObject({ status: 'ok', stop_reason: 'end_turn' });
   });
 
+  it("says in Server-Timing where a call's time went: the API's wait apart from the gateway's own", async () => {
+    // The fake answers a non-streamed call only after its first-token latency.
+    const { token } = await setup({ fake: { firstTokenLatencyMs: 80 } });
+    const started = performance.now();
+    const res = await post(token, cachedBody());
+    const elapsed = performance.now() - started;
+    expect(res.status).toBe(200);
+    await res.json();
+    const metrics = Object.fromEntries(
+      (res.headers.get('server-timing') ?? '').split(',').map((entry) => {
+        const [name, dur] = entry.trim().split(';dur=');
+        return [name, Number(dur)];
+      }),
+    );
+    expect(Object.keys(metrics)).toEqual(['cr-gateway', 'cr-limiter', 'cr-upstream']);
+    expect(metrics['cr-upstream']).toBeGreaterThanOrEqual(80);
+    expect(metrics['cr-upstream']).toBeLessThanOrEqual(elapsed);
+    expect(metrics['cr-gateway']).toBeGreaterThanOrEqual(0);
+    expect(metrics['cr-gateway']! + metrics['cr-limiter']! + metrics['cr-upstream']!).toBeLessThanOrEqual(elapsed);
+  });
+
   it('passes a successful stream through byte for byte, on the beta path with its headers', async () => {
     const seen: Array<{ path: string; beta: unknown; version: unknown }> = [];
     const { token } = await setup({

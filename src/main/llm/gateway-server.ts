@@ -18,6 +18,7 @@ import {
   type CallAttribution,
   type ForwardingGateway,
   type ForwardSink,
+  type ForwardTiming,
   type UpstreamError,
 } from './gateway-types.js';
 import type { ForwardPath, ForwardRequest } from './provider.js';
@@ -135,6 +136,7 @@ export async function startGatewayServer(options: GatewayServerOptions): Promise
   });
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const arrivedAt = performance.now();
     const session = authenticate(req);
     if (!session) {
       req.resume();
@@ -193,7 +195,7 @@ export async function startGatewayServer(options: GatewayServerOptions): Promise
     res.once('close', onClose);
     try {
       if (path === '/v1/messages/count_tokens') await countTokens(request, res, controller.signal);
-      else await forward(request, body, session, res, controller.signal);
+      else await forward(request, body, session, res, controller.signal, arrivedAt);
     } finally {
       session.calls.delete(controller);
       res.off('close', onClose);
@@ -221,11 +223,15 @@ export async function startGatewayServer(options: GatewayServerOptions): Promise
     session: Session,
     res: ServerResponse,
     signal: AbortSignal,
+    arrivedAt: number,
   ): Promise<void> {
     const sink: ForwardSink = {
-      head: (status, headers) => {
+      head: (status, headers, timing) => {
         // node:http servers disable Nagle by default: each SSE event goes out as it arrives.
-        res.writeHead(status, headers);
+        // The API's own Server-Timing, if any, is kept after ours.
+        const upstream = headers['server-timing'];
+        const ours = serverTiming(arrivedAt, timing);
+        res.writeHead(status, { ...headers, 'server-timing': upstream ? `${ours}, ${upstream}` : ours });
       },
       write: (chunk) => {
         if (res.destroyed) return;
@@ -358,6 +364,18 @@ export async function startGatewayServer(options: GatewayServerOptions): Promise
       await closed;
     },
   };
+}
+
+/**
+ * The `Server-Timing` header of a forwarded answer: what the gateway itself took until
+ * the status line (`cr-gateway`: reading and checking the request, admission, the
+ * relay), apart from the limiter's queue (`cr-limiter`) and the API (`cr-upstream`), so a
+ * slow call says where its time went. Durations in milliseconds, as the header wants.
+ */
+function serverTiming(arrivedAt: number, timing: ForwardTiming): string {
+  const own = Math.max(0, performance.now() - arrivedAt - timing.limiterWaitMs - timing.upstreamMs);
+  const dur = (ms: number): string => ms.toFixed(3);
+  return `cr-gateway;dur=${dur(own)}, cr-limiter;dur=${dur(timing.limiterWaitMs)}, cr-upstream;dur=${dur(timing.upstreamMs)}`;
 }
 
 function sendError(res: ServerResponse, spec: ApiError): void {

@@ -109,8 +109,17 @@ export interface ForwardCall {
  * when the upstream's body ended cleanly. When a call settles without `end` after
  * `head`, the caller must be shown a broken response (its socket destroyed).
  */
+/** Where a forwarded call's time went before its status line, so far (milliseconds). */
+export interface ForwardTiming {
+  /** Queued in the shared rate limiter, over every attempt. */
+  limiterWaitMs: number;
+  /** Waiting on the API: from each attempt's request to its response head (a whole JSON body). */
+  upstreamMs: number;
+}
+
 export interface ForwardSink {
-  head(status: number, headers: Record<string, string>): void;
+  /** The status line and headers; `timing` says what the call waited on until now. */
+  head(status: number, headers: Record<string, string>, timing: ForwardTiming): void;
   /** May return a promise that resolves once the caller can take more (back-pressure). */
   write(chunk: Uint8Array): void | Promise<void>;
   end(): void;

@@ -11,6 +11,7 @@ import {
   type ForwardingGateway,
   type ForwardResult,
   type ForwardSink,
+  type ForwardTiming,
   type GatewayCallOptions,
   type GatewayForwardOptions,
   type GatewayResult,
@@ -182,6 +183,8 @@ interface AttemptPlan<V, T> {
   result(value: V, costNano: number, attempts: number): T;
   /** Stored in the transaction that writes the successful attempt's row (`GatewayCallOptions.onStored`). */
   alongside?: ((result: T) => void) | undefined;
+  /** Told each attempt's wait in the limiter (the forward path reports it with the response head). */
+  timing?: ForwardTiming;
 }
 
 function toProviderError(error: unknown): ProviderError {
@@ -262,6 +265,7 @@ export function createGateway(options: GatewayOptions): DrainableGateway {
         throw new GatewayError('failed', `the rate limiter refused the call: ${(error as Error).message}`);
       }
 
+      if (plan.timing) plan.timing.limiterWaitMs += ticket.waitedMs;
       const startedAt = now();
       const base = {
         retryOf: previous?.requestId ?? null,
@@ -447,7 +451,8 @@ export function createGateway(options: GatewayOptions): DrainableGateway {
     const { signal } = forwardOptions;
     // Set once the caller was sent the status line: from then on nothing is retried.
     let delivered = false;
-    const relay = { sink, signal, now, deliver: () => (delivered = true) };
+    const timing: ForwardTiming = { limiterWaitMs: 0, upstreamMs: 0 };
+    const relay = { sink, signal, now, timing, deliver: () => (delivered = true) };
     return attempt<Answered & { requestId: string }, ForwardResult>({
       model: forwarded.model,
       maxTokens: forwarded.maxTokens,
@@ -457,9 +462,15 @@ export function createGateway(options: GatewayOptions): DrainableGateway {
       onWaiting: forwardOptions.onWaiting,
       onRecorded: forwardOptions.onRecorded,
       delivered: () => delivered,
+      timing,
       async send() {
-        const response = await upstream(forwarded.request, signal ? { signal } : {});
-        const answered = forwarded.stream ? await relayStream(response, relay) : await relayJson(response, relay);
+        const sent = performance.now();
+        const response = await upstream(forwarded.request, signal ? { signal } : {}).finally(() => {
+          timing.upstreamMs += performance.now() - sent;
+        });
+        const answered = forwarded.stream
+          ? await relayStream(response, relay)
+          : await relayJson(response, relay);
         return { answered, value: answered };
       },
       result: (answered, costNano, attempts) => ({
@@ -511,6 +522,7 @@ interface Relay {
   sink: ForwardSink;
   signal: AbortSignal | undefined;
   now: () => number;
+  timing: ForwardTiming;
   /** Marks the attempt as seen by the caller. */
   deliver(): void;
 }
@@ -539,15 +551,19 @@ function bodyFailure(
  */
 async function relayJson(response: ForwardResponse, relay: Relay): Promise<Answered & { requestId: string }> {
   const chunks: Uint8Array[] = [];
+  const headAt = performance.now();
   try {
     for await (const chunk of response.body) chunks.push(chunk);
   } catch (error) {
     throw bodyFailure(error, relay, response, null);
+  } finally {
+    // A JSON answer is handed on whole, so its body is waited on too.
+    relay.timing.upstreamMs += performance.now() - headAt;
   }
   const bytes = Buffer.concat(chunks);
   const reply = parseReply(bytes);
   relay.deliver();
-  relay.sink.head(response.status, response.headers);
+  relay.sink.head(response.status, response.headers, relay.timing);
   await relay.sink.write(bytes);
   relay.sink.end();
   return {
@@ -764,7 +780,7 @@ async function eachChunk(
 async function relayStream(response: ForwardResponse, relay: Relay): Promise<Answered & { requestId: string }> {
   const meter = new SseMeter(relay.now);
   relay.deliver();
-  relay.sink.head(response.status, response.headers);
+  relay.sink.head(response.status, response.headers, relay.timing);
   let broken: { error: unknown } | undefined;
   try {
     await eachChunk(response.body, (chunk) => {

@@ -89,6 +89,9 @@ interface PhaseResult {
   /** Of the recorded calls that succeeded. */
   ttfb: number[];
   ttlb: number[];
+  /** Through the gateway: its own time to the status line and the API's, from its Server-Timing. */
+  own: number[];
+  upstream: number[];
   /** Every call the phase completed, recorded or not (what the CPU figures are divided by). */
   completed: number;
   /** Why calls failed, by status or error code, so a failing run says what broke. */
@@ -98,6 +101,12 @@ interface PhaseResult {
 
 /** What the parent asks a child; every request is answered with one message. */
 type ChildRequest = { kind: 'phase'; spec: PhaseSpec } | { kind: 'cpu' } | { kind: 'close' };
+
+/** One metric's duration from a Server-Timing header (`name;dur=1.5, ...`). */
+function serverTimingMs(header: string | undefined, name: string): number | undefined {
+  const match = header?.match(new RegExp(`(?:^|,)\\s*${name};dur=([0-9.]+)`));
+  return match ? Number(match[1]) : undefined;
+}
 
 /** The role a child process takes, passed in its environment. */
 type Role =
@@ -156,12 +165,12 @@ async function runFake(pace: { firstTokenLatencyMs: number; eventDelayMs: number
 async function runCallers(callers: number): Promise<void> {
   // Keep-alive sockets, one per caller at least: connection set-up is not what is measured.
   const agent = new Agent({ keepAlive: true, maxSockets: callers * 2 });
-  type Outcome = { ttfb: number; ttlb: number; failure: string | null };
+  type Outcome = { ttfb: number; ttlb: number; timing: string | undefined; failure: string | null };
   const once = (url: URL, key: string): Promise<Outcome> =>
     new Promise((resolve) => {
       const started = performance.now();
       const failed = (error: NodeJS.ErrnoException): void =>
-        resolve({ ttfb: 0, ttlb: 0, failure: error.code ?? error.message });
+        resolve({ ttfb: 0, ttlb: 0, timing: undefined, failure: error.code ?? error.message });
       const req = httpRequest(
         url,
         {
@@ -187,6 +196,7 @@ async function runCallers(callers: number): Promise<void> {
             resolve({
               ttfb: (first || ended) - started,
               ttlb: ended - started,
+              timing: res.headers['server-timing'],
               failure: complete
                 ? null
                 : `status ${res.statusCode}${res.statusCode === 200 ? ' (no message_stop)' : ''}`,
@@ -202,7 +212,7 @@ async function runCallers(callers: number): Promise<void> {
   serveParent(
     async (spec) => {
       const url = new URL('/v1/messages', spec.url);
-      const result: PhaseResult = { ttfb: [], ttlb: [], completed: 0, failures: {}, wallMs: 0 };
+      const result: PhaseResult = { ttfb: [], ttlb: [], own: [], upstream: [], completed: 0, failures: {}, wallMs: 0 };
       const unrecorded = async (key: string): Promise<void> => {
         await once(url, key);
         result.completed += 1;
@@ -221,6 +231,12 @@ async function runCallers(callers: number): Promise<void> {
             else {
               result.ttfb.push(call.ttfb);
               result.ttlb.push(call.ttlb);
+              const own = serverTimingMs(call.timing, 'cr-gateway');
+              const upstream = serverTimingMs(call.timing, 'cr-upstream');
+              if (own !== undefined && upstream !== undefined) {
+                result.own.push(own);
+                result.upstream.push(upstream);
+              }
             }
           }
           recording -= 1;
@@ -516,6 +532,16 @@ async function main(): Promise<void> {
   console.log(
     `gateway event-loop delay while it served (worst round): P50 ${lag((h) => h.percentile(50))}, ` +
       `P99 ${lag((h) => h.percentile(99))}, max ${lag((h) => h.max)}`,
+  );
+  // Where the added time goes: the gateway's own work per call, as its Server-Timing
+  // header reports it, and the fake's answer as the gateway waited on it (one more
+  // loopback hop each way than the direct path, and one more process to be woken).
+  const own = gatewayResults.flatMap((r) => r.own).sort((a, b) => a - b);
+  const upstream = gatewayResults.flatMap((r) => r.upstream).sort((a, b) => a - b);
+  console.log(
+    `the gateway's own time to the status line (Server-Timing cr-gateway: request, admission, limiter, relay; ${own.length} calls): ` +
+      `P50 ${ms(percentile(own, 50))}, P99 ${ms(percentile(own, 99))}; the fake's answer as the gateway waited on it (cr-upstream): ` +
+      `P50 ${ms(percentile(upstream, 50))}, P99 ${ms(percentile(upstream, 99))} (direct TTFB P50 ${ms(d.ttfbP50)}, P99 ${ms(d.ttfbP99)})`,
   );
   console.log(`ledger rows ok: ${rows} (gateway calls completed incl. warm-up: ${gatewayCompleted})`);
   const addedTtlb = g.ttlbP99 - d.ttlbP99;
