@@ -30,7 +30,7 @@
  * the in-process row, measured the same way, shows that floor.
  *
  * Run from the checkout's root (npm does). Options: --agents N (64)  --concurrency N per worker (8)  --model-ms N (100)
- *   --seconds N measured per configuration (8)  --warmup N (2)  --workers 1,2,4
+ *   --seconds N measured per configuration (8)  --warmup N (2)  --workers 1,2,4  --passes coder,model
  */
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -52,10 +52,11 @@ interface BenchArgs {
   seconds: number;
   warmup: number;
   workers: number[];
+  passes: ('coder' | 'model')[];
 }
 
 function parseArgs(argv: readonly string[]): BenchArgs {
-  const args: BenchArgs = { agents: 64, concurrency: 8, modelMs: 100, seconds: 8, warmup: 2, workers: [1, 2, 4] };
+  const args: BenchArgs = { agents: 64, concurrency: 8, modelMs: 100, seconds: 8, warmup: 2, workers: [1, 2, 4], passes: ['coder', 'model'] };
   for (let i = 0; i < argv.length; i += 2) {
     const flag = argv[i] ?? '';
     const raw = argv[i + 1] ?? '';
@@ -64,9 +65,15 @@ function parseArgs(argv: readonly string[]): BenchArgs {
       if (args.workers.some((n) => !Number.isInteger(n) || n < 1)) throw new Error(`bad option ${flag} ${raw}`);
       continue;
     }
+    if (flag === '--passes') {
+      const passes = raw.split(',');
+      if (passes.length === 0 || passes.some((p) => p !== 'coder' && p !== 'model')) throw new Error(`bad option ${flag} ${raw}`);
+      args.passes = passes as BenchArgs['passes'];
+      continue;
+    }
     const key = flag.replace(/^--/, '').replace(/-(\w)/g, (_, c: string) => c.toUpperCase()) as keyof BenchArgs;
     const value = Number(raw);
-    if (!(key in args) || key === 'workers' || !Number.isFinite(value) || value <= 0) throw new Error(`bad option ${flag} ${raw}`);
+    if (!(key in args) || key === 'workers' || key === 'passes' || !Number.isFinite(value) || value <= 0) throw new Error(`bad option ${flag} ${raw}`);
     args[key] = value;
   }
   return args;
@@ -460,7 +467,7 @@ async function main(): Promise<void> {
         `${args.concurrency} turns at once per worker, ${args.warmup} s warm-up and ${args.seconds} s measured per configuration; ` +
         `Redis on loopback; Node ${process.version}.\n`,
     );
-    for (const tools of [true, false]) {
+    for (const tools of args.passes.map((p) => p === 'coder')) {
       const rows: Figures[] = [await bench.inProcess(tools)];
       for (const count of args.workers) rows.push(await bench.onWorkers(count, tools, redis, cli.script));
       report(
