@@ -1,11 +1,16 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, request as httpRequest } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Queue } from 'bullmq';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '../engine/testing/harness.js';
+import { git } from '../workspace/git.js';
 import { FleetControl, TurnDeadLettered } from './fleet-control.js';
 import { FleetWorker } from './fleet-worker.js';
-import type { ModelReply } from './protocol.js';
+import { TURN_QUEUE, turnJobSchema, type ModelReply, type TurnJob, type TurnResult, type TurnWorkspace } from './protocol.js';
 import { buildCli, findRedisServer, startRedis, startWorkerProcess, type TestRedis } from './testing/fleet-fixture.js';
 
 /** The queue's own guarantees, with the worker in this process (and once as a real process). */
@@ -18,6 +23,7 @@ let redis: TestRedis | undefined;
 let control: FleetControl | undefined;
 let workers: FleetWorker[] = [];
 let root: string | undefined;
+let queue: Queue | undefined;
 
 beforeAll(async () => {
   if (redisBinary) redis = await startRedis(redisBinary);
@@ -30,6 +36,8 @@ afterEach(async () => {
   workers = [];
   await control?.close();
   control = undefined;
+  await queue?.close();
+  queue = undefined;
   if (root) rmSync(root, { recursive: true, force: true });
   root = undefined;
   const { Redis } = await import('ioredis');
@@ -52,9 +60,71 @@ async function worker(concurrency = 1): Promise<FleetWorker> {
 
 const empty: ModelReply = { kind: 'reply', uses: [], approved: [] };
 
-function turn(c: FleetControl, key: string, role: 'leader' | 'coder' | 'reviewer', model: () => Promise<ModelReply>, signal = new AbortController().signal) {
-  return c.runTurn({ key, missionId: 'm1', agentId: key, agentName: key, role, workspace: null, model, signal });
+function turn(
+  c: FleetControl,
+  key: string,
+  role: 'leader' | 'coder' | 'reviewer',
+  model: () => Promise<ModelReply>,
+  signal = new AbortController().signal,
+  workspace: TurnWorkspace | null = null,
+) {
+  return c.runTurn({ key, missionId: 'm1', agentId: key, agentName: key, role, workspace, model, signal });
 }
+
+async function freePort(): Promise<number> {
+  const server = createNetServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((r) => server.close(r));
+  return port;
+}
+
+/** `waitFor` for checks that need to await. */
+async function until(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+function turnQueue(): Queue {
+  queue ??= new Queue(TURN_QUEUE, { connection: { url: redis?.url ?? '' } });
+  return queue;
+}
+
+/** The one job on the queue, with what a worker reads in it (the API's URL and token). */
+async function theJob(): Promise<{ id: string; data: TurnJob }> {
+  let found: { id: string; data: TurnJob } | undefined;
+  await until(
+    async () => {
+      const [job] = await turnQueue().getJobs(['waiting', 'prioritized', 'active']);
+      if (job?.id) found = { id: job.id, data: turnJobSchema.parse(job.data) };
+      return found !== undefined;
+    },
+    10_000,
+    'the turn on the queue',
+  );
+  if (!found) throw new Error('unreachable');
+  return found;
+}
+
+/** A result report as a worker sends it. */
+async function report(data: TurnJob, body: unknown, token = data.control.token): Promise<{ status: number; body: unknown }> {
+  const response = await fetch(`${data.control.url}/fleet/v1/turns/${data.turnId}/result`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  return { status: response.status, body: await response.json() };
+}
+
+const result = (workerId: string, content: string): TurnResult => ({
+  reply: 'reply',
+  results: [{ ran: true, toolUseId: 'toolu_1', content, isError: false, progress: true }],
+  workerId,
+  waitMs: 1,
+});
 
 run('FleetControl and FleetWorker', () => {
   it("serves leaders' turns ahead of coders' turns queued before them", async () => {
@@ -71,7 +141,7 @@ run('FleetControl and FleetWorker', () => {
       turn(c, 'leader', 'leader', answer('leader')),
     ];
     // Every turn is queued before the only worker starts.
-    await waitFor(async () => (await c.status()).queue.waiting === 4, 10_000, 'four queued turns');
+    await until(async () => (await c.status()).queue.waiting === 4, 10_000, 'four queued turns');
     await worker(1);
     await Promise.all(turns);
     expect(order).toEqual(['leader', 'reviewer', 'coder-1', 'coder-2']);
@@ -112,10 +182,10 @@ run('FleetControl and FleetWorker', () => {
       called = true;
       return Promise.resolve(empty);
     }, abort.signal);
-    await waitFor(async () => (await c.status()).queue.waiting === 1, 10_000, 'a queued turn');
+    await until(async () => (await c.status()).queue.waiting === 1, 10_000, 'a queued turn');
     abort.abort();
     await expect(pending).rejects.toMatchObject({ name: 'AbortError' });
-    await waitFor(async () => (await c.status()).queue.waiting === 0, 10_000, 'the turn withdrawn');
+    await until(async () => (await c.status()).queue.waiting === 0, 10_000, 'the turn withdrawn');
     await worker(1);
     await new Promise((r) => setTimeout(r, 300));
     expect(called).toBe(false);
@@ -141,6 +211,108 @@ run('FleetControl and FleetWorker', () => {
     await closing;
     await worker(1);
     await expect(next).resolves.toMatchObject({ reply: 'reply' });
+  }, 30_000);
+
+  it("takes a worker's result report once: a bad token is refused, an unknown turn is told so, a second report is ignored", async () => {
+    const c = await setUp();
+    const pending = turn(c, 'reported', 'coder', () => Promise.resolve(empty));
+    const { data } = await theJob();
+    expect(await report(data, result('w-a', 'first'), 'x'.repeat(data.control.token.length))).toMatchObject({ status: 401 });
+    expect(await report({ ...data, turnId: 't-unknown' }, result('w-a', 'first'))).toMatchObject({ status: 409 });
+    expect(await report(data, { reply: 'reply' })).toMatchObject({ status: 400 });
+    expect(await report(data, result('w-a', 'first'))).toEqual({ status: 200, body: { taken: true } });
+    // The turn resolves on the report; no worker has touched its job yet.
+    await expect(pending).resolves.toEqual(result('w-a', 'first'));
+    expect(await report(data, result('w-b', 'second'))).toEqual({ status: 200, body: { taken: false } });
+    expect((await c.status()).completed).toBe(1);
+  }, 30_000);
+
+  it('completes the job of a reported turn that a worker takes again without running its tools, and dead-letters nothing', async () => {
+    const c = await setUp({ attempts: 2, backoffMs: 20 });
+    // A coder's turn whose reply writes a file: a worker that ran it would write and push it.
+    const origin = join(root ?? tmpdir(), 'origin');
+    mkdirSync(origin);
+    await git(['init', '--quiet', '-b', 'main'], { cwd: origin, internal: true });
+    writeFileSync(join(origin, 'README.md'), '# test\n');
+    await git(['add', '--all'], { cwd: origin, internal: true });
+    await git(['commit', '--quiet', '-m', 'start'], { cwd: origin, internal: true, identity: { name: 't', email: 't@example.com' } });
+    const base = (await git(['rev-parse', 'HEAD'], { cwd: origin })).stdout.trim();
+    const workspace: TurnWorkspace = {
+      repoUrl: origin,
+      coderBranch: 'main',
+      base,
+      fleetRef: 'refs/control-room/fleet/again',
+      writeScope: ['src/'],
+      allowedCommands: [],
+      commandTimeoutMs: 10_000,
+    };
+    let asked = 0;
+    const write: ModelReply = { kind: 'reply', uses: [{ id: 'toolu_1', name: 'write_file', input: { path: 'src/a.txt', content: 'again\n' } }], approved: [] };
+    const pending = turn(c, 'again', 'coder', () => {
+      asked += 1;
+      return Promise.resolve(write);
+    }, undefined, workspace);
+    // The first attempt's worker reported and died before BullMQ completed its job: the job is
+    // still on the queue when the next worker takes it.
+    const { id, data } = await theJob();
+    const reported = result('w-dead', 'written by the first attempt');
+    expect(await report(data, reported)).toMatchObject({ status: 200 });
+    await expect(pending).resolves.toEqual(reported);
+    await worker(1);
+    await until(async () => (await turnQueue().getJobState(id)) === 'completed', 10_000, 'the job completed');
+    const job = await turnQueue().getJob(id);
+    expect(job?.returnvalue).toEqual(reported);
+    expect(job?.attemptsMade).toBe(1);
+    expect(asked).toBe(0);
+    // Nothing ran: no file written in the worker's clones, nothing pushed.
+    const written = readdirSync(join(root ?? tmpdir(), 'w0'), { recursive: true }).map(String);
+    expect(written.filter((path) => path.endsWith('a.txt'))).toEqual([]);
+    expect((await git(['show-ref', workspace.fleetRef], { cwd: origin, okExitCodes: [1] })).exitCode).toBe(1);
+    const status = await c.status();
+    expect(status.deadLetters).toBe(0);
+    expect(status.completed).toBe(1);
+  }, 30_000);
+
+  it("resolves a turn from BullMQ's completion when the worker's report does not get through", async () => {
+    // Workers reach the fleet API through a proxy that passes model RPCs and refuses reports.
+    const port = await freePort();
+    const proxy = createServer((req, res) => {
+      if (req.url?.endsWith('/result')) {
+        res.writeHead(503).end('{}');
+        return;
+      }
+      req.pipe(
+        httpRequest({ host: '127.0.0.1', port, path: req.url, method: req.method, headers: req.headers }, (up) => {
+          res.writeHead(up.statusCode ?? 502, up.headers);
+          up.pipe(res);
+        }),
+      );
+    });
+    await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
+    try {
+      root = mkdtempSync(join(tmpdir(), 'cr-fleet-ctl-'));
+      control = await FleetControl.start({ redisUrl: redis?.url ?? '', port, advertiseUrl: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}` });
+      const w = await worker(1);
+      await expect(turn(control, 'fallback', 'coder', () => Promise.resolve(empty))).resolves.toMatchObject({ reply: 'reply', results: [], workerId: w.id });
+      expect((await control.status()).completed).toBe(1);
+    } finally {
+      proxy.closeAllConnections();
+      await new Promise((r) => proxy.close(r));
+    }
+  }, 30_000);
+
+  it('completes the job the normal way when nobody waits for its report any more (409)', async () => {
+    const c = await setUp();
+    await worker(1);
+    const abort = new AbortController();
+    const pending = turn(c, 'gone', 'coder', () => {
+      // The agent stops while its worker holds the turn: the report will find nobody waiting.
+      abort.abort();
+      return Promise.resolve(empty);
+    }, abort.signal);
+    await expect(pending).rejects.toMatchObject({ name: 'AbortError' });
+    await until(async () => (await turnQueue().getJobCounts('completed')).completed === 1, 10_000, 'the job completed');
+    expect((await c.status()).deadLetters).toBe(0);
   }, 30_000);
 
   it('a worker process drains on SIGTERM and exits 0', async () => {

@@ -11,6 +11,7 @@ import {
   turnResultSchema,
   workerBeatSchema,
   type ModelReply,
+  type ModelRpcReply,
   type TurnJob,
   type TurnResult,
   type TurnWorkspace,
@@ -21,8 +22,9 @@ import type { AgentRole } from '../../shared/team.js';
 
 /**
  * The control room's side of the fleet: it queues agent turns on Redis (BullMQ), answers
- * the workers' model RPCs over a small HTTP API, moves turns that failed past their
- * retries to the dead-letter queue, and reports the fleet (workers, queue depth, waits).
+ * the workers' model RPCs and takes their result reports over a small HTTP API, moves
+ * turns that failed past their retries to the dead-letter queue, and reports the fleet
+ * (workers, queue depth, waits).
  */
 
 export interface FleetControlOptions {
@@ -74,6 +76,14 @@ export interface FleetStatus {
 }
 
 const WAIT_SAMPLES = 2_000;
+/**
+ * Reported results kept for a retried attempt of their job (see `reported`). An entry goes
+ * when BullMQ finishes the job, normally a millisecond after the report; the cap only
+ * bounds what a lost events stream would leave behind.
+ */
+const REPORTED_KEPT = 1_000;
+/** A result report is a turn's tool results: file contents and command output, capped by the tools. */
+const MAX_REPORT_BYTES = 16 * 1024 * 1024;
 
 function quantile(sorted: readonly number[], q: number): number | null {
   if (sorted.length === 0) return null;
@@ -83,6 +93,12 @@ function quantile(sorted: readonly number[], q: number): number | null {
 /** BullMQ ids may not contain ':'; a turn's key does. */
 function jobIdOf(key: string): string {
   return `t-${createHash('sha256').update(key).digest('hex').slice(0, 40)}`;
+}
+
+/** A turn in `runTurn`, with the way its worker's result report settles it. */
+interface PendingTurn {
+  request: TurnRequest;
+  report(result: TurnResult): void;
 }
 
 function send(res: ServerResponse, status: number, body: unknown): void {
@@ -98,7 +114,14 @@ export class FleetControl {
   private readonly redis: Redis;
   private readonly server: Server;
   private readonly token = randomBytes(24).toString('base64url');
-  private readonly pending = new Map<string, TurnRequest>();
+  private readonly pending = new Map<string, PendingTurn>();
+  /**
+   * Results taken from a report whose job BullMQ has not finished yet (by job id). If that
+   * job's worker dies before completing it, the retried attempt is answered with this result
+   * instead of a reply: it completes the job at once, runs no tool a second time, and the
+   * job's value in Redis is still the turn's real result.
+   */
+  private readonly reported = new Map<string, TurnResult>();
   private readonly waits: number[] = [];
   private completed = 0;
   private url = '';
@@ -119,6 +142,9 @@ export class FleetControl {
     // One waiter per turn in flight listens on these: hundreds of agents are expected.
     this.queue.setMaxListeners(0);
     this.events.setMaxListeners(0);
+    const finished = ({ jobId }: { jobId: string }): void => void this.reported.delete(jobId);
+    this.events.on('completed', finished);
+    this.events.on('failed', finished);
     this.server = createServer((req, res) => {
       void this.serve(req, res).catch((error: unknown) => {
         options.logError?.('answering a fleet worker', error);
@@ -152,13 +178,16 @@ export class FleetControl {
   }
 
   /**
-   * Runs one turn on the fleet and resolves with what the worker returned. Rejects with
-   * `TurnDeadLettered` when every attempt failed (the job is then in the dead-letter queue),
-   * or with an AbortError when `signal` fires (a waiting job is withdrawn).
+   * Runs one turn on the fleet and resolves with what the worker reported, or returned when
+   * its report did not arrive. Rejects with `TurnDeadLettered` when every attempt failed (the
+   * job is then in the dead-letter queue), or with an AbortError when `signal` fires (a
+   * waiting job is withdrawn).
    */
   async runTurn(request: TurnRequest): Promise<TurnResult> {
     const jobId = jobIdOf(request.key);
-    this.pending.set(jobId, request);
+    let report = (_: TurnResult): void => undefined;
+    const reported = new Promise<TurnResult>((resolve) => (report = resolve));
+    this.pending.set(jobId, { request, report });
     const data: TurnJob = {
       turnId: jobId,
       missionId: request.missionId,
@@ -190,9 +219,12 @@ export class FleetControl {
         if (request.signal.aborted) onAbort();
         else request.signal.addEventListener('abort', onAbort, { once: true });
       });
-      let value: unknown;
+      let first: TurnResult | { value: unknown };
       try {
-        value = await Promise.race([finished, aborted]);
+        // The report is the fast path; BullMQ's completion is the fallback, and its failure
+        // (past the retries) is the only way a turn fails. Whichever settles first is the
+        // turn's outcome: a late completion or failure of a reported turn is ignored.
+        first = await Promise.race([reported, finished.then((value: unknown) => ({ value })), aborted]);
       } catch (error) {
         if ((error as Error).name === 'AbortError') throw error;
         request.signal.removeEventListener('abort', onAbort);
@@ -201,7 +233,8 @@ export class FleetControl {
         throw new TurnDeadLettered(reason, attempts);
       }
       request.signal.removeEventListener('abort', onAbort);
-      const result = turnResultSchema.parse(value);
+      // A reported result was validated when it arrived.
+      const result = 'value' in first ? turnResultSchema.parse(first.value) : first;
       this.completed += 1;
       this.waits.push(result.waitMs);
       if (this.waits.length > WAIT_SAMPLES) this.waits.shift();
@@ -245,17 +278,50 @@ export class FleetControl {
   }
 
   private async serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const match = /^\/fleet\/v1\/turns\/([A-Za-z0-9_-]{1,64})\/model$/.exec(req.url ?? '');
+    const match = /^\/fleet\/v1\/turns\/([A-Za-z0-9_-]{1,64})\/(model|result)$/.exec(req.url ?? '');
     if (req.method !== 'POST' || !match) return send(res, 404, { error: 'not found' });
     const given = Buffer.from(/^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1] ?? '');
     const expected = Buffer.from(this.token);
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) return send(res, 401, { error: 'bad token' });
-    const turn = this.pending.get(match[1] ?? '');
+    const jobId = match[1] ?? '';
+    if (match[2] === 'result') return this.takeReport(jobId, req, res);
+    for await (const chunk of req) void chunk; // no body
+    // Checked first: a reported turn's runTurn may not have let go of it yet.
+    const result = this.reported.get(jobId);
+    if (result) return send(res, 200, { kind: 'reported', result } satisfies ModelRpcReply);
+    const turn = this.pending.get(jobId);
     // Not (or no longer) wanted: the agent was killed, or this control room restarted and
     // has not asked for the turn again yet. The worker fails the attempt; BullMQ retries it.
     if (!turn) return send(res, 409, { error: 'this turn is not waiting for a reply' });
-    for await (const chunk of req) void chunk; // no body
-    send(res, 200, await turn.model());
+    send(res, 200, await turn.request.model());
+  }
+
+  /** A worker's result report: the turn's outcome, taken once; the job completes on BullMQ as well. */
+  private async takeReport(jobId: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of req as AsyncIterable<Buffer>) {
+      size += chunk.length;
+      if (size > MAX_REPORT_BYTES) return send(res, 413, { error: 'the report is too large' });
+      chunks.push(chunk);
+    }
+    let body: unknown;
+    try {
+      body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+    } catch {
+      return send(res, 400, { error: 'the report is not JSON' });
+    }
+    const parsed = turnResultSchema.safeParse(body);
+    if (!parsed.success) return send(res, 400, { error: `not a turn result: ${parsed.error.message.slice(0, 300)}` });
+    // Another attempt's report, or the same one sent again: the first one stands.
+    if (this.reported.has(jobId)) return send(res, 200, { taken: false });
+    const turn = this.pending.get(jobId);
+    // The worker completes its job anyway; nobody here reads it (see the model RPC's 409).
+    if (!turn) return send(res, 409, { error: 'this turn is not waiting for a result' });
+    this.reported.set(jobId, parsed.data);
+    if (this.reported.size > REPORTED_KEPT) this.reported.delete(this.reported.keys().next().value ?? '');
+    turn.report(parsed.data);
+    send(res, 200, { taken: true });
   }
 
   async close(): Promise<void> {

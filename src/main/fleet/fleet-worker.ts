@@ -18,6 +18,7 @@ import {
   modelReplySchema,
   turnJobSchema,
   type ModelReply,
+  type ModelRpcReply,
   type TurnJob,
   type TurnResult,
   type TurnToolResult,
@@ -61,6 +62,10 @@ const IDENTITY = { name: 'Control Room worker', email: AGENT_EMAIL };
 /** Redis keys holding each fleet ref's last pushed commit (`<prefix><ref>`). */
 const FLEET_REF_KEY_PREFIX = 'control-room:fleet-ref:';
 const FLEET_REF_TTL_MS = 7 * 24 * 3_600_000;
+/** A control room slower than this to take a report reads the result from the completed job. */
+const REPORT_TIMEOUT_MS = 5_000;
+/** The model RPC waits for the model's reply, which may wait for the rate limiter first. */
+const MODEL_TIMEOUT_MS = 15 * 60_000;
 
 export class FleetWorker {
   readonly id: string;
@@ -165,10 +170,34 @@ export class FleetWorker {
     }
   }
 
+  /**
+   * One attempt of a turn: the model RPC, the tools, the push, then the result report.
+   * The report goes before the job completes, so the control room usually has the result
+   * before BullMQ does; its failure costs only that head start.
+   */
   private async runTurn(data: TurnJob, waitMs: number): Promise<TurnResult> {
     const clone = data.workspace ? await this.prepare(data, data.workspace) : null;
     const reply = await askModel(data);
-    if (reply.kind !== 'reply') return { reply: reply.kind, results: [], workerId: this.id, waitMs };
+    let result: TurnResult;
+    if (reply.kind === 'reported') {
+      // An attempt before this one reported the turn and died before completing its job:
+      // its work is pushed (this clone is at it) and the control room has its result.
+      result = reply.result;
+    } else {
+      result = reply.kind === 'reply' ? await this.runTools(data, reply, clone, waitMs) : { reply: reply.kind, results: [], workerId: this.id, waitMs };
+    }
+    // The turn succeeded: its clone is at the ref's commit with nothing left over.
+    const at = clone ? this.pending.get(clone) : undefined;
+    if (clone && at) {
+      this.pending.delete(clone);
+      this.atRef.set(clone, at);
+    }
+    if (reply.kind !== 'reported') await this.report(data, result);
+    return result;
+  }
+
+  /** Runs the reply's workspace tools in order, up to the first one left to the control room; pushes what they changed. */
+  private async runTools(data: TurnJob, reply: Extract<ModelReply, { kind: 'reply' }>, clone: string | null, waitMs: number): Promise<TurnResult> {
     const results: TurnToolResult[] = [];
     let leftToControl = false;
     let touched = false;
@@ -212,13 +241,24 @@ export class FleetWorker {
       results.push({ ran: true, toolUseId: use.id, content: outcome.content, isError: outcome.isError === true, progress: outcome.progress === true });
     }
     if (touched && clone && data.workspace) await this.push(clone, data, data.workspace);
-    // The turn succeeded: its clone is at the ref's commit with nothing left over.
-    const at = clone ? this.pending.get(clone) : undefined;
-    if (clone && at) {
-      this.pending.delete(clone);
-      this.atRef.set(clone, at);
-    }
     return { reply: 'reply', results, workerId: this.id, waitMs };
+  }
+
+  /** The result report; when it fails, the control room reads the result from the completed job instead. */
+  private async report(data: TurnJob, result: TurnResult): Promise<void> {
+    try {
+      const response = await fetch(`${data.control.url}/fleet/v1/turns/${data.turnId}/result`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${data.control.token}`, 'content-type': 'application/json' },
+        body: JSON.stringify(result),
+        signal: AbortSignal.timeout(REPORT_TIMEOUT_MS),
+      });
+      const text = await response.text();
+      // 409: nobody waits for this turn any more (its agent stopped); the job completes all the same.
+      if (response.status !== 200 && response.status !== 409) throw new Error(`the control room answered ${response.status}: ${text.slice(0, 200)}`);
+    } catch (error) {
+      this.options.logError?.(`reporting turn ${data.turnId}`, error);
+    }
   }
 
   /**
@@ -282,11 +322,11 @@ export class FleetWorker {
 }
 
 /** The model RPC: the control room answers with the reply's tool uses (calling the model only if it has no reply yet). */
-async function askModel(data: TurnJob): Promise<ModelReply> {
+async function askModel(data: TurnJob): Promise<ModelRpcReply> {
   const response = await fetch(`${data.control.url}/fleet/v1/turns/${data.turnId}/model`, {
     method: 'POST',
     headers: { authorization: `Bearer ${data.control.token}` },
-    signal: AbortSignal.timeout(15 * 60_000),
+    signal: AbortSignal.timeout(MODEL_TIMEOUT_MS),
   });
   const text = await response.text();
   if (!response.ok) throw new Error(`the control room answered ${response.status}: ${text.slice(0, 200)}`);

@@ -10,6 +10,11 @@ import type { AgentRole } from '../../shared/team.js';
  * model's reply (the model RPC), runs the reply's workspace tools (files, allowlisted
  * commands) in its own clone of the mission's repository, pushes the coder's work to a
  * fleet ref, and returns the tool results. Turns travel as BullMQ jobs on Redis.
+ *
+ * The results travel twice: the worker reports them to the control room over the fleet API
+ * (the result report, the fast path: one HTTP request instead of BullMQ's completion and
+ * its events stream) and then returns them as the job's value (the durable copy, which the
+ * control room waits for only when the report could not be delivered).
  */
 
 /** The BullMQ queue of agent turns. */
@@ -80,20 +85,6 @@ export const toolUseSchema = z.object({
 });
 export type TurnToolUse = z.infer<typeof toolUseSchema>;
 
-/** The control room's answer to a worker's model RPC. */
-export const modelReplySchema = z.discriminatedUnion('kind', [
-  z.object({
-    kind: z.literal('reply'),
-    /** The reply's tool uses still without results, in order. */
-    uses: z.array(toolUseSchema),
-    /** Tool use ids of commands the person (or the leader) allowed: the worker may run them. */
-    approved: z.array(z.string()),
-  }),
-  /** The agent must wait (a budget escalation) or try later (its pool is stopped): no tools run. */
-  z.object({ kind: z.enum(['blocked', 'retry', 'stopped']) }),
-]);
-export type ModelReply = z.infer<typeof modelReplySchema>;
-
 /** What one tool use came to on the worker. */
 export const toolResultSchema = z.discriminatedUnion('ran', [
   z.object({
@@ -117,6 +108,28 @@ export const turnResultSchema = z.object({
   waitMs: z.number(),
 });
 export type TurnResult = z.infer<typeof turnResultSchema>;
+
+/**
+ * The control room's answer to a worker's model RPC. `reported`: this turn's result was
+ * already reported (an earlier attempt reported it, then its job stalled before BullMQ
+ * completed it); the worker runs nothing and completes the job with that result.
+ */
+export const modelReplySchema = z.discriminatedUnion('kind', [
+  z.object({
+    kind: z.literal('reply'),
+    /** The reply's tool uses still without results, in order. */
+    uses: z.array(toolUseSchema),
+    /** Tool use ids of commands the person (or the leader) allowed: the worker may run them. */
+    approved: z.array(z.string()),
+  }),
+  /** The agent must wait (a budget escalation) or try later (its pool is stopped): no tools run. */
+  z.object({ kind: z.enum(['blocked', 'retry', 'stopped']) }),
+  z.object({ kind: z.literal('reported'), result: turnResultSchema }),
+]);
+/** What the model RPC may answer, as the worker reads it. */
+export type ModelRpcReply = z.infer<typeof modelReplySchema>;
+/** What the engine answers for a turn (`TurnRequest.model`): `reported` is the control room's own. */
+export type ModelReply = Exclude<ModelRpcReply, { kind: 'reported' }>;
 
 /** What a worker's heartbeat says of it. */
 export const workerBeatSchema = z.object({
