@@ -119,6 +119,18 @@ async function report(data: TurnJob, body: unknown, token = data.control.token):
   return { status: response.status, body: await response.json() };
 }
 
+/** A coder's workspace on a fresh repository (one commit on main). */
+async function coderWorkspace(name: string): Promise<TurnWorkspace> {
+  const origin = join(root ?? tmpdir(), `origin-${name}`);
+  mkdirSync(origin);
+  await git(['init', '--quiet', '-b', 'main'], { cwd: origin, internal: true });
+  writeFileSync(join(origin, 'README.md'), '# test\n');
+  await git(['add', '--all'], { cwd: origin, internal: true });
+  await git(['commit', '--quiet', '-m', 'start'], { cwd: origin, internal: true, identity: { name: 't', email: 't@example.com' } });
+  const base = (await git(['rev-parse', 'HEAD'], { cwd: origin })).stdout.trim();
+  return { repoUrl: origin, coderBranch: 'main', base, fleetRef: `refs/control-room/fleet/${name}`, writeScope: ['src/'], allowedCommands: [], commandTimeoutMs: 10_000 };
+}
+
 const result = (workerId: string, content: string): TurnResult => ({
   reply: 'reply',
   results: [{ ran: true, toolUseId: 'toolu_1', content, isError: false, progress: true }],
@@ -230,22 +242,7 @@ run('FleetControl and FleetWorker', () => {
   it('completes the job of a reported turn that a worker takes again without running its tools, and dead-letters nothing', async () => {
     const c = await setUp({ attempts: 2, backoffMs: 20 });
     // A coder's turn whose reply writes a file: a worker that ran it would write and push it.
-    const origin = join(root ?? tmpdir(), 'origin');
-    mkdirSync(origin);
-    await git(['init', '--quiet', '-b', 'main'], { cwd: origin, internal: true });
-    writeFileSync(join(origin, 'README.md'), '# test\n');
-    await git(['add', '--all'], { cwd: origin, internal: true });
-    await git(['commit', '--quiet', '-m', 'start'], { cwd: origin, internal: true, identity: { name: 't', email: 't@example.com' } });
-    const base = (await git(['rev-parse', 'HEAD'], { cwd: origin })).stdout.trim();
-    const workspace: TurnWorkspace = {
-      repoUrl: origin,
-      coderBranch: 'main',
-      base,
-      fleetRef: 'refs/control-room/fleet/again',
-      writeScope: ['src/'],
-      allowedCommands: [],
-      commandTimeoutMs: 10_000,
-    };
+    const workspace = await coderWorkspace('again');
     let asked = 0;
     const write: ModelReply = { kind: 'reply', uses: [{ id: 'toolu_1', name: 'write_file', input: { path: 'src/a.txt', content: 'again\n' } }], approved: [] };
     const pending = turn(c, 'again', 'coder', () => {
@@ -267,7 +264,7 @@ run('FleetControl and FleetWorker', () => {
     // Nothing ran: no file written in the worker's clones, nothing pushed.
     const written = readdirSync(join(root ?? tmpdir(), 'w0'), { recursive: true }).map(String);
     expect(written.filter((path) => path.endsWith('a.txt'))).toEqual([]);
-    expect((await git(['show-ref', workspace.fleetRef], { cwd: origin, okExitCodes: [1] })).exitCode).toBe(1);
+    expect((await git(['show-ref', workspace.fleetRef], { cwd: workspace.repoUrl, okExitCodes: [1] })).exitCode).toBe(1);
     const status = await c.status();
     expect(status.deadLetters).toBe(0);
     expect(status.completed).toBe(1);
@@ -293,12 +290,46 @@ run('FleetControl and FleetWorker', () => {
       root = mkdtempSync(join(tmpdir(), 'cr-fleet-ctl-'));
       control = await FleetControl.start({ redisUrl: redis?.url ?? '', port, advertiseUrl: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}` });
       const w = await worker(1);
-      await expect(turn(control, 'fallback', 'coder', () => Promise.resolve(empty))).resolves.toMatchObject({ reply: 'reply', results: [], workerId: w.id });
+      // A coder's turn: only its worker can tell its result, so the worker reports it.
+      const workspace = await coderWorkspace('fallback');
+      const write: ModelReply = { kind: 'reply', uses: [{ id: 'toolu_1', name: 'write_file', input: { path: 'src/a.txt', content: 'a\n' } }], approved: [] };
+      await expect(turn(control, 'fallback', 'coder', () => Promise.resolve(write), undefined, workspace)).resolves.toMatchObject({
+        reply: 'reply',
+        results: [{ ran: true, toolUseId: 'toolu_1', isError: false, progress: true }],
+        workerId: w.id,
+      });
       expect((await control.status()).completed).toBe(1);
     } finally {
       proxy.closeAllConnections();
       await new Promise((r) => proxy.close(r));
     }
+  }, 30_000);
+
+  it("settles a turn that leaves its worker nothing to run as the model RPC is answered, and the job completes with the same result", async () => {
+    const c = await setUp();
+    const w = await worker(1);
+    const plan: ModelReply = {
+      kind: 'reply',
+      uses: [
+        { id: 'toolu_a', name: 'create_task', input: { title: 'a' } },
+        { id: 'toolu_b', name: 'create_task', input: { title: 'b' } },
+      ],
+      approved: [],
+    };
+    const expected: TurnResult = {
+      reply: 'reply',
+      results: [
+        { ran: false, toolUseId: 'toolu_a' },
+        { ran: false, toolUseId: 'toolu_b' },
+      ],
+      workerId: w.id,
+      waitMs: expect.any(Number) as number,
+    };
+    await expect(turn(c, 'leader', 'leader', () => Promise.resolve(plan))).resolves.toEqual(expected);
+    await expect(turn(c, 'blocked', 'coder', () => Promise.resolve({ kind: 'blocked' }))).resolves.toMatchObject({ reply: 'blocked', results: [], workerId: w.id });
+    await until(async () => (await turnQueue().getJobCounts('completed')).completed === 2, 10_000, 'the jobs completed');
+    const jobs = await turnQueue().getJobs(['completed']);
+    expect(jobs.map((j) => j.returnvalue as TurnResult).find((r) => r.reply === 'reply')).toEqual(expected);
   }, 30_000);
 
   it('completes the job the normal way when nobody waits for its report any more (409)', async () => {

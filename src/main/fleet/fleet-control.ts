@@ -7,6 +7,8 @@ import {
   DEAD_LETTER_QUEUE,
   TURN_QUEUE,
   WORKER_KEY_PREFIX,
+  modelAskSchema,
+  resultWithoutWorker,
   turnPriority,
   turnResultSchema,
   workerBeatSchema,
@@ -84,6 +86,7 @@ const WAIT_SAMPLES = 2_000;
 const REPORTED_KEPT = 1_000;
 /** A result report is a turn's tool results: file contents and command output, capped by the tools. */
 const MAX_REPORT_BYTES = 16 * 1024 * 1024;
+const MAX_ASK_BYTES = 4 * 1024;
 
 function quantile(sorted: readonly number[], q: number): number | null {
   if (sorted.length === 0) return null;
@@ -99,6 +102,18 @@ function jobIdOf(key: string): string {
 interface PendingTurn {
   request: TurnRequest;
   report(result: TurnResult): void;
+}
+
+/** The request's body as text, or null when it is longer than `max` bytes. */
+async function readBody(req: IncomingMessage, max: number): Promise<string | null> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > max) return null;
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 function send(res: ServerResponse, status: number, body: unknown): void {
@@ -284,33 +299,37 @@ export class FleetControl {
     const expected = Buffer.from(this.token);
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) return send(res, 401, { error: 'bad token' });
     const jobId = match[1] ?? '';
-    if (match[2] === 'result') return this.takeReport(jobId, req, res);
-    for await (const chunk of req) void chunk; // no body
+    const text = await readBody(req, match[2] === 'result' ? MAX_REPORT_BYTES : MAX_ASK_BYTES);
+    if (text === null) return send(res, 413, { error: 'the body is too large' });
+    let body: unknown = null;
+    try {
+      if (text !== '') body = JSON.parse(text);
+    } catch {
+      return send(res, 400, { error: 'the body is not JSON' });
+    }
+    return match[2] === 'result' ? this.takeReport(jobId, body, res) : this.answerModel(jobId, body, res);
+  }
+
+  /** The model RPC: the engine's reply, or the turn's result when the control room already has it. */
+  private async answerModel(jobId: string, body: unknown, res: ServerResponse): Promise<void> {
+    // A worker of an older build asks without a body; it is given plain replies.
+    const ask = body === null ? null : modelAskSchema.safeParse(body);
+    if (ask && !ask.success) return send(res, 400, { error: `not a model RPC: ${ask.error.message.slice(0, 300)}` });
     // Checked first: a reported turn's runTurn may not have let go of it yet.
-    const result = this.reported.get(jobId);
-    if (result) return send(res, 200, { kind: 'reported', result } satisfies ModelRpcReply);
+    const known = this.reported.get(jobId);
+    if (known) return send(res, 200, { kind: 'reported', result: known } satisfies ModelRpcReply);
     const turn = this.pending.get(jobId);
     // Not (or no longer) wanted: the agent was killed, or this control room restarted and
     // has not asked for the turn again yet. The worker fails the attempt; BullMQ retries it.
     if (!turn) return send(res, 409, { error: 'this turn is not waiting for a reply' });
-    send(res, 200, await turn.request.model());
+    const reply = await turn.request.model();
+    const result = ask && this.pending.get(jobId) === turn ? resultWithoutWorker(turn.request.workspace, reply, ask.data) : null;
+    if (!result) return send(res, 200, reply);
+    send(res, 200, { kind: 'reported', result: this.take(jobId, turn, result) } satisfies ModelRpcReply);
   }
 
   /** A worker's result report: the turn's outcome, taken once; the job completes on BullMQ as well. */
-  private async takeReport(jobId: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    for await (const chunk of req as AsyncIterable<Buffer>) {
-      size += chunk.length;
-      if (size > MAX_REPORT_BYTES) return send(res, 413, { error: 'the report is too large' });
-      chunks.push(chunk);
-    }
-    let body: unknown;
-    try {
-      body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
-    } catch {
-      return send(res, 400, { error: 'the report is not JSON' });
-    }
+  private takeReport(jobId: string, body: unknown, res: ServerResponse): void {
     const parsed = turnResultSchema.safeParse(body);
     if (!parsed.success) return send(res, 400, { error: `not a turn result: ${parsed.error.message.slice(0, 300)}` });
     // Another attempt's report, or the same one sent again: the first one stands.
@@ -318,10 +337,18 @@ export class FleetControl {
     const turn = this.pending.get(jobId);
     // The worker completes its job anyway; nobody here reads it (see the model RPC's 409).
     if (!turn) return send(res, 409, { error: 'this turn is not waiting for a result' });
-    this.reported.set(jobId, parsed.data);
-    if (this.reported.size > REPORTED_KEPT) this.reported.delete(this.reported.keys().next().value ?? '');
-    turn.report(parsed.data);
+    this.take(jobId, turn, parsed.data);
     send(res, 200, { taken: true });
+  }
+
+  /** Settles a turn with its result, unless one was taken already; returns the one that stands. */
+  private take(jobId: string, turn: PendingTurn, result: TurnResult): TurnResult {
+    const known = this.reported.get(jobId);
+    if (known) return known;
+    this.reported.set(jobId, result);
+    if (this.reported.size > REPORTED_KEPT) this.reported.delete(this.reported.keys().next().value ?? '');
+    turn.report(result);
+    return result;
   }
 
   async close(): Promise<void> {

@@ -18,7 +18,9 @@ import {
   TURN_QUEUE,
   WORKER_KEY_PREFIX,
   modelReplySchema,
+  resultWithoutWorker,
   turnJobSchema,
+  type ModelAsk,
   type ModelReply,
   type ModelRpcReply,
   type TurnJob,
@@ -179,14 +181,17 @@ export class FleetWorker {
    */
   private async runTurn(data: TurnJob, waitMs: number): Promise<TurnResult> {
     const clone = data.workspace ? await this.prepare(data, data.workspace) : null;
-    const reply = await askModel(data);
+    const ask: ModelAsk = { workerId: this.id, waitMs };
+    const reply = await askModel(data, ask);
     let result: TurnResult;
     if (reply.kind === 'reported') {
-      // An attempt before this one reported the turn and died before completing its job:
-      // its work is pushed (this clone is at it) and the control room has its result.
+      // The control room has the result already: the reply left nothing to run here, or an
+      // attempt before this one reported the turn and died before completing its job (its
+      // work is pushed, and this clone is at it).
       result = reply.result;
     } else {
-      result = reply.kind === 'reply' ? await this.runTools(data, reply, clone, waitMs) : { reply: reply.kind, results: [], workerId: this.id, waitMs };
+      // Null only for a reply with tools for this worker.
+      result = resultWithoutWorker(data.workspace, reply, ask) ?? (await this.runTools(data, reply as Extract<ModelReply, { kind: 'reply' }>, clone, waitMs));
     }
     // The turn succeeded: its clone is at the ref's commit with nothing left over.
     const at = clone ? this.pending.get(clone) : undefined;
@@ -318,8 +323,8 @@ export class FleetWorker {
 }
 
 /** The model RPC: the control room answers with the reply's tool uses (calling the model only if it has no reply yet). */
-async function askModel(data: TurnJob): Promise<ModelRpcReply> {
-  const { status, text } = await callControl(data, 'model', null, MODEL_TIMEOUT_MS);
+async function askModel(data: TurnJob, ask: ModelAsk): Promise<ModelRpcReply> {
+  const { status, text } = await callControl(data, 'model', JSON.stringify(ask), MODEL_TIMEOUT_MS);
   if (status !== 200) throw new Error(`the control room answered ${status}: ${text.slice(0, 200)}`);
   return modelReplySchema.parse(JSON.parse(text));
 }
@@ -333,12 +338,11 @@ const agents = { http: new HttpAgent({ keepAlive: true }), https: new HttpsAgent
  * answers a turn with the reply it stored, a second report is ignored), so a request on a
  * kept-alive connection that the control room closed meanwhile is sent once more.
  */
-function callControl(data: TurnJob, route: 'model' | 'result', body: string | null, timeoutMs: number, again = true): Promise<{ status: number; text: string }> {
+function callControl(data: TurnJob, route: 'model' | 'result', body: string, timeoutMs: number, again = true): Promise<{ status: number; text: string }> {
   return new Promise((resolve, reject) => {
     const url = new URL(`${data.control.url}/fleet/v1/turns/${data.turnId}/${route}`);
     const https = url.protocol === 'https:';
-    const headers: Record<string, string | number> = { authorization: `Bearer ${data.control.token}`, 'content-length': body === null ? 0 : Buffer.byteLength(body) };
-    if (body !== null) headers['content-type'] = 'application/json';
+    const headers = { authorization: `Bearer ${data.control.token}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) };
     const req = (https ? httpsRequest : httpRequest)(url, { method: 'POST', agent: https ? agents.https : agents.http, headers });
     const timer = setTimeout(() => req.destroy(new Error(`the control room did not answer within ${timeoutMs / 1000} s`)), timeoutMs);
     req.on('response', (res) => {
@@ -359,6 +363,6 @@ function callControl(data: TurnJob, route: 'model' | 'result', body: string | nu
       if (again && req.reusedSocket && error.code === 'ECONNRESET') resolve(callControl(data, route, body, timeoutMs, false));
       else reject(error);
     });
-    req.end(body ?? undefined);
+    req.end(body);
   });
 }

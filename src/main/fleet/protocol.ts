@@ -131,6 +131,27 @@ export type ModelRpcReply = z.infer<typeof modelReplySchema>;
 /** What the engine answers for a turn (`TurnRequest.model`): `reported` is the control room's own. */
 export type ModelReply = Exclude<ModelRpcReply, { kind: 'reported' }>;
 
+/** What a worker sends with its model RPC: who asks, and what the control room needs to take a result it can tell itself. */
+export const modelAskSchema = z.object({
+  workerId: z.string().min(1).max(200),
+  /** The job's wait in the queue, as in the result. */
+  waitMs: z.number().nonnegative(),
+});
+export type ModelAsk = z.infer<typeof modelAskSchema>;
+
+/**
+ * The result of a turn whose reply leaves its worker nothing to run: no reply (blocked,
+ * retry, stopped), or a reply to an agent without a workspace (every tool use is the
+ * control room's). Null when the worker has tools to run. The control room takes such a
+ * result as it answers the model RPC (one hop instead of three) and answers `reported`;
+ * the worker gets to the same result by the same rule when it is given a plain reply.
+ */
+export function resultWithoutWorker(workspace: TurnWorkspace | null, reply: ModelReply, ask: ModelAsk): TurnResult | null {
+  if (reply.kind !== 'reply') return { reply: reply.kind, results: [], ...ask };
+  if (workspace !== null) return null;
+  return { reply: 'reply', results: reply.uses.map((use) => ({ ran: false, toolUseId: use.id })), ...ask };
+}
+
 /** What a worker's heartbeat says of it. */
 export const workerBeatSchema = z.object({
   id: z.string(),
