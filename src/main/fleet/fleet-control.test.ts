@@ -332,6 +332,31 @@ run('FleetControl and FleetWorker', () => {
     expect(jobs.map((j) => j.returnvalue as TurnResult).find((r) => r.reply === 'reply')).toEqual(expected);
   }, 30_000);
 
+  it("pushes each coder turn's change to the fleet ref as one commit, and a turn that changes nothing pushes nothing", async () => {
+    const c = await setUp();
+    await worker(1);
+    const workspace = await coderWorkspace('commits');
+    const write = (n: number, content: string): ModelReply => ({
+      kind: 'reply',
+      uses: [{ id: `toolu_${n}`, name: 'write_file', input: { path: 'src/a.txt', content } }],
+      approved: [],
+    });
+    const fleetHead = async (): Promise<string> =>
+      (await git(['rev-parse', '--verify', '--quiet', workspace.fleetRef], { cwd: workspace.repoUrl, okExitCodes: [1] })).stdout.trim();
+    const run = (n: number, content: string) => turn(c, `commits-${n}`, 'coder', () => Promise.resolve(write(n, content)), undefined, workspace);
+
+    await expect(run(1, 'one\n')).resolves.toMatchObject({ results: [{ ran: true, isError: false }] });
+    const first = await fleetHead();
+    expect((await git(['rev-parse', `${first}^`], { cwd: workspace.repoUrl })).stdout.trim()).toBe(workspace.base);
+    // The same content again: nothing to commit, the ref stays where it was.
+    await expect(run(2, 'one\n')).resolves.toMatchObject({ results: [{ ran: true, isError: false }] });
+    expect(await fleetHead()).toBe(first);
+    await expect(run(3, 'three\n')).resolves.toMatchObject({ results: [{ ran: true, isError: false }] });
+    const third = await fleetHead();
+    expect((await git(['rev-parse', `${third}^`], { cwd: workspace.repoUrl })).stdout.trim()).toBe(first);
+    expect((await git(['show', `${third}:src/a.txt`], { cwd: workspace.repoUrl })).stdout).toBe('three\n');
+  }, 30_000);
+
   it('completes the job the normal way when nobody waits for its report any more (409)', async () => {
     const c = await setUp();
     await worker(1);

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { Agent as HttpAgent, request as httpRequest } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { hostname } from 'node:os';
@@ -267,9 +268,10 @@ export class FleetWorker {
    * first use, fetched on every turn, since the previous turn may have run on another worker.
    *
    * Every git process counts here (bench:fleet: a turn's git work is most of a worker's
-   * CPU), so the remote is set again only when its URL changed, and the coder branch is
-   * fetched only when the job has pushed nothing yet: the fleet ref's commits sit on top of
-   * the base, so fetching them brings the base too.
+   * CPU), so the remote is set again only when its URL changed, the coder branch is
+   * fetched only when the job has pushed nothing yet (the fleet ref's commits sit on top of
+   * the base, so fetching them brings the base too), a clone known to be clean is not
+   * cleaned, and the commit checked out is read from HEAD rather than asked of git.
    */
   private async prepare(data: TurnJob, ws: TurnWorkspace): Promise<string> {
     const dir = join(this.options.workspaceRoot, toRefSlug(data.missionId), toRefSlug(data.agentId));
@@ -302,24 +304,44 @@ export class FleetWorker {
     }
     const target = pushed.exitCode === 0 ? 'refs/control-room/work' : ws.base;
     await git(['checkout', '--quiet', '--force', '--detach', target], { cwd: dir, internal: true });
-    await git(['clean', '-fdq'], { cwd: dir, internal: true });
-    const sha = pushed.exitCode === 0 ? (await git(['rev-parse', 'HEAD'], { cwd: dir, internal: true })).stdout.trim() : ws.base;
+    // A clone whose last turn here succeeded holds no untracked files (that turn committed
+    // everything it changed), so the checkout alone brings it to the target; otherwise a
+    // failed turn may have left some.
+    if (!known) await git(['clean', '-fdq'], { cwd: dir, internal: true });
+    const sha = pushed.exitCode === 0 ? await headOf(dir) : ws.base;
     this.pending.set(dir, { ref: ws.fleetRef, sha });
     return dir;
   }
 
-  /** Commits what the turn changed and pushes it to the job's fleet ref, before the turn reports done. */
+  /**
+   * Commits what the turn changed and pushes it to the job's fleet ref, before the turn
+   * reports done. Three git processes: commit's own exit code says whether there was
+   * anything to commit, and the new commit is read from HEAD (see `prepare` on git's cost).
+   */
   private async push(clone: string, data: TurnJob, ws: TurnWorkspace): Promise<void> {
     await git(['add', '--all'], { cwd: clone, internal: true });
-    const staged = await git(['diff', '--cached', '--quiet'], { cwd: clone, okExitCodes: [1] });
-    if (staged.exitCode === 0) return;
-    await git(['commit', '--quiet', '--no-verify', '-m', `${data.agentName}: turn ${data.turnId}`], { cwd: clone, internal: true, identity: IDENTITY });
+    // Exit 1 is "nothing to commit": with hooks off and the message given, commit has no
+    // other way to it (failures are 128).
+    const commit = await git(['commit', '--quiet', '--no-verify', '-m', `${data.agentName}: turn ${data.turnId}`], {
+      cwd: clone,
+      internal: true,
+      identity: IDENTITY,
+      okExitCodes: [1],
+    });
+    if (commit.exitCode === 1) return;
     await git(['push', '--quiet', 'origin', `HEAD:${ws.fleetRef}`], { cwd: clone, internal: true });
-    const sha = (await git(['rev-parse', 'HEAD'], { cwd: clone, internal: true })).stdout.trim();
+    const sha = await headOf(clone);
     this.pending.set(clone, { ref: ws.fleetRef, sha });
     // Whoever takes the agent's next turn compares this with what its clone holds.
     await this.redis.set(`${FLEET_REF_KEY_PREFIX}${ws.fleetRef}`, sha, 'PX', FLEET_REF_TTL_MS);
   }
+}
+
+/** The commit a clone's HEAD is at: read from .git/HEAD, which holds it while detached (as the clones always are). */
+async function headOf(clone: string): Promise<string> {
+  const head = (await readFile(join(clone, '.git', 'HEAD'), 'utf8')).trim();
+  if (/^[0-9a-f]{40,64}$/.test(head)) return head;
+  return (await git(['rev-parse', 'HEAD'], { cwd: clone, internal: true })).stdout.trim();
 }
 
 /** The model RPC: the control room answers with the reply's tool uses (calling the model only if it has no reply yet). */

@@ -330,11 +330,8 @@ class Bench {
       if (!tools) return { agent: agent.slug, t0, m0, m1, t1: now(), waitMs: null };
       // The worker's commit and push, command for command.
       await git(['add', '--all'], { cwd: clone, internal: true });
-      const staged = await git(['diff', '--cached', '--quiet'], { cwd: clone, okExitCodes: [1] });
-      if (staged.exitCode !== 0) {
-        await git(['commit', '--quiet', '--no-verify', '-m', `${agent.id}: turn ${n}`], { cwd: clone, internal: true, identity: IDENTITY });
-        await git(['push', '--quiet', 'origin', `HEAD:${ws.fleetRef}`], { cwd: clone, internal: true });
-      }
+      const commit = await git(['commit', '--quiet', '--no-verify', '-m', `${agent.id}: turn ${n}`], { cwd: clone, internal: true, identity: IDENTITY, okExitCodes: [1] });
+      if (commit.exitCode === 0) await git(['push', '--quiet', 'origin', `HEAD:${ws.fleetRef}`], { cwd: clone, internal: true });
       return { agent: agent.slug, t0, m0, m1, t1: now(), waitMs: null };
     });
     const figures = this.figures('in-process', run, traceDir);
