@@ -35,13 +35,15 @@ import { connectOrFail } from './redis-url.js';
 /**
  * A fleet worker (`control-room worker`): takes agent turns from the BullMQ queue, asks
  * the control room for each turn's model reply, runs the reply's workspace tools in its own
- * clone of the mission's repository, and pushes the coder's work back to a fleet ref. It
- * never sees an API key and writes no ledger: the control room does both.
+ * clone of the mission's repository, pushes the coder's work back to a fleet ref, and
+ * reports the results to the control room before completing the job. It never sees an
+ * API key and writes no ledger: the control room does both.
  *
- * Crash safety: a turn's work is pushed before its job completes, and a retried turn starts
- * from what was pushed, so a worker killed mid-turn loses only that attempt. The model RPC
- * is idempotent (the control room answers a turn whose reply it already stored with that
- * reply), so the retry is billed nothing.
+ * Crash safety: a turn's work is pushed before it is reported and before its job completes,
+ * and a retried turn starts from what was pushed, so a worker killed mid-turn loses only
+ * that attempt. The model RPC is idempotent (the control room answers a turn whose reply it
+ * already stored with that reply, and a turn whose result it already took with that result),
+ * so the retry is billed nothing and runs nothing twice.
  */
 
 export interface FleetWorkerOptions {
