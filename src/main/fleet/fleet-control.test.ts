@@ -186,6 +186,38 @@ run('FleetControl and FleetWorker', () => {
     expect((await c.status()).deadLetters).toBe(1);
   }, 30_000);
 
+  it('asks the model again when a turn answered retry or blocked is queued again, instead of finding the old answer', async () => {
+    const c = await setUp();
+    await worker(1);
+    const answers: ModelReply[] = [{ kind: 'retry' }, { kind: 'blocked' }, empty];
+    let asked = 0;
+    const model = (): Promise<ModelReply> => Promise.resolve(answers[asked++] ?? empty);
+    // The queued driver asks for the same turn (the same key) until it gets a reply.
+    await expect(turn(c, 'again', 'coder', model)).resolves.toMatchObject({ reply: 'retry' });
+    await expect(turn(c, 'again', 'coder', model)).resolves.toMatchObject({ reply: 'blocked' });
+    // Some time later: the person raised the budget.
+    await new Promise((r) => setTimeout(r, 100));
+    await expect(turn(c, 'again', 'coder', model)).resolves.toMatchObject({ reply: 'reply' });
+    expect(asked).toBe(3);
+  }, 30_000);
+
+  it('runs a dead-lettered turn again when it is queued again (the person approved starting over)', async () => {
+    const c = await setUp({ attempts: 2, backoffMs: 20 });
+    await worker(1);
+    let fail = true;
+    let asked = 0;
+    const model = (): Promise<ModelReply> => {
+      asked += 1;
+      return fail ? Promise.reject(new Error('always')) : Promise.resolve(empty);
+    };
+    await expect(turn(c, 'doomed', 'coder', model)).rejects.toBeInstanceOf(TurnDeadLettered);
+    expect(asked).toBe(2);
+    fail = false;
+    await expect(turn(c, 'doomed', 'coder', model)).resolves.toMatchObject({ reply: 'reply' });
+    expect(asked).toBe(3);
+    expect((await c.status()).deadLetters).toBe(1);
+  }, 30_000);
+
   it('withdraws a queued turn when its agent stops', async () => {
     const c = await setUp();
     const abort = new AbortController();

@@ -1,7 +1,8 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { EventEmitter } from 'node:events';
 import type { AddressInfo } from 'node:net';
-import { Queue, QueueEvents, type Job } from 'bullmq';
+import { Queue, QueueEvents } from 'bullmq';
 import { Redis } from 'ioredis';
 import {
   DEAD_LETTER_QUEUE,
@@ -87,6 +88,8 @@ const REPORTED_KEPT = 1_000;
 /** A result report is a turn's tool results: file contents and command output, capped by the tools. */
 const MAX_REPORT_BYTES = 16 * 1024 * 1024;
 const MAX_ASK_BYTES = 4 * 1024;
+/** Times one runTurn queues its turn when it finds stale ends of earlier askings (it needs two at most). */
+const MAX_QUEUED = 3;
 
 function quantile(sorted: readonly number[], q: number): number | null {
   if (sorted.length === 0) return null;
@@ -102,6 +105,13 @@ function jobIdOf(key: string): string {
 interface PendingTurn {
   request: TurnRequest;
   report(result: TurnResult): void;
+  /** Whether a worker asked for its model reply while it waited (see `runTurn` on stale ends). */
+  asked: boolean;
+}
+
+interface Waiter {
+  finished: Promise<unknown>;
+  stop(): void;
 }
 
 /** The request's body as text, or null when it is longer than `max` bytes. */
@@ -202,7 +212,8 @@ export class FleetControl {
     const jobId = jobIdOf(request.key);
     let report = (_: TurnResult): void => undefined;
     const reported = new Promise<TurnResult>((resolve) => (report = resolve));
-    this.pending.set(jobId, { request, report });
+    const turn: PendingTurn = { request, report, asked: false };
+    this.pending.set(jobId, turn);
     const data: TurnJob = {
       turnId: jobId,
       missionId: request.missionId,
@@ -213,55 +224,121 @@ export class FleetControl {
       workspace: request.workspace,
       queuedAt: Date.now(),
     };
+    const attempts = this.options.attempts ?? 3;
+    let onAbort = (): void => undefined;
+    const aborted = new Promise<never>((_, reject) => {
+      onAbort = (): void => {
+        void this.queue.remove(jobId).catch(() => undefined); // an active job cannot be withdrawn; its result is ignored
+        reject(Object.assign(new Error('the turn was withdrawn'), { name: 'AbortError' }));
+      };
+      if (request.signal.aborted) onAbort();
+      else request.signal.addEventListener('abort', onAbort, { once: true });
+    });
+    aborted.catch(() => undefined); // each wait below races it
+    let waiter: Waiter | undefined;
     try {
-      const attempts = this.options.attempts ?? 3;
-      const job = await this.queue.add(`${request.agentName}`, data, {
-        jobId,
-        priority: turnPriority(request.role),
-        attempts,
-        backoff: { type: 'exponential', delay: this.options.backoffMs ?? 1_000 },
-        // The result is read by the waiter below; failures are copied to the dead-letter queue.
-        removeOnComplete: { age: 3_600, count: 10_000 },
-        removeOnFail: { age: 3_600, count: 10_000 },
-      });
-      const finished = job.waitUntilFinished(this.events);
-      let onAbort = (): void => undefined;
-      const aborted = new Promise<never>((_, reject) => {
-        onAbort = (): void => {
-          void job.remove().catch(() => undefined); // an active job cannot be withdrawn; its result is ignored
-          reject(Object.assign(new Error('the turn was withdrawn'), { name: 'AbortError' }));
-        };
-        if (request.signal.aborted) onAbort();
-        else request.signal.addEventListener('abort', onAbort, { once: true });
-      });
-      let first: TurnResult | { value: unknown };
-      try {
-        // The report is the fast path; BullMQ's completion is the fallback, and its failure
-        // (past the retries) is the only way a turn fails. Whichever settles first is the
-        // turn's outcome: a late completion or failure of a reported turn is ignored.
-        first = await Promise.race([reported, finished.then((value: unknown) => ({ value })), aborted]);
-      } catch (error) {
-        if ((error as Error).name === 'AbortError') throw error;
-        request.signal.removeEventListener('abort', onAbort);
-        const reason = (error as Error).message;
-        await this.deadLetter(job, reason);
-        throw new TurnDeadLettered(reason, attempts);
+      for (let queued = 1; ; queued += 1) {
+        waiter?.stop();
+        // Listening before the job is queued, so that its end cannot be missed.
+        waiter = this.untilFinished(jobId);
+        await Promise.race([
+          this.queue.add(`${request.agentName}`, data, {
+            jobId,
+            priority: turnPriority(request.role),
+            attempts,
+            backoff: { type: 'exponential', delay: this.options.backoffMs ?? 1_000 },
+            // The result is read by the waiter below; failures are copied to the dead-letter queue.
+            removeOnComplete: { age: 3_600, count: 10_000 },
+            removeOnFail: { age: 3_600, count: 10_000 },
+          }),
+          aborted,
+        ]);
+        // Queuing a turn again finds its job if it is still there (after a restart, a retry
+        // answer, a budget stop, a dead letter); one that had ended sends no more events.
+        const before = turn.asked ? null : await Promise.race([this.endedBefore(jobId), aborted]);
+        // Stale, the end of an earlier asking of this turn, when the model was not asked while
+        // this turn waited: a failure, or an answer that is no reply (blocked, retry, stopped).
+        // Its job is removed and the turn queued anew. An earlier reply stands: its tool
+        // results are for the very tool uses the turn has pending (a restart finds them so).
+        const stale = (ended: TurnResult | null): boolean => !turn.asked && (ended === null || ended.reply !== 'reply') && queued < MAX_QUEUED;
+        if (before && 'failed' in before) {
+          if (stale(null)) {
+            await Promise.race([this.queue.remove(jobId), aborted]);
+            continue;
+          }
+          await this.deadLetter(data, before.failed);
+          throw new TurnDeadLettered(before.failed, attempts);
+        }
+        let first: TurnResult | { value: unknown };
+        try {
+          // The report is the fast path; BullMQ's completion is the fallback, and its failure
+          // (past the retries) is the only way a turn fails. Whichever settles first is the
+          // turn's outcome: a late completion or failure of a reported turn is ignored.
+          first = before ?? (await Promise.race([reported, waiter.finished.then((value: unknown) => ({ value })), aborted]));
+        } catch (error) {
+          if ((error as Error).name === 'AbortError') throw error;
+          const reason = (error as Error).message;
+          await this.deadLetter(data, reason);
+          throw new TurnDeadLettered(reason, attempts);
+        }
+        // A reported result was validated when it arrived; a stored one that is no result is stale.
+        const result = 'value' in first ? (before ? (turnResultSchema.safeParse(first.value).data ?? null) : turnResultSchema.parse(first.value)) : first;
+        if (stale(result)) {
+          // A report may come before its job ends; the job is removed once it has.
+          if (!before) await Promise.race([waiter.finished.catch(() => undefined), aborted]);
+          await Promise.race([this.queue.remove(jobId), aborted]);
+          continue;
+        }
+        if (!result) throw new Error(`the turn's job holds no turn result`);
+        this.completed += 1;
+        this.waits.push(result.waitMs);
+        if (this.waits.length > WAIT_SAMPLES) this.waits.shift();
+        return result;
       }
-      request.signal.removeEventListener('abort', onAbort);
-      // A reported result was validated when it arrived.
-      const result = 'value' in first ? turnResultSchema.parse(first.value) : first;
-      this.completed += 1;
-      this.waits.push(result.waitMs);
-      if (this.waits.length > WAIT_SAMPLES) this.waits.shift();
-      return result;
     } finally {
+      waiter?.stop();
+      request.signal.removeEventListener('abort', onAbort);
       this.pending.delete(jobId);
     }
   }
 
-  private async deadLetter(job: Job, reason: string): Promise<void> {
+  /** Resolves with the job's value when it completes, rejects with its reason when it fails (past its retries). */
+  private untilFinished(jobId: string): Waiter {
+    let stop = (): void => undefined;
+    const finished = new Promise<unknown>((resolve, reject) => {
+      const completed = ({ returnvalue }: { returnvalue: unknown }): void => {
+        stop();
+        resolve(returnvalue);
+      };
+      const failed = ({ failedReason }: { failedReason: string }): void => {
+        stop();
+        reject(new Error(failedReason));
+      };
+      // QueueEvents emits `<event>:<jobId>` too, which its typed listeners do not list.
+      const events = this.events as EventEmitter;
+      events.on(`completed:${jobId}`, completed);
+      events.on(`failed:${jobId}`, failed);
+      stop = (): void => {
+        events.off(`completed:${jobId}`, completed);
+        events.off(`failed:${jobId}`, failed);
+      };
+    });
+    finished.catch(() => undefined); // raced where it matters; a turn taken from its report ignores it
+    return { finished, stop: () => stop() };
+  }
+
+  /** How the job ended if it already has: its value, or its failure. Null while it has not. */
+  private async endedBefore(jobId: string): Promise<{ value: unknown } | { failed: string } | null> {
+    const state = await this.queue.getJobState(jobId);
+    if (state !== 'completed' && state !== 'failed') return null;
+    const job = await this.queue.getJob(jobId);
+    if (state === 'failed') return { failed: job?.failedReason ?? 'the turn failed' };
+    return { value: job?.returnvalue };
+  }
+
+  private async deadLetter(data: TurnJob, reason: string): Promise<void> {
     try {
-      await this.dead.add('dead-letter', { ...(job.data as TurnJob), failedReason: reason, deadAt: Date.now() }, { removeOnComplete: false });
+      await this.dead.add('dead-letter', { ...data, failedReason: reason, deadAt: Date.now() }, { removeOnComplete: false });
     } catch (error) {
       this.options.logError?.('writing a turn to the dead-letter queue', error);
     }
@@ -322,6 +399,7 @@ export class FleetControl {
     // Not (or no longer) wanted: the agent was killed, or this control room restarted and
     // has not asked for the turn again yet. The worker fails the attempt; BullMQ retries it.
     if (!turn) return send(res, 409, { error: 'this turn is not waiting for a reply' });
+    turn.asked = true;
     const reply = await turn.request.model();
     const result = ask && this.pending.get(jobId) === turn ? resultWithoutWorker(turn.request.workspace, reply, ask.data) : null;
     if (!result) return send(res, 200, reply);
