@@ -196,7 +196,7 @@ async function runCallers(callers: number): Promise<void> {
             resolve({
               ttfb: (first || ended) - started,
               ttlb: ended - started,
-              timing: res.headers['server-timing'],
+              timing: [res.headers['server-timing'] ?? []].flat().join(', ') || undefined,
               failure: complete
                 ? null
                 : `status ${res.statusCode}${res.statusCode === 200 ? ' (no message_stop)' : ''}`,
