@@ -18,8 +18,8 @@ export interface FindElectronOptions {
  * Finds the Electron binary the `electron` npm package downloaded, or undefined when
  * there is none (the package is absent, or was installed with
  * ELECTRON_SKIP_BINARY_DOWNLOAD). This mirrors the package's own lookup (`path.txt`,
- * `dist/`, `ELECTRON_OVERRIDE_DIST_PATH`) instead of calling `require('electron')`,
- * because that call starts a download, printing to stdout, when the binary is missing.
+ * `dist/`, `ELECTRON_OVERRIDE_DIST_PATH`) instead of loading the package's own entry point,
+ * because loading that package starts a download, printing to stdout, when the binary is missing.
  */
 export function findElectron(options: FindElectronOptions = {}): ElectronBinary | undefined {
   const env = options.env ?? process.env;
