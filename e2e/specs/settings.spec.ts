@@ -1,7 +1,8 @@
 import { test, expect } from '../fixtures.js';
 import { SettingsPage } from '../pages/settings-page.js';
+import { fakeApiKey } from '../../src/main/settings/testing/fake-api-key.js';
 
-const KEY = 'sk-ant-FAKE-e2etestkey-0123456789abcdefghij-WXYZ';
+const KEY = fakeApiKey('e2etestkey', '0123456789abcdefghij', 'WXYZ');
 
 test('settings: pool limits, thresholds and idle timeout persist; the API key shows only as a mask', async ({
   page,

@@ -11,9 +11,10 @@ import { MIGRATIONS } from '../ledger/migrations/index.js';
 import { DATABASE_FILE } from '../paths.js';
 import { MemorySecretStore } from '../settings/secret-store.js';
 import { openWorkerBackend, WorkerStartError, type WorkerBackendOptions } from './worker-backend.js';
+import { fakeApiKey } from '../settings/testing/fake-api-key.js';
 
 const workerUrl = new URL(inject('backendWorkerUrl'));
-const KEY = 'sk-ant-FAKE-workertestkey-0123456789-secretpart-Qq1w';
+const KEY = fakeApiKey('workertestkey', '0123456789', 'secretpart', 'Qq1w');
 const design = { name: 'Alpha', description: '', teams: [], canvas: { zoom: 1, offset: { x: 0, y: 0 } } };
 
 let root: string;

@@ -13,6 +13,7 @@ import { checkPriceTableEdit, withBundledRows } from './price-table-edits.js';
 import { ProviderSwitch } from './provider-switch.js';
 import { MemorySecretStore } from './secret-store.js';
 import { SettingsService, startupFleet } from './settings-service.js';
+import { fakeApiKey } from './testing/fake-api-key.js';
 
 const SIM: AllPoolLimits = LIMIT_PRESETS[3]!.pools;
 const API: AllPoolLimits = LIMIT_PRESETS[0]!.pools;
@@ -69,16 +70,16 @@ describe('SettingsService', () => {
 
   it('switches providers with the key, and moves default limits along unless a person set them', () => {
     const { service, limits, built, provider } = live();
-    service.setApiKey('sk-ant-FAKE-first-test-key-abcdefghij');
+    service.setApiKey(fakeApiKey('first', 'test', 'key', 'abcdefghij'));
     expect(built).toEqual([]);
     service.setProvider('anthropic');
     expect(provider.id).toBe('anthropic');
-    expect(built).toEqual([{ id: 'anthropic', key: 'sk-ant-FAKE-first-test-key-abcdefghij' }]);
+    expect(built).toEqual([{ id: 'anthropic', key: fakeApiKey('first', 'test', 'key', 'abcdefghij') }]);
     expect(limits.map((l) => l.rpm)).toEqual([API.opus.rpm, API.sonnet.rpm, API.haiku.rpm]);
 
     // A new key reaches the live provider at once.
-    service.setApiKey('sk-ant-FAKE-second-test-key-zyxwvutsrq');
-    expect(built.at(-1)).toEqual({ id: 'anthropic', key: 'sk-ant-FAKE-second-test-key-zyxwvutsrq' });
+    service.setApiKey(fakeApiKey('second', 'test', 'key', 'zyxwvutsrq'));
+    expect(built.at(-1)).toEqual({ id: 'anthropic', key: fakeApiKey('second', 'test', 'key', 'zyxwvutsrq') });
 
     service.setPoolLimits(LIMIT_PRESETS[2]!.pools);
     limits.length = 0;
@@ -94,7 +95,7 @@ describe('SettingsService', () => {
 
 describe('maskApiKey', () => {
   it('shows the prefix and the last four characters of a long key, "set" for a short one', () => {
-    expect(maskApiKey('sk-ant-FAKE-0123456789abcdefghijWXYZ')).toBe('sk-ant-…WXYZ');
+    expect(maskApiKey(fakeApiKey('0123456789abcdefghijWXYZ'))).toBe('sk-ant-…WXYZ');
     expect(maskApiKey('abcdefghijklmnopqrstuvwxyz')).toBe('…wxyz');
     expect(maskApiKey('short-key')).toBe('set');
   });

@@ -10,8 +10,9 @@ import type { Result } from '../../../shared/result.js';
 import { openBackend, type Backend } from '../../backend.js';
 import { DEFAULT_ALERT_THRESHOLDS } from '../../ledger/alerts.js';
 import { defaultPriceTable } from '../../ledger/pricing.js';
+import { fakeApiKey } from '../../settings/testing/fake-api-key.js';
 
-const KEY = 'sk-ant-FAKE-handlertestkey-0123456789-secretpart-Zq9w';
+const KEY = fakeApiKey('handlertestkey', '0123456789', 'secretpart', 'Zq9w');
 
 let root: string;
 let dataDir: string;
@@ -185,7 +186,7 @@ describe('settings handlers', () => {
     backend = open({ ANTHROPIC_API_KEY: KEY });
     const view = await data('settings:get');
     expect(view).toMatchObject({ provider: 'anthropic', apiKey: { set: true, masked: 'sk-ant-…Zq9w', source: 'env', volatile: false } });
-    const refused = await call('settings:set-api-key', { apiKey: 'sk-ant-FAKE-other-key-0000000000' });
+    const refused = await call('settings:set-api-key', { apiKey: fakeApiKey('other', 'key', '0000000000') });
     expect(refused).toMatchObject({ ok: false, error: { code: 'conflict' } });
     expect(!refused.ok && refused.error.message).toMatch(/ANTHROPIC_API_KEY/);
 
