@@ -264,6 +264,14 @@ run('FleetControl and FleetWorker', () => {
     expect(await report(data, result('w-a', 'first'), 'x'.repeat(data.control.token.length))).toMatchObject({ status: 401 });
     expect(await report({ ...data, turnId: 't-unknown' }, result('w-a', 'first'))).toMatchObject({ status: 409 });
     expect(await report(data, { reply: 'reply' })).toMatchObject({ status: 400 });
+    // A model RPC far longer than any ask is answered 413, not cut off.
+    const oversized = await fetch(`${data.control.url}/fleet/v1/turns/${data.turnId}/model`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${data.control.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ workerId: 'w-a', waitMs: 0, padding: 'x'.repeat(64 * 1024) }),
+    });
+    expect(oversized.status).toBe(413);
+    expect(await oversized.json()).toEqual({ error: 'the body is too large' });
     expect(await report(data, result('w-a', 'first'))).toEqual({ status: 200, body: { taken: true } });
     // The turn resolves on the report; no worker has touched its job yet.
     await expect(pending).resolves.toEqual(result('w-a', 'first'));

@@ -21,6 +21,7 @@ import {
   type WorkerBeat,
 } from './protocol.js';
 import { connectOrFail } from './redis-url.js';
+import { BodyTooLarge, readBody } from '../http/read-body.js';
 import type { AgentRole } from '../../shared/team.js';
 
 /**
@@ -112,18 +113,6 @@ interface PendingTurn {
 interface Waiter {
   finished: Promise<unknown>;
   stop(): void;
-}
-
-/** The request's body as text, or null when it is longer than `max` bytes. */
-async function readBody(req: IncomingMessage, max: number): Promise<string | null> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > max) return null;
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks).toString('utf8');
 }
 
 function send(res: ServerResponse, status: number, body: unknown): void {
@@ -376,8 +365,13 @@ export class FleetControl {
     const expected = Buffer.from(this.token);
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) return send(res, 401, { error: 'bad token' });
     const jobId = match[1] ?? '';
-    const text = await readBody(req, match[2] === 'result' ? MAX_REPORT_BYTES : MAX_ASK_BYTES);
-    if (text === null) return send(res, 413, { error: 'the body is too large' });
+    let text: string;
+    try {
+      text = (await readBody(req, match[2] === 'result' ? MAX_REPORT_BYTES : MAX_ASK_BYTES)).toString('utf8');
+    } catch (error) {
+      if (error instanceof BodyTooLarge) return send(res, 413, { error: 'the body is too large' });
+      throw error;
+    }
     let body: unknown = null;
     try {
       if (text !== '') body = JSON.parse(text);

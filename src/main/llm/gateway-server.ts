@@ -11,6 +11,7 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { findModel } from '../../shared/models.js';
+import { BodyTooLarge, readBody } from '../http/read-body.js';
 import type { CallStatus, CallUsage } from '../ledger/calls-repository.js';
 import { estimateRawInputTokens, FORWARD_UNSUPPORTED_MESSAGE } from './gateway.js';
 import {
@@ -166,7 +167,11 @@ export async function startGatewayServer(options: GatewayServerOptions): Promise
     try {
       bytes = await readBody(req, maxBodyBytes);
       body = parseBody(bytes, path);
-    } catch (error) {
+    } catch (caught) {
+      const error =
+        caught instanceof BodyTooLarge
+          ? new Refusal({ status: 413, type: 'request_too_large', message: `Control Room: ${caught.message}` })
+          : caught;
       if (!(error instanceof Refusal)) throw error;
       if (error.spec.status === 413) res.setHeader('connection', 'close');
       return sendError(res, error.spec);
@@ -403,38 +408,6 @@ function sendUpstream(res: ServerResponse, upstream: UpstreamError): void {
   headers['content-length'] = String(Buffer.byteLength(body));
   res.writeHead(upstream.status, headers);
   res.end(body);
-}
-
-/** Reads the whole body, refusing with 413 past `limit` (by its declared length, or as it arrives). */
-function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
-  const tooLarge = (): Refusal =>
-    new Refusal({
-      status: 413,
-      type: 'request_too_large',
-      message: `Control Room: the request body exceeds ${limit} bytes`,
-    });
-  const declared = Number(req.headers['content-length']);
-  if (Number.isFinite(declared) && declared > limit) {
-    req.resume();
-    return Promise.reject(tooLarge());
-  }
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const onData = (chunk: Buffer): void => {
-      size += chunk.length;
-      if (size > limit) {
-        req.off('data', onData);
-        req.resume();
-        reject(tooLarge());
-        return;
-      }
-      chunks.push(chunk);
-    };
-    req.on('data', onData);
-    req.once('end', () => resolve(Buffer.concat(chunks, size)));
-    req.once('error', reject);
-  });
 }
 
 const badRequest = (message: string): Refusal =>
