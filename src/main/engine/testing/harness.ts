@@ -197,17 +197,28 @@ export function createHarness(
       } catch {
         // The ledger may already be closed by a crash test.
       }
-      const finish = (): void => {
-        h.ledger.close();
-        // A Claude Code process may still be writing as it exits: retry a busy or non-empty folder.
-        rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
-      };
+      const remove = (): void => rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
       // Synchronous unless a gateway server was started: most tests never await cleanup.
       if (servers.length === 0) {
-        finish();
+        h.ledger.close();
+        remove();
         return Promise.resolve();
       }
-      return Promise.all(servers.map(async (server) => (await server).close())).then(finish);
+      return Promise.all(servers.map(async (server) => (await server).close())).then(async () => {
+        h.ledger.close();
+        // A gateway means Claude Code sessions, whose processes may still be writing their
+        // session files as they exit (seen on a loaded CI machine outlasting rmSync's own ~5 s
+        // of retries): a busy or non-empty folder is tried again, every 500 ms for 20 s.
+        for (let waited = 0; ; waited += 500) {
+          try {
+            return rmSync(dir, { recursive: true, force: true });
+          } catch (error) {
+            const code = (error as NodeJS.ErrnoException).code ?? '';
+            if (waited >= 20_000 || !['ENOTEMPTY', 'EBUSY', 'EPERM'].includes(code)) throw error;
+            await new Promise((resolve) => setTimeout(resolve, 500));
+          }
+        }
+      });
     },
   };
   return h;
