@@ -4,7 +4,7 @@
 import { app } from 'electron';
 import type { EventEnvelope } from '../src/shared/contract.js';
 import type { EscalationView } from '../src/shared/mission.js';
-import type { BackendHandle } from '../src/main/backend.js';
+import type { BackendHandle } from '../src/main/app/backend.js';
 
 /** Escalations the person has to answer (a leader's own are not the person's). */
 export function countWaitingOnPerson(escalations: readonly Pick<EscalationView, 'level' | 'state'>[]): number {

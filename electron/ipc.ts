@@ -1,7 +1,7 @@
 // The IPC transport of the contract: one `ipcMain.handle` per command, each checking
 // its sender before the backend sees the payload, and one push channel for events.
 import { ipcMain, type IpcMainInvokeEvent } from 'electron';
-import type { BackendHandle } from '../src/main/backend.js';
+import type { BackendHandle } from '../src/main/app/backend.js';
 import { COMMAND_CHANNELS, EVENT_BATCH_CHANNEL } from '../src/shared/channels.js';
 import type { CommandName, EventEnvelope } from '../src/shared/contract.js';
 import { fail, type Result } from '../src/shared/result.js';

@@ -2,7 +2,7 @@
 // act on (a database from a newer version, a file that is not SQLite, a full disk). We
 // say so and quit; the database is never deleted, moved or replaced.
 import { app, dialog } from 'electron';
-import type { BackendHandle } from '../src/main/backend.js';
+import type { BackendHandle } from '../src/main/app/backend.js';
 import { openWorkerBackend } from '../src/main/host/worker-backend.js';
 import { createDesktopSecretStore } from './secrets.js';
 

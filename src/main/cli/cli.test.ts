@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { closest, parseCommandArgs, parsePort, UsageError } from './args.js';
 import type { CliIo } from './cli-io.js';
 import { COMMANDS, runCli } from './run-cli.js';
-import { FLEET_REDIS_ENV } from '../backend.js';
+import { FLEET_REDIS_ENV } from '../app/backend.js';
 import { electronSqliteBinding, electronSqliteDir } from './electron-native.js';
 import { DATA_DIR_ENV, ELECTRON_MISSING_LINE } from './start-command.js';
 

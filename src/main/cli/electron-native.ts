@@ -13,7 +13,7 @@ import {
 import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import { dirname, join, relative, sep } from 'node:path';
-import { PRODUCT_NAME } from '../paths.js';
+import { PRODUCT_NAME } from '../app/paths.js';
 
 /** Where Electron's `main` finds the better-sqlite3 binary built for its ABI. */
 export const SQLITE_BINDING_ENV = 'CR_SQLITE_BINDING';

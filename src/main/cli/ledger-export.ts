@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import { Writable } from 'node:stream';
 import { exportCalls, type ExportFormat } from '../ledger/export.js';
 import { openLedger } from '../ledger/database.js';
-import { DATABASE_FILE, defaultDataDir } from '../paths.js';
+import { DATABASE_FILE, defaultDataDir } from '../app/paths.js';
 import { stringOption, UsageError, type OptionSpecs, type ParsedArgs } from './args.js';
 import type { CliIo } from './cli-io.js';
 

@@ -8,11 +8,11 @@ import type { EscalationView } from '../../shared/mission.js';
 import { formatUsd, usdToNano } from '../../shared/money.js';
 import { AppError } from '../../shared/result.js';
 import { parseTeamFile } from '../../shared/team-file.js';
-import { selectProvider } from '../backend.js';
-import { createEngineServices } from '../engine/engine-services.js';
+import { selectProvider } from '../app/backend.js';
+import { createEngineServices } from '../app/engine-services.js';
 import { openLedger } from '../ledger/database.js';
 import { TeamRepository } from '../ledger/team-repository.js';
-import { DATABASE_FILE, defaultDataDir } from '../paths.js';
+import { DATABASE_FILE, defaultDataDir } from '../app/paths.js';
 import { stringOption, UsageError, type OptionSpecs, type ParsedArgs } from './args.js';
 import type { CliIo } from './cli-io.js';
 

@@ -1,8 +1,8 @@
 import { resolve } from 'node:path';
-import type { BackendHandle } from '../backend.js';
+import type { BackendHandle } from '../app/backend.js';
 import { openWorkerBackend, WorkerStartError } from '../host/worker-backend.js';
-import { defaultDataDir } from '../paths.js';
-import { maskRedisUrl } from '../fleet/redis-url.js';
+import { defaultDataDir } from '../app/paths.js';
+import { maskRedisUrl } from '../../shared/redis-url.js';
 import { startServer, type RunningServer } from '../server/server.js';
 import type { CliIo } from './cli-io.js';
 

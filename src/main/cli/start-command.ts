@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { constants } from 'node:os';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { FLEET_REDIS_ENV } from '../backend.js';
+import { FLEET_REDIS_ENV } from '../app/backend.js';
 import type { CliIo } from './cli-io.js';
 import { findElectron } from './electron-binary.js';
 import { defaultCacheDir, ensureElectronSqlite, SQLITE_BINDING_ENV } from './electron-native.js';

@@ -4,7 +4,7 @@ import type {
   RequestToolUseBlock,
   ResponseContentBlock,
 } from '../llm/provider.js';
-import type { MissionStore } from './mission-store.js';
+import type { MissionStore } from '../ledger/mission-repository.js';
 
 /**
  * One job's conversation with a model (a plan round, a task claim, a review), kept in

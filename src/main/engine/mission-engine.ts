@@ -24,7 +24,7 @@ import { AppError } from '../../shared/result.js';
 import { TeamRepository } from '../ledger/team-repository.js';
 import { scopedId } from '../ledger/budgets.js';
 import { systemClock, type Clock, type TimerHandle } from '../limiter/clock.js';
-import type { ModelGateway } from '../llm/gateway-types.js';
+import type { ModelGateway } from '../calls/gateway-types.js';
 import {
   checkRepository,
   createMissionWorkspace,
@@ -33,7 +33,7 @@ import {
 } from '../workspace/mission-workspace.js';
 import { describeLogRows } from './mission-log.js';
 import type { ClaudeCodeEnvironment } from './runtimes/claude-code.js';
-import type { FleetTurns } from './runtimes/queued.js';
+import type { RemoteTurns } from '../tools/remote-turn.js';
 import {
   escalationView,
   MissionStore,
@@ -41,7 +41,7 @@ import {
   type AgentRecord,
   type MissionRecord,
   type TeamRecord,
-} from './mission-store.js';
+} from '../ledger/mission-repository.js';
 import {
   MissionRuntime,
   missionSummary,
@@ -75,7 +75,7 @@ export interface MissionEngineOptions {
   /** What Claude Code agents need (the loopback gateway, the binary, a config folder); without it they fail with a reason. */
   claudeCode?: ClaudeCodeEnvironment;
   /** Runs built-in agents' turns on fleet workers (BullMQ on Redis); without it they run in this process. */
-  fleet?: { turns: FleetTurns; repoUrl?: string };
+  fleet?: { turns: RemoteTurns; repoUrl?: string };
 }
 
 const ACTIVE_STATES: readonly MissionState[] = ['planning', 'running', 'integrating'];

@@ -1,7 +1,7 @@
 import type { MissionState } from '../../shared/mission.js';
 import type { MissionWorkspace } from '../workspace/mission-workspace.js';
 import type { Conversation } from './conversation.js';
-import type { AgentRecord, EscalationRecord, MissionRecord, TaskRecord } from './mission-store.js';
+import type { AgentRecord, EscalationRecord, MissionRecord, TaskRecord } from '../ledger/mission-repository.js';
 import type { AgentRt, DecisionInput, TeamRt } from './runtime-types.js';
 import type { AgentHost, AgentRuntimeDriver } from './runtimes/agent-runtime.js';
 

@@ -1,6 +1,6 @@
 import type { EscalationDecision, MissionLogActor, MissionLogEntry } from '../../shared/mission.js';
 import type { AgentRole } from '../../shared/team.js';
-import type { LogRow } from './mission-store.js';
+import type { LogRow } from '../ledger/mission-repository.js';
 
 /** What a log row's ids refer to, read once per page so each row can name its subject. */
 export interface LogNames {

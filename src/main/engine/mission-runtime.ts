@@ -4,7 +4,7 @@ import type { AgentSpec } from '../../shared/team.js';
 import type { ConversationMessage } from '../llm/provider.js';
 import type { MissionWorkspace } from '../workspace/mission-workspace.js';
 import { Conversation } from './conversation.js';
-import { Escalations } from './escalations.js';
+import { Escalations } from './escalations/escalations.js';
 import { MissionIntegration } from './integration.js';
 import type { MissionHost } from './mission-host.js';
 import {
@@ -15,7 +15,7 @@ import {
   type MissionRecord,
   type MissionStore,
   type TaskRecord,
-} from './mission-store.js';
+} from '../ledger/mission-repository.js';
 import { runTask } from './roles/coder.js';
 import { runLeaderEscalation, runPlan } from './roles/leader.js';
 import { runReview } from './roles/reviewer.js';

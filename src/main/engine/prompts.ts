@@ -1,4 +1,4 @@
-import type { EscalationRecord, MissionRecord, TaskRecord } from './mission-store.js';
+import type { EscalationRecord, MissionRecord, TaskRecord } from '../ledger/mission-repository.js';
 
 /**
  * What agents are told. The first lines of every prompt are `Key: value` lines

@@ -2,12 +2,13 @@ import type { EventName, EventPayload } from '../../shared/contract.js';
 import type { AgentState, EscalationDecision, EscalationType, TaskState } from '../../shared/mission.js';
 import type { AgentSpec } from '../../shared/team.js';
 import type { Clock } from '../limiter/clock.js';
-import type { ModelGateway } from '../llm/gateway-types.js';
+import type { ModelGateway } from '../calls/gateway-types.js';
 import type { FileTools } from '../workspace/file-tools.js';
+import type { ToolOutcome } from '../tools/agent-tools.js';
 import type { Conversation } from './conversation.js';
-import type { AgentRecord, MissionStore, TaskRecord, TeamRecord } from './mission-store.js';
+import type { AgentRecord, MissionStore, TaskRecord, TeamRecord } from '../ledger/mission-repository.js';
 import type { ClaudeCodeEnvironment } from './runtimes/claude-code.js';
-import type { FleetTurns } from './runtimes/queued.js';
+import type { RemoteTurns } from '../tools/remote-turn.js';
 
 /**
  * The shapes the mission hub (`mission-runtime.ts`), its roles (`roles/`) and the agent
@@ -47,7 +48,7 @@ export interface EngineContext {
   /** The Claude Code runtime's gateway, binary and session store; absent, Claude Code agents fail with a reason. */
   claudeCode?: ClaudeCodeEnvironment | undefined;
   /** When set, built-in agents' turns run on fleet workers (BullMQ on Redis) instead of in this process. */
-  fleet?: { turns: FleetTurns; repoUrl?: string | undefined } | undefined;
+  fleet?: { turns: RemoteTurns; repoUrl?: string | undefined } | undefined;
   logError(what: string, error: unknown): void;
 }
 
@@ -88,17 +89,7 @@ export interface TeamRt {
   round: number;
 }
 
-/** What a Control Room tool call did, as the turn loop needs to know it. */
-export interface ToolOutcome {
-  content: string;
-  isError?: boolean;
-  /** A write or a submit: resets the stall counter. */
-  progress?: boolean;
-  /** The job is over once this turn's results are stored. */
-  end?: boolean;
-  /** The agent must wait for an escalation; nothing of this turn is stored. */
-  block?: boolean;
-}
+export type { ToolOutcome } from '../tools/agent-tools.js';
 
 /** How a job's turn loop ended: a tool ended it, the agent must wait, or it stopped making progress. */
 export type LoopEnd = 'ended' | 'blocked' | 'stalled';

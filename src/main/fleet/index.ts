@@ -1,11 +1,11 @@
-import type { FleetTurns } from '../engine/runtimes/queued.js';
+import type { RemoteTurns } from '../tools/remote-turn.js';
 import { FleetControl, type FleetControlOptions, type FleetStatus } from './fleet-control.js';
 
 export { FleetControl, TurnDeadLettered, type FleetControlOptions, type FleetStatus } from './fleet-control.js';
 export { FleetWorker, type FleetWorkerOptions } from './fleet-worker.js';
 
 /** The fleet as the engine holds it: usable at once, connected in the background. */
-export interface Fleet extends FleetTurns {
+export interface Fleet extends RemoteTurns {
   readonly redisUrl: string;
   /** Resolves once connected; rejects with the reason it cannot connect. */
   ready(): Promise<void>;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { redisUrlProblem } from '../../shared/validation.js';
 import { parseRedisUrl } from '../cli/worker-command.js';
-import { maskRedisUrl, maskRedisUrlIn } from './redis-url.js';
+import { maskRedisUrl, maskRedisUrlIn } from '../../shared/redis-url.js';
 
 describe('maskRedisUrl', () => {
   it('replaces the password, in the user info or the query, and nothing else', () => {

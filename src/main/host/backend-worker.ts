@@ -3,7 +3,7 @@
 // worker-backend.ts). Its SQLite commits, JSON work and timers never run on Electron's
 // main thread or on browser mode's HTTP + WebSocket thread.
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
-import { openBackend, type Backend } from '../backend.js';
+import { openBackend, type Backend } from '../app/backend.js';
 import { toWireError, type WorkerInit, type WorkerMessage } from './protocol.js';
 import { RelayedSecretStore } from './relayed-secret-store.js';
 import { logToParent, relayBackend } from './relay.js';

@@ -4,7 +4,7 @@
 import type { AppInfo } from '../../shared/contract/app.js';
 import type { EventEnvelope } from '../../shared/contract.js';
 import type { Result } from '../../shared/result.js';
-import type { BackendOptions } from '../backend.js';
+import type { BackendOptions } from '../app/backend.js';
 import type { SecretName } from '../settings/secret-store.js';
 
 /** What the worker's secret store starts with: the parent store's values, read once. */

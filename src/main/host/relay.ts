@@ -1,6 +1,6 @@
 import type { MessagePort } from 'node:worker_threads';
 import { fail, type Result } from '../../shared/result.js';
-import type { BackendHandle } from '../backend.js';
+import type { BackendHandle } from '../app/backend.js';
 import type { ParentMessage, WorkerMessage } from './protocol.js';
 
 /**

@@ -10,7 +10,7 @@
 import { Worker } from 'node:worker_threads';
 import { AppError, ERROR_CODES, fail, type ErrorCode, type Result } from '../../shared/result.js';
 import type { EventSink } from '../api/event-hub.js';
-import type { BackendHandle, BackendOptions } from '../backend.js';
+import type { BackendHandle, BackendOptions } from '../app/backend.js';
 import { SECRET_NAMES, type SecretStore } from '../settings/secret-store.js';
 import type { ParentMessage, SecretSeed, WireError, WorkerInit, WorkerMessage } from './protocol.js';
 

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import type { ServerFrame } from '../../shared/wire.js';
-import { openBackend, type Backend } from '../backend.js';
+import { openBackend, type Backend } from '../app/backend.js';
 import { startServer, type RunningServer } from './server.js';
 
 interface Reply {

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import { fail } from '../../shared/result.js';
 import { TOKEN_PARAM } from '../../shared/wire.js';
-import type { BackendHandle } from '../backend.js';
+import type { BackendHandle } from '../app/backend.js';
 import {
   assertUsableToken,
   authenticate,

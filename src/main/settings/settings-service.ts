@@ -13,7 +13,7 @@ import { SettingsRepository } from '../ledger/settings-repository.js';
 import type { ModelProvider } from '../llm/provider.js';
 import { maskApiKey } from './api-key.js';
 import { checkPriceTableEdit, withBundledRows } from './price-table-edits.js';
-import { maskRedisUrl } from '../fleet/redis-url.js';
+import { maskRedisUrl } from '../../shared/redis-url.js';
 import type { ProviderSwitch } from './provider-switch.js';
 import type { SecretStore } from './secret-store.js';
 import { SETTINGS } from './setting-keys.js';

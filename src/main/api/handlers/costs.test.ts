@@ -8,7 +8,7 @@ import { scopedId } from '../../ledger/budgets.js';
 import { TeamRepository } from '../../ledger/team-repository.js';
 import { RateLimiter } from '../../limiter/index.js';
 import type { ModelProvider } from '../../llm/provider.js';
-import { openBackend } from '../../backend.js';
+import { openBackend } from '../../app/backend.js';
 import { createHarness, saveDesign, type Harness } from '../../engine/testing/harness.js';
 import { dispatch, type Handlers } from '../dispatch.js';
 import { EventHub } from '../event-hub.js';

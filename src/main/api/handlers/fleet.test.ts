@@ -6,7 +6,7 @@ import { commands } from '../../../shared/contract.js';
 import type { FleetStatusView } from '../../../shared/contract/fleet.js';
 import type { SettingsView } from '../../../shared/contract/settings.js';
 import type { Result } from '../../../shared/result.js';
-import { openBackend, type Backend } from '../../backend.js';
+import { openBackend, type Backend } from '../../app/backend.js';
 import type { FleetStatus } from '../../fleet/index.js';
 import { findRedisServer, startRedis, type TestRedis } from '../../fleet/testing/fleet-fixture.js';
 import { dispatch, type Handlers } from '../dispatch.js';

@@ -1,6 +1,6 @@
 import type { FleetStatusView } from '../../../shared/contract/fleet.js';
 import type { Fleet } from '../../fleet/index.js';
-import { maskRedisUrl, maskRedisUrlIn } from '../../fleet/redis-url.js';
+import { maskRedisUrl, maskRedisUrlIn } from '../../../shared/redis-url.js';
 import type { Handlers } from '../dispatch.js';
 
 /** What the handler needs of the fleet: its Redis and its status. */

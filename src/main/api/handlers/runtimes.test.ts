@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { commands } from '../../../shared/contract.js';
 import { AGENT_RUNTIMES } from '../../../shared/team.js';
-import { openBackend } from '../../backend.js';
+import { openBackend } from '../../app/backend.js';
 import { dispatch, type Handlers } from '../dispatch.js';
 import { runtimesHandlers } from './runtimes.js';
 

@@ -7,7 +7,7 @@ import type { SettingsView } from '../../../shared/contract/settings.js';
 import { LIMIT_PRESETS } from '../../../shared/limits.js';
 import type { PriceTable } from '../../../shared/pricing.js';
 import type { Result } from '../../../shared/result.js';
-import { openBackend, type Backend } from '../../backend.js';
+import { openBackend, type Backend } from '../../app/backend.js';
 import { DEFAULT_ALERT_THRESHOLDS } from '../../ledger/alerts.js';
 import { defaultPriceTable } from '../../ledger/pricing.js';
 import { fakeApiKey } from '../../settings/testing/fake-api-key.js';

@@ -3,11 +3,11 @@ import { isCommandAllowed, runAllowedCommand, runCommand, type CommandOutcome } 
 import { createFileTools, type FileTools } from '../../workspace/file-tools.js';
 import { renderForSummary } from '../conversation.js';
 import type { MissionHost } from '../mission-host.js';
-import type { EscalationRecord, TaskRecord } from '../mission-store.js';
+import type { EscalationRecord, TaskRecord } from '../../ledger/mission-repository.js';
 import { taskPrompt } from '../prompts.js';
 import { CONFLICT_FEEDBACK, done, TERMINAL_AGENT, type AgentRt, type TeamRt, type ToolOutcome } from '../runtime-types.js';
-import { coderTools } from '../tools.js';
-import { FILE_TOOLS, formatCommandOutcome, runFileTool } from '../workspace-tools.js';
+import { coderTools } from '../../tools/agent-tools.js';
+import { FILE_TOOLS, formatCommandOutcome, runFileTool } from '../../tools/workspace-tools.js';
 
 /**
  * What a coder does: works one claimed task in its own worktree with the file and

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { RequestToolUseBlock } from '../../llm/provider.js';
 import type { MissionHost } from '../mission-host.js';
-import type { EscalationRecord, TaskRecord, TeamRecord } from '../mission-store.js';
+import type { EscalationRecord, TaskRecord, TeamRecord } from '../../ledger/mission-repository.js';
 import { planPrompt, questionPrompt, stallPrompt } from '../prompts.js';
 import { done, TERMINAL_TASK, type AgentRt, type TeamRt, type ToolOutcome } from '../runtime-types.js';
-import { escalationTools, planningTools } from '../tools.js';
+import { escalationTools, planningTools } from '../../tools/agent-tools.js';
 
 /**
  * What a leader does beyond reviewing (`reviewer.ts`, which a leader runs while its team

@@ -1,11 +1,11 @@
 import type { RequestToolUseBlock } from '../../llm/provider.js';
 import { runCommand } from '../../workspace/commands.js';
 import type { MissionHost } from '../mission-host.js';
-import type { TaskRecord } from '../mission-store.js';
+import type { TaskRecord } from '../../ledger/mission-repository.js';
 import { reviewPrompt } from '../prompts.js';
 import { CONFLICT_FEEDBACK, TERMINAL_AGENT, type AgentRt, type TeamRt, type ToolOutcome } from '../runtime-types.js';
-import { reviewTools } from '../tools.js';
-import { formatCommandOutcome } from '../workspace-tools.js';
+import { reviewTools } from '../../tools/agent-tools.js';
+import { formatCommandOutcome } from '../../tools/workspace-tools.js';
 import { raiseLeaderStall } from './leader.js';
 
 /**

@@ -1,8 +1,8 @@
 import type { AgentState } from '../../../shared/mission.js';
 import type { ConversationMessage, RequestToolUseBlock } from '../../llm/provider.js';
 import type { Conversation } from '../conversation.js';
-import type { AgentRecord, EscalationRecord, MissionRecord } from '../mission-store.js';
-import type { ToolSet } from '../tools.js';
+import type { AgentRecord, EscalationRecord, MissionRecord } from '../../ledger/mission-repository.js';
+import type { ToolSet } from '../../tools/agent-tools.js';
 import type { MissionWorkspace } from '../../workspace/mission-workspace.js';
 import type { AgentRt, EngineContext, LoopEnd, RaiseInput, TeamRt, ToolOutcome } from '../runtime-types.js';
 

@@ -1,11 +1,11 @@
 import { findModel } from '../../../shared/models.js';
 import type { Clock } from '../../limiter/clock.js';
-import { GatewayError, type GatewayResult } from '../../llm/gateway-types.js';
+import { GatewayError, type GatewayResult } from '../../calls/gateway-types.js';
 import type { ConversationMessage, MessagesRequest, RequestToolResultBlock, RequestToolUseBlock } from '../../llm/provider.js';
 import { renderForSummary, toRequestBlocks, type Conversation } from '../conversation.js';
 import { COMPACTION_SYSTEM } from '../prompts.js';
 import { Halt, TERMINAL_AGENT, type AgentRt, type LoopEnd, type TeamRt, type ToolOutcome } from '../runtime-types.js';
-import { parseToolCall, toolDefinitions, type ToolSet } from '../tools.js';
+import { parseToolCall, toolDefinitions, type ToolSet } from '../../tools/agent-tools.js';
 import type { AgentHost, AgentJob, AgentRuntimeDriver } from './agent-runtime.js';
 
 /** What an agent is told after a turn without a tool call. */

@@ -16,7 +16,7 @@ import {
 import type { MissionEngineOptions } from '../mission-engine.js';
 import { scopedId } from '../../ledger/budgets.js';
 import { createHarness, driveToEnd, git, saveDesign, waitFor, type Harness, type HarnessHooks } from '../testing/harness.js';
-import { scriptedTeamResponder } from './claude-code-fake-team.js';
+import { scriptedTeamResponder } from '../testing/claude-code-fake-team.js';
 import { CLAUDE_CODE_PATH_ENV, resolveClaudeCodeBinary } from './claude-code-probe.js';
 
 /**

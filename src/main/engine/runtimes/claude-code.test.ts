@@ -7,7 +7,7 @@ import { AnthropicProvider } from '../../llm/anthropic-provider.js';
 import type { RequestContentBlock } from '../../llm/provider.js';
 import { DEFAULT_FAKE_API_KEY, startFakeMessagesApi, type FakeMessagesApi, type FakeRequest } from '../../llm/testing/fake-messages-api.js';
 import { createHarness, driveToEnd, git, saveDesign, type Harness } from '../testing/harness.js';
-import { scriptedTeamResponder } from './claude-code-fake-team.js';
+import { scriptedTeamResponder } from '../testing/claude-code-fake-team.js';
 import { resolveClaudeCodeBinary } from './claude-code-probe.js';
 
 /**

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import type { ModelReply, TurnResult, TurnWorkspace } from '../../fleet/protocol.js';
+import { isDeadLettered, type ModelReply, type RemoteTurns, type TurnResult, type TurnWorkspace } from '../../tools/remote-turn.js';
 import { Halt, type LoopEnd } from '../runtime-types.js';
-import { FILE_TOOLS } from '../workspace-tools.js';
+import { FILE_TOOLS } from '../../tools/workspace-tools.js';
 import type { AgentHost, AgentJob } from './agent-runtime.js';
 import { BuiltInDriver } from './built-in.js';
 
@@ -15,28 +15,9 @@ import { BuiltInDriver } from './built-in.js';
  * exactly as the in-process loop does. So a mission reads the same in the ledger either way.
  */
 
-/** The part of the fleet a driver needs (`fleet/fleet-control.ts`). */
-export interface FleetTurns {
-  runTurn(request: {
-    key: string;
-    missionId: string;
-    agentId: string;
-    agentName: string;
-    role: AgentJob['agent']['rec']['role'];
-    workspace: TurnWorkspace | null;
-    model(): Promise<ModelReply>;
-    signal: AbortSignal;
-  }): Promise<TurnResult>;
-}
-
 export interface QueuedDriverOptions {
   /** Where workers clone the mission's repository from and push to; default its path here. */
   repoUrl?: string | undefined;
-}
-
-/** Thrown by `FleetTurns.runTurn` for a turn that failed past its retries (it is dead-lettered). */
-export function isDeadLettered(error: unknown): error is Error & { reason: string; attempts: number } {
-  return error instanceof Error && error.name === 'TurnDeadLettered';
 }
 
 const AFTER_CONTROL_TOOL =
@@ -45,7 +26,7 @@ const AFTER_CONTROL_TOOL =
 export class QueuedDriver extends BuiltInDriver {
   constructor(
     host: AgentHost,
-    private readonly fleet: FleetTurns,
+    private readonly fleet: RemoteTurns,
     private readonly options: QueuedDriverOptions = {},
   ) {
     super(host);

@@ -12,7 +12,7 @@ import {
   reviewTools,
   toolDefinitions,
   type ToolSet,
-} from '../../engine/tools.js';
+} from '../../tools/agent-tools.js';
 import {
   ProviderError,
   type ConversationMessage,
