@@ -13,7 +13,8 @@ import type { AddressInfo, Socket } from 'node:net';
 import { findModel } from '../../shared/models.js';
 import { BodyTooLarge, readBody } from '../http/read-body.js';
 import type { CallStatus, CallUsage } from '../ledger/calls-repository.js';
-import { estimateRawInputTokens, FORWARD_UNSUPPORTED_MESSAGE } from './gateway.js';
+import { estimateRawInputTokens } from './estimate.js';
+import { FORWARD_UNSUPPORTED_MESSAGE } from './gateway.js';
 import {
   GatewayError,
   type CallAttribution,

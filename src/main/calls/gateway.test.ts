@@ -8,7 +8,7 @@ import { openLedger, type Ledger } from '../ledger/database.js';
 import { defaultPricer } from '../ledger/pricing.js';
 import { RateLimiter } from '../limiter/index.js';
 import { AnthropicProvider } from '../llm/anthropic-provider.js';
-import { createGateway, estimateRawInputTokens } from './gateway.js';
+import { createGateway } from './gateway.js';
 import type { GatewayError} from './gateway-types.js';
 import { type ModelGateway } from './gateway-types.js';
 import type { MessagesRequest, ModelProvider } from '../llm/provider.js';
@@ -402,14 +402,4 @@ describe('gateway: the raw forward path', () => {
       limiter.close();
     });
   }
-});
-
-describe('estimateRawInputTokens', () => {
-  it('counts a base64 image at its token ceiling, not its size', () => {
-    const image = { type: 'image', source: { type: 'base64', media_type: 'image/png', data: 'A'.repeat(3_000_000) } };
-    const body = { messages: [{ role: 'user', content: [{ type: 'tool_result', tool_use_id: 't', content: [image] }] }] };
-    const bytes = JSON.stringify(body).length;
-    expect(estimateRawInputTokens(body, bytes)).toBeLessThan(2_000);
-    expect(estimateRawInputTokens({ messages: [] }, 3_000)).toBe(1_016);
-  });
 });

@@ -1,3 +1,4 @@
+// One file on purpose: its helpers need tools/, which in llm/ only a test may import.
 import { execFile } from 'node:child_process';
 import { mkdtemp, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';

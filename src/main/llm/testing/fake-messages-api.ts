@@ -1,3 +1,4 @@
+// One file on purpose: startFakeMessagesApi is one closure over shared state (buckets, faults, billing log).
 /**
  * A loopback fake of the Anthropic Messages API for tests: the real @anthropic-ai/sdk
  * is pointed at it with `baseURL`. It speaks the wire format (JSON and SSE), enforces

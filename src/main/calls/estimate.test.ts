@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { coderTools, toolDefinitions } from '../tools/agent-tools.js';
-import { estimateInputTokens } from './gateway.js';
+import { estimateInputTokens, estimateRawInputTokens } from './estimate.js';
 import type { ConversationMessage, MessagesRequest } from '../llm/provider.js';
 
 /** The estimate as it was first written: one serialisation of everything per call. */
@@ -83,5 +83,15 @@ describe('estimateInputTokens', () => {
   it('counts an empty conversation as its brackets', () => {
     const request: MessagesRequest = { model: 'claude-sonnet-4-6', messages: [], max_tokens: 1 };
     expect(estimateInputTokens(request)).toBe(reference(request));
+  });
+});
+
+describe('estimateRawInputTokens', () => {
+  it('counts a base64 image at its token ceiling, not its size', () => {
+    const image = { type: 'image', source: { type: 'base64', media_type: 'image/png', data: 'A'.repeat(3_000_000) } };
+    const body = { messages: [{ role: 'user', content: [{ type: 'tool_result', tool_use_id: 't', content: [image] }] }] };
+    const bytes = JSON.stringify(body).length;
+    expect(estimateRawInputTokens(body, bytes)).toBeLessThan(2_000);
+    expect(estimateRawInputTokens({ messages: [] }, 3_000)).toBe(1_016);
   });
 });
