@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { agentView } from '../testing/fixtures.js';
 import type { AgentView, TaskView } from '../../../src/shared/mission.js';
-import { EMPTY_AGENT_QUERY } from '../features/agents/agent-query.js';
+import { EMPTY_AGENT_QUERY } from '../domain/agent-query.js';
+import { agentView } from '../testing/fixtures.js';
 import { selectAgentKeys } from './agents-slice.js';
 import type { StoreState } from './types.js';
 

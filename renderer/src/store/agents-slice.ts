@@ -9,9 +9,9 @@ import {
   type AgentQuery,
   type AgentSort,
   type AgentSortKey,
-} from '../features/agents/agent-query.js';
-import { plainMessage } from '../features/missions/launch-form.js';
+} from '../domain/agent-query.js';
 import { plural } from '../lib/format.js';
+import { plainMessage } from '../lib/plain-message.js';
 import type { LoadStatus } from './app-slice.js';
 import { batchEvents } from './event-batch.js';
 import { entityKey, isFinalMission } from './missions-slice.js';

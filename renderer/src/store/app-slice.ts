@@ -1,6 +1,6 @@
 import type { AppInfo } from '../../../src/shared/contract/app.js';
 import type { ConnectionState, TransportKind } from '../api/index.js';
-import { formatHash, parseHash, sameRoute, type Area, type Route } from './route.js';
+import { formatHash, parseHash, sameRoute, type Area, type Route } from '../domain/route.js';
 import type { Slice, ThemePreference } from './types.js';
 
 export type LoadStatus = 'idle' | 'loading' | 'ready' | 'error';

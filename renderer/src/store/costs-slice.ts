@@ -1,10 +1,10 @@
-import type { CostsDashboard } from '../../../src/shared/costs.js';
 import { DEFAULT_DASHBOARD_WINDOW_MINUTES } from '../../../src/shared/contract/costs.js';
+import type { CostsDashboard } from '../../../src/shared/costs.js';
 import type { LimiterState } from '../../../src/shared/limits.js';
 import type { ModelPool } from '../../../src/shared/models.js';
-import type { AlertTarget } from '../features/costs/costs-model.js';
-import { throttle, type ThrottleTimers } from '../features/costs/throttle.js';
+import type { AlertTarget } from '../domain/costs-model.js';
 import { plural } from '../lib/format.js';
+import { throttle, type ThrottleTimers } from '../lib/throttle.js';
 import type { LoadStatus } from './app-slice.js';
 import type { Notice } from './teams-slice.js';
 import type { Slice } from './types.js';

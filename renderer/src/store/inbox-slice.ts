@@ -7,7 +7,7 @@ import {
   needsPerson,
   pruneSeen,
   type InboxFilter,
-} from '../features/inbox/inbox-model.js';
+} from '../domain/inbox-model.js';
 import type { LoadStatus } from './app-slice.js';
 import type { Notice } from './teams-slice.js';
 import type { Slice, StoreState } from './types.js';

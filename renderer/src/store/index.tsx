@@ -7,7 +7,7 @@ export { createControlRoomStore, type ControlRoomStore } from './store.js';
 export { isDirty, type EditorState, type Notice, type TeamFileInput } from './teams-slice.js';
 export type { StoreDeps, StoreState, ThemePreference } from './types.js';
 export type { LoadStatus } from './app-slice.js';
-export { AREAS, type Area, type Route } from './route.js';
+export { AREAS, type Area, type Route } from '../domain/route.js';
 export { visibleInboxItems, type DecideOptions } from './inbox-slice.js';
 export type { SettingsRequests, SettingsSection } from './settings-slice.js';
 export { entityKey, missionSpent, type MissionAction, type MissionDetailState } from './missions-slice.js';

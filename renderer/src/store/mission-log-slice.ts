@@ -1,6 +1,6 @@
 import type { MissionLogEntry } from '../../../src/shared/mission.js';
-import { throttle, type ThrottleTimers } from '../features/costs/throttle.js';
-import { plainMessage } from '../features/missions/launch-form.js';
+import { plainMessage } from '../lib/plain-message.js';
+import { throttle, type ThrottleTimers } from '../lib/throttle.js';
 import type { LoadStatus } from './app-slice.js';
 import type { Slice } from './types.js';
 

@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { agentView } from '../testing/fixtures.js';
 import type { ControlRoomApi, EventName, EventPayload } from '../../../src/shared/contract.js';
 import type {
   AgentView,
@@ -12,9 +11,10 @@ import type {
 import { DEFAULT_MISSION_SETTINGS } from '../../../src/shared/mission.js';
 import type { Result } from '../../../src/shared/result.js';
 import { alwaysOpen } from '../api/connection.js';
-import { emptyLaunchForm } from '../features/missions/launch-form.js';
-import { entityKey, reduceMissionEvents } from './missions-slice.js';
+import { emptyLaunchForm } from '../domain/launch-form.js';
+import { agentView } from '../testing/fixtures.js';
 import { reduceAgentEvents, selectAgentKeys } from './agents-slice.js';
+import { entityKey, reduceMissionEvents } from './missions-slice.js';
 import { createControlRoomStore } from './store.js';
 
 type Handler = (request: never) => Result<unknown>;

@@ -10,10 +10,11 @@ import {
   type MissionView,
   type TaskView,
 } from '../../../src/shared/mission.js';
-import { errorForField, fieldOfError, launchRequest, plainMessage, type LaunchErrors, type LaunchForm } from '../features/missions/launch-form.js';
+import { errorForField, fieldOfError, launchRequest, type LaunchErrors, type LaunchForm } from '../domain/launch-form.js';
+import { sameRoute } from '../domain/route.js';
+import { plainMessage } from '../lib/plain-message.js';
 import type { LoadStatus } from './app-slice.js';
 import { batchEvents } from './event-batch.js';
-import { sameRoute } from './route.js';
 import type { Notice } from './teams-slice.js';
 import type { Slice, StoreState } from './types.js';
 

@@ -8,7 +8,7 @@ import {
   setAgentRuntime,
   setClaudeCodeTool,
   updateClaudeCode,
-} from '../features/teams/draft.js';
+} from '../domain/design-form.js';
 import { runtimeProblem } from './runtimes-slice.js';
 import { createControlRoomStore } from './store.js';
 import { isDirty } from './teams-slice.js';

@@ -3,9 +3,9 @@ import type { ControlRoomApi, EventPayload } from '../../../src/shared/contract.
 import type { Result } from '../../../src/shared/result.js';
 import type { TeamDesign } from '../../../src/shared/team.js';
 import { alwaysOpen } from '../api/connection.js';
-import { addTeam, updateAgent } from '../features/teams/draft.js';
-import { isDirty } from './teams-slice.js';
+import { addTeam, updateAgent } from '../domain/design-form.js';
 import { createControlRoomStore } from './store.js';
+import { isDirty } from './teams-slice.js';
 
 type Handler = (request: never) => Result<unknown>;
 

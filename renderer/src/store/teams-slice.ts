@@ -20,8 +20,8 @@ import {
   formToDraft,
   sameForm,
   type DesignForm,
-} from '../features/teams/draft.js';
-import { designFromTemplate, findTemplate } from '../features/teams/templates.js';
+} from '../domain/design-form.js';
+import { designFromTemplate, findTemplate } from '../domain/team-templates.js';
 import { plural } from '../lib/format.js';
 import type { LoadStatus } from './app-slice.js';
 import type { Slice, StoreState } from './types.js';
@@ -101,7 +101,7 @@ export interface TeamsSlice {
   busyIds: string[];
   importing: boolean;
   loadTeams(): Promise<void>;
-  /** Opens a new, unsaved design; from a template (see features/teams/templates.ts) when given. */
+  /** Opens a new, unsaved design; from a template (see domain/team-templates.ts) when given. */
   newDesign(templateId?: string): void;
   openDesign(id: string, options?: { force?: boolean }): Promise<void>;
   /** Applies an edit to the open form; `newId` is how edits get ids for new teams and agents. */

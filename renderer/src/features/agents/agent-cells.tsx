@@ -1,9 +1,9 @@
 import type { AgentView } from '../../../../src/shared/mission.js';
-import { AGENT_STATE_LABELS, BUSY_AGENT_STATES } from '../missions/labels.js';
+import { idleSeconds } from '../../domain/agent-query.js';
+import { AGENT_STATE_LABELS, BUSY_AGENT_STATES } from '../../domain/labels.js';
+import { formatAgo, formatDuration } from '../../lib/format.js';
 import { StateBadge } from '../missions/state-badge.js';
-import { formatAgo, formatDuration } from '../missions/format.js';
 import { useNow } from '../missions/use-now.js';
-import { idleSeconds } from './agent-query.js';
 
 export function AgentStateBadge({ agent }: { agent: Pick<AgentView, 'state' | 'stateReason'> }) {
   const state = AGENT_STATE_LABELS[agent.state];

@@ -1,17 +1,16 @@
 import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
-import { formatUsd } from '../../../../src/shared/money.js';
 import type { AgentView, TaskView } from '../../../../src/shared/mission.js';
-import { formatDateTime } from '../../lib/format.js';
+import { formatUsd } from '../../../../src/shared/money.js';
+import { isLive } from '../../domain/agent-query.js';
+import { killAgentText } from '../../domain/kill-text.js';
+import { ROLE_NAMES, TASK_STATE_LABELS } from '../../domain/labels.js';
+import { conversationTitle, toTranscriptMessages, type TranscriptItem } from '../../domain/transcript-view.js';
+import { formatDateTime, formatTokens } from '../../lib/format.js';
 import { entityKey, useStore, type AgentDetailState } from '../../store/index.js';
-import { formatTokens } from '../missions/format.js';
-import { ROLE_NAMES, TASK_STATE_LABELS } from '../missions/labels.js';
 import { StateBadge } from '../missions/state-badge.js';
 import { AgentStateBadge, IdleTime } from './agent-cells.js';
-import { isLive } from './agent-query.js';
 import { KillDialog } from './kill-dialog.js';
-import { killAgentText } from './kill-text.js';
-import { conversationTitle, toTranscriptMessages, type TranscriptItem } from './transcript-view.js';
 
 type Tab = 'transcript' | 'task' | 'diff';
 // Rendering thousands of messages at once would stall the drawer; older ones wait for a click.

@@ -1,13 +1,13 @@
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { memo, useEffect, useRef } from 'react';
+import type { AgentView } from '../../../../src/shared/mission.js';
 import { findModel } from '../../../../src/shared/models.js';
 import { formatUsd } from '../../../../src/shared/money.js';
-import type { AgentView } from '../../../../src/shared/mission.js';
+import { isLive, type AgentSortKey } from '../../domain/agent-query.js';
+import { ROLE_NAMES } from '../../domain/labels.js';
+import { formatTokens } from '../../lib/format.js';
 import { entityKey, useStore } from '../../store/index.js';
-import { formatTokens } from '../missions/format.js';
-import { ROLE_NAMES } from '../missions/labels.js';
 import { AgentStateBadge, IdleTime, LastActivity } from './agent-cells.js';
-import { isLive, type AgentSortKey } from './agent-query.js';
 
 const ROW_HEIGHT = 48;
 const HEADER_HEIGHT = 38;

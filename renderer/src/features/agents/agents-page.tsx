@@ -3,16 +3,16 @@ import { useShallow } from 'zustand/react/shallow';
 import { AGENT_STATES, type AgentView } from '../../../../src/shared/mission.js';
 import { formatUsd } from '../../../../src/shared/money.js';
 import { AGENT_ROLES } from '../../../../src/shared/team.js';
+import { agentTotals, EMPTY_AGENT_QUERY, type AgentQuery } from '../../domain/agent-query.js';
+import { killAgentText, killIdleText } from '../../domain/kill-text.js';
+import { AGENT_STATE_LABELS, ROLE_NAMES } from '../../domain/labels.js';
 import { entityKey, selectAgentKeys, useStore } from '../../store/index.js';
 import { NoticeBar } from '../../ui/notice-bar.js';
 import { PageHeader } from '../../ui/page-header.js';
-import { AGENT_STATE_LABELS, ROLE_NAMES } from '../missions/labels.js';
 import '../missions/missions.css';
 import { AgentDrawer } from './agent-drawer.js';
-import { agentTotals, EMPTY_AGENT_QUERY, type AgentQuery } from './agent-query.js';
 import { AgentTable } from './agent-table.js';
 import { KillDialog } from './kill-dialog.js';
-import { killAgentText, killIdleText } from './kill-text.js';
 
 /** Memoised: it has no props, so the page's re-render on every batch does not reach it. */
 const Filters = memo(function Filters() {

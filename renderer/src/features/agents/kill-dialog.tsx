@@ -1,5 +1,5 @@
+import type { KillText } from '../../domain/kill-text.js';
 import { ConfirmDialog } from '../../ui/confirm-dialog.js';
-import type { KillText } from './kill-text.js';
 
 /** A confirmation that lists what a kill loses and what it keeps. */
 export function KillDialog({

@@ -10,7 +10,7 @@ import {
   sortAgentRows,
   type AgentSort,
   type AgentSortKey,
-} from './costs-model.js';
+} from '../../domain/costs-model.js';
 
 const COLUMNS: { key: AgentSortKey; label: string; numeric: boolean }[] = [
   { key: 'name', label: 'Agent', numeric: false },

@@ -1,6 +1,6 @@
 import type { Alert } from '../../../../src/shared/costs.js';
+import { alertTarget } from '../../domain/costs-model.js';
 import { useStore } from '../../store/index.js';
-import { alertTarget } from './costs-model.js';
 
 const KIND_LABEL: Record<Alert['kind'], string> = {
   budget: 'Budget',

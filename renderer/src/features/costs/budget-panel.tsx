@@ -1,6 +1,6 @@
 import type { BudgetBar } from '../../../../src/shared/costs.js';
 import { formatUsd } from '../../../../src/shared/money.js';
-import { budgetLevel, formatPercent } from './costs-model.js';
+import { budgetLevel, formatPercent } from '../../domain/costs-model.js';
 
 const SCOPE_LABEL: Record<BudgetBar['scope'], string> = { mission: 'Mission', team: 'Team', agent: 'Agent' };
 

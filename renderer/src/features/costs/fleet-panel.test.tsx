@@ -1,7 +1,7 @@
 import { renderToStaticMarkup } from 'react-dom/server';
 import { describe, expect, it } from 'vitest';
 import type { FleetStatusView } from '../../../../src/shared/contract/fleet.js';
-import { fleetCapacity, formatUptime, unreachableText, workerLoad } from './fleet-model.js';
+import { fleetCapacity, formatUptime, unreachableText, workerLoad } from '../../domain/fleet-model.js';
 import { FleetPanelView, type FleetPanelViewProps } from './fleet-panel.js';
 
 /* Rendered to HTML in Node (no DOM), as the other renderer component tests are. */

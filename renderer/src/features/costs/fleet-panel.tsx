@@ -1,8 +1,8 @@
 import type { FleetStatusView, FleetWorkerView } from '../../../../src/shared/contract/fleet.js';
+import { formatMs, formatPercent } from '../../domain/costs-model.js';
+import { fleetCapacity, formatUptime, unreachableText, workerLoad } from '../../domain/fleet-model.js';
 import { plural } from '../../lib/format.js';
 import { useStore, type LoadStatus } from '../../store/index.js';
-import { formatMs, formatPercent } from './costs-model.js';
-import { fleetCapacity, formatUptime, unreachableText, workerLoad } from './fleet-model.js';
 
 /** The fleet panel as the Costs screen shows it, from the store (which polls while the screen is open). */
 export function FleetPanel() {

@@ -1,8 +1,8 @@
 import type { ReactNode } from 'react';
 import type { CostsDashboard } from '../../../../src/shared/costs.js';
 import { formatUsd } from '../../../../src/shared/money.js';
+import { formatMinutes, formatPercent, formatRate, windowSpendNano } from '../../domain/costs-model.js';
 import { plural } from '../../lib/format.js';
-import { formatMinutes, formatPercent, formatRate, windowSpendNano } from './costs-model.js';
 
 /** The four figures a person looks at first: spent, burn, where it is heading, and how calls fare. */
 export function KpiCards({ costs }: { costs: CostsDashboard }) {

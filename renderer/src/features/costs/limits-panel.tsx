@@ -1,8 +1,8 @@
 import type { Alert } from '../../../../src/shared/costs.js';
 import type { PoolState } from '../../../../src/shared/limits.js';
 import type { ModelPool } from '../../../../src/shared/models.js';
+import { alertsForPool, formatCount, formatPercent, poolGauges, poolStatus } from '../../domain/costs-model.js';
 import { useStore } from '../../store/index.js';
-import { alertsForPool, formatCount, formatPercent, poolGauges, poolStatus } from './costs-model.js';
 
 const POOL_LABEL: Record<ModelPool, string> = { opus: 'Opus', sonnet: 'Sonnet', haiku: 'Haiku' };
 const POOLS: readonly ModelPool[] = ['opus', 'sonnet', 'haiku'];

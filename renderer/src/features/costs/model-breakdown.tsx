@@ -2,7 +2,7 @@ import { useMemo } from 'react';
 import { Bar, BarChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import type { BreakdownRow } from '../../../../src/shared/costs.js';
 import { formatUsd, nanoToUsd, NANO_PER_USD } from '../../../../src/shared/money.js';
-import { formatCount, modelLabel } from './costs-model.js';
+import { formatCount, modelLabel } from '../../domain/costs-model.js';
 
 const PARTS = [
   { key: 'input', label: 'Input', color: '#4c6ef5' },

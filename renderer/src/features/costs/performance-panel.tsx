@@ -1,5 +1,5 @@
 import type { CostsDashboard } from '../../../../src/shared/costs.js';
-import { formatCount, formatMs, formatPercent } from './costs-model.js';
+import { formatCount, formatMs, formatPercent } from '../../domain/costs-model.js';
 
 /** How calls fare: latency percentiles, errors and throughput over the window. */
 export function PerformancePanel({ costs }: { costs: CostsDashboard }) {

@@ -9,7 +9,7 @@ import {
   teamLabel,
   windowSpendNano,
   type ChartMode,
-} from './costs-model.js';
+} from '../../domain/costs-model.js';
 
 const axisUsd = (usd: number) =>
   usd === 0 ? '$0' : usd < 0.01 ? `$${usd.toFixed(4)}` : `$${usd.toFixed(2)}`;

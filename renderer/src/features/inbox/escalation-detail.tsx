@@ -8,8 +8,6 @@ import type {
   MissionSummary,
 } from '../../../../src/shared/mission.js';
 import { formatUsd } from '../../../../src/shared/money.js';
-import { formatDateTime, plural } from '../../lib/format.js';
-import { MoneyInput } from '../../ui/field.js';
 import {
   TYPE_LABELS,
   budgetNumbers,
@@ -19,7 +17,9 @@ import {
   payloadText,
   planOf,
   timeoutAction,
-} from './inbox-model.js';
+} from '../../domain/inbox-model.js';
+import { formatDateTime, plural } from '../../lib/format.js';
+import { MoneyInput } from '../../ui/field.js';
 
 /** What the person has typed or ticked for one item, kept while they move around the list. */
 export interface DecisionDraft {

@@ -1,6 +1,6 @@
 import { useMemo } from 'react';
+import { unreadCount } from '../../domain/inbox-model.js';
 import { useStore } from '../../store/index.js';
-import { unreadCount } from './inbox-model.js';
 import './inbox.css';
 
 /** The unread count beside "Inbox" in the navigation; nothing when all is read. */

@@ -1,12 +1,12 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { ESCALATION_TYPES, type EscalationDecision, type EscalationType } from '../../../../src/shared/mission.js';
+import { TYPE_LABELS, dollarsToNano, formatAge, formatCountdown, unreadCount } from '../../domain/inbox-model.js';
 import { plural } from '../../lib/format.js';
 import { useStore, visibleInboxItems } from '../../store/index.js';
 import { NoticeBar } from '../../ui/notice-bar.js';
 import { PageHeader } from '../../ui/page-header.js';
 import { EMPTY_DRAFT, EscalationDetail, type DecisionDraft } from './escalation-detail.js';
-import { TYPE_LABELS, dollarsToNano, formatAge, formatCountdown, unreadCount } from './inbox-model.js';
 import { isTypingTarget, useInboxKeys } from './use-inbox-keys.js';
 import { useNow } from './use-now.js';
 import './inbox.css';

@@ -1,10 +1,10 @@
 import { useEffect, useId, useState, type FormEvent } from 'react';
 import { useShallow } from 'zustand/react/shallow';
+import { emptyLaunchForm, type LaunchField, type LaunchForm } from '../../domain/launch-form.js';
 import { plural } from '../../lib/format.js';
 import { useStore } from '../../store/index.js';
 import { Field, MoneyInput } from '../../ui/field.js';
 import { PageHeader } from '../../ui/page-header.js';
-import { emptyLaunchForm, type LaunchField, type LaunchForm } from './launch-form.js';
 
 /** The engine's message for a field, under it, announced when it appears. */
 function FieldError({ id, message }: { id: string; message: string | undefined }) {

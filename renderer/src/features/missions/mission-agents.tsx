@@ -1,17 +1,17 @@
 import './mission-agents.css';
 import { memo, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
-import { formatUsd } from '../../../../src/shared/money.js';
 import type { AgentView, MissionTeamView, TaskView } from '../../../../src/shared/mission.js';
+import { formatUsd } from '../../../../src/shared/money.js';
+import { isLive } from '../../domain/agent-query.js';
+import { killAgentText, killTeamText, type KillText } from '../../domain/kill-text.js';
+import { ROLE_NAMES } from '../../domain/labels.js';
+import { teamAgentKeys, teamSummary, type TeamSummary } from '../../domain/team-agents.js';
+import { formatTokens } from '../../lib/format.js';
 import { entityKey, useStore } from '../../store/index.js';
 import type { StoreState } from '../../store/types.js';
 import { AgentStateBadge, IdleTime } from '../agents/agent-cells.js';
-import { isLive } from '../agents/agent-query.js';
 import { KillDialog } from '../agents/kill-dialog.js';
-import { killAgentText, killTeamText, type KillText } from '../agents/kill-text.js';
-import { formatTokens } from './format.js';
-import { teamAgentKeys, teamSummary, type TeamSummary } from './team-agents.js';
-import { ROLE_NAMES } from './labels.js';
 
 /**
  * Above this many agents the teams start collapsed to one summary line each: a thousand

@@ -1,12 +1,12 @@
 import { useEffect } from 'react';
 import { useShallow } from 'zustand/react/shallow';
-import { formatUsd } from '../../../../src/shared/money.js';
 import type { MissionSummary } from '../../../../src/shared/mission.js';
+import { formatUsd } from '../../../../src/shared/money.js';
+import { MISSION_STATE_LABELS } from '../../domain/labels.js';
 import { formatDateTime } from '../../lib/format.js';
 import { missionSpent, useStore } from '../../store/index.js';
 import { NoticeBar } from '../../ui/notice-bar.js';
 import { PageHeader } from '../../ui/page-header.js';
-import { MISSION_STATE_LABELS } from './labels.js';
 import { StateBadge } from './state-badge.js';
 
 /** Newest first: what someone opening the list is most likely looking for. */

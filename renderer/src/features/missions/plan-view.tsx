@@ -1,7 +1,7 @@
 import { useShallow } from 'zustand/react/shallow';
 import type { MissionTeamView, TaskView } from '../../../../src/shared/mission.js';
+import { TASK_STATE_LABELS } from '../../domain/labels.js';
 import { entityKey, useStore } from '../../store/index.js';
-import { TASK_STATE_LABELS } from './labels.js';
 import { StateBadge } from './state-badge.js';
 
 const collator = new Intl.Collator(undefined, { numeric: true, sensitivity: 'base' });

@@ -1,4 +1,4 @@
-import type { Tone } from './labels.js';
+import type { Tone } from '../../domain/labels.js';
 
 const TONE_CLASS: Record<Tone, string> = {
   neutral: 'badge',

@@ -1,7 +1,7 @@
 import { useId, useState } from 'react';
 import type { SettingsView } from '../../../../src/shared/contract/settings.js';
+import { THRESHOLD_FIELDS, formToThresholds, parseWhole, thresholdsToForm, type FieldErrors, type ThresholdsForm } from '../../domain/settings-form.js';
 import { FieldErrorList, SectionStatus } from './section-status.js';
-import { THRESHOLD_FIELDS, formToThresholds, parseWhole, thresholdsToForm, type FieldErrors, type ThresholdsForm } from './settings-form.js';
 import { useSectionSave } from './use-section-save.js';
 
 const UNIT: Record<(typeof THRESHOLD_FIELDS)[number]['unit'], string> = { percent: '%', ms: 'ms', count: '', factor: '×' };

@@ -1,7 +1,7 @@
 import { renderToStaticMarkup } from 'react-dom/server';
 import { describe, expect, it } from 'vitest';
+import { fleetNote, fleetUrlRequest } from '../../domain/settings-form.js';
 import { FleetSectionView, type FleetSectionViewProps } from './fleet-section.js';
-import { fleetNote, fleetUrlRequest } from './settings-form.js';
 
 /* Rendered to HTML in Node (no DOM); the typing and saving are the Playwright settings spec's. */
 

@@ -1,8 +1,8 @@
 import { useId, useState } from 'react';
 import type { SettingsView } from '../../../../src/shared/contract/settings.js';
 import { REDIS_URL_EXAMPLE } from '../../../../src/shared/validation.js';
+import { fleetNote, fleetUrlRequest } from '../../domain/settings-form.js';
 import { SectionStatus } from './section-status.js';
-import { fleetNote, fleetUrlRequest } from './settings-form.js';
 import { useSectionSave } from './use-section-save.js';
 
 /** The fleet's Redis: where built-in agents' turns are queued for worker machines; empty is off. */

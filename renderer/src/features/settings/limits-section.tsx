@@ -1,7 +1,7 @@
 import { useId, useState } from 'react';
 import type { SettingsView } from '../../../../src/shared/contract/settings.js';
+import { LIMIT_FIELDS, POOLS, POOL_LABELS, formToLimits, limitsToForm, presetIdOf, type FieldErrors, type LimitsForm } from '../../domain/settings-form.js';
 import { FieldErrorList, SectionStatus } from './section-status.js';
-import { LIMIT_FIELDS, POOLS, POOL_LABELS, formToLimits, limitsToForm, presetIdOf, type FieldErrors, type LimitsForm } from './settings-form.js';
 import { useSectionSave } from './use-section-save.js';
 
 export function LimitsSection({ settings }: { settings: SettingsView }) {

@@ -1,9 +1,9 @@
 import { useId, useState } from 'react';
 import type { SettingsView } from '../../../../src/shared/contract/settings.js';
 import { MODELS } from '../../../../src/shared/models.js';
+import { PRICE_FIELDS, addRow, newRowForm, type FieldErrors, type PriceRowForm } from '../../domain/settings-form.js';
 import { formatDate } from '../../lib/format.js';
 import { FieldErrorList, SectionStatus } from './section-status.js';
-import { PRICE_FIELDS, addRow, newRowForm, type FieldErrors, type PriceRowForm } from './settings-form.js';
 import { useSectionSave } from './use-section-save.js';
 
 const today = () => new Date().toISOString().slice(0, 10);

@@ -1,4 +1,4 @@
-import type { FieldErrors } from './settings-form.js';
+import type { FieldErrors } from '../../domain/settings-form.js';
 
 /** The end of a Settings section: the engine's error (naming the field) or a "Saved" note. */
 export function SectionStatus({ error, saved, saving }: { error: string | null; saved: boolean; saving: boolean }) {

@@ -5,10 +5,6 @@ import type { DesignIssue, DesignFix } from '../../../../src/shared/design-rules
 import { MODELS, findModel } from '../../../../src/shared/models.js';
 import { formatUsd } from '../../../../src/shared/money.js';
 import { AGENT_ROLES, LIMITS, type AgentRole } from '../../../../src/shared/team.js';
-import { formatDate } from '../../lib/format.js';
-import { Field, MoneyInput } from '../../ui/field.js';
-import type { Edit } from './agent-row.js';
-import { applyFix, placementProblem } from './design-ops.js';
 import {
   isKnownModel,
   removeAgent,
@@ -17,7 +13,11 @@ import {
   type AgentForm,
   type DesignForm,
   type TeamForm,
-} from './draft.js';
+} from '../../domain/design-form.js';
+import { applyFix, placementProblem } from '../../domain/design-ops.js';
+import { formatDate } from '../../lib/format.js';
+import { Field, MoneyInput } from '../../ui/field.js';
+import type { Edit } from './agent-row.js';
 import { RuntimeFields } from './runtime-fields.js';
 
 const IDLE_PRESETS: readonly { sec: number; label: string }[] = [

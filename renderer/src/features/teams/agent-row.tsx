@@ -2,9 +2,6 @@ import { useSortable } from '@dnd-kit/sortable';
 import { CSS } from '@dnd-kit/utilities';
 import { useId, type PointerEventHandler } from 'react';
 import { findModel } from '../../../../src/shared/models.js';
-import type { EditOptions } from '../../store/teams-slice.js';
-import { moveAgent, placementProblem } from './design-ops.js';
-import { agentDndId, type DragData } from './dnd.js';
 import {
   removeAgent,
   ROLE_LABELS,
@@ -12,7 +9,10 @@ import {
   type AgentForm,
   type DesignForm,
   type TeamForm,
-} from './draft.js';
+} from '../../domain/design-form.js';
+import { moveAgent, placementProblem } from '../../domain/design-ops.js';
+import type { EditOptions } from '../../store/teams-slice.js';
+import { agentDndId, type DragData } from './dnd.js';
 import { Menu, type MenuItem } from './menu.js';
 
 export type Edit = (

@@ -1,12 +1,12 @@
 import { useRef, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import type { TeamDesignSummary } from '../../../../src/shared/team.js';
+import { DESIGN_TEMPLATES } from '../../domain/team-templates.js';
 import { formatDateTime } from '../../lib/format.js';
 import { isDirty, useStore } from '../../store/index.js';
 import { ConfirmDialog } from '../../ui/confirm-dialog.js';
 import { NoticeBar } from '../../ui/notice-bar.js';
 import { PageHeader } from '../../ui/page-header.js';
-import { DESIGN_TEMPLATES } from './templates.js';
 
 const TEMPLATE_PREFIX = 'template:';
 

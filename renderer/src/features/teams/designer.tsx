@@ -20,11 +20,7 @@ import { useEffect, useMemo, useRef, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { estimateDesign, pricesAt } from '../../../../src/shared/design-estimate.js';
 import { checkDesign, type DesignFix, type DesignIssue } from '../../../../src/shared/design-rules.js';
-import { plural } from '../../lib/format.js';
-import { useStore } from '../../store/index.js';
-import { shortModel, type Edit } from './agent-row.js';
-import { AgentInspector } from './agent-inspector.js';
-import { DesignChecks } from './design-checks.js';
+import { addTeam, boardOrder, parseBudget, ROLE_LABELS, type DesignForm } from '../../domain/design-form.js';
 import {
   addAgentAt,
   agentById,
@@ -34,9 +30,13 @@ import {
   moveTeam,
   placementProblem,
   teamOfAgent,
-} from './design-ops.js';
+} from '../../domain/design-ops.js';
+import { plural } from '../../lib/format.js';
+import { useStore } from '../../store/index.js';
+import { AgentInspector } from './agent-inspector.js';
+import { shortModel, type Edit } from './agent-row.js';
+import { DesignChecks } from './design-checks.js';
 import { dragData, keyboardTarget, teamDndId, type DragData } from './dnd.js';
-import { addTeam, boardOrder, parseBudget, ROLE_LABELS, type DesignForm } from './draft.js';
 import { CONFIGURED_LIMITS, EstimatePanel } from './estimate-panel.js';
 import { Palette } from './palette.js';
 import { TeamCard } from './team-card.js';

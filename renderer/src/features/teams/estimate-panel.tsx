@@ -8,9 +8,9 @@ import {
 } from '../../../../src/shared/design-estimate.js';
 import { formatUsd } from '../../../../src/shared/money.js';
 import { AGENT_ROLES } from '../../../../src/shared/team.js';
+import { ROLE_LABELS } from '../../domain/design-form.js';
 import { plural } from '../../lib/format.js';
 import type { DesignerSettings } from '../../store/teams-slice.js';
-import { ROLE_LABELS } from './draft.js';
 
 export const CONFIGURED_LIMITS = 'configured';
 

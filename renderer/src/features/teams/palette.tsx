@@ -1,7 +1,7 @@
 import { useDraggable, useDroppable } from '@dnd-kit/core';
 import { AGENT_ROLES, type AgentRole } from '../../../../src/shared/team.js';
+import { ROLE_LABELS } from '../../domain/design-form.js';
 import { DUPLICATE_ZONE_ID, paletteDndId, type DragData } from './dnd.js';
-import { ROLE_LABELS } from './draft.js';
 
 const ROLE_HINTS: Record<AgentRole, string> = {
   leader: 'plans, delegates, reviews',

@@ -7,8 +7,6 @@ import {
   type AgentRuntime,
   type McpServerSpec,
 } from '../../../../src/shared/team.js';
-import { Field } from '../../ui/field.js';
-import type { Edit } from './agent-row.js';
 import {
   effectiveClaudeCode,
   mcpServerToSpec,
@@ -21,7 +19,9 @@ import {
   type ClaudeCodeForm,
   type McpServerForm,
   type TeamForm,
-} from './draft.js';
+} from '../../domain/design-form.js';
+import { Field } from '../../ui/field.js';
+import type { Edit } from './agent-row.js';
 
 const MCP_TYPE_LABELS: Record<McpServerSpec['type'], string> = {
   stdio: 'Local command (stdio)',

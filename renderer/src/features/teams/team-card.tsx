@@ -9,13 +9,13 @@ import {
   type DesignIssue,
 } from '../../../../src/shared/design-rules.js';
 import { formatUsd } from '../../../../src/shared/money.js';
+import { removeTeam, teamHasLeader, updateTeam, type DesignForm, type TeamForm } from '../../domain/design-form.js';
+import { addAgentAt, duplicateTeam, moveTeam, splitTeam } from '../../domain/design-ops.js';
 import { plural } from '../../lib/format.js';
 import { runtimeProblem } from '../../store/index.js';
 import { MoneyInput } from '../../ui/field.js';
 import { AgentRow, type Edit } from './agent-row.js';
-import { addAgentAt, duplicateTeam, moveTeam, splitTeam } from './design-ops.js';
 import { agentDndId, teamDndId, type DragData } from './dnd.js';
-import { removeTeam, teamHasLeader, updateTeam, type DesignForm, type TeamForm } from './draft.js';
 import { Menu, type MenuItem } from './menu.js';
 
 interface TeamCardProps {

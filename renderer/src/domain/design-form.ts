@@ -1,5 +1,5 @@
-import { DEFAULT_MODEL_BY_ROLE, findModel } from '../../../../src/shared/models.js';
-import { nanoToUsd, usdToNano } from '../../../../src/shared/money.js';
+import { DEFAULT_MODEL_BY_ROLE, findModel } from '../../../src/shared/models.js';
+import { nanoToUsd, usdToNano } from '../../../src/shared/money.js';
 import {
   agentRuntime,
   CLAUDE_CODE_TOOLS,
@@ -12,7 +12,7 @@ import {
   type McpServerSpec,
   type TeamDesign,
   type TeamDesignDraft,
-} from '../../../../src/shared/team.js';
+} from '../../../src/shared/team.js';
 
 /**
  * The editor works on a form model, not on TeamDesignDraft: budgets and command lists

@@ -1,5 +1,5 @@
-import type { AgentState, EscalationType, MissionState, TaskState } from '../../../../src/shared/mission.js';
-import type { AgentRole } from '../../../../src/shared/team.js';
+import type { AgentState, EscalationType, MissionState, TaskState } from '../../../src/shared/mission.js';
+import type { AgentRole } from '../../../src/shared/team.js';
 
 /** How a state reads in a badge: words a person uses, and a tone that says whether to look. */
 export type Tone = 'neutral' | 'accent' | 'success' | 'warn' | 'danger';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { TranscriptEntry } from '../../../../src/shared/mission.js';
+import type { TranscriptEntry } from '../../../src/shared/mission.js';
 import { conversationTitle, toTranscriptMessages } from './transcript-view.js';
 
 const entry = (id: number, over: Partial<TranscriptEntry>): TranscriptEntry => ({

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { zeroTotals } from '../../testing/fixtures.js';
-import type { BreakdownRow, CostNames } from '../../../../src/shared/costs.js';
-import type { PoolState } from '../../../../src/shared/limits.js';
+import type { BreakdownRow, CostNames } from '../../../src/shared/costs.js';
+import type { PoolState } from '../../../src/shared/limits.js';
+import { zeroTotals } from '../testing/fixtures.js';
 import {
   agentRows,
   alertTarget,

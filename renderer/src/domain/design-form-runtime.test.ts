@@ -1,12 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { checkDesign } from '../../../../src/shared/design-rules.js';
-import { designToFile, parseTeamFile } from '../../../../src/shared/team-file.js';
+import { checkDesign } from '../../../src/shared/design-rules.js';
+import { designToFile, parseTeamFile } from '../../../src/shared/team-file.js';
 import {
   defaultClaudeCodeSpec,
   teamDesignDraftSchema,
   type TeamDesign,
-} from '../../../../src/shared/team.js';
-import { applyFix } from './design-ops.js';
+} from '../../../src/shared/team.js';
 import {
   describeServerMessage,
   designToForm,
@@ -20,7 +19,8 @@ import {
   updateAgent,
   updateClaudeCode,
   type DesignForm,
-} from './draft.js';
+} from './design-form.js';
+import { applyFix } from './design-ops.js';
 
 function ids() {
   let n = 0;

@@ -1,5 +1,5 @@
-import type { AgentState, AgentView } from '../../../../src/shared/mission.js';
-import { isLive } from '../agents/agent-query.js';
+import type { AgentState, AgentView } from '../../../src/shared/mission.js';
+import { isLive } from './agent-query.js';
 import { AGENT_STATE_LABELS } from './labels.js';
 
 type AgentsByKey = Readonly<Record<string, AgentView>>;

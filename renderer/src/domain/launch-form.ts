@@ -1,5 +1,5 @@
-import type { CommandRequest } from '../../../../src/shared/contract.js';
-import { MAX_BUDGET_USD } from '../../../../src/shared/money.js';
+import type { CommandRequest } from '../../../src/shared/contract.js';
+import { MAX_BUDGET_USD } from '../../../src/shared/money.js';
 
 /**
  * The launch form as typed: the budget and the command list stay text so "12." or a
@@ -79,12 +79,6 @@ export function launchRequest(
       allowedCommands: parseCommandList(form.allowedCommands),
     },
   };
-}
-
-/** Drops the "missions:create: " prefix (it names a command, not something the person did) and starts with a capital. */
-export function plainMessage(message: string): string {
-  const text = message.replace(/^[a-z]+:[a-z-]+: /, '').replace(/^request\./, '');
-  return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
 /** Which field an engine error is about, so the message can sit next to it. */

@@ -1,6 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { checkDesign } from '../../../../src/shared/design-rules.js';
-import { DEFAULT_MODEL_BY_ROLE } from '../../../../src/shared/models.js';
+import { checkDesign } from '../../../src/shared/design-rules.js';
+import { DEFAULT_MODEL_BY_ROLE } from '../../../src/shared/models.js';
+import {
+  addAgent,
+  addTeam,
+  boardOrder,
+  emptyDesignForm,
+  formToDraft,
+  slotPosition,
+  type DesignForm,
+} from './design-form.js';
 import {
   addAgentAt,
   applyFix,
@@ -10,16 +19,7 @@ import {
   placementProblem,
   splitTeam,
 } from './design-ops.js';
-import {
-  addAgent,
-  addTeam,
-  boardOrder,
-  emptyDesignForm,
-  formToDraft,
-  slotPosition,
-  type DesignForm,
-} from './draft.js';
-import { DESIGN_TEMPLATES, designFromTemplate, findTemplate } from './templates.js';
+import { DESIGN_TEMPLATES, designFromTemplate, findTemplate } from './team-templates.js';
 
 function ids() {
   let n = 0;

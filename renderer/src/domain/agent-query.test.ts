@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { agentView } from '../../testing/fixtures.js';
-import type { AgentView, MissionTeamView, TaskView } from '../../../../src/shared/mission.js';
+import type { AgentView, MissionTeamView, TaskView } from '../../../src/shared/mission.js';
+import { agentView } from '../testing/fixtures.js';
 import {
   agentTotals,
   CollationRanks,

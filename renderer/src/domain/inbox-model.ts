@@ -1,4 +1,4 @@
-import type { EscalationType, EscalationView, MissionDetail, TaskView } from '../../../../src/shared/mission.js';
+import type { EscalationType, EscalationView, MissionDetail, TaskView } from '../../../src/shared/mission.js';
 
 /** Pure helpers of the inbox: what shows, in which order, and how its numbers read. */
 

@@ -6,10 +6,10 @@ import {
   type BudgetBar,
   type CostNames,
   type CostsDashboard,
-} from '../../../../src/shared/costs.js';
-import type { BucketName, PoolState } from '../../../../src/shared/limits.js';
-import { findModel } from '../../../../src/shared/models.js';
-import { formatUsd, nanoToUsd } from '../../../../src/shared/money.js';
+} from '../../../src/shared/costs.js';
+import type { BucketName, PoolState } from '../../../src/shared/limits.js';
+import { findModel } from '../../../src/shared/models.js';
+import { formatUsd, nanoToUsd } from '../../../src/shared/money.js';
 
 /**
  * The Costs area's pure logic: formatting, the chart's data, sorting, budget and gauge

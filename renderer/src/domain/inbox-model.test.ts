@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { escalationView } from '../../testing/fixtures.js';
+import { escalationView } from '../testing/fixtures.js';
 import {
   EMPTY_FILTER,
   budgetNumbers,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_POOL_LIMITS, LIMIT_PRESETS } from '../../../../src/shared/limits.js';
-import type { PriceTable } from '../../../../src/shared/pricing.js';
+import { DEFAULT_POOL_LIMITS, LIMIT_PRESETS } from '../../../src/shared/limits.js';
+import type { PriceTable } from '../../../src/shared/pricing.js';
 import {
   addRow,
   formToLimits,

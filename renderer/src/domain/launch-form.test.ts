@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { emptyLaunchForm, fieldOfError, launchRequest, parseCommandList, plainMessage } from './launch-form.js';
+import { plainMessage } from '../lib/plain-message.js';
+import { emptyLaunchForm, fieldOfError, launchRequest, parseCommandList } from './launch-form.js';
 
 describe('launch form', () => {
   it('builds the request: trimmed text, exact dollars, de-duplicated commands, optional name', () => {

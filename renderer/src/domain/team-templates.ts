@@ -1,4 +1,4 @@
-import { addAgent, addTeam, updateTeam, type DesignForm, type NewId } from './draft.js';
+import { addAgent, addTeam, updateTeam, type DesignForm, type NewId } from './design-form.js';
 
 /**
  * Starting points for a new design. Each is a list of team shapes; the agents get the

@@ -1,5 +1,5 @@
-import type { AgentView, TaskView } from '../../../../src/shared/mission.js';
-import { BUSY_AGENT_STATES, FINAL_AGENT_STATES } from '../missions/labels.js';
+import type { AgentView, TaskView } from '../../../src/shared/mission.js';
+import { BUSY_AGENT_STATES, FINAL_AGENT_STATES } from './labels.js';
 
 /**
  * What each kill loses and keeps, said before it happens. The engine's behaviour is

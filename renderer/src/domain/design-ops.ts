@@ -1,5 +1,5 @@
-import { planSplit, type DesignFix } from '../../../../src/shared/design-rules.js';
-import type { AgentRole } from '../../../../src/shared/team.js';
+import { planSplit, type DesignFix } from '../../../src/shared/design-rules.js';
+import type { AgentRole } from '../../../src/shared/team.js';
 import {
   addAgent,
   boardOrder,
@@ -14,7 +14,7 @@ import {
   type DesignForm,
   type NewId,
   type TeamForm,
-} from './draft.js';
+} from './design-form.js';
 
 /**
  * The designer's moves as pure functions of the form: drag and drop, the "Move to team…"

@@ -1,4 +1,4 @@
-import type { TranscriptEntry } from '../../../../src/shared/mission.js';
+import type { TranscriptEntry } from '../../../src/shared/mission.js';
 
 /** A transcript message broken into what a person reads: text, tool calls and their results. */
 export type TranscriptItem =

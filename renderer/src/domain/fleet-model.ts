@@ -1,4 +1,4 @@
-import type { FleetWorkerView } from '../../../../src/shared/contract/fleet.js';
+import type { FleetWorkerView } from '../../../src/shared/contract/fleet.js';
 
 /** How full one worker is: its turns in hand over what it runs at once (0..1), and its tone. */
 export function workerLoad(worker: Pick<FleetWorkerView, 'active' | 'concurrency'>): {

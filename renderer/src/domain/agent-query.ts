@@ -1,6 +1,6 @@
-import type { AgentState, AgentView, MissionTeamView, TaskView } from '../../../../src/shared/mission.js';
-import type { AgentRole } from '../../../../src/shared/team.js';
-import { BUSY_AGENT_STATES, FINAL_AGENT_STATES } from '../missions/labels.js';
+import type { AgentState, AgentView, MissionTeamView, TaskView } from '../../../src/shared/mission.js';
+import type { AgentRole } from '../../../src/shared/team.js';
+import { BUSY_AGENT_STATES, FINAL_AGENT_STATES } from './labels.js';
 
 /** What the agents table shows: every filter is optional ('' = any). */
 export interface AgentQuery {

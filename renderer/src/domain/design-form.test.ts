@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_MODEL_BY_ROLE, MODELS } from '../../../../src/shared/models.js';
-import { teamDesignDraftSchema, type TeamDesign } from '../../../../src/shared/team.js';
+import { DEFAULT_MODEL_BY_ROLE, MODELS } from '../../../src/shared/models.js';
+import { teamDesignDraftSchema, type TeamDesign } from '../../../src/shared/team.js';
 import {
   addAgent,
   addTeam,
@@ -15,7 +15,7 @@ import {
   sameForm,
   updateAgent,
   type DesignForm,
-} from './draft.js';
+} from './design-form.js';
 
 function ids() {
   let n = 0;

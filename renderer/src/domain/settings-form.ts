@@ -1,9 +1,9 @@
-import type { AlertThresholds } from '../../../../src/shared/costs.js';
-import type { AllPoolLimits, LimitPreset, PoolLimitsSetting } from '../../../../src/shared/limits.js';
-import { MODELS, type ModelPool } from '../../../../src/shared/models.js';
-import type { FleetSettingView } from '../../../../src/shared/contract/settings.js';
-import type { PriceRow, PriceTable } from '../../../../src/shared/pricing.js';
-import { savedRedisUrlProblem } from '../../../../src/shared/validation.js';
+import type { FleetSettingView } from '../../../src/shared/contract/settings.js';
+import type { AlertThresholds } from '../../../src/shared/costs.js';
+import type { AllPoolLimits, LimitPreset, PoolLimitsSetting } from '../../../src/shared/limits.js';
+import { MODELS, type ModelPool } from '../../../src/shared/models.js';
+import type { PriceRow, PriceTable } from '../../../src/shared/pricing.js';
+import { savedRedisUrlProblem } from '../../../src/shared/validation.js';
 
 /** Pure helpers of the Settings forms: values as typed (strings) to and from the engine's shapes. */
 
