@@ -8,7 +8,8 @@ import { dispatch, type ErrorLogger, type Handlers } from '../api/dispatch.js';
 import { EventHub, type EventSink } from '../api/event-hub.js';
 import { costsChangedNotifier, forwardLimiterState } from '../api/handlers/costs.js';
 import { createHandlers } from '../api/handlers/index.js';
-import { createEngineServices } from './engine-services.js';
+import { createEngineServices, type EngineServices } from './engine-services.js';
+import { Steps, type Closing } from './steps.js';
 import { openLedger, type Ledger } from '../ledger/database.js';
 import { TeamRepository } from '../ledger/team-repository.js';
 import { maskRedisUrlIn } from '../../shared/redis-url.js';
@@ -77,52 +78,39 @@ export function selectProvider(env: NodeJS.ProcessEnv): AppInfo['provider'] {
   return { id, label: id === 'anthropic' ? 'Anthropic API' : 'Simulated provider (no API key set)' };
 }
 
-/** Opens the ledger in `dataDir` (creating the folder) and wires the handlers to it. */
+/**
+ * Opens the ledger in `dataDir` (creating the folder) and wires the handlers to it: the
+ * ledger, the event hub, the engine and its services, then the contract's handlers, each
+ * a step closed in reverse.
+ */
 export function openBackend(options: BackendOptions): Backend {
   // Before anything is opened, so a bad URL leaves nothing to close.
   const flag = fleetFlag(options);
-  mkdirSync(options.dataDir, { recursive: true });
-  const databasePath = join(options.dataDir, DATABASE_FILE);
-  const ledger = openLedger(databasePath, {
-    nativeBinding: options.nativeBinding,
-    // Commits stay short: a worker thread copies the WAL back into the database.
-    checkpoints: 'background',
-    onCheckpointFallback: (reason) => options.logError?.('background checkpoints', new Error(reason)),
-    // One commit per event-loop turn for the engine's writes (see write-group.ts).
-    groupCommit: true,
-    onGroupCommitError: (error) => (options.logError ?? console.error)('a ledger commit', error),
-  });
-  const events = new EventHub({ flushIntervalMs: options.flushIntervalMs });
-  const info: AppInfo = {
-    name: PRODUCT_NAME,
-    version,
-    runtime: options.runtime,
-    platform: process.platform,
-    dataDir: options.dataDir,
-    databasePath,
-    provider: selectProvider(options.env ?? process.env),
-  };
-  // A provider chosen in Settings is kept across restarts when this process can honour it.
-  const startWith = startupProvider(ledger.db, options.env ?? process.env);
-  if (startWith !== info.provider.id) info.provider = { id: startWith, label: providerLabel(startWith) };
+  const env = options.env ?? process.env;
+  const steps = new Steps();
+  const { ledger, databasePath } = steps.add(setupLedger(options));
+  const events = steps.add(new EventHub({ flushIntervalMs: options.flushIntervalMs }));
+  const info = appInfo(options, databasePath, ledger);
   const fleet = startupFleet(flag, savedFleetRedisUrl(ledger.db));
-  const services = createEngineServices({
-    db: ledger.db,
-    dataDir: options.dataDir,
-    provider: info.provider.id,
-    // app:get-info answers this object, so it follows a switch made in Settings.
-    onProviderChanged: (id) => (info.provider = { id, label: providerLabel(id) }),
-    env: options.env ?? process.env,
-    // Scales the simulation's latency (as `control-room run` does), for demos and e2e tests.
-    latencyScale: Number((options.env ?? process.env).CONTROL_ROOM_SIM_LATENCY ?? 1) || 0,
-    events,
-    ...(options.logError ? { logError: options.logError } : {}),
-    ...(options.secrets ? { secrets: options.secrets } : {}),
-    onCallRecorded: costsChangedNotifier(events),
-    // Connects in the background: a Redis that does not answer never delays or stops the
-    // start; the fleet status says why, and turns fail with it.
-    ...(fleet ? { fleet: { redisUrl: fleet.redisUrl } } : {}),
-  });
+  const services = steps.add(
+    createEngineServices({
+      db: ledger.db,
+      dataDir: options.dataDir,
+      provider: info.provider.id,
+      // app:get-info answers this object, so it follows a switch made in Settings.
+      onProviderChanged: (id) => (info.provider = { id, label: providerLabel(id) }),
+      env,
+      // Scales the simulation's latency (as `control-room run` does), for demos and e2e tests.
+      latencyScale: Number(env.CONTROL_ROOM_SIM_LATENCY ?? 1) || 0,
+      events,
+      ...(options.logError ? { logError: options.logError } : {}),
+      ...(options.secrets ? { secrets: options.secrets } : {}),
+      onCallRecorded: costsChangedNotifier(events),
+      // Connects in the background: a Redis that does not answer never delays or stops the
+      // start; the fleet status says why, and turns fail with it.
+      ...(fleet ? { fleet: { redisUrl: fleet.redisUrl } } : {}),
+    }),
+  );
   services.settings.useFleet(fleet);
   if (fleet && services.fleet) {
     const logError = options.logError ?? console.error;
@@ -132,22 +120,7 @@ export function openBackend(options: BackendOptions): Backend {
         logError('connecting to the fleet', new Error(maskRedisUrlIn(errorText(error), fleet.redisUrl))),
       );
   }
-  const stopLimiterEvents = forwardLimiterState(services.limiter, events);
-  const handlers: Handlers = createHandlers({
-    info,
-    events,
-    teams: new TeamRepository(ledger.db),
-    engine: services.engine,
-    settings: services.settings,
-    fleet: services.fleet,
-    costs: {
-      db: ledger.db,
-      limiter: services.limiter,
-      budgets: services.budgets,
-      // Alerts use the thresholds the person set in Settings, read at each evaluation.
-      thresholds: () => services.settings.alertThresholds(),
-    },
-  });
+  const { handlers } = steps.add(setupHandlers(info, events, ledger, services));
   let closed = false;
   return {
     info,
@@ -167,12 +140,68 @@ export function openBackend(options: BackendOptions): Backend {
     close() {
       if (closed) return;
       closed = true;
-      stopLimiterEvents();
-      services.close();
-      events.close();
-      ledger.close();
+      steps.close();
     },
   };
+}
+
+/** The ledger in `dataDir`, set up for the app: background checkpoints and one commit per event-loop turn. */
+function setupLedger(options: BackendOptions): { ledger: Ledger; databasePath: string } & Closing {
+  mkdirSync(options.dataDir, { recursive: true });
+  const databasePath = join(options.dataDir, DATABASE_FILE);
+  const ledger = openLedger(databasePath, {
+    nativeBinding: options.nativeBinding,
+    // Commits stay short: a worker thread copies the WAL back into the database.
+    checkpoints: 'background',
+    onCheckpointFallback: (reason) => options.logError?.('background checkpoints', new Error(reason)),
+    // One commit per event-loop turn for the engine's writes (see write-group.ts).
+    groupCommit: true,
+    onGroupCommitError: (error) => (options.logError ?? console.error)('a ledger commit', error),
+  });
+  return { ledger, databasePath, close: () => ledger.close() };
+}
+
+/** What `app:get-info` answers; a provider chosen in Settings is kept across restarts when this process can honour it. */
+function appInfo(options: BackendOptions, databasePath: string, ledger: Ledger): AppInfo {
+  const env = options.env ?? process.env;
+  const info: AppInfo = {
+    name: PRODUCT_NAME,
+    version,
+    runtime: options.runtime,
+    platform: process.platform,
+    dataDir: options.dataDir,
+    databasePath,
+    provider: selectProvider(env),
+  };
+  const startWith = startupProvider(ledger.db, env);
+  if (startWith !== info.provider.id) info.provider = { id: startWith, label: providerLabel(startWith) };
+  return info;
+}
+
+/** The contract's handlers over the engine's services; closing stops forwarding the limiter's state. */
+function setupHandlers(
+  info: AppInfo,
+  events: EventHub,
+  ledger: Ledger,
+  services: EngineServices,
+): { handlers: Handlers } & Closing {
+  const stopLimiterEvents = forwardLimiterState(services.limiter, events);
+  const handlers: Handlers = createHandlers({
+    info,
+    events,
+    teams: new TeamRepository(ledger.db),
+    engine: services.engine,
+    settings: services.settings,
+    fleet: services.fleet,
+    costs: {
+      db: ledger.db,
+      limiter: services.limiter,
+      budgets: services.budgets,
+      // Alerts use the thresholds the person set in Settings, read at each evaluation.
+      thresholds: () => services.settings.alertThresholds(),
+    },
+  });
+  return { handlers, close: stopLimiterEvents };
 }
 
 /** The flag's Redis URL (the option, else the environment `start` set); refused when it is not one. */
