@@ -4,35 +4,38 @@
 //          <- calls <- engine, fleet, settings <- api <- app <- host <- server, cli <- electron
 //   shared <- renderer
 //
-// Each folder of src/main may import only what its README's "May import" line names; the
-// map below is that line, one entry per folder. Because the map is a ladder (no folder
-// lists one above it), no import cycle between folders can pass. Tests are left out of the
+// Each folder of src/main may import only the folders its README's "May import:" line
+// names (as `folder/` in backticks); the rules below are built from those lines, so a
+// README cannot say one thing while the code does another, and a folder without a README
+// (or without that line) stops the check. The lines form a ladder (no folder names one
+// above it), and no-folder-cycle checks that they stay one. Tests are left out of the
 // folder rules: an integration test drives its folder through the ones above it (an API
 // handler's test opens the whole backend), and nothing imports a test.
+const { readdirSync, readFileSync, statSync } = require('node:fs');
+const { join } = require('node:path');
 
-/** What each folder of src/main may import from the other folders of src/main. */
-const MAY_IMPORT = {
-  // The lower folders: leaves, or leaning only on each other's plain types.
-  http: [],
-  limiter: [],
-  llm: [],
-  workspace: [],
-  ledger: ['llm'],
-  tools: ['llm', 'workspace'],
-  // How a call is admitted, limited, sent and billed.
-  calls: ['http', 'ledger', 'limiter', 'llm'],
-  // The engine and the folders beside it, which never import each other.
-  engine: ['calls', 'ledger', 'limiter', 'llm', 'tools', 'workspace'],
-  fleet: ['http', 'tools', 'workspace'],
-  settings: ['ledger', 'limiter', 'llm'],
-  // The contract's handlers, then the composition root that builds everything.
-  api: ['calls', 'engine', 'fleet', 'ledger', 'limiter', 'llm', 'settings', 'tools', 'workspace'],
-  app: ['api', 'calls', 'engine', 'fleet', 'http', 'ledger', 'limiter', 'llm', 'settings', 'tools', 'workspace'],
-  // The engine in a worker thread, and the transports and commands on top of it.
-  host: ['api', 'app', 'settings'],
-  server: ['api', 'app', 'host'],
-  cli: ['api', 'app', 'engine', 'fleet', 'host', 'ledger', 'server', 'settings', 'workspace'],
-};
+const MAIN = join(__dirname, 'src', 'main');
+
+/** The folders a README's "May import:" sentence names, e.g. `ledger/`, `llm/`. */
+function mayImport(folder) {
+  let text;
+  try {
+    text = readFileSync(join(MAIN, folder, 'README.md'), 'utf8');
+  } catch {
+    throw new Error(`src/main/${folder} has no README.md saying what it may import`);
+  }
+  const line = /^May import:(.*)$/m.exec(text);
+  if (!line) throw new Error(`src/main/${folder}/README.md has no "May import:" line`);
+  // The sentence ends at its full stop; what follows ("Never …") is prose.
+  const sentence = line[1].split(/\.(\s|$)/)[0];
+  return [...sentence.matchAll(/`([a-z][a-z0-9-]*)\/`/g)].map((m) => m[1]);
+}
+
+const MAY_IMPORT = Object.fromEntries(
+  readdirSync(MAIN)
+    .filter((name) => statSync(join(MAIN, name)).isDirectory())
+    .map((folder) => [folder, mayImport(folder)]),
+);
 
 const folderRules = Object.entries(MAY_IMPORT).map(([folder, allowed]) => ({
   name: `main-${folder}-imports`,
@@ -50,7 +53,7 @@ module.exports = {
     ...folderRules,
     {
       name: 'main-folder-listed',
-      comment: 'Every file of src/main sits in a folder that has a "May import" entry above (and a README).',
+      comment: 'Every file of src/main sits in one of its folders (each with a README that says what it may import).',
       severity: 'error',
       from: {},
       to: { path: '^src/main/', pathNot: [`^src/main/(${Object.keys(MAY_IMPORT).join('|')})/`] },
