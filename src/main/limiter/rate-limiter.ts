@@ -1,3 +1,8 @@
+// One file on purpose (915 lines): `RateLimiter` is one state machine per pool (buckets,
+// the fair queue, 429 pauses and back-off, the breaker, per-agent caps), and every method
+// keeps invariants that span all of them (a grant, a refund and a wake-up timer must agree
+// on the same pool state in the same synchronous step). Its parts that stand alone already
+// live beside it: token-bucket.ts, fair-queue.ts, indexed-heap.ts, headers.ts, types.ts.
 import type { ModelPool } from '../../shared/models.js';
 import { systemClock, type Clock, type TimerHandle } from './clock.js';
 import { FairQueue, type FairQueueItem } from './fair-queue.js';
