@@ -1,4 +1,4 @@
-import type { Area } from '../store/index.js';
+import type { Area } from '../domain/route.js';
 
 export interface AreaInfo {
   id: Area;

@@ -1,4 +1,4 @@
-import type { ThemePreference } from '../store/index.js';
+export type ThemePreference = 'system' | 'light' | 'dark';
 
 const KEY = 'control-room.theme';
 

@@ -3,7 +3,7 @@ import type { AgentView, TaskView } from '../../../src/shared/mission.js';
 import { EMPTY_AGENT_QUERY } from '../domain/agent-query.js';
 import { agentView } from '../testing/fixtures.js';
 import { selectAgentKeys } from './agents-slice.js';
-import type { StoreState } from './types.js';
+import type { StoreState } from './state.js';
 
 const agent = (id: string, over: Partial<AgentView> = {}): AgentView =>
   agentView({ id, name: id, state: 'working', ...over });

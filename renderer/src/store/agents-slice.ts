@@ -1,63 +1,16 @@
-import type { AgentDiff } from '../../../src/shared/contract/agents.js';
-import type { AgentView, TranscriptEntry } from '../../../src/shared/mission.js';
+import type { AgentView } from '../../../src/shared/mission.js';
 import {
   DEFAULT_SORT_DIR,
   EMPTY_AGENT_QUERY,
   readsLookups,
   visibleAgentKeys,
   type AgentLookups,
-  type AgentQuery,
-  type AgentSort,
-  type AgentSortKey,
 } from '../domain/agent-query.js';
 import { plural } from '../lib/format.js';
 import { plainMessage } from '../lib/plain-message.js';
-import type { LoadStatus } from './app-slice.js';
 import { batchEvents } from './event-batch.js';
 import { entityKey, isFinalMission } from './missions-slice.js';
-import type { Notice } from './teams-slice.js';
-import type { Slice, StoreState } from './types.js';
-
-/** The agent open in the detail drawer. */
-export interface AgentDetailState {
-  missionId: string;
-  agentId: string;
-  transcript: TranscriptEntry[];
-  transcriptStatus: LoadStatus;
-  transcriptError: string | null;
-  diff: AgentDiff | null;
-  diffStatus: LoadStatus;
-  diffError: string | null;
-}
-
-export interface AgentsSlice {
-  /** Agents of every loaded mission, by `missionId/agentId`. */
-  agents: Record<string, AgentView>;
-  agentsStatus: LoadStatus;
-  agentsError: string | null;
-  agentQuery: AgentQuery;
-  agentSort: AgentSort;
-  /** Keys (agents, `team:missionId/teamId`, `idle:missionId|*`) with a kill in flight. */
-  killing: string[];
-  agentNotice: Notice | null;
-  agentDetail: AgentDetailState | null;
-  /** Loads the agents of every mission that is not finished (and keeps them live). */
-  loadAgents(): Promise<void>;
-  setAgentQuery(patch: Partial<AgentQuery>): void;
-  /** Sorts by `key`; the same key again flips the direction. */
-  sortAgents(key: AgentSortKey): void;
-  killAgent(missionId: string, agentId: string): Promise<boolean>;
-  killTeam(missionId: string, teamId: string): Promise<boolean>;
-  /** Stops idle agents their teams can spare, in one mission or everywhere. */
-  killIdle(missionId?: string): Promise<boolean>;
-  dismissAgentNotice(): void;
-  openAgent(missionId: string, agentId: string): void;
-  closeAgent(): void;
-  /** Fetches transcript entries after the last one held (all of them the first time). */
-  refreshTranscript(): Promise<void>;
-  loadDiff(): Promise<void>;
-  applyAgentEvents(agents: AgentView[]): void;
-}
+import type { AgentDetailState, AgentsSlice, Slice, StoreState } from './state.js';
 
 /** Applies a batch of agent snapshots (coalesced per agent by the engine): replaced by key. */
 export function reduceAgentEvents(agents: Record<string, AgentView>, events: readonly AgentView[]): Record<string, AgentView> {

@@ -1,30 +1,5 @@
-import type { AppInfo } from '../../../src/shared/contract/app.js';
-import type { ConnectionState, TransportKind } from '../api/index.js';
-import { formatHash, parseHash, sameRoute, type Area, type Route } from '../domain/route.js';
-import type { Slice, ThemePreference } from './types.js';
-
-export type LoadStatus = 'idle' | 'loading' | 'ready' | 'error';
-
-export interface AppSlice {
-  info: AppInfo | null;
-  infoStatus: LoadStatus;
-  infoError: string | null;
-  connection: ConnectionState;
-  /** Stays true from a failure until the next successful open, so retries do not flicker. */
-  connectionLost: boolean;
-  transport: TransportKind;
-  route: Route;
-  theme: ThemePreference;
-  loadInfo(): Promise<void>;
-  /** Moves to `route`, mirroring it into the address bar. */
-  navigate(route: Route, options?: { replace?: boolean }): void;
-  /** Follows the address bar (start-up, back/forward buttons). */
-  syncFromHash(hash: string): void;
-  /** A click on an area in the navigation: returns to where the person left that area. */
-  showArea(area: Area): void;
-  setTheme(theme: ThemePreference): void;
-  reconnectNow(): void;
-}
+import { formatHash, parseHash, sameRoute, type Route } from '../domain/route.js';
+import type { AppSlice, Slice } from './state.js';
 
 export const createAppSlice: Slice<AppSlice> = (deps) => (set, get) => {
   const enter = (route: Route) => {

@@ -1,13 +1,8 @@
 import { DEFAULT_DASHBOARD_WINDOW_MINUTES } from '../../../src/shared/contract/costs.js';
-import type { CostsDashboard } from '../../../src/shared/costs.js';
 import type { LimiterState } from '../../../src/shared/limits.js';
-import type { ModelPool } from '../../../src/shared/models.js';
-import type { AlertTarget } from '../domain/costs-model.js';
 import { plural } from '../lib/format.js';
 import { throttle, type ThrottleTimers } from '../lib/throttle.js';
-import type { LoadStatus } from './app-slice.js';
-import type { Notice } from './teams-slice.js';
-import type { Slice } from './types.js';
+import type { CostsSlice, Slice } from './state.js';
 
 /** A burst of recorded calls refreshes the dashboard at most this often. */
 export const COSTS_REFRESH_MS = 1_000;
@@ -15,35 +10,6 @@ export const COSTS_REFRESH_MS = 1_000;
 export const LIMITS_APPLY_MS = 500;
 /** With no events, the dashboard still refreshes this often so the chart's window slides. */
 export const COSTS_POLL_MS = 15_000;
-
-export interface CostsSlice {
-  costs: CostsDashboard | null;
-  costsStatus: LoadStatus;
-  /** Why the last load failed; with `costs` still set, the page keeps showing the last snapshot. */
-  costsError: string | null;
-  /** '' for every mission. */
-  costsMissionId: string;
-  costsWindowMinutes: number;
-  limiter: LimiterState | null;
-  limiterStatus: LoadStatus;
-  limiterError: string | null;
-  resumingPools: ModelPool[];
-  exportingCalls: boolean;
-  costsNotice: Notice | null;
-  /** The Costs page is showing: events refresh it, and it polls. */
-  openCosts(): void;
-  closeCosts(): void;
-  loadCosts(): Promise<void>;
-  loadLimiter(): Promise<void>;
-  setCostsMission(missionId: string): void;
-  setCostsWindow(minutes: number): void;
-  resumePool(pool: ModelPool): Promise<boolean>;
-  /** Downloads the ledger rows the dashboard shows (its mission and window) as CSV. */
-  exportCalls(): Promise<boolean>;
-  /** Goes to what an alert is about: its mission, team or agent. */
-  followCostCause(target: Exclude<AlertTarget, { kind: 'pool' }>): void;
-  dismissCostsNotice(): void;
-}
 
 /** Timers the slice uses; tests pass fake ones. */
 export interface CostsTimers extends ThrottleTimers {

@@ -1,26 +1,7 @@
-import type { FleetStatusView } from '../../../src/shared/contract/fleet.js';
-import type { LoadStatus } from './app-slice.js';
-import type { Slice } from './types.js';
+import type { FleetSlice, Slice } from './state.js';
 
 /** How often the fleet is asked for its status while the Costs screen shows it. */
 export const FLEET_POLL_MS = 2_000;
-
-/**
- * The fleet panel of the Costs screen (`fleet:get-status`). Workers report by heartbeat
- * and queues change without events, so it polls, but only while the screen is open.
- */
-export interface FleetSlice {
-  fleet: FleetStatusView | null;
-  /** When `fleet` was answered (epoch ms): workers' uptimes are measured to it. */
-  fleetAt: number | null;
-  fleetStatus: LoadStatus;
-  /** Why the last ask failed (the engine did not answer); the last snapshot stays shown. */
-  fleetError: string | null;
-  /** The Costs screen is showing: ask now and every {@link FLEET_POLL_MS}. */
-  openFleet(): void;
-  closeFleet(): void;
-  loadFleet(): Promise<void>;
-}
 
 /** Timers the slice uses; tests pass fake ones. */
 export interface FleetTimers {

@@ -1,61 +1,6 @@
-import type { EscalationDecision, EscalationView, MissionDetail, MissionSummary } from '../../../src/shared/mission.js';
-import type { NotifyPermission } from '../api/notify.js';
-import {
-  EMPTY_FILTER,
-  TYPE_LABELS,
-  inboxItems,
-  needsPerson,
-  pruneSeen,
-  type InboxFilter,
-} from '../domain/inbox-model.js';
-import type { LoadStatus } from './app-slice.js';
-import type { Notice } from './teams-slice.js';
-import type { Slice, StoreState } from './types.js';
-
-export interface DecideOptions {
-  comment?: string;
-  alwaysAllow?: boolean;
-  budgetNanoUsd?: number;
-}
-
-export interface InboxSlice {
-  /** Every escalation the engine listed or announced, by id. */
-  inboxById: Record<string, EscalationView>;
-  inboxStatus: LoadStatus;
-  inboxError: string | null;
-  /** Names, budgets and spend of the missions escalations come from. */
-  inboxMissions: Record<string, MissionSummary>;
-  /** Teams, agents, tasks and settings of missions with escalations, for each item's context. */
-  inboxContext: Record<string, MissionDetail>;
-  inboxFilter: InboxFilter;
-  inboxSelectedId: string | null;
-  /** Ticked for "Approve selected". */
-  inboxChecked: string[];
-  /** Escalations with a decision in flight. */
-  inboxBusy: string[];
-  /** The engine's refusal of a decision, per escalation. */
-  inboxErrors: Record<string, string>;
-  inboxNotice: Notice | null;
-  /** Escalations the person has looked at (kept in local storage). */
-  inboxSeen: string[];
-  notifyPermission: NotifyPermission;
-  loadInbox(): Promise<void>;
-  setInboxFilter(patch: Partial<InboxFilter>): void;
-  /** Selects an item (null: none) and counts it as seen. */
-  selectInboxItem(id: string | null): void;
-  /** j/k: moves the selection through the visible list. */
-  moveInboxSelection(delta: 1 | -1): void;
-  toggleInboxChecked(id: string): void;
-  setInboxChecked(ids: string[]): void;
-  decideInboxItem(id: string, decision: EscalationDecision, options?: DecideOptions): Promise<boolean>;
-  /** Approves every ticked item that is still open; reports what the engine refused. */
-  approveCheckedInbox(): Promise<void>;
-  markAllInboxSeen(): void;
-  /** Asks for notification permission; call from a click. */
-  enableNotifications(): Promise<void>;
-  dismissInboxNotice(): void;
-  applyInboxEscalation(escalation: EscalationView): void;
-}
+import type { EscalationView } from '../../../src/shared/mission.js';
+import { EMPTY_FILTER, TYPE_LABELS, inboxItems, needsPerson, pruneSeen } from '../domain/inbox-model.js';
+import type { InboxSlice, Slice, StoreState } from './state.js';
 
 /** The list the inbox shows now, for actions that move through it. */
 export function visibleInboxItems(state: Pick<StoreState, 'inboxById' | 'inboxFilter'>): EscalationView[] {

@@ -1,8 +1,6 @@
-import type { MissionLogEntry } from '../../../src/shared/mission.js';
 import { plainMessage } from '../lib/plain-message.js';
 import { throttle, type ThrottleTimers } from '../lib/throttle.js';
-import type { LoadStatus } from './app-slice.js';
-import type { Slice } from './types.js';
+import type { MissionLogSlice, MissionLogState, Slice } from './state.js';
 
 /** A busy mission's events refresh its log at most this often. */
 export const LOG_REFRESH_MS = 1_000;
@@ -10,22 +8,6 @@ export const LOG_REFRESH_MS = 1_000;
 export const LOG_PAGE = 1_000;
 /** Rows kept per mission: older ones drop off the top (the ledger still has them). */
 export const LOG_KEEP = 5_000;
-
-export interface MissionLogState {
-  status: LoadStatus;
-  error: string | null;
-  /** Oldest first, as the engine pages them; the view reverses. */
-  rows: MissionLogEntry[];
-}
-
-export interface MissionLogSlice {
-  missionLogs: Record<string, MissionLogState>;
-  /** The mission page shows its log: load it, and follow the mission's events. */
-  openMissionLog(missionId: string): void;
-  closeMissionLog(missionId: string): void;
-  /** Fetches the rows after the last one held (all of them the first time). */
-  loadMissionLog(missionId: string): Promise<void>;
-}
 
 const realTimers: ThrottleTimers = {
   now: () => Date.now(),

@@ -1,65 +1,17 @@
-import type { EventEnvelope } from '../../../src/shared/contract.js';
 import {
   FINAL_MISSION_STATES,
   type AgentView,
-  type EscalationDecision,
   type EscalationView,
   type MissionDetail,
   type MissionSummary,
-  type MissionTeamView,
   type MissionView,
   type TaskView,
 } from '../../../src/shared/mission.js';
-import { errorForField, fieldOfError, launchRequest, type LaunchErrors, type LaunchForm } from '../domain/launch-form.js';
+import { errorForField, fieldOfError, launchRequest } from '../domain/launch-form.js';
 import { sameRoute } from '../domain/route.js';
 import { plainMessage } from '../lib/plain-message.js';
-import type { LoadStatus } from './app-slice.js';
 import { batchEvents } from './event-batch.js';
-import type { Notice } from './teams-slice.js';
-import type { Slice, StoreState } from './types.js';
-
-export type MissionAction = 'start' | 'pause' | 'resume' | 'cancel';
-
-/** A mission whose detail (teams, tasks, escalations, agents) is loaded and kept live. */
-export interface MissionDetailState {
-  status: LoadStatus;
-  error: string | null;
-  view: MissionView | null;
-  teams: MissionTeamView[];
-}
-
-export type MissionEvent = EventEnvelope<'missions:changed'> | EventEnvelope<'tasks:changed'> | EventEnvelope<'escalations:changed'>;
-
-export interface MissionsSlice {
-  /** Every mission, by id. */
-  missions: Record<string, MissionSummary>;
-  missionsStatus: LoadStatus;
-  missionsError: string | null;
-  missionDetails: Record<string, MissionDetailState>;
-  /** Tasks of the missions whose detail is loaded, by {@link entityKey}. */
-  tasks: Record<string, TaskView>;
-  /** Escalations of the missions whose detail is loaded, by id. */
-  escalations: Record<string, EscalationView>;
-  /** The action in flight per mission id, so its buttons can wait. */
-  missionActions: Record<string, MissionAction>;
-  /** Escalation ids with a decision in flight. */
-  deciding: string[];
-  missionNotice: Notice | null;
-  launching: boolean;
-  launchErrors: LaunchErrors;
-  /** An engine error that names no field of the form. */
-  launchError: string | null;
-  loadMissions(): Promise<void>;
-  /** Loads (or refreshes) one mission's detail; its teams, tasks, escalations and agents follow events from then on. */
-  loadMission(id: string): Promise<void>;
-  /** Creates the mission (the engine checks the repository first), opens its page and starts it; answers its id. */
-  launchMission(form: LaunchForm): Promise<string | null>;
-  clearLaunchErrors(): void;
-  runMissionAction(id: string, action: MissionAction): Promise<boolean>;
-  decideEscalation(id: string, decision: EscalationDecision, comment?: string): Promise<boolean>;
-  dismissMissionNotice(): void;
-  applyMissionEvents(events: MissionEvent[]): void;
-}
+import type { MissionAction, MissionDetailState, MissionEvent, MissionsSlice, Slice, StoreState } from './state.js';
 
 /** Tasks and agents are named by their mission too: a design launched twice reuses its agent ids. */
 export function entityKey(missionId: string, id: string): string {

@@ -1,20 +1,6 @@
 import type { RuntimeStatus } from '../../../src/shared/contract/runtimes.js';
 import type { AgentRuntime } from '../../../src/shared/team.js';
-import type { LoadStatus } from './app-slice.js';
-import type { Slice } from './types.js';
-
-/**
- * Which agent runtimes can start on the engine's machine (`runtimes:get-status`). Asked
- * once, when the designer first opens: the answer only changes when Control Room is
- * reinstalled or restarted with another Claude Code binary.
- */
-export interface RuntimesSlice {
-  runtimesStatus: LoadStatus;
-  runtimesError: string | null;
-  /** Empty until loaded: nothing is marked unavailable on a guess. */
-  runtimes: RuntimeStatus[];
-  loadRuntimes(): Promise<void>;
-}
+import type { RuntimesSlice, Slice } from './state.js';
 
 /** Why `runtime` cannot start here, or null when it can (or nobody knows yet). */
 export function runtimeProblem(runtimes: readonly RuntimeStatus[], runtime: AgentRuntime): string | null {

@@ -1,19 +1,7 @@
-import type { CommandRequest } from '../../../src/shared/contract.js';
 import type { SettingsView } from '../../../src/shared/contract/settings.js';
-import type { LoadStatus } from './app-slice.js';
-import type { Slice } from './types.js';
+import type { SettingsCommands, SettingsSlice, Slice } from './state.js';
 
-/** The Settings sections that save on their own. */
-export type SettingsSection =
-  | 'provider'
-  | 'apiKey'
-  | 'poolLimits'
-  | 'priceTable'
-  | 'idleTimeout'
-  | 'alertThresholds'
-  | 'fleetRedisUrl';
-
-const COMMAND_OF = {
+const COMMAND_OF: SettingsCommands = {
   provider: 'settings:set-provider',
   apiKey: 'settings:set-api-key',
   poolLimits: 'settings:set-pool-limits',
@@ -21,28 +9,7 @@ const COMMAND_OF = {
   idleTimeout: 'settings:set-idle-timeout',
   alertThresholds: 'settings:set-alert-thresholds',
   fleetRedisUrl: 'settings:set-fleet-redis-url',
-} as const satisfies Record<SettingsSection, string>;
-
-/** What each section sends. */
-export type SettingsRequests = { [S in SettingsSection]: CommandRequest<(typeof COMMAND_OF)[S]> };
-
-export interface SettingsSaveOutcome {
-  ok: boolean;
-  /** The engine's message, which names the field. */
-  error?: string;
-}
-
-export interface SettingsSlice {
-  settings: SettingsView | null;
-  settingsStatus: LoadStatus;
-  settingsError: string | null;
-  /** The section with a save in flight. */
-  settingsSaving: SettingsSection | null;
-  /** The last section saved successfully, for its "Saved" note. */
-  settingsSaved: SettingsSection | null;
-  loadSettings(): Promise<void>;
-  saveSetting<S extends SettingsSection>(section: S, request: SettingsRequests[S]): Promise<SettingsSaveOutcome>;
-}
+};
 
 export const createSettingsSlice: Slice<SettingsSlice> = (deps) => (set, get) => {
   let loadRequest = 0;

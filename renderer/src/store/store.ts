@@ -9,7 +9,8 @@ import { createCostsSlice } from './costs-slice.js';
 import { createMissionLogSlice } from './mission-log-slice.js';
 import { createRuntimesSlice } from './runtimes-slice.js';
 import { createFleetSlice } from './fleet-slice.js';
-import type { StoreDeps, StoreState } from './types.js';
+import type { StoreState } from './state.js';
+import type { StoreDeps } from './types.js';
 
 export type ControlRoomStore = StoreApi<StoreState>;
 

@@ -1,125 +1,15 @@
-import type { EventPayload } from '../../../src/shared/contract.js';
 import type { SettingsView } from '../../../src/shared/contract/settings.js';
-import {
-  DEFAULT_POOL_LIMITS,
-  LIMIT_PRESETS,
-  type AllPoolLimits,
-  type LimitPreset,
-} from '../../../src/shared/limits.js';
-import type { PriceTable } from '../../../src/shared/pricing.js';
-import {
-  MAX_TEAM_FILE_BYTES,
-  countAgents,
-  type TeamDesign,
-  type TeamDesignSummary,
-} from '../../../src/shared/team.js';
-import {
-  describeServerMessage,
-  designToForm,
-  emptyDesignForm,
-  formToDraft,
-  sameForm,
-  type DesignForm,
-} from '../domain/design-form.js';
+import { DEFAULT_POOL_LIMITS, LIMIT_PRESETS } from '../../../src/shared/limits.js';
+import { MAX_TEAM_FILE_BYTES, countAgents, type TeamDesign } from '../../../src/shared/team.js';
+import { describeServerMessage, designToForm, emptyDesignForm, formToDraft, sameForm } from '../domain/design-form.js';
 import { designFromTemplate, findTemplate } from '../domain/team-templates.js';
 import { plural } from '../lib/format.js';
-import type { LoadStatus } from './app-slice.js';
-import type { Slice, StoreState } from './types.js';
-
-export interface EditorState {
-  /** null until the design is saved for the first time. */
-  designId: string | null;
-  revision: number | null;
-  form: DesignForm;
-  /** The form as last loaded or saved: the "unsaved changes" marker compares against it. */
-  baseline: DesignForm;
-  status: 'loading' | 'ready' | 'saving' | 'load-error';
-  error: string | null;
-  errorCode: string | null;
-  /** Someone else saved or deleted this design while it was open here with edits. */
-  remoteChange: 'changed' | 'deleted' | null;
-  history: EditHistory;
-}
-
-/**
- * Undo and redo: forms before (`past`, oldest first) and after (`future`, next first)
- * the current one. Consecutive edits with the same `coalesce` key (typing into one
- * field) share one step, so Ctrl+Z undoes a word, not a letter.
- */
-export interface EditHistory {
-  past: DesignForm[];
-  future: DesignForm[];
-  /** The key of the edit that made the current form, if it may absorb the next one. */
-  coalesce: string | null;
-}
+import type { DesignerSettings, EditHistory, EditorState, Slice, StoreState, TeamsSlice } from './state.js';
 
 /** Enough for a long session; older steps fall off so memory stays bounded. */
 export const HISTORY_LIMIT = 200;
 
 const emptyHistory = (): EditHistory => ({ past: [], future: [], coalesce: null });
-
-export interface EditOptions {
-  /** Edits with the same key in a row are one undo step (e.g. `agent:<id>:name`). */
-  coalesce?: string;
-}
-
-export interface Notice {
-  tone: 'success' | 'error';
-  text: string;
-}
-
-/** Just enough of a File to import it; lets tests pass plain objects. */
-export interface TeamFileInput {
-  name: string;
-  size: number;
-  text(): Promise<string>;
-}
-
-/**
- * What the designer's estimate reads from Settings: the price table and the pool limits
- * the rate limiter is configured with. Kept here as a snapshot so the estimate follows
- * a change made in Settings (or another window) without the designer asking again.
- */
-export interface DesignerSettings {
-  status: LoadStatus;
-  error: string | null;
-  priceTable: PriceTable | null;
-  poolLimits: AllPoolLimits;
-  poolLimitsStored: boolean;
-  presets: readonly LimitPreset[];
-}
-
-export interface TeamsSlice {
-  designerSettings: DesignerSettings;
-  loadDesignerSettings(): Promise<void>;
-  teams: TeamDesignSummary[];
-  teamsStatus: LoadStatus;
-  teamsError: string | null;
-  editor: EditorState | null;
-  notice: Notice | null;
-  /** Ids of designs with an export or delete in flight, so their buttons can wait. */
-  busyIds: string[];
-  importing: boolean;
-  loadTeams(): Promise<void>;
-  /** Opens a new, unsaved design; from a template (see domain/team-templates.ts) when given. */
-  newDesign(templateId?: string): void;
-  openDesign(id: string, options?: { force?: boolean }): Promise<void>;
-  /** Applies an edit to the open form; `newId` is how edits get ids for new teams and agents. */
-  editDesign(update: (form: DesignForm, newId: () => string) => DesignForm, options?: EditOptions): void;
-  undo(): void;
-  redo(): void;
-  /** Puts the form back as it was last loaded or saved. */
-  discardChanges(): void;
-  saveDesign(): Promise<boolean>;
-  /** Drops the editor (and any unsaved edits). */
-  closeEditor(): void;
-  leaveEditorIfClean(): void;
-  deleteDesign(id: string): Promise<boolean>;
-  exportDesign(id: string): Promise<boolean>;
-  importDesign(file: TeamFileInput): Promise<boolean>;
-  dismissNotice(): void;
-  handleTeamsChanged(event: EventPayload<'teams:changed'>): void;
-}
 
 /** True when the editor holds edits that are not saved. */
 export function isDirty(state: Pick<StoreState, 'editor'>): boolean {

@@ -1,28 +1,20 @@
-import type { StateCreator } from 'zustand/vanilla';
 import type { ControlRoomApi } from '../../../src/shared/contract.js';
 import type { ConnectionSource, TransportKind } from '../api/index.js';
 import type { Notifier } from '../api/notify.js';
-import type { InboxSlice } from './inbox-slice.js';
-import type { SettingsSlice } from './settings-slice.js';
-import type { AppSlice } from './app-slice.js';
-import type { TeamsSlice } from './teams-slice.js';
-import type { MissionsSlice } from './missions-slice.js';
-import type { AgentsSlice } from './agents-slice.js';
-import type { CostsSlice } from './costs-slice.js';
-import type { MissionLogSlice } from './mission-log-slice.js';
-import type { RuntimesSlice } from './runtimes-slice.js';
-import type { FleetSlice } from './fleet-slice.js';
+import type { ThemePreference } from '../lib/theme.js';
 
-export type StoreState = AppSlice &
-  TeamsSlice &
-  MissionsSlice &
-  AgentsSlice &
-  InboxSlice &
-  SettingsSlice &
-  CostsSlice &
-  MissionLogSlice &
-  RuntimesSlice &
-  FleetSlice;
+// The words every slice shares. This file imports no slice, so any store file can use it
+// without an import cycle; the slices' own shapes are in state.ts.
+
+export type { ThemePreference };
+
+export type LoadStatus = 'idle' | 'loading' | 'ready' | 'error';
+
+/** What an action did, for its page's notice bar. */
+export interface Notice {
+  tone: 'success' | 'error';
+  text: string;
+}
 
 /** What the store needs from the outside world; tests pass fakes. */
 export interface StoreDeps {
@@ -42,7 +34,3 @@ export interface StoreDeps {
   loadSeen?: () => string[];
   storeSeen?: (ids: string[]) => void;
 }
-
-export type ThemePreference = 'system' | 'light' | 'dark';
-
-export type Slice<T> = (deps: StoreDeps) => StateCreator<StoreState, [], [], T>;

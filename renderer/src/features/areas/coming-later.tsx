@@ -1,5 +1,5 @@
 import { areaInfo } from '../../app/areas.js';
-import type { Area } from '../../store/index.js';
+import type { Area } from '../../domain/route.js';
 import { PageHeader } from '../../ui/page-header.js';
 
 /** An area that is planned but not built: said plainly, with no placeholder data. */

@@ -8,8 +8,7 @@ import { killAgentText, killTeamText, type KillText } from '../../domain/kill-te
 import { ROLE_NAMES } from '../../domain/labels.js';
 import { teamAgentKeys, teamSummary, type TeamSummary } from '../../domain/team-agents.js';
 import { formatTokens } from '../../lib/format.js';
-import { entityKey, useStore } from '../../store/index.js';
-import type { StoreState } from '../../store/types.js';
+import { entityKey, useStore, type StoreState } from '../../store/index.js';
 import { AgentStateBadge, IdleTime } from '../agents/agent-cells.js';
 import { KillDialog } from '../agents/kill-dialog.js';
 

@@ -11,7 +11,7 @@ import {
   type TeamForm,
 } from '../../domain/design-form.js';
 import { moveAgent, placementProblem } from '../../domain/design-ops.js';
-import type { EditOptions } from '../../store/teams-slice.js';
+import type { EditOptions } from '../../store/index.js';
 import { agentDndId, type DragData } from './dnd.js';
 import { Menu, type MenuItem } from './menu.js';
 

@@ -10,7 +10,7 @@ import { formatUsd } from '../../../../src/shared/money.js';
 import { AGENT_ROLES } from '../../../../src/shared/team.js';
 import { ROLE_LABELS } from '../../domain/design-form.js';
 import { plural } from '../../lib/format.js';
-import type { DesignerSettings } from '../../store/teams-slice.js';
+import type { DesignerSettings } from '../../store/index.js';
 
 export const CONFIGURED_LIMITS = 'configured';
 

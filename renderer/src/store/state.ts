@@ -1,0 +1,395 @@
+import type { StateCreator } from 'zustand/vanilla';
+import type { AgentDiff } from '../../../src/shared/contract/agents.js';
+import type { AppInfo } from '../../../src/shared/contract/app.js';
+import type { FleetStatusView } from '../../../src/shared/contract/fleet.js';
+import type { RuntimeStatus } from '../../../src/shared/contract/runtimes.js';
+import type { SettingsView } from '../../../src/shared/contract/settings.js';
+import type { CommandRequest, EventEnvelope, EventPayload } from '../../../src/shared/contract.js';
+import type { CostsDashboard } from '../../../src/shared/costs.js';
+import type { AllPoolLimits, LimiterState, LimitPreset } from '../../../src/shared/limits.js';
+import type {
+  AgentView,
+  EscalationDecision,
+  EscalationView,
+  MissionDetail,
+  MissionLogEntry,
+  MissionSummary,
+  MissionTeamView,
+  MissionView,
+  TaskView,
+  TranscriptEntry,
+} from '../../../src/shared/mission.js';
+import type { ModelPool } from '../../../src/shared/models.js';
+import type { PriceTable } from '../../../src/shared/pricing.js';
+import type { TeamDesignSummary } from '../../../src/shared/team.js';
+import type { ConnectionState, TransportKind } from '../api/index.js';
+import type { NotifyPermission } from '../api/notify.js';
+import type { AgentQuery, AgentSort, AgentSortKey } from '../domain/agent-query.js';
+import type { AlertTarget } from '../domain/costs-model.js';
+import type { DesignForm } from '../domain/design-form.js';
+import type { InboxFilter } from '../domain/inbox-model.js';
+import type { LaunchErrors, LaunchForm } from '../domain/launch-form.js';
+import type { Area, Route } from '../domain/route.js';
+import type { LoadStatus, Notice, StoreDeps, ThemePreference } from './types.js';
+
+// The store's shape: each slice's state and actions, what components read and call. The
+// slices implement these in their own files and reach each other only through
+// `StoreState`, so no store file imports a slice for its types and nothing goes round in
+// a cycle.
+
+export interface AppSlice {
+  info: AppInfo | null;
+  infoStatus: LoadStatus;
+  infoError: string | null;
+  connection: ConnectionState;
+  /** Stays true from a failure until the next successful open, so retries do not flicker. */
+  connectionLost: boolean;
+  transport: TransportKind;
+  route: Route;
+  theme: ThemePreference;
+  loadInfo(): Promise<void>;
+  /** Moves to `route`, mirroring it into the address bar. */
+  navigate(route: Route, options?: { replace?: boolean }): void;
+  /** Follows the address bar (start-up, back/forward buttons). */
+  syncFromHash(hash: string): void;
+  /** A click on an area in the navigation: returns to where the person left that area. */
+  showArea(area: Area): void;
+  setTheme(theme: ThemePreference): void;
+  reconnectNow(): void;
+}
+
+export interface EditorState {
+  /** null until the design is saved for the first time. */
+  designId: string | null;
+  revision: number | null;
+  form: DesignForm;
+  /** The form as last loaded or saved: the "unsaved changes" marker compares against it. */
+  baseline: DesignForm;
+  status: 'loading' | 'ready' | 'saving' | 'load-error';
+  error: string | null;
+  errorCode: string | null;
+  /** Someone else saved or deleted this design while it was open here with edits. */
+  remoteChange: 'changed' | 'deleted' | null;
+  history: EditHistory;
+}
+
+/**
+ * Undo and redo: forms before (`past`, oldest first) and after (`future`, next first)
+ * the current one. Consecutive edits with the same `coalesce` key (typing into one
+ * field) share one step, so Ctrl+Z undoes a word, not a letter.
+ */
+export interface EditHistory {
+  past: DesignForm[];
+  future: DesignForm[];
+  /** The key of the edit that made the current form, if it may absorb the next one. */
+  coalesce: string | null;
+}
+
+export interface EditOptions {
+  /** Edits with the same key in a row are one undo step (e.g. `agent:<id>:name`). */
+  coalesce?: string;
+}
+
+/** Just enough of a File to import it; lets tests pass plain objects. */
+export interface TeamFileInput {
+  name: string;
+  size: number;
+  text(): Promise<string>;
+}
+
+/**
+ * What the designer's estimate reads from Settings: the price table and the pool limits
+ * the rate limiter is configured with. Kept here as a snapshot so the estimate follows
+ * a change made in Settings (or another window) without the designer asking again.
+ */
+export interface DesignerSettings {
+  status: LoadStatus;
+  error: string | null;
+  priceTable: PriceTable | null;
+  poolLimits: AllPoolLimits;
+  poolLimitsStored: boolean;
+  presets: readonly LimitPreset[];
+}
+
+export interface TeamsSlice {
+  designerSettings: DesignerSettings;
+  loadDesignerSettings(): Promise<void>;
+  teams: TeamDesignSummary[];
+  teamsStatus: LoadStatus;
+  teamsError: string | null;
+  editor: EditorState | null;
+  notice: Notice | null;
+  /** Ids of designs with an export or delete in flight, so their buttons can wait. */
+  busyIds: string[];
+  importing: boolean;
+  loadTeams(): Promise<void>;
+  /** Opens a new, unsaved design; from a template (see domain/team-templates.ts) when given. */
+  newDesign(templateId?: string): void;
+  openDesign(id: string, options?: { force?: boolean }): Promise<void>;
+  /** Applies an edit to the open form; `newId` is how edits get ids for new teams and agents. */
+  editDesign(update: (form: DesignForm, newId: () => string) => DesignForm, options?: EditOptions): void;
+  undo(): void;
+  redo(): void;
+  /** Puts the form back as it was last loaded or saved. */
+  discardChanges(): void;
+  saveDesign(): Promise<boolean>;
+  /** Drops the editor (and any unsaved edits). */
+  closeEditor(): void;
+  leaveEditorIfClean(): void;
+  deleteDesign(id: string): Promise<boolean>;
+  exportDesign(id: string): Promise<boolean>;
+  importDesign(file: TeamFileInput): Promise<boolean>;
+  dismissNotice(): void;
+  handleTeamsChanged(event: EventPayload<'teams:changed'>): void;
+}
+
+export type MissionAction = 'start' | 'pause' | 'resume' | 'cancel';
+
+/** A mission whose detail (teams, tasks, escalations, agents) is loaded and kept live. */
+export interface MissionDetailState {
+  status: LoadStatus;
+  error: string | null;
+  view: MissionView | null;
+  teams: MissionTeamView[];
+}
+
+export type MissionEvent = EventEnvelope<'missions:changed'> | EventEnvelope<'tasks:changed'> | EventEnvelope<'escalations:changed'>;
+
+export interface MissionsSlice {
+  /** Every mission, by id. */
+  missions: Record<string, MissionSummary>;
+  missionsStatus: LoadStatus;
+  missionsError: string | null;
+  missionDetails: Record<string, MissionDetailState>;
+  /** Tasks of the missions whose detail is loaded, by `entityKey(missionId, taskId)`. */
+  tasks: Record<string, TaskView>;
+  /** Escalations of the missions whose detail is loaded, by id. */
+  escalations: Record<string, EscalationView>;
+  /** The action in flight per mission id, so its buttons can wait. */
+  missionActions: Record<string, MissionAction>;
+  /** Escalation ids with a decision in flight. */
+  deciding: string[];
+  missionNotice: Notice | null;
+  launching: boolean;
+  launchErrors: LaunchErrors;
+  /** An engine error that names no field of the form. */
+  launchError: string | null;
+  loadMissions(): Promise<void>;
+  /** Loads (or refreshes) one mission's detail; its teams, tasks, escalations and agents follow events from then on. */
+  loadMission(id: string): Promise<void>;
+  /** Creates the mission (the engine checks the repository first), opens its page and starts it; answers its id. */
+  launchMission(form: LaunchForm): Promise<string | null>;
+  clearLaunchErrors(): void;
+  runMissionAction(id: string, action: MissionAction): Promise<boolean>;
+  decideEscalation(id: string, decision: EscalationDecision, comment?: string): Promise<boolean>;
+  dismissMissionNotice(): void;
+  applyMissionEvents(events: MissionEvent[]): void;
+}
+
+/** The agent open in the detail drawer. */
+export interface AgentDetailState {
+  missionId: string;
+  agentId: string;
+  transcript: TranscriptEntry[];
+  transcriptStatus: LoadStatus;
+  transcriptError: string | null;
+  diff: AgentDiff | null;
+  diffStatus: LoadStatus;
+  diffError: string | null;
+}
+
+export interface AgentsSlice {
+  /** Agents of every loaded mission, by `missionId/agentId`. */
+  agents: Record<string, AgentView>;
+  agentsStatus: LoadStatus;
+  agentsError: string | null;
+  agentQuery: AgentQuery;
+  agentSort: AgentSort;
+  /** Keys (agents, `team:missionId/teamId`, `idle:missionId|*`) with a kill in flight. */
+  killing: string[];
+  agentNotice: Notice | null;
+  agentDetail: AgentDetailState | null;
+  /** Loads the agents of every mission that is not finished (and keeps them live). */
+  loadAgents(): Promise<void>;
+  setAgentQuery(patch: Partial<AgentQuery>): void;
+  /** Sorts by `key`; the same key again flips the direction. */
+  sortAgents(key: AgentSortKey): void;
+  killAgent(missionId: string, agentId: string): Promise<boolean>;
+  killTeam(missionId: string, teamId: string): Promise<boolean>;
+  /** Stops idle agents their teams can spare, in one mission or everywhere. */
+  killIdle(missionId?: string): Promise<boolean>;
+  dismissAgentNotice(): void;
+  openAgent(missionId: string, agentId: string): void;
+  closeAgent(): void;
+  /** Fetches transcript entries after the last one held (all of them the first time). */
+  refreshTranscript(): Promise<void>;
+  loadDiff(): Promise<void>;
+  applyAgentEvents(agents: AgentView[]): void;
+}
+
+export interface DecideOptions {
+  comment?: string;
+  alwaysAllow?: boolean;
+  budgetNanoUsd?: number;
+}
+
+export interface InboxSlice {
+  /** Every escalation the engine listed or announced, by id. */
+  inboxById: Record<string, EscalationView>;
+  inboxStatus: LoadStatus;
+  inboxError: string | null;
+  /** Names, budgets and spend of the missions escalations come from. */
+  inboxMissions: Record<string, MissionSummary>;
+  /** Teams, agents, tasks and settings of missions with escalations, for each item's context. */
+  inboxContext: Record<string, MissionDetail>;
+  inboxFilter: InboxFilter;
+  inboxSelectedId: string | null;
+  /** Ticked for "Approve selected". */
+  inboxChecked: string[];
+  /** Escalations with a decision in flight. */
+  inboxBusy: string[];
+  /** The engine's refusal of a decision, per escalation. */
+  inboxErrors: Record<string, string>;
+  inboxNotice: Notice | null;
+  /** Escalations the person has looked at (kept in local storage). */
+  inboxSeen: string[];
+  notifyPermission: NotifyPermission;
+  loadInbox(): Promise<void>;
+  setInboxFilter(patch: Partial<InboxFilter>): void;
+  /** Selects an item (null: none) and counts it as seen. */
+  selectInboxItem(id: string | null): void;
+  /** j/k: moves the selection through the visible list. */
+  moveInboxSelection(delta: 1 | -1): void;
+  toggleInboxChecked(id: string): void;
+  setInboxChecked(ids: string[]): void;
+  decideInboxItem(id: string, decision: EscalationDecision, options?: DecideOptions): Promise<boolean>;
+  /** Approves every ticked item that is still open; reports what the engine refused. */
+  approveCheckedInbox(): Promise<void>;
+  markAllInboxSeen(): void;
+  /** Asks for notification permission; call from a click. */
+  enableNotifications(): Promise<void>;
+  dismissInboxNotice(): void;
+  applyInboxEscalation(escalation: EscalationView): void;
+}
+
+/** The Settings sections that save on their own, and the command each saves with. */
+export interface SettingsCommands {
+  provider: 'settings:set-provider';
+  apiKey: 'settings:set-api-key';
+  poolLimits: 'settings:set-pool-limits';
+  priceTable: 'settings:set-price-table';
+  idleTimeout: 'settings:set-idle-timeout';
+  alertThresholds: 'settings:set-alert-thresholds';
+  fleetRedisUrl: 'settings:set-fleet-redis-url';
+}
+
+export type SettingsSection = keyof SettingsCommands;
+
+/** What each section sends. */
+export type SettingsRequests = { [S in SettingsSection]: CommandRequest<SettingsCommands[S]> };
+
+export interface SettingsSaveOutcome {
+  ok: boolean;
+  /** The engine's message, which names the field. */
+  error?: string;
+}
+
+export interface SettingsSlice {
+  settings: SettingsView | null;
+  settingsStatus: LoadStatus;
+  settingsError: string | null;
+  /** The section with a save in flight. */
+  settingsSaving: SettingsSection | null;
+  /** The last section saved successfully, for its "Saved" note. */
+  settingsSaved: SettingsSection | null;
+  loadSettings(): Promise<void>;
+  saveSetting<S extends SettingsSection>(section: S, request: SettingsRequests[S]): Promise<SettingsSaveOutcome>;
+}
+
+export interface CostsSlice {
+  costs: CostsDashboard | null;
+  costsStatus: LoadStatus;
+  /** Why the last load failed; with `costs` still set, the page keeps showing the last snapshot. */
+  costsError: string | null;
+  /** '' for every mission. */
+  costsMissionId: string;
+  costsWindowMinutes: number;
+  limiter: LimiterState | null;
+  limiterStatus: LoadStatus;
+  limiterError: string | null;
+  resumingPools: ModelPool[];
+  exportingCalls: boolean;
+  costsNotice: Notice | null;
+  /** The Costs page is showing: events refresh it, and it polls. */
+  openCosts(): void;
+  closeCosts(): void;
+  loadCosts(): Promise<void>;
+  loadLimiter(): Promise<void>;
+  setCostsMission(missionId: string): void;
+  setCostsWindow(minutes: number): void;
+  resumePool(pool: ModelPool): Promise<boolean>;
+  /** Downloads the ledger rows the dashboard shows (its mission and window) as CSV. */
+  exportCalls(): Promise<boolean>;
+  /** Goes to what an alert is about: its mission, team or agent. */
+  followCostCause(target: Exclude<AlertTarget, { kind: 'pool' }>): void;
+  dismissCostsNotice(): void;
+}
+
+export interface MissionLogState {
+  status: LoadStatus;
+  error: string | null;
+  /** Oldest first, as the engine pages them; the view reverses. */
+  rows: MissionLogEntry[];
+}
+
+export interface MissionLogSlice {
+  missionLogs: Record<string, MissionLogState>;
+  /** The mission page shows its log: load it, and follow the mission's events. */
+  openMissionLog(missionId: string): void;
+  closeMissionLog(missionId: string): void;
+  /** Fetches the rows after the last one held (all of them the first time). */
+  loadMissionLog(missionId: string): Promise<void>;
+}
+
+/**
+ * Which agent runtimes can start on the engine's machine (`runtimes:get-status`). Asked
+ * once, when the designer first opens: the answer only changes when Control Room is
+ * reinstalled or restarted with another Claude Code binary.
+ */
+export interface RuntimesSlice {
+  runtimesStatus: LoadStatus;
+  runtimesError: string | null;
+  /** Empty until loaded: nothing is marked unavailable on a guess. */
+  runtimes: RuntimeStatus[];
+  loadRuntimes(): Promise<void>;
+}
+
+/**
+ * The fleet panel of the Costs screen (`fleet:get-status`). Workers report by heartbeat
+ * and queues change without events, so it polls, but only while the screen is open.
+ */
+export interface FleetSlice {
+  fleet: FleetStatusView | null;
+  /** When `fleet` was answered (epoch ms): workers' uptimes are measured to it. */
+  fleetAt: number | null;
+  fleetStatus: LoadStatus;
+  /** Why the last ask failed (the engine did not answer); the last snapshot stays shown. */
+  fleetError: string | null;
+  /** The Costs screen is showing: ask now and every `FLEET_POLL_MS`. */
+  openFleet(): void;
+  closeFleet(): void;
+  loadFleet(): Promise<void>;
+}
+
+export type StoreState = AppSlice &
+  TeamsSlice &
+  MissionsSlice &
+  AgentsSlice &
+  InboxSlice &
+  SettingsSlice &
+  CostsSlice &
+  MissionLogSlice &
+  RuntimesSlice &
+  FleetSlice;
+
+export type Slice<T> = (deps: StoreDeps) => StateCreator<StoreState, [], [], T>;
