@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { FakeClock } from '../limiter/fake-clock.js';
+import { FakeClock } from '../limiter/testing/fake-clock.js';
 import type { MessagesRequest } from '../llm/provider.js';
 import { SimulatedProvider } from '../llm/simulated-provider.js';
 import { createHarness, driveToEnd, git, saveDesign, waitFor, type Harness } from './testing/harness.js';

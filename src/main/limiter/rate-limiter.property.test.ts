@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { FakeClock } from './fake-clock.js';
+import { FakeClock } from './testing/fake-clock.js';
 import { RateLimiter } from './rate-limiter.js';
 import { MINUTE_MS } from './token-bucket.js';
 import { BUCKET_NAMES, type BucketName, type Reservation, type Ticket } from './types.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FakeClock } from './fake-clock.js';
+import { FakeClock } from './testing/fake-clock.js';
 import { RateLimiter } from './rate-limiter.js';
 import {
   LimiterError,
