@@ -1,31 +1,43 @@
-import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, realpathSync, statSync } from 'node:fs';
-import { cp, mkdir, rm, rmdir } from 'node:fs/promises';
-import { dirname, isAbsolute, join, normalize, relative, resolve, sep } from 'node:path';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { mkdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { AppError } from '../../shared/result.js';
-import { runCommand } from './commands.js';
-import { AGENT_EMAIL, CONTROL_ROOM_IDENTITY, git, GitError, splitNul, type GitIdentity } from './git.js';
+import { parseChangedFiles, parseStatusPaths } from './changed-files.js';
+import { AGENT_EMAIL, CONTROL_ROOM_IDENTITY, git, type GitIdentity } from './git.js';
+import {
+  cleanIntegrationWorktree,
+  configuredIdentity,
+  hasRef,
+  head,
+  identityOf,
+  mergeInto,
+} from './merges.js';
+import {
+  allWorktrees,
+  checkRepoAndBase,
+  FINALIZE_LEAF,
+  planWorkspace,
+  type CoderPlan,
+  type Plan,
+  type TeamPlan,
+} from './workspace-plan.js';
+import {
+  branchExists,
+  copyFilesInto,
+  createBranch,
+  ensureWorktree,
+  listWorktrees,
+  prepareCoderWorktrees,
+  removeEmptyDirs,
+  rollback,
+  WORKTREE_ADD_TIMEOUT_MS,
+} from './worktrees.js';
 
-// Branch layout. Git stores refs as paths, so `cr/m/t` (a file) and `cr/m/t/x` (inside a
-// folder of that name) cannot both exist. The integration branches therefore live *beside*
-// the coder branches under a name no slug can take (slugs never contain `@`):
-//
-//   cr/<mission>/@mission            the mission's integration branch (from the base)
-//   cr/<mission>/<team>/@team        a team's integration branch (from the mission branch)
-//   cr/<mission>/<team>/<coder>      a coder's branch (from its team branch)
-//
-// Worktrees mirror it under rootDir: `@mission/`, `<team>/@team/`, `<team>/<coder>/`.
+// toRefSlug lives with the branch layout in workspace-plan.ts; its users (the fleet worker
+// names its refs with it) take it from here with the rest of the workspace's interface.
+export { toRefSlug } from './workspace-plan.js';
 
-const MISSION_LEAF = '@mission';
-const TEAM_LEAF = '@team';
-const FINALIZE_LEAF = '@finalize';
-const MAX_SLUG_LENGTH = 40;
-const WORKTREE_ADD_TIMEOUT_MS = 10 * 60_000;
-const MERGE_TIMEOUT_MS = 5 * 60_000;
-const DEFAULT_SETUP_TIMEOUT_MS = 15 * 60_000;
 const DEFAULT_DIFF_MAX_BYTES = 256 * 1024;
-// Concurrent setup commands (say `npm ci`) per mission; more would fight over CPU and disk.
-const SETUP_CONCURRENCY = 4;
 
 export interface MissionTeamSpec {
   id: string;
@@ -151,25 +163,6 @@ export interface MissionWorkspace {
 }
 
 /**
- * Turns an id into a ref-safe, lower-case path component: `[a-z0-9._-]`, no leading or
- * trailing `.`/`-`, no `..`, no `.lock` suffix, at most 40 characters. Lower case because
- * refs are files, and `Coder` and `coder` would collide on macOS and Windows. Never
- * contains `@`, which keeps `@team` and `@mission` free for the integration branches.
- */
-export function toRefSlug(id: string): string {
-  let slug = id
-    .normalize('NFKD')
-    .toLowerCase()
-    .replace(/[^a-z0-9._-]+/g, '-')
-    .replace(/\.{2,}/g, '.')
-    .replace(/-{2,}/g, '-')
-    .replace(/^[.-]+|[.-]+$/g, '');
-  slug = slug.slice(0, MAX_SLUG_LENGTH).replace(/[.-]+$/g, '');
-  if (slug.endsWith('.lock')) slug = `${slug.slice(0, -5)}-lock`;
-  return slug === '' ? `id-${shortHash(id)}` : slug;
-}
-
-/**
  * Creates a new mission's branches and worktrees: the mission branch from `baseBranch`,
  * one integration branch and worktree per team, one branch and worktree per coder, then
  * copies `copyFiles` and runs `setupCommand` in each coder worktree.
@@ -267,36 +260,6 @@ export async function openMissionWorkspace(options: MissionWorkspaceOptions): Pr
   return new Workspace(plan);
 }
 
-interface CoderPlan {
-  id: string;
-  teamId: string;
-  branch: string;
-  worktree: string;
-}
-
-interface TeamPlan {
-  id: string;
-  branch: string;
-  worktree: string;
-  coders: CoderPlan[];
-}
-
-interface Plan {
-  /** The checkout's top level, as a real path. */
-  repo: string;
-  baseBranch: string;
-  missionSlug: string;
-  missionBranch: string;
-  missionWorktree: string;
-  rootDir: string;
-  teams: TeamPlan[];
-  coders: Map<string, CoderPlan>;
-  setupCommand: string | undefined;
-  setupTimeoutMs: number;
-  setupEnv: Readonly<Record<string, string>>;
-  copyFiles: string[];
-}
-
 /**
  * Checks, without changing anything, that `repoPath` is a git checkout with a commit and
  * a branch `baseBranch`: the errors a mission's start would hit, early enough to show
@@ -304,390 +267,6 @@ interface Plan {
  */
 export async function checkRepository(repoPath: string, baseBranch: string): Promise<string> {
   return (await checkRepoAndBase(repoPath, baseBranch)).repo;
-}
-
-async function planWorkspace(options: MissionWorkspaceOptions): Promise<Plan> {
-  const { repo, baseBranch } = await checkRepoAndBase(options.repoPath, options.baseBranch);
-
-  if (options.teams.length === 0)
-    throw new AppError('invalid_request', 'a mission workspace needs at least one team');
-  const teamIds = options.teams.map((team) => team.id);
-  const coderIds = options.teams.flatMap((team) => team.coders);
-  assertUnique(teamIds, 'team');
-  assertUnique(coderIds, 'coder');
-
-  const rootDir = resolveOutside(options.rootDir, repo);
-  const missionSlug = toRefSlug(options.missionId);
-  const missionBranch = `cr/${missionSlug}/${MISSION_LEAF}`;
-  const teamSlugs = assignSlugs(teamIds);
-  const coders = new Map<string, CoderPlan>();
-  const teams = options.teams.map((team): TeamPlan => {
-    const teamSlug = teamSlugs.get(team.id) ?? toRefSlug(team.id);
-    const coderSlugs = assignSlugs(team.coders);
-    const teamPlan: TeamPlan = {
-      id: team.id,
-      branch: `cr/${missionSlug}/${teamSlug}/${TEAM_LEAF}`,
-      worktree: join(rootDir, teamSlug, TEAM_LEAF),
-      coders: team.coders.map((coderId) => {
-        const coderSlug = coderSlugs.get(coderId) ?? toRefSlug(coderId);
-        return {
-          id: coderId,
-          teamId: team.id,
-          branch: `cr/${missionSlug}/${teamSlug}/${coderSlug}`,
-          worktree: join(rootDir, teamSlug, coderSlug),
-        };
-      }),
-    };
-    for (const coder of teamPlan.coders) coders.set(coder.id, coder);
-    return teamPlan;
-  });
-
-  return {
-    repo,
-    baseBranch,
-    missionSlug,
-    missionBranch,
-    missionWorktree: join(rootDir, MISSION_LEAF),
-    rootDir,
-    teams,
-    coders,
-    setupCommand: options.setupCommand?.trim() || undefined,
-    setupTimeoutMs: options.setupTimeoutMs ?? DEFAULT_SETUP_TIMEOUT_MS,
-    setupEnv: options.setupEnv ?? {},
-    copyFiles: (options.copyFiles ?? []).map(checkCopyPath),
-  };
-}
-
-async function checkRepoAndBase(requested: string, requestedBase: string): Promise<{ repo: string; baseBranch: string }> {
-  const repoPath = resolve(requested);
-  if (!existsSync(repoPath) || !statSync(repoPath).isDirectory()) {
-    throw new AppError('not_found', `the repository folder "${repoPath}" does not exist`);
-  }
-  let top: string;
-  try {
-    top = (await git(['rev-parse', '--show-toplevel'], { cwd: repoPath })).stdout.trim();
-  } catch {
-    throw new AppError('invalid_request', `"${repoPath}" is not a git repository (or has no working tree)`);
-  }
-  const repo = realpathSync(top);
-  const anyCommit = await git(['rev-list', '-n', '1', '--all'], { cwd: repo });
-  if (anyCommit.stdout.trim() === '') {
-    throw new AppError(
-      'invalid_request',
-      `the repository "${repo}" has no commits yet; make a first commit, then start the mission`,
-    );
-  }
-
-  const baseBranch = requestedBase.trim();
-  const validName = await git(['check-ref-format', '--branch', baseBranch], {
-    cwd: repo,
-    okExitCodes: [1, 128],
-  });
-  if (baseBranch === '' || validName.exitCode !== 0) {
-    throw new AppError('invalid_request', `"${requestedBase}" is not a valid branch name`);
-  }
-  if (!(await branchExists(repo, baseBranch))) {
-    const branches = (
-      await git(['for-each-ref', '--format=%(refname:short)', 'refs/heads/'], { cwd: repo })
-    ).stdout
-      .split('\n')
-      .filter((name) => name !== '' && !name.startsWith('cr/'));
-    throw new AppError(
-      'not_found',
-      `the base branch "${baseBranch}" does not exist in ${repo}; its branches are: ${branches.slice(0, 20).join(', ') || '(none)'}`,
-    );
-  }
-  return { repo, baseBranch };
-}
-
-/** Slugs per id; ids whose slugs collide all get a hash of the id appended, whatever the order. */
-function assignSlugs(ids: readonly string[]): Map<string, string> {
-  const bySlug = new Map<string, string[]>();
-  for (const id of ids) {
-    const slug = toRefSlug(id);
-    bySlug.set(slug, [...(bySlug.get(slug) ?? []), id]);
-  }
-  const slugs = new Map<string, string>();
-  for (const [slug, owners] of bySlug) {
-    for (const id of owners) slugs.set(id, owners.length > 1 ? `${slug}-${shortHash(id)}` : slug);
-  }
-  return slugs;
-}
-
-function shortHash(text: string): string {
-  return createHash('sha256').update(text).digest('hex').slice(0, 6);
-}
-
-function assertUnique(ids: readonly string[], what: string): void {
-  const seen = new Set<string>();
-  for (const id of ids) {
-    if (id.trim() === '') throw new AppError('invalid_request', `a ${what} id is empty`);
-    if (seen.has(id)) throw new AppError('invalid_request', `the ${what} id "${id}" appears twice`);
-    seen.add(id);
-  }
-}
-
-/** rootDir as an absolute real-ish path, refused if it is inside the repository. */
-function resolveOutside(rootDir: string, repo: string): string {
-  const absolute = resolve(rootDir);
-  // Judge by the real path of the nearest existing ancestor: a symlink into the repo counts.
-  let existing = absolute;
-  while (!existsSync(existing)) existing = dirname(existing);
-  const real = join(realpathSync(existing), relative(existing, absolute));
-  const rel = relative(repo, real);
-  if (rel === '' || (!rel.startsWith(`..${sep}`) && rel !== '..' && !isAbsolute(rel))) {
-    throw new AppError(
-      'invalid_request',
-      `the worktree folder "${rootDir}" must be outside the repository ${repo}`,
-    );
-  }
-  const back = relative(real, repo);
-  if (back === '' || (!back.startsWith(`..${sep}`) && back !== '..' && !isAbsolute(back))) {
-    throw new AppError(
-      'invalid_request',
-      `the worktree folder "${rootDir}" must not contain the repository ${repo}`,
-    );
-  }
-  return real;
-}
-
-function checkCopyPath(path: string): string {
-  const clean = normalize(path).replace(/\\/g, '/').replace(/\/+$/, '');
-  if (
-    path.includes('\0') ||
-    isAbsolute(path) ||
-    clean === '' ||
-    clean === '.' ||
-    clean === '..' ||
-    clean.startsWith('../') ||
-    clean.split('/').includes('.git')
-  ) {
-    throw new AppError(
-      'invalid_request',
-      `"${path}" cannot be copied into worktrees: give a path inside the repository`,
-    );
-  }
-  return clean;
-}
-
-function* allWorktrees(plan: Plan): Generator<{ path: string; branch: string; isCoder: boolean }> {
-  yield { path: plan.missionWorktree, branch: plan.missionBranch, isCoder: false };
-  for (const team of plan.teams) {
-    yield { path: team.worktree, branch: team.branch, isCoder: false };
-    for (const coder of team.coders) yield { path: coder.worktree, branch: coder.branch, isCoder: true };
-  }
-}
-
-async function branchExists(repo: string, branch: string): Promise<boolean> {
-  const result = await git(['rev-parse', '--verify', '--quiet', `refs/heads/${branch}^{commit}`], {
-    cwd: repo,
-    okExitCodes: [1],
-  });
-  return result.exitCode === 0;
-}
-
-async function createBranch(repo: string, branch: string, startPoint: string): Promise<void> {
-  await git(['branch', '--no-track', branch, startPoint], { cwd: repo, internal: true });
-}
-
-interface WorktreeEntry {
-  path: string;
-  branch: string | null;
-}
-
-async function listWorktrees(repo: string): Promise<WorktreeEntry[]> {
-  const { stdout } = await git(['worktree', 'list', '--porcelain', '-z'], { cwd: repo });
-  const entries: WorktreeEntry[] = [];
-  let current: WorktreeEntry | null = null;
-  for (const field of stdout.split('\0')) {
-    if (field.startsWith('worktree ')) {
-      current = { path: realOrSelf(field.slice('worktree '.length)), branch: null };
-      entries.push(current);
-    } else if (field.startsWith('branch ') && current) {
-      current.branch = field.slice('branch '.length).replace(/^refs\/heads\//, '');
-    }
-  }
-  return entries;
-}
-
-function realOrSelf(path: string): string {
-  try {
-    return realpathSync(path);
-  } catch {
-    return path;
-  }
-}
-
-/**
- * Makes sure `path` is a worktree of `branch`; returns true if it had to be created.
- * A registered worktree whose folder vanished is dropped and recreated; a folder that is
- * not a worktree is only replaced if it is empty.
- */
-async function ensureWorktree(repo: string, path: string, branch: string): Promise<boolean> {
-  const registered = (await listWorktrees(repo)).find((entry) => entry.path === path);
-  if (registered && existsSync(path)) {
-    if (registered.branch !== branch) {
-      throw new AppError(
-        'conflict',
-        `the worktree "${path}" has ${registered.branch ?? 'a detached HEAD'} checked out, expected ${branch}`,
-      );
-    }
-    return false;
-  }
-  if (registered) await git(['worktree', 'remove', '--force', path], { cwd: repo, internal: true });
-  if (existsSync(path)) {
-    if (readdirSync(path).length > 0) {
-      throw new AppError(
-        'conflict',
-        `"${path}" exists and is not a worktree of ${branch}; move it away and retry`,
-      );
-    }
-    await rmdir(path);
-  }
-  await mkdir(dirname(path), { recursive: true });
-  await git(['worktree', 'add', '--quiet', path, branch], {
-    cwd: repo,
-    internal: true,
-    timeoutMs: WORKTREE_ADD_TIMEOUT_MS,
-  });
-  return true;
-}
-
-async function prepareCoderWorktrees(plan: Plan, worktrees: readonly string[]): Promise<void> {
-  await forEachLimited(worktrees, SETUP_CONCURRENCY, async (worktree) => {
-    await copyFilesInto(plan, worktree);
-    if (!plan.setupCommand) return;
-    const outcome = await runCommand(plan.setupCommand, {
-      cwd: worktree,
-      timeoutMs: plan.setupTimeoutMs,
-      env: plan.setupEnv,
-    });
-    if (outcome.exitCode !== 0) {
-      const why = outcome.timedOut
-        ? `timed out after ${plan.setupTimeoutMs} ms`
-        : `exited with ${outcome.exitCode ?? outcome.signal}`;
-      throw new AppError(
-        'internal',
-        `the setup command "${plan.setupCommand}" ${why} in ${worktree}:\n${outcome.output.slice(-4000)}`,
-      );
-    }
-  });
-}
-
-async function copyFilesInto(plan: Plan, worktree: string): Promise<void> {
-  for (const file of plan.copyFiles) {
-    const source = join(plan.repo, file);
-    if (!existsSync(source)) continue;
-    // Dereference: a `.env` that is a symlink to a secrets folder should arrive as a file.
-    await cp(source, join(worktree, file), { recursive: true, force: true, dereference: true });
-  }
-}
-
-async function forEachLimited<T>(
-  items: readonly T[],
-  limit: number,
-  run: (item: T) => Promise<void>,
-): Promise<void> {
-  let next = 0;
-  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) {
-      const item = items[next++] as T;
-      await run(item);
-    }
-  });
-  await Promise.all(workers);
-}
-
-async function rollback(
-  plan: Plan,
-  worktrees: readonly string[],
-  branches: readonly string[],
-): Promise<void> {
-  for (const path of [...worktrees].reverse()) {
-    await git(['worktree', 'remove', '--force', path], { cwd: plan.repo, internal: true }).catch(
-      () => undefined,
-    );
-  }
-  await git(['worktree', 'prune'], { cwd: plan.repo, internal: true }).catch(() => undefined);
-  for (const branch of [...branches].reverse()) {
-    await git(['branch', '-D', branch], { cwd: plan.repo, internal: true }).catch(() => undefined);
-  }
-  await removeEmptyDirs(plan);
-}
-
-/** Removes the folders we made under rootDir, and rootDir, only if they are empty. */
-async function removeEmptyDirs(plan: Plan): Promise<void> {
-  const dirs = [...new Set(plan.teams.map((team) => dirname(team.worktree)))];
-  for (const dir of [...dirs, plan.rootDir]) await rmdir(dir).catch(() => undefined);
-}
-
-function identityOf(author: string | GitIdentity | undefined, fallback: GitIdentity): GitIdentity {
-  if (author === undefined) return fallback;
-  const raw = typeof author === 'string' ? { name: author, email: AGENT_EMAIL } : author;
-  // git refuses names made only of "crud" and strips <, > and newlines anyway.
-  const name = raw.name.replace(/[<>\n\r]/g, '').trim() || fallback.name;
-  const email = raw.email.replace(/[<>\s]/g, '') || AGENT_EMAIL;
-  return { name, email };
-}
-
-/** Lists unmerged paths and aborts the merge in progress in `cwd`, if any. */
-async function abortMerge(cwd: string, internal: boolean): Promise<string[]> {
-  const unmerged = await git(['diff', '--name-only', '--diff-filter=U', '-z'], { cwd });
-  const conflicts = [...new Set(splitNul(unmerged.stdout))].sort();
-  if (await hasRef(cwd, 'MERGE_HEAD')) await git(['merge', '--abort'], { cwd, internal });
-  return conflicts;
-}
-
-async function hasRef(cwd: string, ref: string): Promise<boolean> {
-  return (await git(['rev-parse', '-q', '--verify', ref], { cwd, okExitCodes: [1] })).exitCode === 0;
-}
-
-async function head(cwd: string): Promise<string> {
-  return (await git(['rev-parse', 'HEAD'], { cwd })).stdout.trim();
-}
-
-/**
- * Merges `branch` into what `cwd` has checked out with `--no-ff`. A conflict is aborted
- * and reported; any other failure is cleaned up and rethrown.
- */
-async function mergeInto(
-  cwd: string,
-  branch: string,
-  message: string,
-  settings: { identity?: GitIdentity; internal: boolean },
-): Promise<MergeOutcome> {
-  const before = await head(cwd);
-  try {
-    await git(['merge', '--no-ff', '--no-edit', '-m', message, branch], {
-      cwd,
-      internal: settings.internal,
-      timeoutMs: MERGE_TIMEOUT_MS,
-      ...(settings.identity ? { identity: settings.identity } : {}),
-    });
-  } catch (error) {
-    const conflicts = await abortMerge(cwd, settings.internal);
-    if (conflicts.length > 0) return { merged: false, conflicts };
-    if (error instanceof GitError) {
-      throw new AppError('conflict', `could not merge ${branch}: ${error.stderr.trim() || error.message}`);
-    }
-    throw error;
-  }
-  const after = await head(cwd);
-  return { merged: true, commit: after, alreadyMerged: after === before };
-}
-
-/**
- * Integration worktrees belong to the app and nobody edits them, so anything left in one
- * (a merge interrupted by a crash) is debris: clear it before merging.
- */
-async function cleanIntegrationWorktree(cwd: string): Promise<void> {
-  if (await hasRef(cwd, 'MERGE_HEAD'))
-    await git(['merge', '--abort'], { cwd, internal: true }).catch(() => undefined);
-  const status = await git(['status', '--porcelain', '-z'], { cwd });
-  if (status.stdout !== '') {
-    await git(['reset', '--hard', '--quiet', 'HEAD'], { cwd, internal: true });
-    await git(['clean', '-fdq'], { cwd, internal: true });
-  }
 }
 
 class Workspace implements MissionWorkspace {
@@ -990,59 +569,4 @@ class Workspace implements MissionWorkspace {
     this.queue = result.catch(() => undefined);
     return result;
   }
-}
-
-/**
- * The identity to force for the final merge: null when the user has their own configured
- * (git will use it), Control Room's otherwise, so the merge cannot fail for want of one.
- */
-async function configuredIdentity(repo: string): Promise<GitIdentity | null> {
-  const name = await git(['config', 'user.name'], { cwd: repo, okExitCodes: [1] });
-  const email = await git(['config', 'user.email'], { cwd: repo, okExitCodes: [1] });
-  if (name.exitCode === 0 && email.exitCode === 0 && name.stdout.trim() && email.stdout.trim()) return null;
-  return CONTROL_ROOM_IDENTITY;
-}
-
-/** Paths from `git status --porcelain -z` (renames carry their source as an extra field). */
-function parseStatusPaths(output: string): string[] {
-  const fields = output.split('\0');
-  const paths: string[] = [];
-  for (let i = 0; i < fields.length; i++) {
-    const field = fields[i] ?? '';
-    if (field.length < 4) continue;
-    paths.push(field.slice(3));
-    if (field[0] === 'R' || field[0] === 'C') i++;
-  }
-  return paths;
-}
-
-function parseChangedFiles(numstat: string, nameStatus: string): ChangedFile[] {
-  const statuses = new Map<string, ChangedFile['status']>();
-  const fields = splitNul(nameStatus);
-  for (let i = 0; i + 1 < fields.length; i += 2) {
-    const letter = fields[i]?.[0];
-    const path = fields[i + 1] ?? '';
-    statuses.set(
-      path,
-      letter === 'A'
-        ? 'added'
-        : letter === 'M'
-          ? 'modified'
-          : letter === 'D'
-            ? 'deleted'
-            : letter === 'T'
-              ? 'type-changed'
-              : 'other',
-    );
-  }
-  return splitNul(numstat).map((entry) => {
-    const [added = '-', deleted = '-', ...rest] = entry.split('\t');
-    const path = rest.join('\t');
-    return {
-      path,
-      status: statuses.get(path) ?? 'other',
-      additions: added === '-' ? null : Number(added),
-      deletions: deleted === '-' ? null : Number(deleted),
-    };
-  });
 }
