@@ -93,7 +93,7 @@ describe('inbox slice', () => {
     });
     await store.getState().loadInbox();
     store.getState().selectInboxItem('new');
-    expect(await store.getState().decideInboxItem('new', 'approve', { alwaysAllow: true })).toBe(true);
+    expect(await store.getState().decideEscalation('new', 'approve', { alwaysAllow: true })).toBe(true);
     expect(calls.find((c) => c.channel === 'escalations:decide')?.request).toEqual({
       id: 'new',
       decision: 'approve',
@@ -101,8 +101,8 @@ describe('inbox slice', () => {
       alwaysAllow: true,
     });
     expect(store.getState().inboxSelectedId).toBe('mid');
-    expect(await store.getState().decideInboxItem('mid', 'deny')).toBe(false);
-    expect(store.getState().inboxErrors['mid']).toMatch(/comment/);
+    expect(await store.getState().decideEscalation('mid', 'deny')).toBe(false);
+    expect(store.getState().escalationErrors['mid']).toMatch(/comment/);
   });
 
   it('approves the ticked items and reports the outcome', async () => {
@@ -118,8 +118,8 @@ describe('inbox slice', () => {
     await store.getState().approveCheckedInbox();
     const s = store.getState();
     expect(s.inboxChecked).toEqual([]);
-    expect(s.inboxById['old']?.state).toBe('resolved');
-    expect(s.inboxById['mid']?.state).toBe('open');
+    expect(s.escalations['old']?.state).toBe('resolved');
+    expect(s.escalations['mid']?.state).toBe('open');
     expect(s.inboxNotice).toEqual({ tone: 'success', text: 'Approved 2 items.' });
   });
 

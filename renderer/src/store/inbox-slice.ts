@@ -3,8 +3,8 @@ import { EMPTY_FILTER, TYPE_LABELS, inboxItems, needsPerson, pruneSeen } from '.
 import type { InboxSlice, Slice, StoreState } from './state.js';
 
 /** The list the inbox shows now, for actions that move through it. */
-export function visibleInboxItems(state: Pick<StoreState, 'inboxById' | 'inboxFilter'>): EscalationView[] {
-  return inboxItems(Object.values(state.inboxById), state.inboxFilter);
+export function visibleInboxItems(state: Pick<StoreState, 'escalations' | 'inboxFilter'>): EscalationView[] {
+  return inboxItems(Object.values(state.escalations), state.inboxFilter);
 }
 
 export const createInboxSlice: Slice<InboxSlice> = (deps) => (set, get) => {
@@ -33,7 +33,6 @@ export const createInboxSlice: Slice<InboxSlice> = (deps) => (set, get) => {
     storeSeen(next);
   };
 
-  deps.api.on('escalations:changed', (e) => get().applyInboxEscalation(e));
   deps.api.on('missions:changed', (m) => {
     if (get().inboxStatus === 'idle') return;
     set({ inboxMissions: { ...get().inboxMissions, [m.id]: m } });
@@ -44,7 +43,6 @@ export const createInboxSlice: Slice<InboxSlice> = (deps) => (set, get) => {
   });
 
   return {
-    inboxById: {},
     inboxStatus: 'idle',
     inboxError: null,
     inboxMissions: {},
@@ -52,8 +50,6 @@ export const createInboxSlice: Slice<InboxSlice> = (deps) => (set, get) => {
     inboxFilter: EMPTY_FILTER,
     inboxSelectedId: null,
     inboxChecked: [],
-    inboxBusy: [],
-    inboxErrors: {},
     inboxNotice: null,
     inboxSeen: deps.loadSeen?.() ?? [],
     notifyPermission: notifier?.permission() ?? 'unsupported',
@@ -75,7 +71,7 @@ export const createInboxSlice: Slice<InboxSlice> = (deps) => (set, get) => {
       for (const e of escalations.data) byId[e.id] = e;
       const seen = pruneSeen(get().inboxSeen, new Set(Object.keys(byId)));
       set({
-        inboxById: byId,
+        escalations: byId,
         inboxMissions: Object.fromEntries(missions.data.map((m) => [m.id, m])),
         inboxStatus: 'ready',
         inboxError: null,
@@ -117,50 +113,16 @@ export const createInboxSlice: Slice<InboxSlice> = (deps) => (set, get) => {
       set({ inboxChecked: ids });
     },
 
-    async decideInboxItem(id, decision, options = {}) {
-      if (get().inboxBusy.includes(id)) return false;
-      const before = visibleInboxItems(get());
-      const { [id]: _dropped, ...errors } = get().inboxErrors;
-      void _dropped;
-      set({ inboxBusy: [...get().inboxBusy, id], inboxErrors: errors });
-      const result = await deps.api.invoke('escalations:decide', {
-        id,
-        decision,
-        comment: options.comment ?? '',
-        alwaysAllow: options.alwaysAllow ?? false,
-        ...(options.budgetNanoUsd === undefined ? {} : { budgetNanoUsd: options.budgetNanoUsd }),
-      });
-      set({ inboxBusy: get().inboxBusy.filter((b) => b !== id) });
-      if (!result.ok) {
-        set({ inboxErrors: { ...get().inboxErrors, [id]: result.error.message } });
-        // Someone (a timeout, another window) decided first: show what happened.
-        if (result.error.code === 'conflict') void get().loadInbox();
-        return false;
-      }
-      get().applyInboxEscalation(result.data);
-      markSeen([id]);
-      set({ inboxChecked: get().inboxChecked.filter((c) => c !== id) });
-      // Keep the keyboard flow going: the next item takes the decided one's place.
-      if (get().inboxSelectedId === id) {
-        const at = before.findIndex((e) => e.id === id);
-        const after = visibleInboxItems(get());
-        const next = after[Math.min(at, after.length - 1)];
-        set({ inboxSelectedId: next?.id ?? null });
-        if (next) markSeen([next.id]);
-      }
-      return true;
-    },
-
     async approveCheckedInbox() {
       const ids = get().inboxChecked.filter((id) => {
-        const e = get().inboxById[id];
+        const e = get().escalations[id];
         return e !== undefined && needsPerson(e);
       });
       let approved = 0;
       const refused: string[] = [];
       for (const id of ids) {
-        if (await get().decideInboxItem(id, 'approve')) approved++;
-        else refused.push(get().inboxById[id]?.title ?? id);
+        if (await get().decideEscalation(id, 'approve')) approved++;
+        else refused.push(get().escalations[id]?.title ?? id);
       }
       set({
         inboxChecked: [],
@@ -172,7 +134,7 @@ export const createInboxSlice: Slice<InboxSlice> = (deps) => (set, get) => {
     },
 
     markAllInboxSeen() {
-      markSeen(Object.values(get().inboxById).filter(needsPerson).map((e) => e.id));
+      markSeen(Object.values(get().escalations).filter(needsPerson).map((e) => e.id));
     },
 
     async enableNotifications() {
@@ -184,11 +146,9 @@ export const createInboxSlice: Slice<InboxSlice> = (deps) => (set, get) => {
       set({ inboxNotice: null });
     },
 
-    applyInboxEscalation(e) {
-      const known = get().inboxById[e.id];
-      set({ inboxById: { ...get().inboxById, [e.id]: e } });
+    inboxEscalationChanged(e, previous) {
       if (get().inboxStatus !== 'ready') return;
-      const fresh = needsPerson(e) && (known === undefined || !needsPerson(known));
+      const fresh = needsPerson(e) && (previous === undefined || !needsPerson(previous));
       if (!fresh) return;
       // New work for the person: the plan, agents and tasks it refers to may be new too.
       void loadContext(e.missionId);
@@ -204,6 +164,23 @@ export const createInboxSlice: Slice<InboxSlice> = (deps) => (set, get) => {
           },
         });
       }
+    },
+
+    inboxEscalationDecided(decided, previous) {
+      const id = decided.id;
+      markSeen([id]);
+      set({ inboxChecked: get().inboxChecked.filter((c) => c !== id) });
+      if (get().inboxSelectedId !== id) return;
+      // Keep the keyboard flow going: the next item takes the decided one's place in the
+      // list as it was before the decision.
+      const { [id]: _decided, ...others } = get().escalations;
+      void _decided;
+      const before = inboxItems([...Object.values(others), ...(previous ? [previous] : [])], get().inboxFilter);
+      const at = before.findIndex((e) => e.id === id);
+      const after = visibleInboxItems(get());
+      const next = after[Math.min(at, after.length - 1)];
+      set({ inboxSelectedId: next?.id ?? null });
+      if (next) markSeen([next.id]);
     },
   };
 };

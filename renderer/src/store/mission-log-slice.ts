@@ -30,14 +30,11 @@ export const createMissionLogSlice =
       LOG_REFRESH_MS,
       timers,
     );
-    const touched = (missionId: string) => {
-      if (missionId === open) refresh();
-    };
-    // Every log row comes with one of these events (same transaction), so they are the cue to fetch the tail.
-    deps.api.on('missions:changed', (m) => touched(m.id));
-    deps.api.on('agents:changed', (a) => touched(a.missionId));
-    deps.api.on('tasks:changed', (t) => touched(t.missionId));
-    deps.api.on('escalations:changed', (e) => touched(e.missionId));
+    // Every log row comes with one of these events or an escalation's (same transaction),
+    // so they are the cue to fetch the tail; escalations' arrive through the escalations slice.
+    deps.api.on('missions:changed', (m) => get().touchMissionLog(m.id));
+    deps.api.on('agents:changed', (a) => get().touchMissionLog(a.missionId));
+    deps.api.on('tasks:changed', (t) => get().touchMissionLog(t.missionId));
 
     let wasOpen = deps.connection.state === 'open';
     deps.connection.subscribe((state) => {
@@ -99,6 +96,10 @@ export const createMissionLogSlice =
           }
         });
         return loading;
+      },
+
+      touchMissionLog(missionId) {
+        if (missionId === open) refresh();
       },
     };
   };

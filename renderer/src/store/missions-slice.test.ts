@@ -174,7 +174,6 @@ describe('mission events', () => {
       event('tasks:changed', task({ state: 'claimed' })),
       event('tasks:changed', task({ id: 'k9', missionId: 'm2' })),
       event('missions:changed', summary({ state: 'paused', spentNanoUsd: 5 })),
-      event('escalations:changed', escalation()),
       event('tasks:changed', task({ state: 'in_progress' })),
     ]);
     expect(patch.tasks).toEqual({ [entityKey('m1', 'k1')]: task({ state: 'in_progress' }) });
@@ -182,7 +181,6 @@ describe('mission events', () => {
     expect(patch.missions?.m2).toBe(state.missions.m2);
     // The detailed view keeps its extra fields and takes the summary's new ones.
     expect(patch.missionDetails?.m1?.view).toMatchObject({ state: 'paused', spentNanoUsd: 5, designRevision: 1 });
-    expect(patch.escalations?.e1?.state).toBe('open');
     // Nothing changes what the batch does not touch.
     expect(reduceMissionEvents(state, [])).toEqual({});
   });

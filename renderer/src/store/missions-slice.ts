@@ -21,15 +21,14 @@ export function entityKey(missionId: string, id: string): string {
 type MissionData = Pick<StoreState, 'missions' | 'missionDetails' | 'tasks' | 'escalations'>;
 
 /**
- * Applies one batch of mission, task and escalation snapshots: each replaces what it
- * describes by id, nothing is re-fetched. Tasks and escalations are kept only for
- * missions whose detail is loaded (the rest would be partial lists).
+ * Applies one batch of mission and task snapshots: each replaces what it describes by
+ * id, nothing is re-fetched. Tasks are kept only for missions whose detail is loaded
+ * (the rest would be partial lists).
  */
 export function reduceMissionEvents(state: MissionData, events: readonly MissionEvent[]): Partial<MissionData> {
   let missions: Record<string, MissionSummary> | undefined;
   let details: Record<string, MissionDetailState> | undefined;
   let tasks: Record<string, TaskView> | undefined;
-  let escalations: Record<string, EscalationView> | undefined;
   for (const event of events) {
     if (event.name === 'missions:changed') {
       const summary = event.payload;
@@ -40,40 +39,46 @@ export function reduceMissionEvents(state: MissionData, events: readonly Mission
         details ??= { ...state.missionDetails };
         details[summary.id] = { ...detail, view: { ...detail.view, ...summary } };
       }
-    } else if (event.name === 'tasks:changed') {
+    } else {
       const task = event.payload;
       if (!state.missionDetails[task.missionId]) continue;
       tasks ??= { ...state.tasks };
       tasks[entityKey(task.missionId, task.id)] = task;
-    } else {
-      const escalation = event.payload;
-      if (!state.missionDetails[escalation.missionId]) continue;
-      escalations ??= { ...state.escalations };
-      escalations[escalation.id] = escalation;
     }
   }
-  // The engine sends a mission's summary when its state changes, not on every task or
-  // escalation: keep the counts of loaded missions current from what they hold.
-  const touched = new Set<string>();
-  for (const event of events) if (event.name !== 'missions:changed') touched.add(event.payload.missionId);
-  for (const id of touched) {
-    const current = (missions ?? state.missions)[id];
-    if (!current || !state.missionDetails[id]) continue;
-    const counts = countsOf(id, tasks ?? state.tasks, escalations ?? state.escalations);
+  const patch: Partial<MissionData> = {
+    ...(missions ? { missions } : {}),
+    ...(details ? { missionDetails: details } : {}),
+    ...(tasks ? { tasks } : {}),
+  };
+  const touched = events.flatMap((e) => (e.name === 'tasks:changed' ? [e.payload.missionId] : []));
+  return { ...patch, ...recountMissions({ ...state, ...patch }, touched) };
+}
+
+/**
+ * The engine sends a mission's summary when its state changes, not on every task or
+ * escalation: this keeps the task and open-escalation counts of the loaded missions
+ * among `missionIds` current from what the store holds.
+ */
+export function recountMissions(
+  state: MissionData,
+  missionIds: Iterable<string>,
+): Partial<Pick<MissionData, 'missions' | 'missionDetails'>> {
+  let missions: Record<string, MissionSummary> | undefined;
+  let details: Record<string, MissionDetailState> | undefined;
+  for (const id of new Set(missionIds)) {
+    const current = state.missions[id];
+    const detail = state.missionDetails[id];
+    if (!current || !detail) continue;
+    const counts = countsOf(id, state.tasks, state.escalations);
     missions ??= { ...state.missions };
     missions[id] = { ...current, ...counts };
-    const detail = (details ?? state.missionDetails)[id];
-    if (detail?.view) {
+    if (detail.view) {
       details ??= { ...state.missionDetails };
       details[id] = { ...detail, view: { ...detail.view, ...counts } };
     }
   }
-  return {
-    ...(missions ? { missions } : {}),
-    ...(details ? { missionDetails: details } : {}),
-    ...(tasks ? { tasks } : {}),
-    ...(escalations ? { escalations } : {}),
-  };
+  return { ...(missions ? { missions } : {}), ...(details ? { missionDetails: details } : {}) };
 }
 
 function countsOf(
@@ -145,7 +150,6 @@ export const createMissionsSlice: Slice<MissionsSlice> = (deps) => (set, get, st
   const enqueue = batchEvents<MissionEvent>((events) => get().applyMissionEvents(events));
   deps.api.on('missions:changed', (payload) => enqueue({ name: 'missions:changed', payload }));
   deps.api.on('tasks:changed', (payload) => enqueue({ name: 'tasks:changed', payload }));
-  deps.api.on('escalations:changed', (payload) => enqueue({ name: 'escalations:changed', payload }));
 
   // Events sent while the connection was down are lost: catch up on what is on screen.
   let wasOpen = deps.connection.state === 'open';
@@ -179,9 +183,7 @@ export const createMissionsSlice: Slice<MissionsSlice> = (deps) => (set, get, st
     missionsError: null,
     missionDetails: {},
     tasks: {},
-    escalations: {},
     missionActions: {},
-    deciding: [],
     missionNotice: null,
     launching: false,
     launchErrors: {},
@@ -284,22 +286,6 @@ export const createMissionsSlice: Slice<MissionsSlice> = (deps) => (set, get, st
       }
       mergeView(result.data);
       set({ missionNotice: { tone: 'success', text: ACTION_DONE[action] } });
-      return true;
-    },
-
-    async decideEscalation(id, decision, comment = '') {
-      if (get().deciding.includes(id)) return false;
-      set({ deciding: [...get().deciding, id], missionNotice: null });
-      const result = await deps.api.invoke('escalations:decide', { id, decision, comment });
-      set({ deciding: get().deciding.filter((d) => d !== id) });
-      if (!result.ok) {
-        set({ missionNotice: { tone: 'error', text: `Could not send your decision: ${plainMessage(result.error.message)}` } });
-        return false;
-      }
-      const escalation = result.data;
-      if (get().missionDetails[escalation.missionId]) {
-        set({ escalations: { ...get().escalations, [escalation.id]: escalation } });
-      }
       return true;
     },
 

@@ -153,7 +153,7 @@ export interface MissionDetailState {
   teams: MissionTeamView[];
 }
 
-export type MissionEvent = EventEnvelope<'missions:changed'> | EventEnvelope<'tasks:changed'> | EventEnvelope<'escalations:changed'>;
+export type MissionEvent = EventEnvelope<'missions:changed'> | EventEnvelope<'tasks:changed'>;
 
 export interface MissionsSlice {
   /** Every mission, by id. */
@@ -163,12 +163,8 @@ export interface MissionsSlice {
   missionDetails: Record<string, MissionDetailState>;
   /** Tasks of the missions whose detail is loaded, by `entityKey(missionId, taskId)`. */
   tasks: Record<string, TaskView>;
-  /** Escalations of the missions whose detail is loaded, by id. */
-  escalations: Record<string, EscalationView>;
   /** The action in flight per mission id, so its buttons can wait. */
   missionActions: Record<string, MissionAction>;
-  /** Escalation ids with a decision in flight. */
-  deciding: string[];
   missionNotice: Notice | null;
   launching: boolean;
   launchErrors: LaunchErrors;
@@ -181,7 +177,6 @@ export interface MissionsSlice {
   launchMission(form: LaunchForm): Promise<string | null>;
   clearLaunchErrors(): void;
   runMissionAction(id: string, action: MissionAction): Promise<boolean>;
-  decideEscalation(id: string, decision: EscalationDecision, comment?: string): Promise<boolean>;
   dismissMissionNotice(): void;
   applyMissionEvents(events: MissionEvent[]): void;
 }
@@ -227,15 +222,35 @@ export interface AgentsSlice {
   applyAgentEvents(agents: AgentView[]): void;
 }
 
+/** What goes with a decision besides approve, deny or reply. */
 export interface DecideOptions {
   comment?: string;
+  /** Permission escalations: also add the command to the team's allowlist. */
   alwaysAllow?: boolean;
+  /** Budget escalations: the mission's new cap. */
   budgetNanoUsd?: number;
 }
 
+/**
+ * Escalations, held once for the window: the Inbox lists them all, a mission's page shows
+ * its own, and a decision from either is the same action with the same "in flight" state.
+ * Its `escalations:changed` subscription is the only one; what follows an escalation
+ * elsewhere (the inbox's notifications, the mission log, mission counts) is driven from it.
+ */
+export interface EscalationsSlice {
+  /** Every escalation the engine listed, announced or answered, by id. */
+  escalations: Record<string, EscalationView>;
+  /** Escalation ids with a decision in flight. */
+  deciding: string[];
+  /** The engine's refusal of the last decision, per escalation. */
+  escalationErrors: Record<string, string>;
+  /** Sends the person's decision; false when one is in flight already or the engine refused it. */
+  decideEscalation(id: string, decision: EscalationDecision, options?: DecideOptions): Promise<boolean>;
+  /** Takes in a snapshot the engine announced. */
+  applyEscalation(escalation: EscalationView): void;
+}
+
 export interface InboxSlice {
-  /** Every escalation the engine listed or announced, by id. */
-  inboxById: Record<string, EscalationView>;
   inboxStatus: LoadStatus;
   inboxError: string | null;
   /** Names, budgets and spend of the missions escalations come from. */
@@ -246,10 +261,6 @@ export interface InboxSlice {
   inboxSelectedId: string | null;
   /** Ticked for "Approve selected". */
   inboxChecked: string[];
-  /** Escalations with a decision in flight. */
-  inboxBusy: string[];
-  /** The engine's refusal of a decision, per escalation. */
-  inboxErrors: Record<string, string>;
   inboxNotice: Notice | null;
   /** Escalations the person has looked at (kept in local storage). */
   inboxSeen: string[];
@@ -262,14 +273,19 @@ export interface InboxSlice {
   moveInboxSelection(delta: 1 | -1): void;
   toggleInboxChecked(id: string): void;
   setInboxChecked(ids: string[]): void;
-  decideInboxItem(id: string, decision: EscalationDecision, options?: DecideOptions): Promise<boolean>;
   /** Approves every ticked item that is still open; reports what the engine refused. */
   approveCheckedInbox(): Promise<void>;
   markAllInboxSeen(): void;
   /** Asks for notification permission; call from a click. */
   enableNotifications(): Promise<void>;
   dismissInboxNotice(): void;
-  applyInboxEscalation(escalation: EscalationView): void;
+  /** An escalation changed: new work for the person brings in its context and a notification. */
+  inboxEscalationChanged(escalation: EscalationView, previous: EscalationView | undefined): void;
+  /**
+   * The person decided `escalation` (here or on its mission's page): it counts as seen,
+   * leaves the ticked ones, and if it was selected the next item takes its place.
+   */
+  inboxEscalationDecided(escalation: EscalationView, previous: EscalationView | undefined): void;
 }
 
 /** The Settings sections that save on their own, and the command each saves with. */
@@ -303,7 +319,10 @@ export interface SettingsSlice {
   /** The last section saved successfully, for its "Saved" note. */
   settingsSaved: SettingsSection | null;
   loadSettings(): Promise<void>;
-  saveSetting<S extends SettingsSection>(section: S, request: SettingsRequests[S]): Promise<SettingsSaveOutcome>;
+  saveSetting<S extends SettingsSection>(
+    section: S,
+    request: SettingsRequests[S],
+  ): Promise<SettingsSaveOutcome>;
 }
 
 export interface CostsSlice {
@@ -349,6 +368,8 @@ export interface MissionLogSlice {
   closeMissionLog(missionId: string): void;
   /** Fetches the rows after the last one held (all of them the first time). */
   loadMissionLog(missionId: string): Promise<void>;
+  /** Something about `missionId` changed: if its log is open, the tail is fetched (throttled). */
+  touchMissionLog(missionId: string): void;
 }
 
 /**
@@ -384,6 +405,7 @@ export interface FleetSlice {
 export type StoreState = AppSlice &
   TeamsSlice &
   MissionsSlice &
+  EscalationsSlice &
   AgentsSlice &
   InboxSlice &
   SettingsSlice &

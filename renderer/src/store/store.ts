@@ -2,6 +2,7 @@ import { createStore, type StoreApi } from 'zustand/vanilla';
 import { createAppSlice } from './app-slice.js';
 import { createTeamsSlice } from './teams-slice.js';
 import { createMissionsSlice } from './missions-slice.js';
+import { createEscalationsSlice } from './escalations-slice.js';
 import { createAgentsSlice } from './agents-slice.js';
 import { createInboxSlice } from './inbox-slice.js';
 import { createSettingsSlice } from './settings-slice.js';
@@ -23,6 +24,7 @@ export function createControlRoomStore(deps: StoreDeps): ControlRoomStore {
     ...createAppSlice(deps)(...args),
     ...createTeamsSlice(deps)(...args),
     ...createMissionsSlice(deps)(...args),
+    ...createEscalationsSlice(deps)(...args),
     ...createAgentsSlice(deps)(...args),
     ...createInboxSlice(deps)(...args),
     ...createSettingsSlice(deps)(...args),

@@ -5,7 +5,7 @@ import './inbox.css';
 
 /** The unread count beside "Inbox" in the navigation; nothing when all is read. */
 export function InboxNavCount() {
-  const byId = useStore((s) => s.inboxById);
+  const byId = useStore((s) => s.escalations);
   const seen = useStore((s) => s.inboxSeen);
   const count = useMemo(() => unreadCount(Object.values(byId), new Set(seen)), [byId, seen]);
   if (count === 0) return null;

@@ -16,13 +16,13 @@ export function InboxPage() {
   const error = useStore((s) => s.inboxError);
   const filter = useStore((s) => s.inboxFilter);
   const items = useStore(useShallow(visibleInboxItems));
-  const allById = useStore((s) => s.inboxById);
+  const allById = useStore((s) => s.escalations);
   const missions = useStore((s) => s.inboxMissions);
   const contexts = useStore((s) => s.inboxContext);
   const selectedId = useStore((s) => s.inboxSelectedId);
   const checked = useStore((s) => s.inboxChecked);
-  const busyIds = useStore((s) => s.inboxBusy);
-  const errors = useStore((s) => s.inboxErrors);
+  const deciding = useStore((s) => s.deciding);
+  const errors = useStore((s) => s.escalationErrors);
   const notice = useStore((s) => s.inboxNotice);
   const seen = useStore((s) => s.inboxSeen);
   const permission = useStore((s) => s.notifyPermission);
@@ -34,7 +34,7 @@ export function InboxPage() {
       move: s.moveInboxSelection,
       toggle: s.toggleInboxChecked,
       setChecked: s.setInboxChecked,
-      decide: s.decideInboxItem,
+      decide: s.decideEscalation,
       approveChecked: s.approveCheckedInbox,
       markAllSeen: s.markAllInboxSeen,
       enableNotifications: s.enableNotifications,
@@ -322,7 +322,7 @@ export function InboxPage() {
                   mission={missions[selected.missionId]}
                   draft={draftOf(selected.id)}
                   onDraft={(patch) => setDraft(selected.id, patch)}
-                  busy={busyIds.includes(selected.id)}
+                  busy={deciding.includes(selected.id)}
                   error={errors[selected.id]}
                   onDecide={decide}
                   replyRef={replyRef}

@@ -109,7 +109,7 @@ function PlanApproval({ escalation, mission }: { escalation: EscalationView; mis
               type="button"
               className="btn btn-primary"
               disabled={deciding || comment.trim() === ''}
-              onClick={() => void decide(escalation.id, 'reply', comment.trim()).then((ok) => ok && setMode('idle'))}
+              onClick={() => void decide(escalation.id, 'reply', { comment: comment.trim() }).then((ok) => ok && setMode('idle'))}
             >
               Send to the leaders
             </button>
