@@ -1,6 +1,6 @@
+import { AREA_INFO } from '../domain/areas.js';
 import { InboxNavCount } from '../features/inbox/inbox-nav-count.js';
 import { useStore } from '../store/index.js';
-import { AREA_INFO } from './areas.js';
 
 export function Sidebar() {
   const area = useStore((s) => s.route.area);

@@ -1,7 +1,7 @@
 import { useSyncExternalStore } from 'react';
+import { areaInfo } from '../domain/areas.js';
 import { applyTheme, systemPrefersDark } from '../lib/theme.js';
 import { useStore } from '../store/index.js';
-import { areaInfo } from './areas.js';
 
 const RUNTIME_LABEL = { electron: 'Desktop app', browser: 'Browser mode' } as const;
 const CONNECTION_LABEL = { open: 'Connected', connecting: 'Connecting…', offline: 'Offline' } as const;

@@ -1,4 +1,4 @@
-import { areaInfo } from '../../app/areas.js';
+import { areaInfo } from '../../domain/areas.js';
 import type { Area } from '../../domain/route.js';
 import { PageHeader } from '../../ui/page-header.js';
 

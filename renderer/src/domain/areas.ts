@@ -1,4 +1,4 @@
-import type { Area } from '../domain/route.js';
+import type { Area } from './route.js';
 
 export interface AreaInfo {
   id: Area;
