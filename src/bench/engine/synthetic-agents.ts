@@ -2,8 +2,9 @@
  * Synthetic coders for the engine benchmark. Each runs the turn loop of the built-in
  * runtime (`BuiltInDriver.run`/`callModel` in `runtimes/built-in.ts`) with the
  * engine's own pieces: the coder tool set and prompt, `Conversation` (transcript rows
- * in the ledger), `MissionStore` (agent state and mission_log rows, one transaction
- * per step as the runtime writes them), the real gateway (budget admission,
+ * in the ledger), the engine's own agent writes (`AgentWrites` in `state-writes.ts`:
+ * agent state and mission_log rows, one transaction per step as the runtime writes
+ * them, and the event that follows), the real gateway (budget admission,
  * RateLimiter, calls ledger with its roll-ups) and the batching `EventHub` with a sink
  * that serialises every batch as a transport would.
  *
@@ -21,7 +22,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { DEFAULT_MISSION_SETTINGS, type AgentState } from '../../shared/mission.js';
+import { DEFAULT_MISSION_SETTINGS } from '../../shared/mission.js';
 import type { AgentSpec } from '../../shared/team.js';
 import { EventHub } from '../../main/api/event-hub.js';
 import { BudgetGuard, ledgerSpendSource } from '../../main/ledger/budgets.js';
@@ -29,7 +30,7 @@ import { CallsRepository } from '../../main/ledger/calls-repository.js';
 import { openLedger, type Ledger } from '../../main/ledger/database.js';
 import { defaultPricer } from '../../main/ledger/pricing.js';
 import { TeamRepository } from '../../main/ledger/team-repository.js';
-import { RateLimiter } from '../../main/limiter/index.js';
+import { RateLimiter, systemClock } from '../../main/limiter/index.js';
 import { createGateway } from '../../main/calls/gateway.js';
 import type { ModelGateway } from '../../main/calls/gateway-types.js';
 import type {
@@ -43,7 +44,7 @@ import { planFor } from '../../main/llm/simulated/planner.js';
 import { Conversation, toRequestBlocks } from '../../main/engine/conversation.js';
 import { MissionEngine } from '../../main/engine/mission-engine.js';
 import { MissionStore, type AgentRecord, type MissionRecord, type TaskRecord } from '../../main/ledger/mission-repository.js';
-import { toAgentView } from '../../main/engine/mission-runtime.js';
+import { AgentWrites } from '../../main/engine/state-writes.js';
 import { taskPrompt } from '../../main/engine/prompts.js';
 import { coderTools, parseToolCall, toolDefinitions } from '../../main/tools/agent-tools.js';
 import { newTiming, TimedProvider, type ProviderTiming } from './timed-provider.js';
@@ -118,6 +119,7 @@ interface BenchAgent {
   rec: AgentRecord;
   teamName: string;
   usage: { input: number; output: number; cost: number };
+  lastActivityMs: number;
   abort: AbortController | null;
 }
 
@@ -150,6 +152,8 @@ export class AgentRig {
   private readonly dir: string;
   private readonly ledger: Ledger | null;
   private readonly store: MissionStore | null;
+  /** The engine's agent writes (null without machinery). */
+  private readonly writes: AgentWrites | null;
   private readonly gateway: ModelGateway | null;
   private readonly limiter: RateLimiter | null;
   /** The event hub the agents emit into (null without machinery); a transport subscribes here. */
@@ -193,7 +197,7 @@ export class AgentRig {
     }));
 
     if (!options.machinery) {
-      this.ledger = this.store = this.gateway = this.limiter = this.hub = this.mission = null;
+      this.ledger = this.store = this.writes = this.gateway = this.limiter = this.hub = this.mission = null;
       this.stopLimiterEvents = () => undefined;
       for (let i = 0; i < options.agents; i++) {
         const rec = syntheticRecord(i);
@@ -202,6 +206,7 @@ export class AgentRig {
           rec,
           teamName: rec.teamId,
           usage: { input: 0, output: 0, cost: 0 },
+          lastActivityMs: Date.now(),
           abort: null,
         });
       }
@@ -283,6 +288,7 @@ export class AgentRig {
     });
     // Wired as backend.ts wires them: a costs refresh per recorded call, the limiter's throttled state.
     this.stopLimiterEvents = this.limiter.onChange((state) => hub.emit('limits:changed', state, 'state'));
+    this.writes = new AgentWrites({ store: this.store, clock: systemClock, events: hub }, mission.id);
     this.gateway = createGateway({
       provider: this.provider,
       limiter: this.limiter,
@@ -301,6 +307,7 @@ export class AgentRig {
         rec,
         teamName: rec.teamId,
         usage: { input: 0, output: 0, cost: 0 },
+        lastActivityMs: Date.now(),
         abort: null,
       });
     }
@@ -344,38 +351,6 @@ export class AgentRig {
     return new Date().toISOString();
   }
 
-
-  /** MissionRuntime.setAgentState: the row and a log row in one transaction, then an event. */
-  private setState(
-    a: BenchAgent,
-    state: AgentState,
-    reason: string | null = null,
-    patch: Partial<AgentRecord> = {},
-  ): void {
-    const store = this.store;
-    if (!store) return;
-    const from = a.rec.state;
-    if (from === state && a.rec.stateReason === reason && Object.keys(patch).length === 0) return;
-    const at = this.now();
-    const next: AgentRecord = { ...a.rec, ...patch, state, stateReason: reason, lastActivityAt: at };
-    store.tx(() => {
-      store.saveAgent(next);
-      if (from !== state) {
-        store.log({
-          missionId: a.rec.missionId,
-          at,
-          kind: 'agent',
-          subjectId: a.rec.id,
-          fromState: from,
-          toState: state,
-          detail: reason ? { reason } : {},
-        });
-      }
-    });
-    a.rec = next;
-    this.hub?.emit('agents:changed', toAgentView(a.rec, a.usage), `${a.rec.missionId}:${a.rec.id}`);
-  }
-
   private append(
     a: BenchAgent,
     conv: Conversation | BareConversation,
@@ -416,7 +391,7 @@ export class AgentRig {
       if (store) {
         store.tx(() => {
           this.append(a, conv, { role: 'user', content: prompt });
-          this.setState(a, 'working', null, { currentTaskId: task.id, turnsWithoutProgress: 0 });
+          this.writes?.setAgentState(a, 'working', null, { currentTaskId: task.id, turnsWithoutProgress: 0 });
         });
       } else {
         this.append(a, conv, { role: 'user', content: prompt });
@@ -449,10 +424,7 @@ export class AgentRig {
           if (store) {
             store.tx(() => {
               this.append(a, conv, { role: 'user', content: results });
-              if (stalled !== a.rec.turnsWithoutProgress) {
-                store.setTurnsWithoutProgress(a.rec.missionId, a.rec.id, stalled);
-                a.rec = { ...a.rec, turnsWithoutProgress: stalled };
-              }
+              if (stalled !== a.rec.turnsWithoutProgress) this.writes?.setStallCounter(a, stalled);
             });
           } else {
             this.append(a, conv, { role: 'user', content: results });
@@ -486,7 +458,7 @@ export class AgentRig {
     }
   }
 
-  /** MissionRuntime.callModel without compaction (conversations here stay far below the window). */
+  /** BuiltInDriver.callModel without compaction (conversations here stay far below the window). */
   private async callModel(
     a: BenchAgent,
     conv: Conversation | BareConversation,
@@ -496,7 +468,7 @@ export class AgentRig {
       model: a.rec.model,
       system: `You are ${a.rec.name}, a coder of team ${a.teamName} in a Control Room mission.\nWrite small, tested, dependency-free modules.`,
       messages: conv.messages,
-      // The engine builds the definitions per call (MissionRuntime.callModel); a bare loop
+      // The engine builds the definitions per call (BuiltInDriver.callModel); a bare loop
       // would compute them once.
       tools: this.gateway ? toolDefinitions(coderTools) : BARE_TOOLS,
       max_tokens: 8_192,
@@ -513,12 +485,12 @@ export class AgentRig {
         { missionId: a.rec.missionId, teamId: a.rec.teamId, agentId: a.rec.id, role: a.rec.role, taskId },
         {
           signal: abort.signal,
-          onWaiting: () => this.setState(a, 'waiting_limiter'),
+          onWaiting: () => this.writes?.setAgentState(a, 'waiting_limiter'),
           onEvent: (event) => {
             if (event.type === 'message_start' && a.rec.state === 'waiting_limiter')
-              this.setState(a, 'working');
+              this.writes?.setAgentState(a, 'working');
           },
-          // MissionRuntime.storeReply.
+          // BuiltInDriver.storeReply.
           onStored: (stored) => {
             const { blocks, inputErrors } = toRequestBlocks(stored.message.content);
             this.append(
@@ -528,7 +500,7 @@ export class AgentRig {
               { inputTokens: stored.usage.input_tokens, outputTokens: stored.usage.output_tokens },
             );
             for (const [id, message] of inputErrors) conv.inputErrors.set(id, message);
-            this.setState(a, 'working');
+            this.writes?.setAgentState(a, 'working');
           },
         },
       );

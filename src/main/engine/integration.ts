@@ -19,7 +19,7 @@ export class MissionIntegration {
       const tasks = this.h.teamTasks(team);
       if (!tasks.every((t) => TERMINAL_TASK.includes(t.state))) return;
     }
-    if (this.h.openEscalations.size > 0) return;
+    if (this.h.escalations.open.size > 0) return;
     const merged = [...this.h.tasks.values()].some((t) => t.planRound === this.h.mission.planRound && t.state === 'merged');
     if (!merged) {
       this.h.setMissionState('failed', { reason: 'no task was merged' }, { outcome: 'no task was merged' });

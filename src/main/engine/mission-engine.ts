@@ -31,6 +31,7 @@ import {
   openMissionWorkspace,
   type MissionWorkspace,
 } from '../workspace/mission-workspace.js';
+import { needsWorkspace } from './escalations/decisions.js';
 import { describeLogRows } from './mission-log.js';
 import type { ClaudeCodeEnvironment } from './runtimes/claude-code.js';
 import type { RemoteTurns } from '../tools/remote-turn.js';
@@ -42,13 +43,8 @@ import {
   type MissionRecord,
   type TeamRecord,
 } from '../ledger/mission-repository.js';
-import {
-  MissionRuntime,
-  missionSummary,
-  type BudgetCapSink,
-  type EngineContext,
-  type EngineEventSink,
-} from './mission-runtime.js';
+import { MissionRuntime, type BudgetCapSink, type EngineContext, type EngineEventSink } from './mission-runtime.js';
+import { missionSummary, toAgentView } from './state-writes.js';
 
 export interface MissionEngineOptions {
   db: Database.Database;
@@ -322,7 +318,7 @@ export class MissionEngine {
 
   /** Picks up whatever a (re)loaded mission was in the middle of. */
   private continueRuntime(rt: MissionRuntime): void {
-    const open = [...rt.escalations.values()].filter((e) => e.state === 'open');
+    const open = [...rt.escalations.open.values()];
     if (rt.mission.state === 'integrating') {
       if (!open.some((e) => e.type === 'final_merge' || e.type === 'merge_conflict')) rt.integrate();
       return;
@@ -363,21 +359,7 @@ export class MissionEngine {
     const usage = new Map(this.store.agentUsage(missionId).map((u) => [u.agentId, u]));
     return this.store.agents(missionId).map((a) => {
       const u = usage.get(a.id);
-      return {
-        missionId,
-        id: a.id,
-        teamId: a.teamId,
-        name: a.name,
-        role: a.role,
-        model: a.model,
-        state: a.state,
-        stateReason: a.stateReason,
-        currentTaskId: a.currentTaskId,
-        inputTokens: u?.inputTokens ?? 0,
-        outputTokens: u?.outputTokens ?? 0,
-        costNanoUsd: u?.costNano ?? 0,
-        lastActivityAt: a.lastActivityAt,
-      };
+      return toAgentView(a, { input: u?.inputTokens ?? 0, output: u?.outputTokens ?? 0, cost: u?.costNano ?? 0 });
     });
   }
 
@@ -463,18 +445,23 @@ export class MissionEngine {
     this.defaults = { ...this.defaults, ...defaults };
   }
 
-  /** The person's answer to an escalation: approve, deny, or reply with a comment. */
+  /**
+   * The person's answer to an escalation: approve, deny, or reply with a comment. Recorded
+   * first, then carried out (`escalations/decisions.ts`); the mission's git workspace is
+   * opened only for a decision that needs it (a merge, a worktree reset, a plan that starts).
+   */
   async decide(request: DecideEscalationRequest): Promise<EscalationView> {
     const esc = this.store.getEscalation(request.id);
     if (!esc) throw new AppError('not_found', `no escalation with id "${request.id}"`);
-    const rt = await this.runtime(esc.missionId);
-    const decided = await rt.decide(request.id, {
+    const rt = needsWorkspace(esc, request.decision) ? await this.runtime(esc.missionId) : this.runtimeSync(esc.missionId);
+    const recorded = rt.decisions.record(request.id, {
       decision: request.decision,
       comment: request.comment,
       decidedBy: 'human',
       alwaysAllow: request.alwaysAllow,
       ...(request.budgetNanoUsd === undefined ? {} : { budgetNano: request.budgetNanoUsd }),
     });
+    const decided = await rt.decisions.apply(recorded);
     if (FINAL_MISSION_STATES.includes(rt.mission.state)) this.runtimes.delete(rt.mission.id);
     return escalationView(decided);
   }
@@ -570,7 +557,7 @@ export class MissionEngine {
     if (!rt) {
       rt = new MissionRuntime(this.ctx, m);
       this.runtimes.set(m.id, rt);
-      for (const e of rt.escalations.values()) rt.armTimer(e);
+      rt.escalations.armTimers();
     }
     if (workspace && !rt.workspace) rt.workspace = workspace;
     return rt;

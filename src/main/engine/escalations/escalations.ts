@@ -1,28 +1,30 @@
 import { randomUUID } from 'node:crypto';
 import type { EscalationType } from '../../../shared/mission.js';
-import { AppError } from '../../../shared/result.js';
 import type { TimerHandle } from '../../limiter/clock.js';
 import type { RequestToolUseBlock } from '../../llm/provider.js';
-import { isCommandAllowed } from '../../workspace/commands.js';
-import type { MissionHost } from '../mission-host.js';
-import type { EscalationRecord, TaskRecord } from '../../ledger/mission-repository.js';
-import { replan } from '../roles/leader.js';
-import {
-  ACTIVE_TASK,
-  BLOCKING,
-  TERMINAL_AGENT,
-  TERMINAL_TASK,
-  type AgentRt,
-  type DecisionInput,
-  type RaiseInput,
-  type TeamRt,
-} from '../runtime-types.js';
+import { escalationView, type EscalationRecord } from '../../ledger/mission-repository.js';
+import { BLOCKING, type AgentRt, type DecisionInput, type EngineContext, type RaiseInput, type TeamRt } from '../runtime-types.js';
+import type { StateWrites } from '../state-writes.js';
+import type { AskVerdict } from './permission-policy.js';
+
+/** What the escalations of a mission read and write besides their own rows (the hub, `mission-runtime.ts`, gives it). */
+export interface EscalationsHost {
+  readonly ctx: EngineContext;
+  readonly agents: ReadonlyMap<string, AgentRt>;
+  readonly teams: ReadonlyMap<string, TeamRt>;
+  /** The mission as it is now; a blocking escalation sets its raiser waiting through it. */
+  readonly writes: StateWrites;
+  /** Wakes the agents that answer for a team (its leader, reviewers, researchers). */
+  wakeLeads(team: TeamRt): void;
+  /** A default-action timer came due: the decision is recorded and applied like any other (`decisions.ts`). */
+  onTimeout(id: string, d: DecisionInput): Promise<unknown>;
+}
 
 /**
  * A mission's escalations: raising them, the indexes scheduling reads (open ones, who is
- * blocked, which tool use raised which), the default-action timers, and what a decision
- * does once it is recorded. The ledger row is always written first; the rest can be
- * redone from it after a restart.
+ * blocked, which tool use raised which) and the default-action timers. What a decision
+ * does is `decisions.ts`; whether a tool use is asked about at all, `permission-policy.ts`.
+ * The ledger row is always written first; the rest can be redone from it after a restart.
  */
 export class Escalations {
   /** Every escalation of the mission, by id. */
@@ -35,7 +37,7 @@ export class Escalations {
   private readonly blockers = new Map<string, EscalationRecord>();
   private readonly timers = new Map<string, TimerHandle>();
 
-  constructor(private readonly h: MissionHost) {}
+  constructor(private readonly h: EscalationsHost) {}
 
   /** Indexes an escalation read from the ledger (no events, no timer: `armTimer` re-arms after a restart). */
   load(e: EscalationRecord): void {
@@ -55,6 +57,11 @@ export class Escalations {
     return this.blockers.get(agentId);
   }
 
+  /** Arms the timer of every open human escalation (a mission just loaded from the ledger). */
+  armTimers(): void {
+    for (const e of this.all.values()) this.armTimer(e);
+  }
+
   /** Cancels every timer (the mission is unloaded or the engine closes). */
   dispose(): void {
     for (const handle of this.timers.values()) this.h.ctx.clock.clearTimeout(handle);
@@ -66,22 +73,22 @@ export class Escalations {
     const next: EscalationRecord = { ...esc, level: 'human', detail: `${esc.detail}\n\n${by} passed this on: ${reason}`, timeoutAt: this.timeoutAt(esc.type) };
     this.h.ctx.store.tx(() => {
       this.h.ctx.store.saveEscalation(next);
-      this.h.ctx.store.log({ missionId: this.h.mission.id, at: this.h.now(), kind: 'escalation', subjectId: esc.id, fromState: 'leader', toState: 'human', detail: { reason } });
+      this.h.ctx.store.log({ missionId: this.h.writes.mission.id, at: this.h.writes.now(), kind: 'escalation', subjectId: esc.id, fromState: 'leader', toState: 'human', detail: { reason } });
     });
     this.track(next);
   }
 
   private timeoutAt(type: EscalationType): string | null {
-    const rule = this.h.mission.settings.escalationTimeouts[type];
+    const rule = this.h.writes.mission.settings.escalationTimeouts[type];
     return rule ? new Date(this.h.ctx.clock.now() + rule.afterSec * 1000).toISOString() : null;
   }
 
   /** Creates an escalation (optionally decided at once, e.g. by the leader's policy). */
   raise(input: RaiseInput): EscalationRecord {
-    const at = this.h.now();
+    const at = this.h.writes.now();
     const esc: EscalationRecord = {
       id: `e-${randomUUID()}`,
-      missionId: this.h.mission.id,
+      missionId: this.h.writes.mission.id,
       teamId: input.teamId,
       agentId: input.agentId,
       taskId: input.taskId,
@@ -103,10 +110,10 @@ export class Escalations {
     const agent = input.agentId ? this.h.agents.get(input.agentId) : undefined;
     this.h.ctx.store.tx(() => {
       this.h.ctx.store.saveEscalation(esc);
-      this.h.ctx.store.log({ missionId: this.h.mission.id, at, kind: 'escalation', subjectId: esc.id, fromState: null, toState: esc.level, detail: { type: esc.type, title: esc.title } });
+      this.h.ctx.store.log({ missionId: this.h.writes.mission.id, at, kind: 'escalation', subjectId: esc.id, fromState: null, toState: esc.level, detail: { type: esc.type, title: esc.title } });
       if (input.resolveAs) {
         this.h.ctx.store.log({
-          missionId: this.h.mission.id,
+          missionId: this.h.writes.mission.id,
           at,
           kind: 'decision',
           subjectId: esc.id,
@@ -115,7 +122,7 @@ export class Escalations {
           detail: { by: input.resolveAs.decidedBy, comment: input.resolveAs.comment },
         });
       } else if (agent && BLOCKING.includes(esc.type)) {
-        this.h.setAgentState(agent, 'waiting_escalation', esc.id);
+        this.h.writes.setAgentState(agent, 'waiting_escalation', esc.id);
       }
     });
     this.track(esc);
@@ -126,8 +133,11 @@ export class Escalations {
     return esc;
   }
 
-  /** Every change of an escalation goes through here: the indexes, its timer and the events follow it. */
-  private track(esc: EscalationRecord): void {
+  /**
+   * Every change of an escalation goes through here once its row is written (a decision's
+   * too, `decisions.ts`): the indexes, its timer and the events follow it.
+   */
+  track(esc: EscalationRecord): void {
     this.all.set(esc.id, esc);
     if (esc.state === 'open') this.openById.set(esc.id, esc);
     else this.openById.delete(esc.id);
@@ -137,8 +147,8 @@ export class Escalations {
       else if (this.blockers.get(esc.agentId)?.id === esc.id) this.blockers.delete(esc.agentId);
     }
     this.armTimer(esc);
-    this.h.emitEscalation(esc);
-    this.h.emitMission();
+    this.h.ctx.events.emit('escalations:changed', escalationView(esc), esc.id);
+    this.h.writes.emitMission();
   }
 
   /** Arms (or re-arms after a restart) the default-action timer of a human escalation. */
@@ -149,186 +159,46 @@ export class Escalations {
       this.timers.delete(esc.id);
     }
     if (esc.state !== 'open' || esc.level !== 'human' || !esc.timeoutAt) return;
-    const rule = this.h.mission.settings.escalationTimeouts[esc.type];
+    const rule = this.h.writes.mission.settings.escalationTimeouts[esc.type];
     if (!rule) return;
     const delay = Math.max(0, Date.parse(esc.timeoutAt) - this.h.ctx.clock.now());
     this.timers.set(
       esc.id,
       this.h.ctx.clock.setTimeout(() => {
         this.timers.delete(esc.id);
-        this.decide(esc.id, { decision: rule.action, comment: `no answer within ${rule.afterSec} s`, decidedBy: 'timeout' }).catch(
+        this.h.onTimeout(esc.id, { decision: rule.action, comment: `no answer within ${rule.afterSec} s`, decidedBy: 'timeout' }).catch(
           (error: unknown) => this.h.ctx.logError('an escalation timeout', error),
         );
       }, delay),
     );
   }
 
-  /**
-   * Records a decision and carries it out. The decision row is written first; what
-   * follows (git, restarting agents) can be redone from it after a restart.
-   */
-  async decide(
-    id: string,
-    d: DecisionInput,
-  ): Promise<EscalationRecord> {
-    const esc = this.all.get(id);
-    if (!esc) throw new AppError('not_found', `no escalation "${id}" in mission "${this.h.mission.name}"`);
-    if (esc.state !== 'open') throw new AppError('conflict', `escalation "${esc.title}" was already ${esc.state === 'resolved' ? `decided (${esc.decision})` : 'cancelled'}`);
-    const at = this.h.now();
-    const next: EscalationRecord = {
-      ...esc,
-      state: 'resolved',
-      decision: d.decision,
-      comment: d.comment.trim() === '' ? null : d.comment.trim(),
-      alwaysAllow: d.alwaysAllow === true && esc.type === 'permission',
-      decidedBy: d.decidedBy,
-      decidedAt: at,
-    };
-    const team = esc.teamId ? this.h.teams.get(esc.teamId) : undefined;
-    this.h.ctx.store.tx(() => {
-      this.h.ctx.store.saveEscalation(next);
-      this.h.ctx.store.log({ missionId: this.h.mission.id, at, kind: 'decision', subjectId: id, fromState: 'open', toState: d.decision, detail: { by: d.decidedBy, comment: next.comment, alwaysAllow: next.alwaysAllow } });
-      if (next.alwaysAllow && team && typeof esc.payload.command === 'string') {
-        this.h.ctx.store.addTeamRule(this.h.mission.id, team.rec.id, esc.payload.command, id, at);
-        this.h.addRule(team.rec.id, esc.payload.command);
-      }
-      if (esc.type === 'budget' && d.budgetNano !== undefined) {
-        this.h.setMissionBudget(d.budgetNano);
-      }
-    });
-    this.track(next);
-    await this.applyDecision(next, team);
-    return this.all.get(id) ?? next;
-  }
-
-  private async applyDecision(esc: EscalationRecord, team: TeamRt | undefined): Promise<void> {
-    const raiser = esc.agentId ? this.h.agents.get(esc.agentId) : undefined;
-    const guidance = esc.comment ?? '';
-    switch (esc.type) {
-      case 'question':
-      case 'permission':
-        if (raiser && raiser.rec.state === 'waiting_escalation') this.h.setAgentState(raiser, 'idle', 'answered');
-        break;
-      case 'budget':
-        if (raiser && raiser.rec.state === 'waiting_escalation') this.h.setAgentState(raiser, 'idle', 'budget decision');
-        if (esc.decision === 'deny' && (this.h.mission.state === 'running' || this.h.mission.state === 'planning')) {
-          this.h.pause('the person denied more budget');
-        }
-        break;
-      case 'stall':
-        await this.applyStall(esc, team, raiser, guidance);
-        break;
-      case 'dead_letter': {
-        const task = esc.taskId ? this.h.tasks.get(esc.taskId) : undefined;
-        if (task && task.state === 'dead_letter') {
-          if (esc.decision === 'deny') this.cascadeDeadLetter(task);
-          else this.h.saveTask(task, { state: 'ready', attempts: 0, feedback: guidance || task.feedback }, { reason: 'retried by the person' });
-        }
-        break;
-      }
-      case 'plan_approval':
-        if (this.h.mission.state !== 'awaiting_plan_approval') break;
-        if (esc.decision === 'approve') this.h.startRunning('approved by the person');
-        else if (esc.decision === 'reply') replan(this.h, guidance);
-        else this.h.cancel('the person rejected the plan');
-        return;
-      case 'merge_conflict':
-        if (esc.decision === 'deny') {
-          this.h.setMissionState('failed', { reason: 'merge conflict not resolved' }, { outcome: `merge conflict: ${String((esc.payload.conflicts as string[] | undefined)?.join(', ') ?? '')}` });
-        } else if (esc.payload.stage === 'final') {
-          await this.h.finalize();
-        } else {
-          this.h.integrate();
-        }
-        return;
-      case 'final_merge':
-        if (esc.decision === 'approve') await this.h.finalize();
-        else {
-          this.h.setMissionState('done', { finalMerge: 'declined' }, {
-            outcome: `final merge declined; the work stays on ${this.h.workspace?.missionBranch ?? 'the mission branch'}`,
-          });
-        }
-        return;
-    }
-    if (team) this.h.kick(team);
-  }
-
-  private async applyStall(esc: EscalationRecord, team: TeamRt | undefined, raiser: AgentRt | undefined, guidance: string): Promise<void> {
-    if (!team) return;
-    if (esc.payload.noAgents === true) {
-      if (esc.decision === 'deny') {
-        this.h.setMissionState('failed', { reason: 'a team had no agents left' }, { outcome: `team ${team.rec.name} had no agents left` });
-        return;
-      }
-      for (const a of team.all) if (a.rec.state === 'killed' || a.rec.state === 'failed') this.h.setAgentState(a, 'idle', 'restarted by the person');
-      return;
-    }
-    if (!raiser) return;
-    if (esc.payload.leader === true) {
-      this.h.setStallCounter(raiser, 0);
-      if (raiser.rec.state === 'waiting_escalation') this.h.setAgentState(raiser, 'idle', 'continue');
-      if (esc.decision === 'deny') this.h.pause('the person stopped a stalled leader');
-      return;
-    }
-    const task = esc.taskId ? this.h.tasks.get(esc.taskId) : undefined;
-    if (!task) return;
-    if (esc.decision === 'deny') {
-      this.h.ctx.store.tx(() => {
-        this.cascadeDeadLetter(this.h.saveTask(task, { state: 'dead_letter', assignee: null }, { reason: 'stalled; given up by the person' }));
-        this.h.setAgentState(raiser, 'idle', null, { currentTaskId: null, turnsWithoutProgress: 0 });
-      });
-      return;
-    }
-    const text = guidance || 'You stalled on the previous attempt. Start again, keep it simple, write the files, and call submit_task.';
-    await this.h.requireWorkspace().resetCoderToTeam(raiser.rec.id);
-    if (!this.h.ctx.store.open) return;
-    this.h.ctx.store.tx(() => {
-      if (ACTIVE_TASK.includes(task.state)) this.h.saveTask(task, { state: 'ready', assignee: null, feedback: text }, { reason: 'reset after a stall' });
-      if (!TERMINAL_AGENT.includes(raiser.rec.state)) this.h.setAgentState(raiser, 'idle', 'reset after a stall', { currentTaskId: null, turnsWithoutProgress: 0 });
-    });
-  }
-
-  /** A task given up takes every task that (transitively) depends on it with it. */
-  private cascadeDeadLetter(task: TaskRecord): void {
-    const dead = new Set([task.key]);
-    let changed = true;
-    while (changed) {
-      changed = false;
-      for (const t of this.h.tasks.values()) {
-        if (t.teamId !== task.teamId || t.planRound !== task.planRound || dead.has(t.key) || TERMINAL_TASK.includes(t.state)) continue;
-        if (t.dependsOn.some((k) => dead.has(k)) && (t.state === 'ready' || t.state === 'planned')) {
-          this.h.saveTask(t, { state: 'dead_letter' }, { reason: `depends on "${task.key}", which was given up` });
-          dead.add(t.key);
-          changed = true;
-        }
-      }
-    }
-  }
-
   /** Withdraws an open escalation (its raiser was killed, or the mission cancelled). */
   cancel(esc: EscalationRecord, reason: string): void {
-    const next: EscalationRecord = { ...esc, state: 'cancelled', decidedBy: 'engine', decidedAt: this.h.now(), comment: reason };
+    const next: EscalationRecord = { ...esc, state: 'cancelled', decidedBy: 'engine', decidedAt: this.h.writes.now(), comment: reason };
     this.h.ctx.store.saveEscalation(next);
-    this.h.ctx.store.log({ missionId: this.h.mission.id, at: this.h.now(), kind: 'escalation', subjectId: esc.id, fromState: 'open', toState: 'cancelled', detail: { reason } });
+    this.h.ctx.store.log({ missionId: this.h.writes.mission.id, at: this.h.writes.now(), kind: 'escalation', subjectId: esc.id, fromState: 'open', toState: 'cancelled', detail: { reason } });
     this.track(next);
   }
 
-  /** Asks for permission to run a command; the leader's policy approves it at once when it is on the team's allowlist. */
-  raisePermission(team: TeamRt, agent: AgentRt, taskId: string | null, use: RequestToolUseBlock, command: string): EscalationRecord {
-    const teamList = this.h.teamAllowlist(team);
-    const leaderMayAllow = isCommandAllowed(command, teamList) && team.leader !== undefined && !TERMINAL_AGENT.includes(team.leader.rec.state);
+  /**
+   * Raises what the permission policy asks about for one tool use: the leader's policy
+   * allows at once what anyone in the team may run (`ask_leader`, decided as it is raised);
+   * anything else waits for the person.
+   */
+  raisePermission(team: TeamRt, agent: AgentRt, taskId: string | null, use: RequestToolUseBlock, ask: AskVerdict): EscalationRecord {
+    const leaderAllows = ask.behavior === 'ask_leader';
     return this.raise({
       type: 'permission',
-      level: leaderMayAllow ? 'leader' : 'human',
+      level: leaderAllows ? 'leader' : 'human',
       teamId: team.rec.id,
       agentId: agent.rec.id,
       taskId,
-      title: `${agent.rec.name} asks to run \`${command.slice(0, 200)}\``,
+      title: `${agent.rec.name} asks to run \`${ask.subject.slice(0, 200)}\``,
       detail: `The command is not on ${agent.rec.name}'s allowlist.`,
-      payload: { command },
+      payload: { command: ask.subject },
       toolUseId: use.id,
-      // Already on the team's allowlist: the leader's policy allows it at once.
-      resolveAs: leaderMayAllow ? { decision: 'approve', decidedBy: 'leader', comment: 'on the team allowlist' } : undefined,
+      resolveAs: leaderAllows ? { decision: 'approve', decidedBy: 'leader', comment: 'on the team allowlist' } : undefined,
     });
   }
 

@@ -1,7 +1,8 @@
 import type { RequestToolUseBlock } from '../../llm/provider.js';
-import { isCommandAllowed, runAllowedCommand, runCommand, type CommandOutcome } from '../../workspace/commands.js';
+import { runCommand } from '../../workspace/commands.js';
 import { createFileTools, type FileTools } from '../../workspace/file-tools.js';
 import { renderForSummary } from '../conversation.js';
+import { decide } from '../escalations/permission-policy.js';
 import type { MissionHost } from '../mission-host.js';
 import type { EscalationRecord, TaskRecord } from '../../ledger/mission-repository.js';
 import { taskPrompt } from '../prompts.js';
@@ -12,7 +13,7 @@ import { FILE_TOOLS, formatCommandOutcome, runFileTool } from '../../tools/works
 /**
  * What a coder does: works one claimed task in its own worktree with the file and
  * command tools, asks its leader when stuck, and submits the work for review. Which task
- * it claims is the hub's scheduling (`MissionRuntime.nextJob`).
+ * it claims is scheduling's (`scheduling.ts`).
  */
 
 /**
@@ -87,35 +88,34 @@ async function coderTool(
 }
 
 /**
- * `run_command`: on the coder's allowlist it runs at once; otherwise it asks for
- * permission and runs once approved. A resumed agent finds the decision by its tool use.
+ * `run_command`: what the permission policy allows runs at once; what it asks about runs
+ * once approved (the leader's policy may approve it as it is raised). A resumed agent
+ * finds the decision by its tool use.
  */
 async function runCommandTool(h: MissionHost, team: TeamRt, agent: AgentRt, taskId: string, use: RequestToolUseBlock, command: string): Promise<ToolOutcome> {
   const cwd = h.requireWorkspace().coderWorktree(agent.rec.id);
   const asked = h.escalationForTool(agent, use.id);
-  const run = async (allowlist: readonly string[] | null): Promise<ToolOutcome> => {
+  const run = async (): Promise<ToolOutcome> => {
     h.setAgentState(agent, 'waiting_tool', `running ${command.slice(0, 80)}`);
-    const outcome: CommandOutcome = allowlist
-      ? await runAllowedCommand(command, { cwd, allowlist, timeoutMs: h.ctx.options.commandTimeoutMs })
-      : await runCommand(command.trim(), { cwd, timeoutMs: h.ctx.options.commandTimeoutMs });
+    const outcome = await runCommand(command.trim(), { cwd, timeoutMs: h.ctx.options.commandTimeoutMs });
     h.ensureRunnable(agent);
     h.setAgentState(agent, 'working');
-    if (outcome.kind === 'needs_permission') return { content: 'needs permission', isError: true };
     return { content: formatCommandOutcome(command, outcome), isError: outcome.exitCode !== 0 };
   };
   if (asked) {
     if (asked.state === 'open') return { content: '', block: true };
-    if (asked.decision === 'approve') return run(null);
+    if (asked.decision === 'approve') return run();
     return {
       content: `The person did not allow \`${command}\`.${asked.comment ? ` Their comment: ${asked.comment}` : ''}`,
       isError: true,
     };
   }
-  const own = h.coderAllowlist(team, agent);
-  if (isCommandAllowed(command, own)) return run(own);
-  h.raisePermission(team, agent, taskId, use, command);
+  const verdict = decide({ command }, h.policyFor({ kind: 'task', team, agent }, cwd));
+  if (verdict.behavior === 'allow') return run();
+  if (verdict.behavior === 'deny') return { content: verdict.reason, isError: true };
+  h.raisePermission(team, agent, taskId, use, verdict);
   const decided = h.escalationForTool(agent, use.id);
-  if (decided && decided.state === 'resolved' && decided.decision === 'approve') return run(null);
+  if (decided && decided.state === 'resolved' && decided.decision === 'approve') return run();
   return { content: '', block: true };
 }
 

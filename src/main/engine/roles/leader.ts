@@ -18,7 +18,7 @@ export async function runPlan(h: MissionHost, team: TeamRt, agent: AgentRt): Pro
   if (team.rec.planState === 'pending') saveTeam(h, team, { planState: 'planning' });
   const conv = h.openConversation(agent, `plan:r${round}`);
   if (conv.messages.length === 0) {
-    const feedback = [...h.escalations.values()]
+    const feedback = [...h.escalations.all.values()]
       .filter((e) => e.type === 'plan_approval' && e.state === 'resolved' && e.comment)
       .sort((a, b) => a.createdAt.localeCompare(b.createdAt))
       .at(-1)?.comment ?? null;
@@ -149,7 +149,7 @@ function afterPlanSubmitted(h: MissionHost): void {
   });
 }
 
-/** The person sent the plan back with a comment: cancel this round's tasks and plan a new round. */
+/** The person sent the plan back with a comment (`escalations/decisions.ts`): cancel this round's tasks and plan a new round. */
 export function replan(h: MissionHost, comment: string): void {
   h.ctx.store.tx(() => {
     for (const t of h.tasks.values()) {
@@ -166,7 +166,7 @@ export function replan(h: MissionHost, comment: string): void {
 /**
  * An escalation job: a question or a stall a coder raised, answered (`answer_coder`) or
  * passed on to the person (`escalate_to_human`). Leaders run it for every kind; a team's
- * researchers run it for questions (the hub's `nextJob` decides who takes which), so
+ * researchers run it for questions (`scheduling.ts` decides who takes which), so
  * researchers have no code path of their own.
  */
 export async function runLeaderEscalation(h: MissionHost, team: TeamRt, lead: AgentRt, esc: EscalationRecord): Promise<void> {
@@ -179,19 +179,19 @@ export async function runLeaderEscalation(h: MissionHost, team: TeamRt, lead: Ag
   }
   h.setAgentState(lead, 'working');
   const handle = async (use: RequestToolUseBlock, input: Record<string, unknown>): Promise<ToolOutcome> => {
-    const current = h.escalations.get(esc.id);
+    const current = h.escalations.all.get(esc.id);
     if (!current || current.state !== 'open' || current.level !== 'leader') return { content: 'Already handled.', end: true };
     if (use.name === 'answer_coder') {
-      await h.decide(esc.id, { decision: 'reply', comment: String(input.answer), decidedBy: 'leader' });
+      await h.decisions.apply(h.decisions.record(esc.id, { decision: 'reply', comment: String(input.answer), decidedBy: 'leader' }));
       return { content: 'Your answer was passed on.', progress: true, end: true };
     }
-    h.escalateToHuman(current, String(input.reason), lead.rec.name);
+    h.escalations.escalateToHuman(current, String(input.reason), lead.rec.name);
     return { content: 'Passed to the person.', progress: true, end: true };
   };
   const end = await h.driverFor(lead).run({ kind: 'escalation', team, agent: lead, conv, tools: escalationTools, taskId: esc.taskId, handle });
   if (end === 'stalled') {
-    const current = h.escalations.get(esc.id);
-    if (current?.state === 'open') h.escalateToHuman(current, `${lead.rec.name} could not decide`, lead.rec.name);
+    const current = h.escalations.all.get(esc.id);
+    if (current?.state === 'open') h.escalations.escalateToHuman(current, `${lead.rec.name} could not decide`, lead.rec.name);
   }
 }
 

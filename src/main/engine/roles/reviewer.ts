@@ -10,7 +10,7 @@ import { raiseLeaderStall } from './leader.js';
 
 /**
  * What a reviewer does: decides one submitted task. A team's reviewers take reviews
- * while any is alive; otherwise its leader runs this same job (the hub's `nextJob`).
+ * while any is alive; otherwise its leader runs this same job (`scheduling.ts`).
  */
 
 /** A review job: the reviewer reads the coder's diff and test output, then approves (merges) or rejects it. */

@@ -4,6 +4,7 @@ import type { Conversation } from '../conversation.js';
 import type { AgentRecord, EscalationRecord, MissionRecord } from '../../ledger/mission-repository.js';
 import type { ToolSet } from '../../tools/agent-tools.js';
 import type { MissionWorkspace } from '../../workspace/mission-workspace.js';
+import type { AgentPolicy, AskVerdict } from '../escalations/permission-policy.js';
 import type { AgentRt, EngineContext, LoopEnd, RaiseInput, TeamRt, ToolOutcome } from '../runtime-types.js';
 
 /**
@@ -71,14 +72,16 @@ export interface AgentHost {
   coderAllowlist(team: TeamRt, agent: AgentRt): string[];
   /** Every command anyone in the team may run (what its leader may allow at once). */
   teamAllowlist(team: TeamRt): string[];
-  /** The team's "always allow" rules: commands the person allowed for good. */
-  ruleSet(teamId: string): ReadonlySet<string>;
   /**
-   * Asks for permission to run a command the agent may not run on its own, for one tool
-   * use: decided at once by the leader's policy when it is on the team's allowlist,
-   * otherwise open (the leader's or the person's); the agent waits while it is open.
+   * The permission policy of the job's agent (`escalations/permission-policy.ts`), working
+   * in `root`: what `decide` checks its tool uses against, whichever runtime runs it.
    */
-  raisePermission(team: TeamRt, agent: AgentRt, taskId: string | null, use: RequestToolUseBlock, command: string): EscalationRecord;
+  policyFor(job: Pick<AgentJob, 'kind' | 'team' | 'agent'>, root: string): AgentPolicy;
+  /**
+   * Raises what the policy asked about for one tool use: decided at once by the leader's
+   * policy (`ask_leader`), otherwise open for the person; the agent waits while it is open.
+   */
+  raisePermission(team: TeamRt, agent: AgentRt, taskId: string | null, use: RequestToolUseBlock, ask: AskVerdict): EscalationRecord;
   /** The escalation a tool use of the agent raised, if any: how a resumed agent finds its answer. */
   escalationForTool(agent: AgentRt, toolUseId: string): EscalationRecord | undefined;
   /** The mission's worktrees and branches, or an AppError when the mission has none open. */

@@ -2,7 +2,8 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { decideToolUse, permissionKey, worktreePath, type ClaudeCodePolicy } from './claude-code-policy.js';
+import { permissionKey, worktreePath, type AgentPolicy as ClaudeCodePolicy } from '../escalations/permission-policy.js';
+import { decideToolUse } from './claude-code-policy.js';
 
 let dir: string;
 let root: string;

@@ -10,8 +10,9 @@ import type { EscalationRecord } from '../../ledger/mission-repository.js';
 import { Halt, TERMINAL_AGENT, errorText, type AgentRt, type LoopEnd } from '../runtime-types.js';
 import { parseToolCall, toolDefinitions } from '../../tools/agent-tools.js';
 import type { AgentHost, AgentJob, AgentRuntimeDriver } from './agent-runtime.js';
+import { decide, isAsk, permissionSubject } from '../escalations/permission-policy.js';
 import { raiseBudget } from './built-in.js';
-import { decideToolUse, permissionKey, worktreePath } from './claude-code-policy.js';
+import { decideToolUse } from './claude-code-policy.js';
 import {
   ORCHESTRATION_PREFIX,
   runClaudeCodeSession,
@@ -23,7 +24,7 @@ import {
 /**
  * The Claude Code runtime: an agent's job runs as a Claude Code session in the agent's
  * worktree. Claude Code brings its own tools (Read, Edit, Bash…, policed by
- * `claude-code-policy.ts`), CLAUDE.md and compaction; Control Room's tools of the job
+ * the engine's one permission policy through `claude-code-policy.ts`), CLAUDE.md and compaction; Control Room's tools of the job
  * (create_task, submit_task, ask_leader, approve_submission…) reach it over an in-process
  * MCP server and run through the job's `handle`, exactly as a built-in agent's do, so plans,
  * reviews, merges and escalations are the same rows whichever runtime an agent has.
@@ -213,15 +214,8 @@ export class ClaudeCodeDriver implements AgentRuntimeDriver {
       endJob();
     });
     const transcript = new TranscriptWriter(h, agent, conv);
-    const policyOf = () => ({
-      root: cwd,
-      allowedCommands: agent.rec.role === 'coder' ? h.coderAllowlist(team, agent) : h.teamAllowlist(team),
-      writeScope: agent.spec?.permissions.writeScope ?? [],
-      tools: spec.allowedTools,
-      mcpServers: spec.mcpServers,
-      grants: h.ruleSet(team.rec.id),
-      mayWrite: job.kind === 'task',
-    });
+    // Asked per tool use: a rule the person adds meanwhile ("always allow") applies at once.
+    const policyOf = () => h.policyFor(job, cwd);
 
     let nudges = 0;
     const stderrTail: string[] = [];
@@ -263,7 +257,7 @@ export class ClaudeCodeDriver implements AgentRuntimeDriver {
             }
             const verdict = decideToolUse(policyOf(), name, input);
             if (verdict.behavior !== 'ask') return verdict;
-            const command = permissionCommand(cwd, name, input);
+            const command = permissionSubject(cwd, name, input);
             const left = granted.get(command) ?? 0;
             if (left === 0) return verdict;
             granted.set(command, left - 1);
@@ -445,10 +439,15 @@ export class ClaudeCodeDriver implements AgentRuntimeDriver {
     const { team, agent } = job;
     const h = this.host;
     const toolUseId = request.toolUseId ?? `cc_perm_${Date.now().toString(36)}`;
-    const command = permissionCommand(cwd, request.toolName, request.input);
     const use: RequestToolUseBlock = { type: 'tool_use', id: toolUseId, name: request.toolName, input: request.input };
     let esc = h.escalationForTool(agent, toolUseId);
-    if (!esc) esc = h.raisePermission(team, agent, job.taskId, use, command);
+    if (!esc) {
+      // canUseTool asked the policy a moment ago, with nothing in between: this is its ask,
+      // and it names who answers (the leader's policy at once, or the person).
+      const verdict = decide({ tool: request.toolName, input: request.input }, h.policyFor(job, cwd));
+      if (!isAsk(verdict)) return verdict.behavior === 'allow' ? { allow: true } : { allow: false, message: verdict.reason };
+      esc = h.raisePermission(team, agent, job.taskId, use, verdict);
+    }
     if (esc.state === 'open') {
       h.setAgentState(agent, 'waiting_escalation', request.reason);
       try {
@@ -465,11 +464,6 @@ export class ClaudeCodeDriver implements AgentRuntimeDriver {
   }
 }
 
-/** What a permission is asked (and granted) for: a Bash command, or a tool on a path. */
-function permissionCommand(cwd: string, toolName: string, input: Record<string, unknown>): string {
-  return toolName === 'Bash' ? String(input.command ?? '') : permissionKey(toolName, pathOf(cwd, input) ?? toolName);
-}
-
 /** The first message of a resumed session: carry on, and the answers it did not hear. */
 function resumePrompt(unheard: readonly EscalationRecord[]): string {
   const lines = unheard.map((e) => {
@@ -480,12 +474,6 @@ function resumePrompt(unheard: readonly EscalationRecord[]): string {
       : `- \`${command}\`: not allowed.${comment}`;
   });
   return lines.length === 0 ? RESUMED : `${RESUMED}\nWhat was decided about your permission requests while you were stopped:\n${lines.join('\n')}`;
-}
-
-function pathOf(cwd: string, input: Record<string, unknown>): string | null {
-  const given = input.file_path ?? input.notebook_path ?? input.path;
-  if (typeof given !== 'string') return null;
-  return worktreePath(cwd, given) ?? given;
 }
 
 /** Told to every Claude Code agent after its role's prompt: how Control Room's brief maps onto Claude Code. */
