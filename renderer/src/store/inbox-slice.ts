@@ -71,6 +71,7 @@ export const createInboxSlice: Slice<InboxSlice> = (deps) => (set, get) => {
       for (const e of escalations.data) byId[e.id] = e;
       const seen = pruneSeen(get().inboxSeen, new Set(Object.keys(byId)));
       set({
+        // Open and decided, of every mission: the window's whole list, mission pages included.
         escalations: byId,
         inboxMissions: Object.fromEntries(missions.data.map((m) => [m.id, m])),
         inboxStatus: 'ready',
