@@ -48,9 +48,57 @@ const folderRules = Object.entries(MAY_IMPORT).map(([folder, allowed]) => ({
   },
 }));
 
+// The renderer's folders (renderer/README.md's table): what each may import from the others
+// of renderer/src (src/shared is open to all; main.tsx puts it together and may import
+// anything). ui may also take the store's types.
+const RENDERER_MAY_IMPORT = {
+  api: [],
+  lib: [],
+  domain: ['lib'],
+  store: ['api', 'domain', 'lib'],
+  ui: ['domain', 'lib'],
+  features: ['domain', 'features', 'lib', 'store', 'ui'],
+  app: ['domain', 'features', 'lib', 'store', 'ui'],
+};
+const RENDERER_TYPES_ONLY = { ui: ['store'] };
+
+const rendererRules = Object.entries(RENDERER_MAY_IMPORT).map(([folder, allowed]) => ({
+  name: `renderer-${folder}-imports`,
+  comment: `renderer/src/${folder} may import only ${allowed.length ? allowed.join(', ') : 'src/shared'} of the renderer (renderer/README.md).`,
+  severity: 'error',
+  from: { path: `^renderer/src/${folder}/`, pathNot: '\\.test\\.tsx?$' },
+  to: {
+    path: '^renderer/src/[^/]+/',
+    pathNot: [`^renderer/src/(${[folder, ...allowed].join('|')})/`, ...(RENDERER_TYPES_ONLY[folder] ?? []).map((f) => `^renderer/src/${f}/`)],
+  },
+}));
+const rendererTypesOnlyRules = Object.entries(RENDERER_TYPES_ONLY).map(([folder, typesFrom]) => ({
+  name: `renderer-${folder}-takes-types-only`,
+  comment: `renderer/src/${folder} takes only types from ${typesFrom.join(', ')}.`,
+  severity: 'error',
+  from: { path: `^renderer/src/${folder}/`, pathNot: '\\.test\\.tsx?$' },
+  to: { path: `^renderer/src/(${typesFrom.join('|')})/`, dependencyTypesNot: ['type-only'] },
+}));
+
 module.exports = {
   forbidden: [
     ...folderRules,
+    ...rendererRules,
+    ...rendererTypesOnlyRules,
+    {
+      name: 'renderer-domain-is-pure',
+      comment: 'renderer/src/domain holds pure models: nothing that renders or holds state.',
+      severity: 'error',
+      from: { path: '^renderer/src/domain/', pathNot: '\\.test\\.tsx?$' },
+      to: { path: 'node_modules/(react|react-dom|zustand)/' },
+    },
+    {
+      name: 'renderer-no-cycle',
+      comment: 'No import cycle in the renderer, type-only imports included.',
+      severity: 'error',
+      from: { path: '^renderer/src/', pathNot: '\\.test\\.tsx?$' },
+      to: { circular: true },
+    },
     {
       name: 'main-folder-listed',
       comment: 'Every file of src/main sits in one of its folders (each with a README that says what it may import).',
@@ -103,7 +151,8 @@ module.exports = {
   ],
   options: {
     doNotFollow: { path: 'node_modules' },
-    exclude: { path: '^(node_modules|dist|release|e2e/\\.artifacts)/' },
+    // node_modules is not followed but stays visible, so rules can name packages.
+    exclude: { path: '^(dist|release|e2e/\\.artifacts)/' },
     tsPreCompilationDeps: true,
     // Sources import each other as `./x.js` (TypeScript's bundler resolution), which
     // dependency-cruiser resolves to `x.ts` by itself.
