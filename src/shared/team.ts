@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { MAX_BUDGET_USD, NANO_PER_USD } from './money.js';
 import { MODEL_IDS, findModel } from './models.js';
+import { phaseProblem } from './phases.js';
 
 /**
  * Team designs: what a person draws on the canvas before a mission. A design holds
@@ -20,6 +21,7 @@ export const LIMITS = {
   listLength: 50,
   agentsPerTeam: 20,
   teamsPerDesign: 50,
+  briefLength: 2_000,
   minIdleTimeoutSec: 10,
   maxIdleTimeoutSec: 86_400,
 } as const;
@@ -176,6 +178,33 @@ export type AgentSpec = z.infer<typeof agentSpecSchema>;
 
 const pointSchema = z.object({ x: z.number().finite(), y: z.number().finite() });
 
+/** A path inside the repository a team or task owns: relative, no `..`, `/` separators. */
+export const repoPathSchema = z
+  .string()
+  .trim()
+  .min(1, 'must not be empty')
+  .max(1_000)
+  .refine((p) => !p.startsWith('/') && !/^[A-Za-z]:/.test(p) && !p.split(/[\\/]/).includes('..'), {
+    error: (issue) => `must be a path inside the repository, not ${JSON.stringify(String(issue.input).slice(0, 80))}`,
+  });
+
+/**
+ * What a team is for, in every mission it runs: its focus in a few lines and, optionally,
+ * the paths it owns. Its leader plans from it and the other leaders read it, so teams do
+ * not plan the same work twice.
+ */
+export const teamBriefSchema = z.object({
+  /** e.g. "Infrastructure: database schema, config service, auth middleware". */
+  focus: z.string().trim().max(LIMITS.briefLength, `must be at most ${LIMITS.briefLength} characters`),
+  owns: z.array(repoPathSchema).max(LIMITS.listLength),
+});
+export type TeamBrief = z.infer<typeof teamBriefSchema>;
+
+/** A team's brief, empty when its design says none. */
+export function teamBrief(team: { brief?: TeamBrief | undefined }): TeamBrief {
+  return team.brief ?? { focus: '', owns: [] };
+}
+
 export const teamSpecSchema = z
   .object({
     id: idSchema,
@@ -183,6 +212,10 @@ export const teamSpecSchema = z
     budgetNanoUsd: budgetNanoSchema,
     position: pointSchema,
     agents: z.array(agentSpecSchema).max(LIMITS.agentsPerTeam),
+    /** Absent in designs and files from before briefs existed. */
+    brief: teamBriefSchema.optional(),
+    /** Ids of the teams whose work must be merged before this team starts planning (its phase). */
+    after: z.array(idSchema).max(LIMITS.teamsPerDesign).optional(),
   })
   .superRefine((team, ctx) => {
     const leaders = team.agents.filter((a) => a.role === 'leader');
@@ -209,9 +242,20 @@ const designFields = {
   description: z.string().max(LIMITS.descriptionLength),
   teams: z.array(teamSpecSchema).max(LIMITS.teamsPerDesign),
   canvas: canvasSchema,
+  /** The director that may draft each team's share of a mission's goal; absent: Opus. */
+  director: z.object({ model: modelIdSchema }).optional(),
 };
 
+/** The director's model when a design names none: the split of a goal is worth the best model. */
+export const DEFAULT_DIRECTOR_MODEL = 'claude-opus-4-8';
+
 /** Names and ids must be unique across the whole design: agents are addressed by them. */
+function refineDesign(design: { teams: TeamSpec[] }, ctx: z.RefinementCtx): void {
+  refineUnique(design, ctx);
+  const problem = phaseProblem(design.teams);
+  if (problem) ctx.addIssue({ code: 'custom', path: ['teams', problem.team, 'after'], message: problem.message });
+}
+
 function refineUnique(design: { teams: TeamSpec[] }, ctx: z.RefinementCtx): void {
   const names = new Map<string, string>();
   const ids = new Set<string>();
@@ -249,7 +293,7 @@ export const teamDesignDraftSchema = z
     expectedRevision: z.number().int().min(0).optional(),
     ...designFields,
   })
-  .superRefine(refineUnique);
+  .superRefine(refineDesign);
 export type TeamDesignDraft = z.input<typeof teamDesignDraftSchema>;
 
 export const teamDesignSchema = z
@@ -260,7 +304,7 @@ export const teamDesignSchema = z
     updatedAt: z.string(),
     ...designFields,
   })
-  .superRefine(refineUnique);
+  .superRefine(refineDesign);
 export type TeamDesign = z.infer<typeof teamDesignSchema>;
 
 export interface TeamDesignSummary {
