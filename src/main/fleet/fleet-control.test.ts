@@ -11,7 +11,7 @@ import { git } from '../workspace/git.js';
 import { FleetControl, TurnDeadLettered } from './fleet-control.js';
 import { FleetWorker } from './fleet-worker.js';
 import { TURN_QUEUE, turnJobSchema, type ModelReply, type TurnJob, type TurnResult, type TurnWorkspace } from './protocol.js';
-import { buildCli, findRedisServer, startRedis, startWorkerProcess, type TestRedis } from './testing/fleet-fixture.js';
+import { buildCli, findRedisServer, flushTestRedis, startRedis, startWorkerProcess, type TestRedis } from './testing/fleet-fixture.js';
 
 /** The queue's own guarantees, with the worker in this process (and once as a real process). */
 
@@ -40,10 +40,7 @@ afterEach(async () => {
   queue = undefined;
   if (root) rmSync(root, { recursive: true, force: true });
   root = undefined;
-  const { Redis } = await import('ioredis');
-  const client = new Redis(redis?.url ?? '', { maxRetriesPerRequest: 1 });
-  await client.flushdb();
-  client.disconnect();
+  await flushTestRedis(redis);
 });
 
 async function setUp(options: { attempts?: number; backoffMs?: number } = {}): Promise<FleetControl> {

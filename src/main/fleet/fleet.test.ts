@@ -8,7 +8,7 @@ import { ProviderError, type ModelProvider } from '../llm/provider.js';
 import { createHarness, driveToEnd, git, saveDesign, waitFor, type Harness } from '../engine/testing/harness.js';
 import { createFleet, type Fleet } from './index.js';
 import { TURN_QUEUE } from './protocol.js';
-import { buildCli, findRedisServer, startRedis, startWorkerProcess, type TestRedis, type WorkerProcess } from './testing/fleet-fixture.js';
+import { buildCli, findRedisServer, flushTestRedis, startRedis, startWorkerProcess, type TestRedis, type WorkerProcess } from './testing/fleet-fixture.js';
 
 /**
  * The fleet end to end, on this machine: a real Redis, real `control-room worker`
@@ -45,10 +45,7 @@ afterEach(async () => {
   fleet = undefined;
   scratch = undefined;
   // A fresh queue for the next test.
-  const { Redis } = await import('ioredis');
-  const client = new Redis(redis?.url ?? '', { maxRetriesPerRequest: 1 });
-  await client.flushdb();
-  client.disconnect();
+  await flushTestRedis(redis);
 });
 
 function setUp(provider: ModelProvider, fleetOptions: { attempts?: number; backoffMs?: number } = {}): { h: Harness; fleet: Fleet } {

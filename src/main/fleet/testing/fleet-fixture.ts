@@ -39,6 +39,19 @@ export interface TestRedis {
   stop(): Promise<void>;
 }
 
+/**
+ * Empties this test file's database between tests; nothing when there is no Redis (the
+ * tests were skipped, and a client without a URL would reach for localhost:6379 and fail
+ * the run on a machine that has no redis-server).
+ */
+export async function flushTestRedis(redis: TestRedis | undefined): Promise<void> {
+  if (!redis) return;
+  const { Redis } = await import('ioredis');
+  const client = new Redis(redis.url, { maxRetriesPerRequest: 1 });
+  await client.flushdb();
+  client.disconnect();
+}
+
 /** Databases 4 to 15 of a shared server go one to each test file that asks, in turn. */
 const FIRST_SHARED_DB = 4;
 const SHARED_DBS = 12;
