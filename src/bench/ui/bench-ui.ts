@@ -25,6 +25,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { chromium, type CDPSession, type Page } from '@playwright/test';
+import { findChromium } from '../../../e2e/browser.js';
 import type { AgentState, AgentView, MissionView, TaskState, TaskView } from '../../shared/mission.js';
 import type { AgentSpec } from '../../shared/team.js';
 import { openBackend, type Backend } from '../../main/app/backend.js';
@@ -403,8 +404,10 @@ async function main(): Promise<void> {
     env: { ...process.env, ANTHROPIC_API_KEY: '' },
   });
   const server = await startServer({ backend, port: 0, staticDir });
+  const found = findChromium();
+  if ('missing' in found) throw new Error(`bench:ui needs a browser: ${found.missing}`);
   const browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
+    executablePath: found.path,
     args: [
       '--no-sandbox',
       '--disable-gpu',
