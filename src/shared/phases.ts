@@ -1,3 +1,5 @@
+import { quote } from './quote.js';
+
 /**
  * Phases: a team may start only after other teams (`after`), whose work it builds on. A
  * team's phase is 1 without dependencies, else one more than the latest phase it waits
@@ -18,7 +20,7 @@ export function phaseProblem(teams: readonly PhasedTeam[]): { team: number; mess
     const seen = new Set<string>();
     for (const id of team.after ?? []) {
       if (id === team.id) return { team: i, message: `team "${team.name}" cannot start after itself` };
-      if (!byId.has(id)) return { team: i, message: `team "${team.name}" starts after an unknown team ${JSON.stringify(id.slice(0, 64))}` };
+      if (!byId.has(id)) return { team: i, message: `team "${team.name}" starts after an unknown team ${quote(id)}` };
       if (seen.has(id)) return { team: i, message: `team "${team.name}" names team "${byId.get(id)?.name}" twice in "starts after"` };
       seen.add(id);
     }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { MODEL_IDS } from './models.js';
 import type { Result } from './result.js';
+import { quote } from './quote.js';
 import { formatIssues } from './validation.js';
 
 /**
@@ -49,7 +50,7 @@ export const priceRowSchema = z.strictObject({
     .string({ error: 'must be a string' })
     .regex(/^[A-Za-z0-9_.:@-]{1,100}$/, 'must be 1-100 letters, digits or "_.:@-"'),
   model: z.enum(MODEL_IDS, {
-    error: (issue) => `unknown model "${String(issue.input)}"; known models: ${MODEL_IDS.join(', ')}`,
+    error: (issue) => `unknown model ${quote(issue.input)}; known models: ${MODEL_IDS.join(', ')}`,
   }),
   effectiveFrom: effectiveFromSchema,
   inputUsdPerMTok: usdSchema(MAX_USD_PER_MTOK),

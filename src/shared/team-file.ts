@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { nanoToUsd, usdToNano } from './money.js';
 import { MAX_TEAM_FILE_BYTES, teamDesignDraftSchema, type TeamDesign } from './team.js';
+import { quote, safeMessage } from './quote.js';
 import { formatIssues } from './validation.js';
 
 /**
@@ -72,7 +73,7 @@ export function parseTeamFile(text: string): ParsedTeamFile {
     return {
       ok: false,
       code: 'invalid_team_file',
-      message: `team file is not valid JSON: ${(error as Error).message}`,
+      message: safeMessage(`team file is not valid JSON: ${(error as Error).message}`),
     };
   }
   const envelope = fileSchema.safeParse(raw);
@@ -125,7 +126,7 @@ function withAgentName<I extends { path: PropertyKey[]; message: string }>(
   if (teamsKey !== 'teams' || agentsKey !== 'agents' || field.length === 0) return issue;
   const name = teams[Number(t)]?.agents[Number(a)]?.name;
   if (typeof name !== 'string' || name.trim() === '' || issue.message.includes(`"${name}"`)) return issue;
-  return { ...issue, message: `${issue.message} (agent "${name.trim()}")` };
+  return { ...issue, message: `${issue.message} (agent ${quote(name.trim(), 40)})` };
 }
 
 /** UTF-8 size of a string, without TextEncoder (src/shared has no DOM or Node types). */

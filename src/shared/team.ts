@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { MAX_BUDGET_USD, NANO_PER_USD } from './money.js';
 import { MODEL_IDS, findModel } from './models.js';
 import { phaseProblem } from './phases.js';
+import { quote } from './quote.js';
 
 /**
  * Team designs: what a person draws on the canvas before a mission. A design holds
@@ -42,7 +43,7 @@ export const budgetNanoSchema = z
   .nullable();
 
 export const modelIdSchema = z.string().refine((id) => findModel(id) !== undefined, {
-  error: (issue) => `unknown model "${String(issue.input)}"; known models: ${MODEL_IDS.join(', ')}`,
+  error: (issue) => `unknown model ${quote(issue.input)}; known models: ${MODEL_IDS.join(', ')}`,
 });
 
 export const agentPermissionsSchema = z.object({
@@ -128,7 +129,7 @@ export const claudeCodeSpecSchema = z.object({
     .array(
       z.enum(CLAUDE_CODE_TOOLS, {
         error: (issue) =>
-          `unknown Claude Code tool ${JSON.stringify(issue.input)}; known tools: ${CLAUDE_CODE_TOOLS.join(', ')}`,
+          `unknown Claude Code tool ${quote(issue.input)}; known tools: ${CLAUDE_CODE_TOOLS.join(', ')}`,
       }),
     )
     .max(CLAUDE_CODE_TOOLS.length),
@@ -168,7 +169,7 @@ export const agentSpecSchema = z.object({
   runtime: z
     .enum(AGENT_RUNTIMES, {
       error: (issue) =>
-        `unknown runtime ${JSON.stringify(issue.input)}; must be ${AGENT_RUNTIMES.map((r) => `"${r}"`).join(' or ')}`,
+        `unknown runtime ${quote(issue.input)}; must be ${AGENT_RUNTIMES.map((r) => `"${r}"`).join(' or ')}`,
     })
     .optional(),
   /** Only read when `runtime` is `claude-code`; absent means `defaultClaudeCodeSpec(role)`. */
@@ -185,7 +186,7 @@ export const repoPathSchema = z
   .min(1, 'must not be empty')
   .max(1_000)
   .refine((p) => !p.startsWith('/') && !/^[A-Za-z]:/.test(p) && !p.split(/[\\/]/).includes('..'), {
-    error: (issue) => `must be a path inside the repository, not ${JSON.stringify(String(issue.input).slice(0, 80))}`,
+    error: (issue) => `must be a path inside the repository, not ${quote(issue.input)}`,
   });
 
 /**

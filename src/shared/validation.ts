@@ -1,3 +1,5 @@
+import { safeMessage } from './quote.js';
+
 /**
  * Turns schema issues into one message that names each offending field, so a person
  * (or the UI) can point at it: `design.teams.0.agents.2.model: unknown model "x"`.
@@ -11,7 +13,8 @@ export function formatIssues(
     return path ? `${path}: ${issue.message}` : issue.message;
   });
   const more = issues.length > 5 ? ` (and ${issues.length - 5} more)` : '';
-  return shown.join('; ') + more;
+  // Messages may embed input (a parser's, a refinement's): escaped and cut, whatever they hold.
+  return safeMessage(shown.join('; ') + more);
 }
 
 /** What a Redis URL looks like, for messages and placeholders. */

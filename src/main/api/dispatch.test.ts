@@ -116,4 +116,26 @@ describe('dispatch', () => {
     expect(JSON.stringify(hidden)).not.toContain('secret internal detail');
     expect(logError).toHaveBeenCalledOnce();
   });
+
+  it('answers a megabyte of bad input, or a terminal escape sequence, with a short message that echoes neither', async () => {
+    const { handlers } = spyHandlers();
+    const huge = await dispatch(handlers, `x${'\u001b[2J'.repeat(100_000)}`, {});
+    expect(huge.ok).toBe(false);
+    if (!huge.ok) {
+      expect(huge.error.message.length).toBeLessThan(300);
+      expect(huge.error.message).not.toContain('\u001b');
+    }
+    const echoing = {
+      'teams:get': () => {
+        throw new AppError('not_found', `no team design with id "${'\u001b]0;pwned\u0007'}${'y'.repeat(1_000_000)}"`);
+      },
+    } as unknown as Handlers;
+    const answered = await dispatch(echoing, 'teams:get', { id: 'x' });
+    expect(answered.ok).toBe(false);
+    if (!answered.ok) {
+      expect(answered.error.message.length).toBeLessThan(1_100);
+      expect(answered.error.message).not.toMatch(/[\u0000-\u001f]/);
+      expect(answered.error.message).toContain('\\u001b]0;pwned');
+    }
+  });
 });

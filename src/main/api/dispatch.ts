@@ -7,6 +7,7 @@ import {
 } from '../../shared/contract.js';
 import { AppError, fail, ok, type Result } from '../../shared/result.js';
 import { formatIssues } from '../../shared/validation.js';
+import { quote, safeMessage } from '../../shared/quote.js';
 
 /**
  * One handler per command, typed over the contract's keys: a command without a handler
@@ -31,7 +32,7 @@ export async function dispatch(
   logError: ErrorLogger = defaultLogger,
 ): Promise<Result<unknown>> {
   if (!isCommandName(channel)) {
-    return fail('unknown_command', `unknown command ${JSON.stringify(String(channel)).slice(0, 80)}`);
+    return fail('unknown_command', `unknown command ${quote(channel)}`);
   }
   const parsed = commands[channel].request.safeParse(request);
   if (!parsed.success) {
@@ -42,9 +43,10 @@ export async function dispatch(
   try {
     return ok(await handler(parsed.data));
   } catch (error) {
-    if (error instanceof AppError) return fail(error.code, error.message);
+    // A handler's message may embed input it did not quote: escaped and cut here, whatever it holds.
+    if (error instanceof AppError) return fail(error.code, safeMessage(error.message));
     logError(channel, error);
-    if (isSqliteError(error)) return fail('database_error', `${channel}: database error: ${error.message}`);
+    if (isSqliteError(error)) return fail('database_error', safeMessage(`${channel}: database error: ${error.message}`));
     return fail('internal', `${channel} failed unexpectedly; see the log for details`);
   }
 }
