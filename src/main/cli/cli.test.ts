@@ -150,6 +150,15 @@ describe('runCli', () => {
     expect(lines[1]).toMatch(/^Usage: control-room/);
     expect(run.stdout()).toBe('');
   });
+
+  it('escapes a terminal escape sequence and cuts a huge argument in its error', async () => {
+    const run = capture();
+    expect(await runCli(['serve', '--port', `\u001b[2J${'9'.repeat(100_000)}`], run.io)).toBe(2);
+    const first = run.stderr().split('\n')[0] ?? '';
+    expect(first).not.toContain('\u001b');
+    expect(first).toContain('\\u001b[2J');
+    expect(first.length).toBeLessThan(1_100);
+  });
 });
 
 describe('serve', () => {

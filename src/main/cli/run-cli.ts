@@ -1,4 +1,5 @@
 import { version } from '../../../package.json';
+import { safeMessage } from '../../shared/quote.js';
 import {
   closest,
   parseCommandArgs,
@@ -176,7 +177,8 @@ export async function runCli(
 ): Promise<number> {
   const first = argv[0];
   const usageError = (message: string, usage: string, prefix = BIN): number => {
-    io.stderr.write(`${prefix}: ${message}\n${usage}\n`);
+    // Messages echo arguments and files: escaped and cut before they reach a terminal.
+    io.stderr.write(`${prefix}: ${safeMessage(message)}\n${usage}\n`);
     return 2;
   };
 
@@ -217,7 +219,7 @@ export async function runCli(
   } catch (error) {
     if (error instanceof UsageError)
       return usageError(error.message, usageLine(command), `${BIN} ${command.name}`);
-    io.stderr.write(`${BIN} ${command.name}: ${error instanceof Error ? error.message : String(error)}\n`);
+    io.stderr.write(`${BIN} ${command.name}: ${safeMessage(error instanceof Error ? error.message : String(error))}\n`);
     return 1;
   }
 }
