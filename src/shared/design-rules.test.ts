@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   allSucceedProbability,
   checkDesign,
+  ownedPathsOverlap,
   percent,
   planSplit,
   successArithmetic,
@@ -22,7 +23,13 @@ const agent = (
   model,
 });
 
-const team = (id: string, agents: RuleAgent[]): RuleTeam => ({ id, name: id, agents });
+/** A team with a brief, so only the rule a test is about speaks up. */
+const team = (id: string, agents: RuleAgent[]): RuleTeam => ({
+  id,
+  name: id,
+  agents,
+  brief: { focus: `${id}'s part`, owns: [] },
+});
 
 const coders = (prefix: string, n: number) =>
   Array.from({ length: n }, (_, i) => agent(`${prefix}${i + 1}`, 'coder'));
@@ -243,5 +250,71 @@ describe('planSplit', () => {
       move: ['c3', 'c4'],
       needsLeader: false,
     });
+  });
+});
+
+describe('checkDesign: briefs and phases', () => {
+  const led = (id: string, brief?: RuleTeam['brief'], after?: string[]): RuleTeam => ({
+    id,
+    name: id,
+    agents: [agent(`${id}-lead`, 'leader'), agent(`${id}-coder`, 'coder')],
+    ...(brief ? { brief } : {}),
+    ...(after ? { after } : {}),
+  });
+
+  it('warns when two teams of one phase own the same path, naming both teams and the path', () => {
+    const issues = checkDesign({
+      teams: [
+        led('Infra', { focus: 'schema', owns: ['db/', 'config/'] }),
+        led('Workers', { focus: 'jobs', owns: 'jobs/\ndb/' }),
+      ],
+    });
+    expect(issues).toHaveLength(1);
+    expect(issues[0]).toMatchObject({
+      rule: 'owned-paths-overlap',
+      severity: 'warning',
+      teamId: 'Workers',
+      title: '“Infra” and “Workers” both own db/',
+      fix: {
+        label: 'Start “Workers” after “Infra”',
+        fix: { kind: 'start-after', teamId: 'Workers', afterId: 'Infra' },
+      },
+    });
+    expect(issues[0]!.detail).toContain('phase 1');
+  });
+
+  it('counts a folder as overlapping the files below it, but not a sibling with a longer name', () => {
+    expect(ownedPathsOverlap('db/', 'db/schema.sql')).toBe(true);
+    expect(ownedPathsOverlap('./src/api/**', 'src/api/routes.ts')).toBe(true);
+    expect(ownedPathsOverlap('src/api', 'src/api/')).toBe(true);
+    expect(ownedPathsOverlap('db', 'dbx/')).toBe(false);
+    expect(ownedPathsOverlap('src/a.ts', 'src/b.ts')).toBe(false);
+    const [issue] = checkDesign({
+      teams: [
+        led('A', { focus: 'a', owns: ['src/'] }),
+        led('B', { focus: 'b', owns: ['src/b/x.ts', 'src/c.ts'] }),
+      ],
+    });
+    expect(issue!.title).toBe('“A” owns src/ and “B” owns src/b/x.ts (and 1 more overlap)');
+  });
+
+  it('lets teams of different phases own the same path: the later one builds on the earlier', () => {
+    const design = {
+      teams: [
+        led('Infra', { focus: 'x', owns: ['db/'] }),
+        led('Workers', { focus: 'y', owns: ['db/'] }, ['Infra']),
+      ],
+    };
+    expect(checkDesign(design)).toEqual([]);
+  });
+
+  it('notes a team without a brief only when the design has several teams', () => {
+    expect(checkDesign({ teams: [led('Solo')] })).toEqual([]);
+    const issues = checkDesign({
+      teams: [led('A', { focus: 'Payments', owns: [] }), led('B', { focus: '  ', owns: ['b/'] })],
+    });
+    expect(issues.map((i) => [i.rule, i.severity, i.teamId, i.title])).toEqual([
+      ['team-without-brief', 'info', 'B', '“B” has no brief'],
+    ]);
   });
 });

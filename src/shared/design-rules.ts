@@ -1,6 +1,7 @@
 import type { ProviderId } from './contract/app.js';
 import type { RuntimeStatus } from './contract/runtimes.js';
 import { DEFAULT_MODEL_BY_ROLE, findModel, type ModelId } from './models.js';
+import { teamPhases } from './phases.js';
 import {
   agentRuntime,
   defaultClaudeCodeSpec,
@@ -39,6 +40,10 @@ export interface RuleTeam {
   id: string;
   name: string;
   agents: readonly RuleAgent[];
+  /** Owned paths as the form's text (one per line) or a stored spec's list. */
+  brief?: { focus: string; owns: string | readonly string[] } | undefined;
+  /** Ids of the teams this one starts after. */
+  after?: readonly string[] | undefined;
 }
 
 export interface RuleDesign {
@@ -57,7 +62,9 @@ export type DesignFix =
   | { kind: 'split-team'; teamId: string }
   | { kind: 'set-model'; teamId: string; agentId: string; model: ModelId }
   | { kind: 'set-runtime'; teamId: string; agentId: string; runtime: AgentRuntime }
-  | { kind: 'remove-claude-code-tool'; teamId: string; agentId: string; tool: ClaudeCodeTool };
+  | { kind: 'remove-claude-code-tool'; teamId: string; agentId: string; tool: ClaudeCodeTool }
+  /** `teamId` starts after `afterId` as well as the teams it already waits for. */
+  | { kind: 'start-after'; teamId: string; afterId: string };
 
 export type RuleId =
   | 'no-teams'
@@ -68,7 +75,9 @@ export type RuleId =
   | 'retiring-model'
   | 'runtime-unavailable'
   | 'claude-code-simulated'
-  | 'claude-code-bash-unchecked';
+  | 'claude-code-bash-unchecked'
+  | 'owned-paths-overlap'
+  | 'team-without-brief';
 
 export interface DesignIssue {
   /** Stable across re-checks of the same design: a React key and a test hook. */
@@ -229,12 +238,99 @@ export function checkDesign(design: RuleDesign, options: RuleOptions = {}): Desi
     }
 
     for (const agent of team.agents) issues.push(...runtimeIssues(team.id, agent, options));
+
+    if (design.teams.length > 1 && (team.brief?.focus ?? '').trim() === '') {
+      issues.push({
+        key: `team-without-brief:${team.id}`,
+        rule: 'team-without-brief',
+        severity: 'info',
+        teamId: team.id,
+        title: `“${name}” has no brief`,
+        detail:
+          'With several teams, each leader plans from its own team’s brief and reads the others’, so the goal is split between teams instead of planned twice or by nobody. Say in a few lines what this team is for, e.g. “Infrastructure: database schema, config service, auth middleware”.',
+      });
+    }
   }
+
+  issues.push(...overlapIssues(design.teams));
 
   return issues
     .map((issue, i) => ({ issue, i }))
     .sort((a, b) => SEVERITY_ORDER[a.issue.severity] - SEVERITY_ORDER[b.issue.severity] || a.i - b.i)
     .map(({ issue }) => issue);
+}
+
+/** A team's owned paths from either the form's text or a stored spec's list. */
+function ownedPaths(team: RuleTeam): string[] {
+  const owns = team.brief?.owns ?? [];
+  const list = typeof owns === 'string' ? owns.split('\n') : owns;
+  return list.map((p) => p.trim()).filter((p) => p.length > 0);
+}
+
+/** "./src/db/**" → "src/db": the folder or file a path names, for comparing. */
+function normalisePath(path: string): string {
+  return path
+    .trim()
+    .replaceAll('\\', '/')
+    .replace(/^(\.\/)+/, '')
+    .replace(/(\/\*\*?)+$/, '')
+    .replace(/\/+$/, '');
+}
+
+/**
+ * True when two owned paths can name the same file: equal, or one is a folder holding
+ * the other ("db/" and "db/schema.sql"). "db" and "dbx/" do not overlap.
+ */
+export function ownedPathsOverlap(a: string, b: string): boolean {
+  const x = normalisePath(a);
+  const y = normalisePath(b);
+  if (x === '' || x === '.' || y === '' || y === '.') return true;
+  return x === y || y.startsWith(`${x}/`) || x.startsWith(`${y}/`);
+}
+
+/**
+ * Teams of one phase work at the same time: if they own overlapping paths, their leaders
+ * plan the same files and their branches conflict at integration. One issue per pair of
+ * teams, naming the first overlap; the fix puts the second team after the first (always
+ * safe: two teams of one phase never wait on each other, so no circle can form).
+ */
+function overlapIssues(teams: readonly RuleTeam[]): DesignIssue[] {
+  const phases = teamPhases(teams.map((t) => ({ id: t.id, name: t.name, after: t.after })));
+  const issues: DesignIssue[] = [];
+  const named = (t: RuleTeam) => `“${t.name.trim() || 'Unnamed team'}”`;
+  for (const [i, first] of teams.entries()) {
+    const firstPaths = ownedPaths(first);
+    if (firstPaths.length === 0) continue;
+    for (const second of teams.slice(i + 1)) {
+      const phase = phases.get(first.id);
+      if (phase === undefined || phases.get(second.id) !== phase) continue;
+      const pairs = firstPaths.flatMap((p) =>
+        ownedPaths(second)
+          .filter((q) => ownedPathsOverlap(p, q))
+          .map((q) => [p, q] as const),
+      );
+      const [pair] = pairs;
+      if (!pair) continue;
+      const [p, q] = pair;
+      const more = pairs.length > 1 ? ` (and ${plural(pairs.length - 1, 'more overlap')})` : '';
+      issues.push({
+        key: `owned-paths-overlap:${first.id}:${second.id}`,
+        rule: 'owned-paths-overlap',
+        severity: 'warning',
+        teamId: second.id,
+        title:
+          normalisePath(p) === normalisePath(q)
+            ? `${named(first)} and ${named(second)} both own ${p}${more}`
+            : `${named(first)} owns ${p} and ${named(second)} owns ${q}${more}`,
+        detail: `Both teams are in phase ${phase} and work at the same time, so their leaders may plan the same files twice and their branches conflict when they are merged. Give the path to one team only, or let ${named(second)} start after ${named(first)} and build on its work.`,
+        fix: {
+          label: `Start ${named(second)} after ${named(first)}`,
+          fix: { kind: 'start-after', teamId: second.id, afterId: first.id },
+        },
+      });
+    }
+  }
+  return issues;
 }
 
 /** The commands an agent may run without asking, from either the form or a stored spec. */

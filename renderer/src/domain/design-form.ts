@@ -1,5 +1,6 @@
 import { DEFAULT_MODEL_BY_ROLE, findModel } from '../../../src/shared/models.js';
 import { nanoToUsd, usdToNano } from '../../../src/shared/money.js';
+import { teamPhases } from '../../../src/shared/phases.js';
 import {
   agentRuntime,
   CLAUDE_CODE_TOOLS,
@@ -10,6 +11,7 @@ import {
   type ClaudeCodeSpec,
   type ClaudeCodeTool,
   type McpServerSpec,
+  teamBrief,
   type TeamDesign,
   type TeamDesignDraft,
 } from '../../../src/shared/team.js';
@@ -60,12 +62,21 @@ export const RUNTIME_LABELS: Record<AgentRuntime, string> = {
   'claude-code': 'Claude Code',
 };
 
+/** A team's brief as typed: owned paths stay one per line until the design is saved. */
+export interface BriefForm {
+  focus: string;
+  owns: string;
+}
+
 export interface TeamForm {
   id: string;
   name: string;
   budgetUsd: string;
   position: { x: number; y: number };
   agents: AgentForm[];
+  brief: BriefForm;
+  /** Ids of the teams this one starts after (its phase); empty: it starts at once. */
+  after: string[];
 }
 
 export interface DesignForm {
@@ -73,7 +84,11 @@ export interface DesignForm {
   description: string;
   teams: TeamForm[];
   canvas: { zoom: number; offset: { x: number; y: number } };
+  /** The director's model; null: the design names none, so the default (Opus) drafts. */
+  directorModel: string | null;
 }
+
+export const EMPTY_BRIEF: BriefForm = { focus: '', owns: '' };
 
 export type NewId = () => string;
 
@@ -142,6 +157,7 @@ export function emptyDesignForm(newId: NewId): DesignForm {
     description: '',
     teams: [],
     canvas: { zoom: 1, offset: { x: 0, y: 0 } },
+    directorModel: null,
   };
   return addTeam(base, newId);
 }
@@ -155,14 +171,20 @@ export function addTeam(form: DesignForm, newId: NewId): DesignForm {
     budgetUsd: '',
     position: slotPosition(ordered.length),
     agents: [],
+    brief: EMPTY_BRIEF,
+    after: [],
   };
   let next: DesignForm = { ...form, teams: relayout([...ordered, team]) };
   next = addAgent(next, team.id, 'leader', newId);
   return addAgent(next, team.id, 'coder', newId);
 }
 
+/** Removes a team; teams that started after it no longer wait for it. */
 export function removeTeam(form: DesignForm, teamId: string): DesignForm {
-  return { ...form, teams: relayout(boardOrder(form).filter((t) => t.id !== teamId)) };
+  const teams = boardOrder(form)
+    .filter((t) => t.id !== teamId)
+    .map((t) => (t.after.includes(teamId) ? { ...t, after: t.after.filter((id) => id !== teamId) } : t));
+  return { ...form, teams: relayout(teams) };
 }
 
 /** Board slots: three cards a row. Stored in each team's `position` so a layout round-trips. */
@@ -185,14 +207,22 @@ export function relayout(teams: TeamForm[]): TeamForm[] {
 }
 
 /**
- * Teams in board order: by stored position (row, then column), ties by array order. An
- * imported design drawn elsewhere keeps its reading order.
+ * Teams in board order: by phase (teams that start at once first), then by stored position
+ * (row, then column), ties by array order. An imported design drawn elsewhere keeps its
+ * reading order within each phase.
  */
 export function boardOrder(form: Pick<DesignForm, 'teams'>): TeamForm[] {
+  const phases = teamPhases(form.teams.map((t) => ({ id: t.id, name: t.name, after: t.after })));
+  // A team caught in a circle (refused on save) has no phase: it goes last, not missing.
+  const phaseOf = (team: TeamForm) => phases.get(team.id) ?? Number.MAX_SAFE_INTEGER;
   return form.teams
     .map((team, i) => ({ team, i }))
     .sort(
-      (a, b) => a.team.position.y - b.team.position.y || a.team.position.x - b.team.position.x || a.i - b.i,
+      (a, b) =>
+        phaseOf(a.team) - phaseOf(b.team) ||
+        a.team.position.y - b.team.position.y ||
+        a.team.position.x - b.team.position.x ||
+        a.i - b.i,
     )
     .map(({ team }) => team);
 }
@@ -200,7 +230,7 @@ export function boardOrder(form: Pick<DesignForm, 'teams'>): TeamForm[] {
 export function updateTeam(
   form: DesignForm,
   teamId: string,
-  patch: Partial<Omit<TeamForm, 'id' | 'agents'>>,
+  patch: Partial<Omit<TeamForm, 'id' | 'agents' | 'after'>>,
 ): DesignForm {
   return { ...form, teams: form.teams.map((t) => (t.id === teamId ? { ...t, ...patch } : t)) };
 }
@@ -283,11 +313,14 @@ export function designToForm(design: TeamDesign): DesignForm {
     name: design.name,
     description: design.description,
     canvas: design.canvas,
+    directorModel: design.director?.model ?? null,
     teams: design.teams.map((team) => ({
       id: team.id,
       name: team.name,
       budgetUsd: nanoToField(team.budgetNanoUsd),
       position: team.position,
+      brief: { focus: teamBrief(team).focus, owns: teamBrief(team).owns.join('\n') },
+      after: [...(team.after ?? [])],
       agents: team.agents.map((agent: AgentSpec) => ({
         id: agent.id,
         name: agent.name,
@@ -346,6 +379,11 @@ export function formToDraft(
     name: team.name,
     budgetNanoUsd: budget(team.budgetUsd, `Team "${team.name}"`),
     position: team.position,
+    // Written only when set, so a design without briefs or phases saves as it was.
+    ...(team.brief.focus.trim() !== '' || parseLines(team.brief.owns).length > 0
+      ? { brief: { focus: team.brief.focus.trim(), owns: parseLines(team.brief.owns) } }
+      : {}),
+    ...(team.after.length > 0 ? { after: [...team.after] } : {}),
     agents: team.agents.map((agent) => ({
       id: agent.id,
       name: agent.name,
@@ -375,6 +413,7 @@ export function formToDraft(
     description: form.description,
     teams,
     canvas: form.canvas,
+    ...(form.directorModel !== null ? { director: { model: form.directorModel } } : {}),
   };
   return { ok: true, draft };
 }
@@ -393,6 +432,7 @@ export function describeServerMessage(message: string, form: DesignForm): string
   // "teams:save: …" names the command, which means nothing to the person who clicked Save.
   return message
     .replace(/^[a-z]+:[a-z-]+: /, '')
+    .replace(/(?:request\.)?design\.director\.model/g, 'Director model')
     .replace(
       /(?:request\.)?design\.teams\.(\d+)(?:\.agents\.(\d+))?((?:\.[A-Za-z]+|\.\d+(?=\.|:|$))*)/g,
       (match, t: string, a: string | undefined, rest: string) => {
@@ -425,6 +465,10 @@ const FIELD_LABELS: Record<string, string> = {
   claudeCode: 'Claude Code',
   'claudeCode.allowedTools': 'Claude Code tools',
   'claudeCode.mcpServers': 'MCP servers',
+  after: 'starts after',
+  brief: 'brief',
+  'brief.focus': 'brief',
+  'brief.owns': 'owned paths',
 };
 
 const MCP_FIELD_LABELS: Record<string, string> = {
@@ -445,6 +489,9 @@ function fieldLabel(path: string): string {
   }
   const tool = /^claudeCode\.allowedTools\.\d+$/.exec(path);
   if (tool) return 'Claude Code tools';
+  if (/^after\.\d+$/.test(path)) return 'starts after';
+  const owned = /^brief\.owns\.(\d+)$/.exec(path);
+  if (owned) return `owned path ${Number(owned[1]) + 1}`;
   return FIELD_LABELS[path] ?? path;
 }
 

@@ -42,7 +42,14 @@ describe('templates', () => {
     expect(form.teams.map((t) => t.agents.map((a) => a.role).join(','))).toEqual(
       Array(4).fill('leader,coder,coder,coder,coder'),
     );
-    expect(names(form)[3]).toEqual(['Team 4', 'Lead 4', 'Coder 4-1', 'Coder 4-2', 'Coder 4-3', 'Coder 4-4']);
+    expect(names(form)[3]).toEqual([
+      'Interfaces',
+      'Lead 4',
+      'Coder 4-1',
+      'Coder 4-2',
+      'Coder 4-3',
+      'Coder 4-4',
+    ]);
     expect(form.teams.map((t) => t.position)).toEqual([0, 1, 2, 3].map(slotPosition));
   });
 
@@ -156,6 +163,7 @@ describe('teams', () => {
       ...form,
       teams: form.teams.map((t) => ({
         ...t,
+        brief: { focus: 'Payments', owns: 'src/payments/' },
         agents: t.agents.map((a) => (a.role === 'leader' ? { ...a, model: 'claude-opus-4-7' } : a)),
       })),
     };
@@ -166,6 +174,11 @@ describe('teams', () => {
       ['Team 2', 'Lead 2', 'Coder 1-4', 'Coder 1-5'],
     ]);
     expect(boardOrder(split)[1]!.agents[0]!.model).toBe('claude-opus-4-7');
+    // The new half shares the focus but not the paths, so the two do not collide.
+    expect(boardOrder(split).map((t) => t.brief)).toEqual([
+      { focus: 'Payments', owns: 'src/payments/' },
+      { focus: 'Payments', owns: '' },
+    ]);
     expect(checkDesign(split)).toEqual([]);
     expect(applyFix(form, { kind: 'split-team', teamId: id }, ids())).toEqual(splitTeam(form, id, ids()));
   });

@@ -15,6 +15,7 @@ import {
   type NewId,
   type TeamForm,
 } from './design-form.js';
+import { setAfter, toggledAfter } from './design-phases.js';
 
 /**
  * The designer's moves as pure functions of the form: drag and drop, the "Move to team…"
@@ -165,8 +166,14 @@ export function splitTeam(form: DesignForm, teamId: string, newId: NewId): Desig
     budgetUsd: '',
     position: source.position,
     agents: source.agents.filter((a) => moving.has(a.id)),
+    // The same work split in two: same focus and phase; the paths stay with the original.
+    brief: { focus: source.brief.focus, owns: '' },
+    after: [...source.after],
   };
-  const teams = [...ordered];
+  // Teams that waited for the whole team now wait for both halves.
+  const teams = ordered.map((t) =>
+    t.after.includes(source.id) ? { ...t, after: [...t.after, half.id] } : t,
+  );
   teams.splice(at, 1, { ...source, agents: source.agents.filter((a) => !moving.has(a.id)) }, half);
   let next: DesignForm = { ...form, teams: relayout(teams) };
   if (plan.needsLeader) {
@@ -197,6 +204,8 @@ export function applyFix(form: DesignForm, fix: DesignFix, newId: NewId): Design
       return updateClaudeCode(form, fix.teamId, fix.agentId, (current) =>
         setClaudeCodeTool(current, fix.tool, false),
       );
+    case 'start-after':
+      return setAfter(form, fix.teamId, toggledAfter(form, fix.teamId, fix.afterId, true));
   }
 }
 
