@@ -116,12 +116,35 @@ export interface MissionView extends MissionSummary {
   endedAt: string | null;
 }
 
+/** Where a team is in its mission's phases: waiting for the teams it starts after, working, or merged into the mission branch. */
+export type TeamPhaseState = 'waiting' | 'active' | 'merged';
+
+/** What a team delivered once merged into the mission branch; later teams' leaders read it. */
+export interface TeamDelivery {
+  /** Files the team changed, from its start to its merge. */
+  files: string[];
+  /** Its plan summary and its merged tasks' submission summaries. */
+  summary: string;
+}
+
 export interface MissionTeamView {
   id: string;
   name: string;
   budgetNanoUsd: number | null;
   planState: 'pending' | 'planning' | 'submitted';
   planSummary: string | null;
+  /** 1 = starts at once; otherwise one more than the latest phase it waits for. */
+  phase: number;
+  /** Ids of the teams it starts after, in this mission. */
+  after: string[];
+  phaseState: TeamPhaseState;
+  /** This mission's share of the goal for the team; null: planned from its brief. */
+  share: string | null;
+  /** Where its branch started, once it is active. */
+  startCommit: string | null;
+  /** The mission branch's commit right after the team's merge. */
+  mergedCommit: string | null;
+  delivery: TeamDelivery | null;
 }
 
 export interface AgentView {

@@ -103,6 +103,24 @@ export class MissionStore {
     this.s.upsertTeam.run(TEAMS.toParams(t));
   }
   /**
+   * This mission's share of the goal for one team (null: its leader plans from its
+   * brief); the director writes it before the team plans. Throws for a team the mission
+   * does not have.
+   */
+  setTeamShare(missionId: string, teamId: string, share: string | null): void {
+    const { changes } = this.s.setTeamShare.run(share, missionId, teamId);
+    if (changes !== 1) throw new Error(`mission ${missionId} has no team ${teamId}`);
+  }
+  /**
+   * The teams one team starts after, in this mission (the engine reads them from here,
+   * not from the design, so the director may change them before planning starts).
+   * Throws for a team the mission does not have.
+   */
+  setTeamAfter(missionId: string, teamId: string, after: readonly string[]): void {
+    const { changes } = this.s.setTeamAfter.run(JSON.stringify(after), missionId, teamId);
+    if (changes !== 1) throw new Error(`mission ${missionId} has no team ${teamId}`);
+  }
+  /**
    * Writes an agent's row. It is written in the turns of a model call (state changes,
    * the stall counter), so it waits for the end of the turn like the log and transcript
    * rows (see appendTranscript); statements on
@@ -282,6 +300,8 @@ function prepare(db: Database.Database) {
     upsertMission: db.prepare(MISSIONS.upsertSql(['id'])),
     upsertTeam: db.prepare(TEAMS.upsertSql(['missionId', 'id'])),
     upsertAgent: db.prepare(AGENTS.upsertSql(['missionId', 'id'])),
+    setTeamShare: db.prepare('UPDATE mission_teams SET share = ? WHERE mission_id = ? AND id = ?'),
+    setTeamAfter: db.prepare('UPDATE mission_teams SET after_json = ? WHERE mission_id = ? AND id = ?'),
     setTurnsWithoutProgress: db.prepare(
       'UPDATE mission_agents SET turns_without_progress = ? WHERE mission_id = ? AND id = ?',
     ),

@@ -1,6 +1,8 @@
 import type {
   AgentState,
   EscalationView,
+  TeamDelivery,
+  TeamPhaseState,
   MissionSettings,
   MissionState,
   TaskState,
@@ -15,9 +17,17 @@ import {
   json,
   text,
   textOrNull,
+  type Column,
   type RecordOf,
   type Table,
 } from './columns.js';
+
+/** Nullable JSON text: SQL NULL for null (a CHECK on the JSON's type would refuse the text 'null'). */
+const jsonOrNull = <T>(name: string): Column<T | null> => ({
+  name,
+  read: (value) => (value === null || value === undefined ? null : (JSON.parse(String(value)) as T)),
+  write: (value) => (value === null ? null : JSON.stringify(value)),
+});
 
 /**
  * The mission tables of migration 0003, declared once (see columns.ts): the engine's
@@ -62,6 +72,13 @@ export const TEAMS = defineTable('mission_teams', {
   planState: text<'pending' | 'planning' | 'submitted'>('plan_state'),
   planSummary: textOrNull('plan_summary'),
   sortOrder: int('sort_order'),
+  // Migration 0006: phases, shares and deliveries.
+  share: textOrNull('share'),
+  after: json<string[]>('after_json'),
+  phaseState: text<TeamPhaseState>('phase_state'),
+  startCommit: textOrNull('start_commit'),
+  mergedCommit: textOrNull('merged_commit'),
+  delivery: jsonOrNull<TeamDelivery>('delivery_json'),
 });
 export type TeamRecord = RecordOf<typeof TEAMS>;
 

@@ -3,6 +3,7 @@ import calls from './0002-calls.sql';
 import missions from './0003-missions.sql';
 import settings from './0004-settings.sql';
 import agentRuntimes from './0005-agent-runtimes.sql';
+import teamPhases from './0006-team-phases.sql';
 
 /**
  * Every migration, in order. Forward-only: never edit or reorder a shipped entry (the
@@ -21,4 +22,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 3, name: '0003-missions', sql: missions },
   { version: 4, name: '0004-settings', sql: settings },
   { version: 5, name: '0005-agent-runtimes', sql: agentRuntimes },
+  { version: 6, name: '0006-team-phases', sql: teamPhases },
 ];
