@@ -4,6 +4,7 @@ import missions from './0003-missions.sql';
 import settings from './0004-settings.sql';
 import agentRuntimes from './0005-agent-runtimes.sql';
 import teamPhases from './0006-team-phases.sql';
+import missionBrief from './0007-mission-brief.sql';
 
 /**
  * Every migration, in order. Forward-only: never edit or reorder a shipped entry (the
@@ -23,4 +24,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 4, name: '0004-settings', sql: settings },
   { version: 5, name: '0005-agent-runtimes', sql: agentRuntimes },
   { version: 6, name: '0006-team-phases', sql: teamPhases },
+  { version: 7, name: '0007-mission-brief', sql: missionBrief },
 ];
