@@ -44,8 +44,11 @@ export const DEFAULT_POOL_LIMITS: AllPoolLimits = LIMIT_PRESETS[1]!.pools;
 
 // The rate limiter's snapshot (src/main/limiter), as the UI reads it.
 
-/** Who is calling: an agent role, or background work such as context compaction. */
-export type CallRole = AgentRole | 'background';
+/**
+ * Who is calling: an agent role, the mission's director (one call that drafts each team's
+ * share before any leader plans), or background work such as context compaction.
+ */
+export type CallRole = AgentRole | 'director' | 'background';
 
 /** The three buckets of a pool. */
 export type BucketName = 'requests' | 'input' | 'output';

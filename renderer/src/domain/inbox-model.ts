@@ -22,6 +22,7 @@ export const TYPE_LABELS: Record<EscalationType, string> = {
   dead_letter: 'Failed task',
   merge_conflict: 'Merge conflict',
   final_merge: 'Final merge',
+  mission_brief: 'Director\'s draft',
 };
 
 /** Open and addressed to the person (leaders handle the rest among themselves). */

@@ -49,6 +49,7 @@ export const ESCALATION_TYPE_LABELS: Record<EscalationType, string> = {
   dead_letter: 'Stuck task',
   merge_conflict: 'Merge conflict',
   final_merge: 'Final merge',
+  mission_brief: 'Director\'s draft',
 };
 
 export const ROLE_NAMES: Record<AgentRole, string> = {

@@ -1,4 +1,4 @@
-import type { AgentRole } from '../../shared/team.js';
+import type { CallRole } from '../../shared/limits.js';
 import type { CallRecord, CallStatus } from '../ledger/calls-repository.js';
 import type {
   ForwardRequest,
@@ -20,8 +20,8 @@ export interface CallAttribution {
   missionId: string | null;
   teamId: string | null;
   agentId: string | null;
-  /** `background` is work no agent waits on directly (context compaction). */
-  role: AgentRole | 'background';
+  /** `background` is work no agent waits on directly (context compaction); `director` drafts a mission's shares. */
+  role: CallRole;
   taskId: string | null;
 }
 

@@ -36,6 +36,8 @@ const POOL_NAMES: readonly ModelPool[] = ['opus', 'sonnet', 'haiku'];
 
 const DEFAULT_ROLE_PRIORITY: Record<CallRole, number> = {
   leader: 0,
+  // Every leader of the mission waits for the director's draft.
+  director: 0,
   coder: 1,
   reviewer: 1,
   researcher: 1,

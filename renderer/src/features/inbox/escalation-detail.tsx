@@ -40,6 +40,7 @@ const WHAT_DECISIONS_DO: Record<EscalationType, string> = {
   dead_letter: 'Approve retries the task (a reply becomes its guidance); deny gives it up.',
   merge_conflict: 'Resolve the conflict on the branch, then approve to merge again; deny fails the mission.',
   final_merge: 'Approve merges the mission into its base branch; deny keeps the work on the mission branch.',
+  mission_brief: 'Edit each team\'s share if you wish, then approve to let the leaders plan from it; send it back with a comment to have the director draft again.',
 };
 
 const RISK_LABEL: Record<CommandRiskLevel, string> = { low: 'Low risk', medium: 'Medium risk', high: 'High risk' };
