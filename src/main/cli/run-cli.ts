@@ -85,7 +85,7 @@ export const COMMANDS: readonly CliCommand[] = [
   {
     name: 'run',
     summary: 'Run a mission headless: plan, code, review and merge, asking on stdin',
-    usage: '--team FILE --goal TEXT --workspace DIR [--base BRANCH] [--db FILE] [--provider simulated|anthropic] [--budget USD] [--auto-approve] [--json]',
+    usage: '--team FILE --goal TEXT --workspace DIR [--base BRANCH] [--db FILE] [--provider simulated|anthropic] [--budget USD] [--director] [--auto-approve] [--json]',
     options: RUN_OPTIONS,
     run: (args, io) => runMissionCommand(args, io),
   },
