@@ -74,6 +74,8 @@ export function createEngineServices(options: EngineServicesOptions): EngineServ
     setupEngine(options, {
       gateway: calls.gateway,
       budgets: calls.budgets,
+      // A team's priority is its weight in this limiter, shared by every mission.
+      teamWeights: calls.limiter,
       claudeCode,
       ...(fleet ? { fleet: { turns: fleet, ...(fleetConfig?.repoUrl ? { repoUrl: fleetConfig.repoUrl } : {}) } } : {}),
       defaults: settings.missionDefaults(),
@@ -106,7 +108,7 @@ function setupSettings(options: EngineServicesOptions): { settings: SettingsServ
 /** The mission engine over the gateway; closing stops every agent, aborting calls in flight. */
 function setupEngine(
   options: EngineServicesOptions,
-  parts: Pick<MissionEngineOptions, 'gateway' | 'budgets' | 'claudeCode' | 'fleet'> & {
+  parts: Pick<MissionEngineOptions, 'gateway' | 'budgets' | 'claudeCode' | 'fleet' | 'teamWeights'> & {
     defaults: MissionEngineOptions['defaults'];
   },
 ): { engine: MissionEngine } & Closing {
@@ -114,6 +116,7 @@ function setupEngine(
     db: options.db,
     gateway: parts.gateway,
     budgets: parts.budgets,
+    ...(parts.teamWeights ? { teamWeights: parts.teamWeights } : {}),
     claudeCode: parts.claudeCode,
     ...(parts.fleet ? { fleet: parts.fleet } : {}),
     worktreesDir: join(options.dataDir, 'worktrees'),

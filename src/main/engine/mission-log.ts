@@ -112,6 +112,29 @@ function summaryOf(row: LogRow, subject: string, names: LogNames): string {
       if (typeof row.detail.compacted === 'string') return `${subject}'s older turns were summarised`;
       if (row.detail.plan === true)
         return `Team ${subject} plan: ${words(row.fromState)} → ${words(row.toState)}`;
+      if (typeof row.detail.steering === 'string') return steeringSummary(row, subject);
+      return `Note about ${subject}`;
+  }
+}
+
+/** The person steering a running mission (`steering.ts`), and a leader's reply to a message. */
+function steeringSummary(row: LogRow, subject: string): string {
+  const d = row.detail;
+  const str = (v: unknown): string => (typeof v === 'string' ? v : '');
+  switch (d.steering) {
+    case 'message':
+      return `The person wrote to ${subject}: ${quoted(str(d.text))}`;
+    case 'delivered':
+      return `${subject} read the person's message`;
+    case 'reply':
+      return `${subject} replied to the person: ${quoted(str(d.reply))}`;
+    case 'priority':
+      return `Team ${subject}'s priority set to ${str(d.label) || String(d.weight)}`;
+    case 'pause':
+      return `Team ${subject} was paused by the person`;
+    case 'resume':
+      return `Team ${subject} was resumed by the person`;
+    default:
       return `Note about ${subject}`;
   }
 }

@@ -26,6 +26,11 @@ export interface BudgetCapSink {
   setCap(scope: 'mission' | 'team' | 'agent', id: string, capNano: number | null): void;
 }
 
+/** Where team weights go: the shared rate limiter, keyed as the gateway keys a mission's team (`scopedId`). */
+export interface TeamWeightSink {
+  setTeamWeight(teamKey: string, weight: number): void;
+}
+
 /** The engine's options once defaults are applied. */
 export interface ResolvedEngineOptions {
   compactionModel: string;
@@ -50,6 +55,8 @@ export interface EngineContext {
   /** When set, built-in agents' turns run on fleet workers (BullMQ on Redis) instead of in this process. */
   fleet?: { turns: RemoteTurns; repoUrl?: string | undefined } | undefined;
   logError(what: string, error: unknown): void;
+  /** The shared rate limiter's team weights (steering sets a team's priority there). */
+  teamWeights?: TeamWeightSink | undefined;
 }
 
 /** Thrown inside an agent's job to stop it quietly: killed, paused, cancelled, or the ledger closed. */

@@ -120,6 +120,11 @@ export class AgentWrites {
     this.io.events.emit('agents:changed', toAgentView(a.rec, a.usage), `${this.missionId}:${a.rec.id}`);
   }
 
+  /** Tells the UI about an agent whose row was written directly (a coder added by the person). */
+  emitAgent(a: WrittenAgent): void {
+    this.io.events.emit('agents:changed', toAgentView(a.rec, a.usage), `${this.missionId}:${a.rec.id}`);
+  }
+
   /** The stall counter alone: written on most idle turns, so only its column is. */
   setStallCounter(a: WrittenAgent, turns: number): void {
     this.io.store.setTurnsWithoutProgress(this.missionId, a.rec.id, turns);
@@ -176,6 +181,12 @@ export class StateWrites extends AgentWrites {
     });
     this.#mission = next;
     this.emitMission();
+  }
+
+  /** A change of the mission's row that is no state change (steering's design snapshot); the caller logs why. */
+  saveMissionQuiet(patch: Partial<MissionRecord>): void {
+    this.#mission = { ...this.#mission, ...patch };
+    this.io.store.saveMission(this.#mission);
   }
 
   /** A budget decision raised the mission's budget: the row, and the gateway's cap. */

@@ -79,6 +79,9 @@ export const TEAMS = defineTable('mission_teams', {
   startCommit: textOrNull('start_commit'),
   mergedCommit: textOrNull('merged_commit'),
   delivery: jsonOrNull<TeamDelivery>('delivery_json'),
+  // Migration 0008: steering. The weight is a REAL; `int` reads it as the number it is.
+  priorityWeight: int('priority_weight'),
+  paused: bool('paused'),
 });
 export type TeamRecord = RecordOf<typeof TEAMS>;
 

@@ -20,6 +20,13 @@ type MissionHandlers = Pick<
   | 'escalations:decide'
   | 'missions:get-log'
   | 'agents:get-diff'
+  | 'missions:message-leader'
+  | 'missions:list-messages'
+  | 'missions:set-team-priority'
+  | 'missions:add-coder'
+  | 'missions:remove-coder'
+  | 'missions:pause-team'
+  | 'missions:resume-team'
 >;
 
 /** Handlers for missions, their agents, tasks and escalations: validated requests straight to the engine. */
@@ -46,5 +53,12 @@ export function missionsHandlers(engine: MissionEngine): MissionHandlers {
     'escalations:decide': (request) => engine.decide(request),
     'missions:get-log': ({ missionId, afterId, limit }) => engine.log(missionId, afterId, limit),
     'agents:get-diff': ({ missionId, agentId }) => engine.diff(missionId, agentId),
+    'missions:message-leader': ({ missionId, teamId, text }) => engine.messageLeader(missionId, teamId, text),
+    'missions:list-messages': ({ missionId }) => engine.steeringMessages(missionId),
+    'missions:set-team-priority': ({ missionId, teamId, weight }) => engine.setTeamPriority(missionId, teamId, weight),
+    'missions:add-coder': ({ missionId, teamId, name, model }) => engine.addCoder(missionId, teamId, { name, model }),
+    'missions:remove-coder': ({ missionId, agentId }) => engine.removeCoder(missionId, agentId),
+    'missions:pause-team': ({ missionId, teamId }) => engine.pauseTeam(missionId, teamId),
+    'missions:resume-team': ({ missionId, teamId }) => engine.resumeTeam(missionId, teamId),
   };
 }

@@ -19,7 +19,7 @@ import type { AgentRt, EngineContext, LoopEnd, RaiseInput, TeamRt, ToolOutcome }
 
 /** One job of one agent: its transcript, the Control Room tools it may call and what they do. */
 export interface AgentJob {
-  kind: 'plan' | 'task' | 'review' | 'escalation';
+  kind: 'plan' | 'task' | 'review' | 'escalation' | 'message';
   team: TeamRt;
   agent: AgentRt;
   /** Opened, with its first user prompt already appended. */
@@ -86,4 +86,8 @@ export interface AgentHost {
   escalationForTool(agent: AgentRt, toolUseId: string): EscalationRecord | undefined;
   /** The mission's worktrees and branches, or an AppError when the mission has none open. */
   requireWorkspace(): MissionWorkspace;
+  /** Adds the person's undelivered messages to the agent's conversation before its next turn (`steering.ts`). */
+  deliverMessages?(agent: AgentRt, conv: Conversation): void;
+  /** A Claude Code prompt with the person's undelivered messages after it; they are then delivered. */
+  withMessages?(agent: AgentRt, conv: Conversation, prompt: string): string;
 }

@@ -42,6 +42,8 @@ export class BuiltInDriver implements AgentRuntimeDriver {
       }
       if (turns >= maxTurnsPerJob) return 'stalled';
       turns += 1;
+      // What the person wrote since the last turn goes with this one.
+      h.deliverMessages?.(agent, conv);
       const result = await this.callModel(team, agent, conv, tools, taskId);
       if (result === 'blocked') return 'blocked';
       if (result === 'retry') continue;

@@ -229,6 +229,7 @@ export class ClaudeCodeDriver implements AgentRuntimeDriver {
       if (e.decision === 'approve') granted.set(command, (granted.get(command) ?? 0) + 1);
     }
     let prompt = resume ? resumePrompt(unheard) : text(conv.messages[0]?.content ?? '');
+    prompt = h.withMessages?.(agent, conv, prompt) ?? prompt;
     let windingDown = false;
     try {
       for (;;) {
@@ -315,7 +316,7 @@ export class ClaudeCodeDriver implements AgentRuntimeDriver {
         // The model ended its turn without finishing the job: say so, like the built-in nudge.
         if (nudges >= MAX_NUDGES) return 'stalled';
         nudges += 1;
-        prompt = NUDGE;
+        prompt = h.withMessages?.(agent, conv, NUDGE) ?? NUDGE;
       }
     } finally {
       if (!windingDown) {

@@ -48,6 +48,7 @@ export class QueuedDriver extends BuiltInDriver {
         }
         if (turns >= maxTurnsPerJob) return 'stalled';
         turns += 1;
+        h.deliverMessages?.(agent, conv);
       }
 
       const result = await this.queueTurn(job, workspace);

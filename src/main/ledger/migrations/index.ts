@@ -5,6 +5,7 @@ import settings from './0004-settings.sql';
 import agentRuntimes from './0005-agent-runtimes.sql';
 import teamPhases from './0006-team-phases.sql';
 import missionBrief from './0007-mission-brief.sql';
+import steering from './0008-steering.sql';
 
 /**
  * Every migration, in order. Forward-only: never edit or reorder a shipped entry (the
@@ -25,4 +26,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 5, name: '0005-agent-runtimes', sql: agentRuntimes },
   { version: 6, name: '0006-team-phases', sql: teamPhases },
   { version: 7, name: '0007-mission-brief', sql: missionBrief },
+  { version: 8, name: '0008-steering', sql: steering },
 ];
