@@ -184,19 +184,23 @@ export class Escalations {
   /**
    * Raises what the permission policy asks about for one tool use: the leader's policy
    * allows at once what anyone in the team may run (`ask_leader`, decided as it is raised);
-   * anything else waits for the person.
+   * a write outside the task's owned paths goes to the leader itself (`ownership`), who
+   * allows or refuses it in an escalation job; anything else waits for the person.
    */
   raisePermission(team: TeamRt, agent: AgentRt, taskId: string | null, use: RequestToolUseBlock, ask: AskVerdict): EscalationRecord {
-    const leaderAllows = ask.behavior === 'ask_leader';
+    const { ownership } = ask;
+    const leaderAllows = ask.behavior === 'ask_leader' && !ownership;
     return this.raise({
       type: 'permission',
-      level: leaderAllows ? 'leader' : 'human',
+      level: ask.behavior === 'ask_leader' ? 'leader' : 'human',
       teamId: team.rec.id,
       agentId: agent.rec.id,
       taskId,
-      title: `${agent.rec.name} asks to run \`${ask.subject.slice(0, 200)}\``,
-      detail: `The command is not on ${agent.rec.name}'s allowlist.`,
-      payload: { command: ask.subject },
+      title: ownership
+        ? `${agent.rec.name} asks to write ${ownership.path.slice(0, 200)}, outside its task's paths`
+        : `${agent.rec.name} asks to run \`${ask.subject.slice(0, 200)}\``,
+      detail: ownership ? `${ask.reason}.` : `The command is not on ${agent.rec.name}'s allowlist.`,
+      payload: { command: ask.subject, ...(ownership ? { ownership } : {}) },
       toolUseId: use.id,
       resolveAs: leaderAllows ? { decision: 'approve', decidedBy: 'leader', comment: 'on the team allowlist' } : undefined,
     });

@@ -1,7 +1,9 @@
 import { realpathSync } from 'node:fs';
 import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
-import type { ClaudeCodeSpec, McpServerSpec } from '../../../shared/team.js';
-import type { MissionRecord } from '../../ledger/mission-repository.js';
+import type { OwnershipPolicy } from '../../../shared/mission.js';
+import { ownerOf, owningPath } from '../../../shared/ownership.js';
+import { teamBrief, type ClaudeCodeSpec, type McpServerSpec } from '../../../shared/team.js';
+import type { MissionRecord, TaskRecord } from '../../ledger/mission-repository.js';
 import { isCommandAllowed } from '../../workspace/commands.js';
 import { TERMINAL_AGENT, type AgentRt, type TeamRt } from '../runtime-types.js';
 import { ORCHESTRATION_SERVER } from '../runtimes/claude-code-session.js';
@@ -14,7 +16,8 @@ import { ORCHESTRATION_SERVER } from '../runtimes/claude-code-session.js';
  * an ask becomes a permission escalation (`escalations.ts`, `raisePermission`).
  *
  * It composes primitives that stay where others use them too: the allowlist matcher
- * (`isCommandAllowed`, `workspace/commands.ts`, which the fleet worker also runs). The
+ * (`isCommandAllowed`, `workspace/commands.ts`, which the fleet worker also runs) and the
+ * overlap rule of owned paths (`shared/ownership.ts`, which plans are checked by too). The
  * risk label the inbox shows beside an asked command (`shared/command-risk.ts`) is for the
  * person deciding; it allows nothing and refuses nothing.
  */
@@ -39,6 +42,21 @@ export interface AgentPolicy {
   grants: ReadonlySet<string>;
   /** Whether it may write at all (a coder's task); plans, reviews and answers only read. */
   mayWrite: boolean;
+  /**
+   * The paths its task owns and what a write elsewhere comes to; null or absent when the
+   * job is no task or its task owns no paths (then the write scope alone bounds writes).
+   */
+  ownership?: TaskOwnership | null;
+}
+
+/** A task's owned paths, the mission's policy for writes outside them, and who owns the rest. */
+export interface TaskOwnership {
+  /** The task's `owns`, as its leader wrote them. */
+  owns: readonly string[];
+  /** The mission's `ownership` setting. */
+  policy: OwnershipPolicy;
+  /** Everyone else who owns paths (the mission's other tasks, then the teams' briefs), named for the message. */
+  others: readonly { label: string; owns: readonly string[] }[];
 }
 
 /** A tool use: a command (a built-in agent's `run_command`), or one of Claude Code's own tools with its input. */
@@ -50,6 +68,12 @@ export interface AskVerdict {
   reason: string;
   /** What the escalation asks for, and what an "always allow" of it grants. */
   subject: string;
+  /**
+   * Set for a write outside the task's owned paths (the mission's policy 'ask_leader'):
+   * then `ask_leader` is a question the leader itself answers, not one its policy allows
+   * at once. `owner` names whose path it is, null when nobody's.
+   */
+  ownership?: { path: string; owner: string | null };
 }
 
 export type Verdict = { behavior: 'allow' } | AskVerdict | { behavior: 'deny'; reason: string };
@@ -84,6 +108,8 @@ export function agentPolicy(p: {
   mayWrite: boolean;
   /** The agent's Claude Code settings when it runs on Claude Code, else null. */
   claudeCode: ClaudeCodeSpec | null;
+  /** Its task's owned paths (`taskOwnership`), for a coder's task. */
+  ownership?: TaskOwnership | null;
 }): AgentPolicy {
   const team = teamAllowlist(p.mission, p.team, p.rules);
   const leader = p.team.leader;
@@ -97,6 +123,7 @@ export function agentPolicy(p: {
     mcpServers: p.claudeCode?.mcpServers ?? [],
     grants: p.rules,
     mayWrite: p.mayWrite,
+    ownership: p.mayWrite ? (p.ownership ?? null) : null,
   };
 }
 
@@ -148,7 +175,75 @@ export function decide(use: ToolUse, policy: AgentPolicy): Verdict {
   if (!writeField) return { behavior: 'allow' };
   if (!policy.mayWrite) return asked(`this agent reviews or plans; it does not write files (${rel})`);
   if (!inScope(rel, policy.writeScope)) return asked(`${rel} is outside the agent's write scope (${policy.writeScope.join(', ')})`);
-  return { behavior: 'allow' };
+  return decideOwnership(rel, permissionSubject(policy.root, tool, input), policy);
+}
+
+/**
+ * A built-in coder's `write_file` (`Write`) or `edit_file` (`Edit`) as the policy sees it:
+ * only the task's owned paths, since the file tools themselves keep it in its worktree,
+ * out of `.git` and inside its write scope. A file use the team was granted for good
+ * (an "always allow" of an earlier ask) is allowed, as for Claude Code.
+ */
+export function decideFileWrite(tool: 'Write' | 'Edit', path: string, policy: AgentPolicy): Verdict {
+  const rel = worktreePath(policy.root, path);
+  // Outside the worktree: the file tools refuse it with their own message.
+  if (rel === null) return { behavior: 'allow' };
+  const subject = permissionKey(tool, rel);
+  if (policy.grants.has(subject)) return { behavior: 'allow' };
+  return decideOwnership(rel, subject, policy);
+}
+
+/**
+ * A write inside the worktree and the write scope, against the task's owned paths: inside
+ * them (or with no owned paths) it runs; outside, it is refused with whose path it is, or
+ * asked of the leader (of the person when the team has no live leader), as the mission says.
+ */
+function decideOwnership(rel: string, subject: string, policy: AgentPolicy): Verdict {
+  const own = policy.ownership;
+  if (!own || own.owns.length === 0 || owningPath(own.owns, rel) !== null) return { behavior: 'allow' };
+  const found = ownerOf(own.others, rel);
+  const owner = found?.owner.label ?? null;
+  const mine = own.owns.join(', ');
+  if (own.policy === 'ask_leader') {
+    const whose = owner ? `it belongs to ${owner}` : 'no task owns it';
+    return {
+      behavior: policy.leaderAllows ? 'ask_leader' : 'ask_person',
+      reason: `${rel} is outside the paths the task owns (${mine}); ${whose}`,
+      subject,
+      ownership: { path: rel, owner },
+    };
+  }
+  const whose = owner ? `${rel} belongs to ${owner}, not to your task` : `${rel} is not one of your task's paths and no task owns it`;
+  return {
+    behavior: 'deny',
+    reason: `${whose}. Your task owns only: ${mine}. Write there, or ask your leader if the task needs more.`,
+  };
+}
+
+/**
+ * The ownership of one task's job, or null when the task owns no paths. The other owners
+ * are the mission's tasks that still stand (not cancelled or given up), then the teams'
+ * briefs, so a path is named by its most specific owner.
+ */
+export function taskOwnership(p: {
+  mission: Pick<MissionRecord, 'settings' | 'design'>;
+  task: TaskRecord;
+  tasks: Iterable<TaskRecord>;
+  teamName: (teamId: string) => string;
+}): TaskOwnership | null {
+  if (p.task.owns.length === 0) return null;
+  const others: { label: string; owns: readonly string[] }[] = [];
+  for (const t of p.tasks) {
+    if (t.id === p.task.id || t.state === 'cancelled' || t.state === 'dead_letter' || t.owns.length === 0) continue;
+    const team = t.teamId === p.task.teamId ? 'your team' : `team ${p.teamName(t.teamId)}`;
+    others.push({ label: `task "${t.key}" (${t.title.slice(0, 80)}) of ${team}`, owns: t.owns });
+  }
+  for (const team of p.mission.design.teams) {
+    const owns = teamBrief(team).owns;
+    if (owns.length > 0) others.push({ label: `team ${team.name} (its brief)`, owns });
+  }
+  // Missions from before the setting read it as its default.
+  return { owns: p.task.owns, policy: (p.mission.settings.ownership as OwnershipPolicy | undefined) ?? 'refuse', others };
 }
 
 function decideCommand(command: string, subject: string, policy: AgentPolicy): Verdict {

@@ -2,7 +2,7 @@ import type { RequestToolUseBlock } from '../../llm/provider.js';
 import { runCommand } from '../../workspace/commands.js';
 import { createFileTools, type FileTools } from '../../workspace/file-tools.js';
 import { renderForSummary } from '../conversation.js';
-import { decide } from '../escalations/permission-policy.js';
+import { decide, decideFileWrite } from '../escalations/permission-policy.js';
 import type { MissionHost } from '../mission-host.js';
 import type { EscalationRecord, TaskRecord } from '../../ledger/mission-repository.js';
 import { taskPrompt } from '../prompts.js';
@@ -73,6 +73,7 @@ async function coderTool(
   use: RequestToolUseBlock,
   input: Record<string, unknown>,
 ): Promise<ToolOutcome> {
+  if (use.name === 'write_file' || use.name === 'edit_file') return writeTool(h, team, agent, taskId, use, input);
   const fileOutcome = FILE_TOOLS.has(use.name) ? await runFileTool(files(h, agent), use.name, input) : null;
   if (fileOutcome) return fileOutcome;
   switch (use.name) {
@@ -111,6 +112,40 @@ async function runCommandTool(h: MissionHost, team: TeamRt, agent: AgentRt, task
     };
   }
   const verdict = decide({ command }, h.policyFor({ kind: 'task', team, agent }, cwd));
+  if (verdict.behavior === 'allow') return run();
+  if (verdict.behavior === 'deny') return { content: verdict.reason, isError: true };
+  h.raisePermission(team, agent, taskId, use, verdict);
+  const decided = h.escalationForTool(agent, use.id);
+  if (decided && decided.state === 'resolved' && decided.decision === 'approve') return run();
+  return { content: '', block: true };
+}
+
+/**
+ * `write_file` and `edit_file`: the file tools keep the coder in its worktree and write
+ * scope; the permission policy holds it to its task's owned paths. A write outside them is
+ * refused with whose path it is, or asked of the leader and run once allowed, as the
+ * mission's `ownership` setting says (the same verdict a Claude Code coder's Write gets).
+ */
+async function writeTool(
+  h: MissionHost,
+  team: TeamRt,
+  agent: AgentRt,
+  taskId: string,
+  use: RequestToolUseBlock,
+  input: Record<string, unknown>,
+): Promise<ToolOutcome> {
+  const run = async (): Promise<ToolOutcome> =>
+    (await runFileTool(files(h, agent), use.name, input)) ?? { content: `unknown tool "${use.name}"`, isError: true };
+  const path = String(input.path);
+  const asked = h.escalationForTool(agent, use.id);
+  if (asked) {
+    if (asked.state === 'open') return { content: '', block: true };
+    if (asked.decision === 'approve') return run();
+    const who = asked.decidedBy === 'leader' ? 'Your leader' : asked.decidedBy === 'timeout' ? 'Nobody answered in time, so Control Room' : 'The person';
+    return { content: `${who} did not allow writing ${path}.${asked.comment ? ` Their comment: ${asked.comment}` : ''}`, isError: true };
+  }
+  const cwd = h.requireWorkspace().coderWorktree(agent.rec.id);
+  const verdict = decideFileWrite(use.name === 'write_file' ? 'Write' : 'Edit', path, h.policyFor({ kind: 'task', team, agent }, cwd));
   if (verdict.behavior === 'allow') return run();
   if (verdict.behavior === 'deny') return { content: verdict.reason, isError: true };
   h.raisePermission(team, agent, taskId, use, verdict);
