@@ -18,6 +18,8 @@ export interface ScriptedTeamOptions {
   command: string;
   /** A command outside the allowlist that each Claude Code coder also asks to run. */
   askCommand?: string;
+  /** Files outside its task's owned paths each Claude Code coder also tries to write, after its own, by task key. */
+  strayPaths?: (key: string) => readonly string[];
 }
 
 const CC = 'mcp__control-room__';
@@ -96,6 +98,7 @@ export function scriptedTeamResponder(options: ScriptedTeamOptions): FakeRespond
       const cwd = /Primary working directory: (.+)$/m.exec(first)?.[1]?.trim() ?? '.';
       const steps: FakeReplyBlock[] = [
         use('Write', { file_path: `${cwd}/${owns}`, content }),
+        ...(options.strayPaths?.(key) ?? []).map((stray) => use('Write', { file_path: `${cwd}/${stray}`, content: `stray write by ${key}\n` })),
         use('Bash', { command: options.command, description: 'Check the work' }),
         ...(options.askCommand ? [use('Bash', { command: options.askCommand, description: 'Look around' })] : []),
         use(submit, { summary: `Added ${owns}.` }),
