@@ -28,6 +28,14 @@ describe('launch form', () => {
     });
   });
 
+  it("asks for leaders' decisions on writes outside a task's files only when the box is ticked", () => {
+    const form = { ...emptyLaunchForm('d1'), goal: 'Build it', repoPath: '/work/app' };
+    const ticked = launchRequest({ ...form, askLeaderOnStrayWrites: true });
+    expect(ticked.ok && ticked.request.settings).toEqual({ ownership: 'ask_leader' });
+    const unticked = launchRequest(form);
+    expect(unticked.ok && 'settings' in unticked.request).toBe(false);
+  });
+
   it('names each missing or malformed field', () => {
     const built = launchRequest({ ...emptyLaunchForm(), baseBranch: ' ', budgetUsd: '-3' });
     expect(built.ok).toBe(false);

@@ -13,6 +13,8 @@ export interface LaunchForm {
   baseBranch: string;
   budgetUsd: string;
   skipPlanApproval: boolean;
+  /** A coder's write outside its task's owned paths goes to its leader as a question, rather than being refused. */
+  askLeaderOnStrayWrites: boolean;
   /** One command per line (commas also separate). */
   allowedCommands: string;
 }
@@ -29,6 +31,7 @@ export function emptyLaunchForm(designId = ''): LaunchForm {
     baseBranch: 'main',
     budgetUsd: '',
     skipPlanApproval: false,
+    askLeaderOnStrayWrites: false,
     allowedCommands: '',
   };
 }
@@ -77,6 +80,8 @@ export function launchRequest(
       ...(budgetUsd === undefined ? {} : { budgetUsd }),
       skipPlanApproval: form.skipPlanApproval,
       allowedCommands: parseCommandList(form.allowedCommands),
+      // Only a choice away from the default is sent, so the person's saved defaults apply otherwise.
+      ...(form.askLeaderOnStrayWrites ? { settings: { ownership: 'ask_leader' as const } } : {}),
     },
   };
 }

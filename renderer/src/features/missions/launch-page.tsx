@@ -40,6 +40,7 @@ export function LaunchPage() {
     budget: useId(),
     commands: useId(),
     skip: useId(),
+    stray: useId(),
   };
   const errorId = (field: LaunchField) => `${ids.design}-${field}-error`;
   const describedBy = (field: LaunchField, hint?: string) =>
@@ -205,6 +206,20 @@ export function LaunchPage() {
             <span>
               <span className="check-label">Skip plan approval</span>
               <span className="field-hint">Coders start as soon as the leaders have planned, without waiting for you.</span>
+            </span>
+          </label>
+          <label className="check-row" htmlFor={ids.stray}>
+            <input
+              id={ids.stray}
+              type="checkbox"
+              checked={form.askLeaderOnStrayWrites}
+              onChange={(e) => update({ askLeaderOnStrayWrites: e.target.checked })}
+            />
+            <span>
+              <span className="check-label">Let leaders allow writes outside a task&apos;s files</span>
+              <span className="field-hint">
+                A coder that writes outside the paths its task owns asks its leader, who allows or refuses it. Otherwise such a write is refused, naming whose path it is.
+              </span>
             </span>
           </label>
         </section>
