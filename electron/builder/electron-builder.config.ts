@@ -51,6 +51,10 @@ const config: Configuration = {
     // its JavaScript one otherwise: the prebuilt Node-ABI binaries would not load in
     // Electron anyway, and native code ships only in resources/native.
     '!**/node_modules/{msgpackr-extract,@msgpackr-extract}{,/**/*}',
+    // The OS keychain library serves browser mode and the CLI (src/main/settings/
+    // user-secret-store.ts, loaded only there); the desktop app keeps its key with
+    // safeStorage, so the library and its prebuilt binary stay out of the app.
+    '!**/node_modules/@napi-rs/{keyring,keyring-*}{,/**/*}',
   ],
   // Native code cannot be loaded from inside an archive. Nothing native is expected in
   // the asar (see above), but a dependency that brings a .node file must not break.

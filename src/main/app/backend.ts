@@ -75,7 +75,9 @@ const SHUTDOWN_GRACE_MS = 1_000;
 /** Chooses the provider: the real API only when a key is configured, else the simulation. */
 export function selectProvider(env: NodeJS.ProcessEnv): AppInfo['provider'] {
   const id: ProviderId = env.ANTHROPIC_API_KEY ? 'anthropic' : 'simulated';
-  return { id, label: id === 'anthropic' ? 'Anthropic API' : 'Simulated provider (no API key set)' };
+  // The label names the provider only: whether a key is set changes while the app runs
+  // (Settings), and the top bar shows that from the settings view.
+  return { id, label: providerLabel(id) };
 }
 
 /**
@@ -173,7 +175,8 @@ function appInfo(options: BackendOptions, databasePath: string, ledger: Ledger):
     databasePath,
     provider: selectProvider(env),
   };
-  const startWith = startupProvider(ledger.db, env);
+  // A key the secret store kept from an earlier run lets a saved choice of the API stand.
+  const startWith = startupProvider(ledger.db, env, options.secrets?.get('anthropic-api-key') != null);
   if (startWith !== info.provider.id) info.provider = { id: startWith, label: providerLabel(startWith) };
   return info;
 }

@@ -12,8 +12,10 @@ import { selectProvider } from '../app/backend.js';
 import { createEngineServices } from '../app/engine-services.js';
 import { openLedger } from '../ledger/database.js';
 import { TeamRepository } from '../ledger/team-repository.js';
+import { openUserSecretStore } from '../settings/index.js';
 import { DATABASE_FILE, defaultDataDir } from '../app/paths.js';
 import { stringOption, UsageError, type OptionSpecs, type ParsedArgs } from './args.js';
+import { askBrief, briefLines, briefReady } from './run-director.js';
 import type { CliIo } from './cli-io.js';
 
 /** The options of `control-room run`, as its help shows them. */
@@ -26,6 +28,7 @@ export const RUN_OPTIONS = {
   provider: { type: 'string', valueName: 'NAME', description: 'simulated or anthropic (default: anthropic when ANTHROPIC_API_KEY is set)' },
   budget: { type: 'string', valueName: 'USD', description: 'The mission\'s budget cap in dollars' },
   'auto-approve': { type: 'boolean', description: 'Approve every escalation instead of asking on stdin' },
+  director: { type: 'boolean', description: "Ask the director to draft each team's share first (approve it, or send it back with a comment, on stdin)" },
   json: { type: 'boolean', description: 'Print every event as a JSON line' },
 } as const satisfies OptionSpecs;
 
@@ -68,6 +71,8 @@ export async function runMissionCommand(args: ParsedArgs, io: RunIo): Promise<nu
   const parsed = parseTeamFile(text);
   if (!parsed.ok) throw new Error(`${teamFile}: ${parsed.message}`);
 
+  // A key saved in Settings (the keychain, else the key file beside the ledger) serves `--provider anthropic`.
+  const { store: secrets } = await openUserSecretStore({ dataDir: dirname(dbPath), env: io.env });
   const out = (line: string) => io.stdout.write(`${line}\n`);
   const ledger = openLedger(dbPath);
   const printEvent = (event: EventEnvelope) => {
@@ -83,6 +88,7 @@ export async function runMissionCommand(args: ParsedArgs, io: RunIo): Promise<nu
     dataDir: dirname(dbPath),
     provider,
     env: io.env,
+    secrets,
     // Scales the simulation's latency (0 = instant) for scripts and tests.
     latencyScale: Number(io.env.CONTROL_ROOM_SIM_LATENCY ?? 1) || 0,
     events: { emit: (name, payload) => printEvent({ name, payload } as EventEnvelope) },
@@ -102,6 +108,7 @@ export async function runMissionCommand(args: ParsedArgs, io: RunIo): Promise<nu
       allowedCommands: [],
       copyFiles: [],
       ...(budgetUsd === undefined ? {} : { budgetNanoUsd: usdToNano(budgetUsd) }),
+      ...(args.values.director === true ? { director: true } : {}),
     });
     if (!json) out(`Mission ${mission.id}: ${mission.name} (provider: ${provider}, ledger: ${dbPath})`);
     await engine.start(mission.id);
@@ -115,7 +122,14 @@ export async function runMissionCommand(args: ParsedArgs, io: RunIo): Promise<nu
       if (m.state === 'done' || m.state === 'failed' || m.state === 'cancelled') break;
       const open = engine.escalations(mission.id, true).filter((e) => e.level === 'human');
       for (const e of open) {
-        const answer = autoApprove ? { decision: 'approve' as const, comment: '', alwaysAllow: false } : await ask(e, out, answers);
+        // The director's draft is answered once it is written; until then the mission waits.
+        if (e.type === 'mission_brief' && !briefReady(e)) continue;
+        if (e.type === 'mission_brief' && autoApprove && !json) for (const line of briefLines(e)) out(line);
+        const answer = autoApprove
+          ? { decision: 'approve' as const, comment: '', alwaysAllow: false }
+          : e.type === 'mission_brief'
+            ? await askBrief(e, out, answers)
+            : await ask(e, out, answers);
         if (!answer) {
           out('stdin closed: the mission is paused; resume it in the app.');
           engine.pause(mission.id);

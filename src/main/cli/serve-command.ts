@@ -3,6 +3,7 @@ import type { BackendHandle } from '../app/backend.js';
 import { openWorkerBackend, WorkerStartError } from '../host/worker-backend.js';
 import { defaultDataDir } from '../app/paths.js';
 import { maskRedisUrl } from '../../shared/redis-url.js';
+import { KEY_FILE, openUserSecretStore, type UserSecretStore } from '../settings/index.js';
 import { startServer, type RunningServer } from '../server/server.js';
 import type { CliIo } from './cli-io.js';
 
@@ -37,6 +38,15 @@ export async function serveCommand(options: ServeOptions, io: CliIo, name = 'ser
     );
   };
 
+  // A key saved in Settings outlives the process: in the OS keychain, else a private key
+  // file. The store stays on this thread; the worker gets a copy and writes through it.
+  let secrets: UserSecretStore;
+  try {
+    secrets = await openUserSecretStore({ dataDir, env: io.env });
+  } catch (error) {
+    return fail(errorMessage(error));
+  }
+
   // The engine runs in a worker thread, so a busy mission never delays this thread's
   // HTTP and WebSocket answers.
   let backend: BackendHandle;
@@ -46,6 +56,7 @@ export async function serveCommand(options: ServeOptions, io: CliIo, name = 'ser
       runtime: 'browser',
       env: io.env,
       logError,
+      secrets: secrets.store,
       ...(options.redisUrl ? { fleetRedisUrl: options.redisUrl } : {}),
       ...(io.backendWorker ? { workerUrl: io.backendWorker } : {}),
     });
@@ -81,6 +92,7 @@ export async function serveCommand(options: ServeOptions, io: CliIo, name = 'ser
   io.stdout.write(`${serveBanner(server.url)}\n`);
   io.stderr.write(
     `Data directory: ${dataDir}\nProvider: ${backend.info.provider.label}\n` +
+      `${secretStoreLine(secrets)}\n` +
       // Only the flag is known here; a URL saved in Settings shows on the Costs screen.
       (options.redisUrl ? `Fleet: turns go to workers on ${maskRedisUrl(options.redisUrl)}\n` : '') +
       'Press Ctrl+C to stop.\n',
@@ -95,6 +107,17 @@ export async function serveCommand(options: ServeOptions, io: CliIo, name = 'ser
   }
   io.stderr.write('Control Room stopped.\n');
   return 0;
+}
+
+/** Where a key typed into Settings will be kept, and why not in the keychain when it is not. */
+export function secretStoreLine({ store, fallbackReason }: UserSecretStore): string {
+  const where = {
+    keychain: 'the OS keychain',
+    'safe-storage': 'the OS keychain',
+    'key-file': `${KEY_FILE} in the data directory, readable only by you`,
+    memory: 'memory only, until this process stops',
+  }[store.where];
+  return `API keys saved in Settings: ${where}${fallbackReason ? ` (no OS keychain: ${fallbackReason})` : ''}`;
 }
 
 function aborted(signal: AbortSignal | undefined): Promise<void> {

@@ -5,11 +5,13 @@ import type { AppInfo } from '../../shared/contract/app.js';
 import type { EventEnvelope } from '../../shared/contract.js';
 import type { Result } from '../../shared/result.js';
 import type { BackendOptions } from '../app/backend.js';
-import type { SecretName } from '../settings/secret-store.js';
+import type { SecretName, SecretStore } from '../settings/secret-store.js';
 
 /** What the worker's secret store starts with: the parent store's values, read once. */
 export interface SecretSeed {
   persistent: boolean;
+  /** Where the parent keeps them, for Settings to say. */
+  where: SecretStore['where'];
   values: Partial<Record<SecretName, string>>;
 }
 

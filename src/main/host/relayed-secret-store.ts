@@ -9,12 +9,14 @@ import type { SecretSeed } from './protocol.js';
  */
 export class RelayedSecretStore implements SecretStore {
   readonly persistent: boolean;
+  readonly where: SecretStore['where'];
   // A private field, as in the other stores: inspecting or serialising shows nothing.
   readonly #values: Map<SecretName, string>;
   readonly #persist: (name: SecretName, value: string | null) => void;
 
   constructor(seed: SecretSeed, persist: (name: SecretName, value: string | null) => void) {
     this.persistent = seed.persistent;
+    this.where = seed.where;
     this.#values = new Map(Object.entries(seed.values) as [SecretName, string][]);
     this.#persist = persist;
   }

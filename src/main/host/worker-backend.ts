@@ -197,7 +197,7 @@ function seedOf(store: SecretStore): SecretSeed {
     const value = store.get(name);
     if (value !== null) values[name] = value;
   }
-  return { persistent: store.persistent, values };
+  return { persistent: store.persistent, where: store.where, values };
 }
 
 /** The worker's error rebuilt with the same message and code, so callers report it as before. */

@@ -15,6 +15,7 @@ export interface SecretCipher {
  */
 export class EncryptedFileSecretStore implements SecretStore {
   readonly persistent = true;
+  readonly where = 'safe-storage';
   readonly #file: string;
   readonly #cipher: SecretCipher;
 

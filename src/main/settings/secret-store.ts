@@ -1,22 +1,29 @@
+import type { ApiKeyStorage } from '../../shared/contract/settings.js';
+
 /**
  * Where main keeps secrets (today: the Anthropic API key). The key never leaves main: no
  * command answers it, no event carries it, and it is never written to the ledger, so
  * the only code that sees it is the store and the provider that sends it.
  *
  * Implementations:
- * - {@link MemorySecretStore}: this process's memory only, lost when the engine stops.
- *   Browser mode uses it (there is no OS keychain to lean on), and so do tests.
- * - An Electron store (later, another change): encrypts with `safeStorage` and keeps the
- *   ciphertext in a file in the data directory; `persistent` is then true.
+ * - {@link MemorySecretStore}: this process's memory only, lost when the engine stops
+ *   (tests, and the desktop app where the keychain cannot protect a key).
+ * - `EncryptedFileSecretStore`: the desktop app's, encrypted with Electron's `safeStorage`,
+ *   the ciphertext in the data directory.
+ * - `KeychainSecretStore` / `KeyFileSecretStore`: browser mode's and the CLI's, chosen by
+ *   `openUserSecretStore` (the OS keychain where one answers, else a key file only the
+ *   user can read).
  *
  * A store must not log, serialise or expose values beyond `get`.
  */
 export interface SecretStore {
   /** True when values survive a restart of the engine. */
   readonly persistent: boolean;
+  /** Where values are kept, as Settings tells the person. */
+  readonly where: ApiKeyStorage;
   /** The value, or null when none is stored. */
   get(name: SecretName): string | null;
-  /** Stores a value, or removes it with null. */
+  /** Stores a value, or removes it with null; throws when the value could not be kept. */
   set(name: SecretName, value: string | null): void;
 }
 
@@ -27,6 +34,7 @@ export type SecretName = (typeof SECRET_NAMES)[number];
 /** Holds secrets in a private field for the process lifetime; see {@link SecretStore}. */
 export class MemorySecretStore implements SecretStore {
   readonly persistent = false;
+  readonly where = 'memory';
   // A private field: inspecting or JSON-serialising the store shows nothing.
   readonly #values = new Map<SecretName, string>();
 

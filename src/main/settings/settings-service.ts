@@ -14,6 +14,7 @@ import type { ModelProvider } from '../llm/provider.js';
 import { maskApiKey } from './api-key.js';
 import { checkPriceTableEdit, withBundledRows } from './price-table-edits.js';
 import { maskRedisUrl } from '../../shared/redis-url.js';
+import { safeMessage } from '../../shared/quote.js';
 import type { ProviderSwitch } from './provider-switch.js';
 import type { SecretStore } from './secret-store.js';
 import { SETTINGS } from './setting-keys.js';
@@ -44,12 +45,17 @@ export interface LiveSettingsTargets {
   onProviderChanged?(id: ProviderId): void;
 }
 
-/** The provider a new engine starts with: a saved choice when it can be honoured, else the environment's. */
-export function startupProvider(db: Database.Database, env: NodeJS.ProcessEnv): ProviderId {
+/**
+ * The provider a new engine starts with: a saved choice when it can be honoured, else the
+ * environment's. `savedKey`: a key kept by the secret store from an earlier run, which lets
+ * a saved choice of the API stand.
+ */
+export function startupProvider(db: Database.Database, env: NodeJS.ProcessEnv, savedKey = false): ProviderId {
   const stored = new SettingsRepository(db).get(SETTINGS.provider.key, SETTINGS.provider.spec);
   // Falling back to the simulation is always safe; the API needs a key this process has.
   if (stored === 'simulated') return 'simulated';
-  return env[API_KEY_ENV] ? 'anthropic' : 'simulated';
+  if (env[API_KEY_ENV]) return 'anthropic';
+  return stored === 'anthropic' && savedKey ? 'anthropic' : 'simulated';
 }
 
 /** The fleet Redis URL saved in Settings, or null: what a start without `--redis` uses. */
@@ -160,6 +166,7 @@ export class SettingsService {
         masked: key === null ? null : maskApiKey(key),
         source,
         volatile: source === 'settings' && !this.secrets.persistent,
+        storage: this.secrets.where,
       },
       poolLimits: stored ?? this.targets?.defaultPoolLimits(provider) ?? LIMIT_PRESETS[0]!.pools,
       poolLimitsStored: stored !== null,
@@ -196,7 +203,16 @@ export class SettingsService {
         `apiKey: the key comes from the ${API_KEY_ENV} environment variable; change it there and restart the engine`,
       );
     }
-    this.secrets.set('anthropic-api-key', apiKey);
+    try {
+      this.secrets.set('anthropic-api-key', apiKey);
+    } catch (error) {
+      // "Saved" must mean saved: a keychain that refused the write is the person's to know.
+      const reason = error instanceof Error ? error.message : String(error);
+      throw new AppError(
+        'unavailable',
+        `apiKey: the key was not ${apiKey === null ? 'removed' : 'saved'} (${this.secrets.where}): ${safeMessage(reason)}`,
+      );
+    }
     if (live.provider.id === 'anthropic') {
       // Calls from now on use the new key; without one the API cannot be called at all.
       if (apiKey === null) {

@@ -11,7 +11,7 @@ import type { ModelProvider } from '../llm/provider.js';
 import { maskApiKey } from './api-key.js';
 import { checkPriceTableEdit, withBundledRows } from './price-table-edits.js';
 import { ProviderSwitch } from './provider-switch.js';
-import { MemorySecretStore } from './secret-store.js';
+import { MemorySecretStore, type SecretStore } from './secret-store.js';
 import { SettingsService, startupFleet } from './settings-service.js';
 import { fakeApiKey } from './testing/fake-api-key.js';
 
@@ -29,14 +29,14 @@ afterEach(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function live() {
+function live(secrets: SecretStore = new MemorySecretStore()) {
   const limits: { pool: string; rpm: number }[] = [];
   const pricers: Pricer[] = [];
   const defaults: Partial<MissionSettings>[] = [];
   const built: { id: ProviderId; key: string | null }[] = [];
   const fake = (name: string): ModelProvider => ({ send: () => Promise.reject(new Error(name)) });
   const provider = new ProviderSwitch('simulated', fake('sim'));
-  const service = new SettingsService({ db: ledger.db, env: {}, dataDir: dir, secrets: new MemorySecretStore() });
+  const service = new SettingsService({ db: ledger.db, env: {}, dataDir: dir, secrets });
   service.attach({
     limiter: { setLimits: (pool, l) => limits.push({ pool, rpm: l.rpm }) },
     pricers: [{ setPricer: (p) => pricers.push(p) }],
@@ -85,6 +85,22 @@ describe('SettingsService', () => {
     limits.length = 0;
     service.setProvider('simulated');
     expect(limits).toEqual([]);
+  });
+
+  it('answers that a key was not saved when its store refuses it, instead of "Saved"', () => {
+    const refusing: SecretStore = {
+      persistent: true,
+      where: 'keychain',
+      get: () => null,
+      set: () => {
+        throw new Error("Couldn't access platform storage: AccessDenied");
+      },
+    };
+    const { service } = live(refusing);
+    expect(() => service.setApiKey(fakeApiKey('refused', '0123456789abcdefghij'))).toThrow(
+      /^apiKey: the key was not saved \(keychain\): Couldn't access platform storage: AccessDenied$/,
+    );
+    expect(service.view().apiKey).toMatchObject({ set: false, storage: 'keychain' });
   });
 
   it('refuses edits until the engine is attached', () => {

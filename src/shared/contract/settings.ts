@@ -19,6 +19,15 @@ export const MAX_API_KEY_LENGTH = 500;
  */
 export type ApiKeySource = 'env' | 'settings';
 
+/**
+ * Where main keeps a key typed into Settings. `keychain`: the OS keychain (browser mode and
+ * the CLI, through @napi-rs/keyring). `safe-storage`: encrypted by the OS keychain's cipher
+ * (Electron's safeStorage), the ciphertext in the data directory. `key-file`: a file in the
+ * data directory readable only by the user (no keychain answers). `memory`: this engine's
+ * memory only, lost when it stops.
+ */
+export type ApiKeyStorage = 'keychain' | 'safe-storage' | 'key-file' | 'memory';
+
 /** What the renderer may know about the API key: never the key itself. */
 export interface ApiKeyStatus {
   set: boolean;
@@ -27,6 +36,30 @@ export interface ApiKeyStatus {
   source: ApiKeySource | null;
   /** True when the key lives only in this process's memory and is lost when the engine stops. */
   volatile: boolean;
+  /** Where a key saved now is (or the saved one was) kept; the environment's key is not stored. */
+  storage: ApiKeyStorage;
+}
+
+/** Every Anthropic API key starts so; anything else pasted into the field is a mistake. */
+export const API_KEY_PREFIX = 'sk-ant-';
+/** Shortest key accepted: real keys run to about a hundred characters, so a shorter one was cut when copied. */
+export const MIN_API_KEY_LENGTH = 40;
+
+/**
+ * Why `key` is not shaped like an Anthropic API key, or null when it is. The message never
+ * repeats the key (not even its start): it would land in the UI, and perhaps a screenshot.
+ */
+export function apiKeyShapeProblem(key: string): string | null {
+  if (!key.startsWith(API_KEY_PREFIX)) {
+    return `must be an Anthropic API key, which starts with "${API_KEY_PREFIX}" (copy the whole key from the Anthropic Console)`;
+  }
+  if (key.length < MIN_API_KEY_LENGTH) {
+    return `is too short for an Anthropic API key (those are about 100 characters): copy the whole key`;
+  }
+  if (!/^[A-Za-z0-9_-]+$/.test(key)) {
+    return 'may hold only letters, digits, "-" and "_": check that nothing else was copied with it';
+  }
+  return null;
 }
 
 /** Where this run's fleet Redis URL came from: the `--redis` flag of serve/start wins over Settings. */
@@ -69,7 +102,11 @@ const apiKeySchema = z
   .min(1, 'must not be empty (send null to remove the key)')
   .max(MAX_API_KEY_LENGTH, `must be at most ${MAX_API_KEY_LENGTH} characters`)
   // Keys are printable ASCII; anything else is a paste accident, refused without echoing it.
-  .regex(/^[\x21-\x7e]+$/, 'must be printable characters without spaces');
+  .regex(/^[\x21-\x7e]+$/, 'must be printable characters without spaces')
+  .superRefine((value, ctx) => {
+    const problem = apiKeyShapeProblem(value);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  });
 
 const redisUrlSchema = z
   .string({ error: 'must be a string, or null to turn the fleet off' })

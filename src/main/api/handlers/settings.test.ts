@@ -127,6 +127,14 @@ describe('settings handlers', () => {
     expect((await data('settings:get')).priceTable.rows.map((r) => r.id)).toContain('opus-8-2099');
   });
 
+  it('names the provider without claiming a key state that Settings may change (the top bar shows that)', async () => {
+    expect(await data<{ provider: { label: string } }>('app:get-info')).toMatchObject({
+      provider: { id: 'simulated', label: 'Simulated provider' },
+    });
+    await data('settings:set-api-key', { apiKey: KEY });
+    expect(JSON.stringify(await data('app:get-info'))).not.toMatch(/no API key/i);
+  });
+
   it('switches the provider only with a key, and the app info follows', async () => {
     const refused = await call('settings:set-provider', { provider: 'anthropic' });
     expect(!refused.ok && refused.error.message).toMatch(/^provider: the Anthropic API needs an API key/);
@@ -163,7 +171,7 @@ describe('settings handlers', () => {
     backend.events.flush();
 
     const masked = (answers[0] as Result<SettingsView>).ok ? (answers[0] as { data: SettingsView }).data.apiKey : null;
-    expect(masked).toEqual({ set: true, masked: 'sk-ant-…Zq9w', source: 'settings', volatile: true });
+    expect(masked).toEqual({ set: true, masked: 'sk-ant-…Zq9w', source: 'settings', volatile: true, storage: 'memory' });
 
     const text = JSON.stringify({ answers, events });
     expect(events.length).toBeGreaterThan(0);
@@ -181,12 +189,35 @@ describe('settings handlers', () => {
     expect(await data('settings:get')).toMatchObject({ apiKey: { set: false }, provider: 'simulated' });
   });
 
+  it('refuses a text that is not shaped like an Anthropic key, in one line that does not repeat it, and keeps the saved key', async () => {
+    await data('settings:set-api-key', { apiKey: KEY });
+    backend.events.flush();
+    const before = events.length;
+    const attempts = {
+      'a word': 'hello',
+      'another provider': 'sk-proj-abcdefghij0123456789abcdefghij0123456789',
+      'cut when copied': 'sk-ant-api03-Xy',
+      'with a quote': `${KEY}"`,
+    };
+    for (const [what, apiKey] of Object.entries(attempts)) {
+      const refused = await call('settings:set-api-key', { apiKey });
+      expect(refused, what).toMatchObject({ ok: false, error: { code: 'invalid_request' } });
+      const message = !refused.ok ? refused.error.message : '';
+      expect(message, what).toMatch(/request\.apiKey: /);
+      expect(message, what).not.toContain('\n');
+      expect(message, what).not.toContain(apiKey.replace(/^sk-(ant-)?/, '').slice(0, 5));
+    }
+    backend.events.flush();
+    expect(events.slice(before).filter((e) => e.name === 'settings:changed')).toEqual([]);
+    expect((await data('settings:get')).apiKey).toMatchObject({ set: true, masked: 'sk-ant-…Zq9w' });
+  });
+
   it('shows a key from the environment as such, and will not replace it', async () => {
     backend.close();
     backend = open({ ANTHROPIC_API_KEY: KEY });
     const view = await data('settings:get');
     expect(view).toMatchObject({ provider: 'anthropic', apiKey: { set: true, masked: 'sk-ant-…Zq9w', source: 'env', volatile: false } });
-    const refused = await call('settings:set-api-key', { apiKey: fakeApiKey('other', 'key', '0000000000') });
+    const refused = await call('settings:set-api-key', { apiKey: fakeApiKey('other', 'key', '0123456789abcdefghij') });
     expect(refused).toMatchObject({ ok: false, error: { code: 'conflict' } });
     expect(!refused.ok && refused.error.message).toMatch(/ANTHROPIC_API_KEY/);
 
