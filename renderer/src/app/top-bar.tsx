@@ -1,5 +1,6 @@
-import { useSyncExternalStore } from 'react';
+import { useEffect, useSyncExternalStore } from 'react';
 import { areaInfo } from '../domain/areas.js';
+import { apiKeyBadgeText, apiKeyWhereText } from '../features/settings/api-key-text.js';
 import { applyTheme, systemPrefersDark } from '../lib/theme.js';
 import { useStore } from '../store/index.js';
 
@@ -20,6 +21,13 @@ export function TopBar() {
   const connection = useStore((s) => s.connection);
   const theme = useStore((s) => s.theme);
   const setTheme = useStore((s) => s.setTheme);
+  // The key's state comes from the settings view, which `settings:changed` keeps current.
+  const apiKey = useStore((s) => s.settings?.apiKey ?? null);
+  const settingsStatus = useStore((s) => s.settingsStatus);
+  const loadSettings = useStore((s) => s.loadSettings);
+  useEffect(() => {
+    if (settingsStatus === 'idle') void loadSettings();
+  }, [settingsStatus, loadSettings]);
 
   const systemDark = useSyncExternalStore(subscribeToScheme, systemPrefersDark);
   const dark = theme === 'dark' || (theme === 'system' && systemDark);
@@ -36,6 +44,15 @@ export function TopBar() {
             >
               {info.provider.label}
             </span>
+            {apiKey ? (
+              <span
+                className={`badge ${apiKey.set ? '' : 'badge-warn'}`}
+                title={apiKey.set ? `API key ${apiKeyWhereText(apiKey)}` : 'No API key: set one in Settings'}
+                data-testid="top-bar-api-key"
+              >
+                {apiKeyBadgeText(apiKey)}
+              </span>
+            ) : null}
             <span className="badge" title="Runtime">
               {RUNTIME_LABEL[info.runtime]}
             </span>

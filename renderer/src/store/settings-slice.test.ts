@@ -57,6 +57,21 @@ describe('settings slice', () => {
     expect(store.getState().settings?.idleTimeoutSec).toBe(900);
   });
 
+  it('holds the key state the top bar shows, current as soon as a save answers or another window saves', async () => {
+    const key = { set: true, masked: 'sk-ant-…WXYZ', source: 'settings', volatile: false, storage: 'key-file' } as const;
+    const none = { set: false, masked: null, source: null, volatile: false, storage: 'key-file' } as const;
+    const { store, emit } = setup({
+      'settings:get': { ok: true, data: view({ apiKey: none }) },
+      'settings:set-api-key': { ok: true, data: view({ apiKey: key }) },
+    });
+    await store.getState().loadSettings();
+    expect(store.getState().settings?.apiKey).toEqual(none);
+    await store.getState().saveSetting('apiKey', { apiKey: 'sk-ant-typed-in-this-window' });
+    expect(store.getState().settings?.apiKey).toEqual(key);
+    emit(view({ apiKey: none }));
+    expect(store.getState().settings?.apiKey).toEqual(none);
+  });
+
   it('shows a load failure', async () => {
     const { store } = setup({ 'settings:get': { ok: false, error: { code: 'unavailable', message: 'offline' } } });
     await store.getState().loadSettings();

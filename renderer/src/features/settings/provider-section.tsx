@@ -1,6 +1,7 @@
 import { useId, useState } from 'react';
 import type { ProviderId } from '../../../../src/shared/contract/app.js';
-import type { SettingsView } from '../../../../src/shared/contract/settings.js';
+import { apiKeyShapeProblem, type SettingsView } from '../../../../src/shared/contract/settings.js';
+import { apiKeySavedText, apiKeyWhereText } from './api-key-text.js';
 import { SectionStatus } from './section-status.js';
 import { useSectionSave } from './use-section-save.js';
 
@@ -53,13 +54,7 @@ export function ProviderSection({ settings }: { settings: SettingsView }) {
         {settings.apiKey.set ? (
           <>
             <code>{settings.apiKey.masked}</code>{' '}
-            <span className="muted">
-              {fromEnv
-                ? 'from the ANTHROPIC_API_KEY environment variable'
-                : settings.apiKey.volatile
-                  ? 'kept in the engine’s memory until it stops'
-                  : 'stored encrypted on this computer'}
-            </span>
+            <span className="muted">{apiKeyWhereText(settings.apiKey)}</span>
           </>
         ) : (
           <span className="muted">No key set.</span>
@@ -74,6 +69,12 @@ export function ProviderSection({ settings }: { settings: SettingsView }) {
             event.preventDefault();
             if (key.trim() === '') {
               apiKey.setError('API key: paste a key first');
+              return;
+            }
+            // The engine checks too; asking here first keeps a wrong paste from ever leaving the window.
+            const problem = apiKeyShapeProblem(key.trim());
+            if (problem) {
+              apiKey.setError(`API key: ${problem}`);
               return;
             }
             void apiKey.save({ apiKey: key }).then((ok) => ok && setKey(''));
@@ -105,7 +106,7 @@ export function ProviderSection({ settings }: { settings: SettingsView }) {
           ) : null}
         </form>
       )}
-      <SectionStatus {...apiKey} />
+      <SectionStatus {...apiKey} savedText={apiKeySavedText(settings.apiKey)} />
     </section>
   );
 }

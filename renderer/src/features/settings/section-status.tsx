@@ -1,7 +1,17 @@
 import type { FieldErrors } from '../../domain/settings-form.js';
 
-/** The end of a Settings section: the engine's error (naming the field) or a "Saved" note. */
-export function SectionStatus({ error, saved, saving }: { error: string | null; saved: boolean; saving: boolean }) {
+/** The end of a Settings section: the engine's error (naming the field) or a "Saved" note (`savedText` says more). */
+export function SectionStatus({
+  error,
+  saved,
+  saving,
+  savedText = 'Saved',
+}: {
+  error: string | null;
+  saved: boolean;
+  saving: boolean;
+  savedText?: string;
+}) {
   if (saving) {
     return (
       <span className="muted settings-status" role="status">
@@ -18,7 +28,7 @@ export function SectionStatus({ error, saved, saving }: { error: string | null; 
   }
   return saved ? (
     <span className="settings-saved settings-status" role="status">
-      Saved
+      {savedText}
     </span>
   ) : null;
 }
