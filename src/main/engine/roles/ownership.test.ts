@@ -255,4 +255,18 @@ describe("a built-in coder's writes outside its task's paths", () => {
       expect.stringContaining('Your leader did not allow writing src/beta.js. Their comment: Keep to your own files.'),
     ]);
   }, 60_000);
+
+  it('is decided by the simulated leader too: a path nobody owns is allowed, another task\'s refused', async () => {
+    h = createHarness(provider(['notes.md', 'src/beta.js']));
+    const design = saveDesign(h.ledger, [{ id: 'core', coders: 1 }]);
+    const missionId = launch(h, design.id, { skipPlanApproval: true, ownership: 'ask_leader' });
+    await h.engine.start(missionId);
+    await driveToEnd(h, missionId);
+    const asked = h.engine.escalations(missionId, false).filter((e) => e.type === 'permission');
+    expect(asked.map((e) => [e.title, e.decidedBy, e.decision])).toEqual([
+      ["core-c1 asks to write notes.md, outside its task's paths", 'leader', 'approve'],
+      ["core-c1 asks to write src/beta.js, outside its task's paths", 'leader', 'deny'],
+    ]);
+    expect(git(h.repo, 'show', 'main:notes.md')).toBe('stray notes.md');
+  }, 60_000);
 });

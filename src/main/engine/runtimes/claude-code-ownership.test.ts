@@ -114,6 +114,7 @@ run('Claude Code coders and owned paths', () => {
     expect(git(harness.repo, 'show', 'main:docs/alpha.md')).toBe('stray write by alpha');
     expect(git(harness.repo, 'show', 'main:CLAUDE.md')).toBe('Exports are named.');
     const coderOf = (key: string) => harness.engine.get(missionId).tasks.find((t) => t.key === key)?.assignee ?? '';
+    expect(toolResults(harness, missionId, coderOf('beta')).join('\n')).toContain('Your leader did not allow this');
     expect(toolResults(harness, missionId, coderOf('beta')).join('\n')).toContain('That file is not yours.');
   }, 180_000);
 });

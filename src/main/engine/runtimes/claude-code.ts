@@ -461,7 +461,9 @@ export class ClaudeCodeDriver implements AgentRuntimeDriver {
     }
     if (esc.state === 'resolved' && esc.decision === 'approve') return { allow: true };
     const comment = esc.comment ? ` Their comment: ${esc.comment}` : '';
-    return { allow: false, message: `The person did not allow this (${request.reason}).${comment}` };
+    // A write outside the task's paths may be refused by the leader itself (the ownership policy 'ask_leader').
+    const who = esc.decidedBy === 'leader' ? 'Your leader' : 'The person';
+    return { allow: false, message: `${who} did not allow this (${request.reason}).${comment}` };
   }
 }
 

@@ -71,6 +71,17 @@ export function reviewReply({ request, rng, behaviour }: RoleInput): DraftBlock[
 const RISKY =
   /\b(install|dependenc(y|ies)|credential|secret|token|password|production|deploy|delete|licen[cs]e|budget|permission|network|internet)\w*/i;
 
+/**
+ * A coder asks to write outside its task's paths (the engine's ownership policy
+ * 'ask_leader'): a path nobody owns is allowed, another task's is refused, once.
+ */
+function writeRequestReply(request: RoleInput['request'], text: string): DraftBlock[] {
+  if (pastToolCalls(request).some((c) => (c.name === 'allow_write' || c.name === 'refuse_write') && !c.result?.isError)) return [say('Answered.')];
+  const owner = lastLabel(text, 'Whose path') ?? 'no task owns it';
+  if (owner === 'no task owns it') return [call('allow_write', { comment: 'Nobody else owns it; go ahead and mention it in your submission summary.' })];
+  return [call('refuse_write', { reason: `That path belongs to ${clip(owner, 200)}. Keep to your task's files; if you need a change there, say so in your submission summary.` })];
+}
+
 /** The leader's answer to a coder's question, or a hand-off to the person. */
 export function escalationReply({ request, rng }: RoleInput): DraftBlock[] {
   const text = promptText(request);
@@ -81,6 +92,7 @@ export function escalationReply({ request, rng }: RoleInput): DraftBlock[] {
   );
   const lastAnswer = previous[previous.length - 1];
   if (lastAnswer && !lastAnswer.result?.isError) return [say('Answered.')];
+  if ((request.tools ?? []).some((t) => t.name === 'allow_write')) return writeRequestReply(request, text);
   const risky = RISKY.test(question);
   if (rng.chance(risky ? 0.6 : 0.12)) {
     return [
