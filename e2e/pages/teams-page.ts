@@ -98,6 +98,42 @@ export class TeamsPage {
     return this.page.getByRole('complementary', { name: 'Agent details' });
   }
 
+  // Briefs and phases
+
+  /** The side panel that edits the selected team's brief and phase. */
+  get teamInspector(): Locator {
+    return this.page.getByRole('complementary', { name: 'Team details' });
+  }
+
+  /** The brief on a team card, shown as a button that opens its text box. */
+  briefButton(team: Locator): Locator {
+    return team.getByRole('button', { name: /^Brief of / });
+  }
+
+  /** The card's brief text box, open after a click on the brief. */
+  briefBox(team: Locator): Locator {
+    return team.getByLabel(/^Brief of /);
+  }
+
+  /** "Phase 2 · after Infra, Workers" on a team card. */
+  phase(team: Locator): Locator {
+    return team.getByTestId('team-phase');
+  }
+
+  /** The "starts after" checkbox for `other` inside `scope` (a card or the team inspector). */
+  afterBox(scope: Locator, other: string): Locator {
+    return scope
+      .getByRole('group', { name: / starts after$/ })
+      .getByRole('checkbox', { name: other, exact: true });
+  }
+
+  /** Opens a team's brief and phase in the team inspector. */
+  async openTeamDetails(team: Locator, name: string): Promise<Locator> {
+    await team.getByRole('button', { name: `Brief and phase of ${name}` }).click();
+    await expect(this.teamInspector.getByRole('heading', { name })).toBeVisible();
+    return this.teamInspector;
+  }
+
   /** Selects an agent on the board, opening it in the inspector. */
   async selectAgent(team: Locator, name: string): Promise<Locator> {
     await team.getByRole('button', { name, exact: true }).click();

@@ -33,8 +33,8 @@ test('a new user designs teams on the board: template, drags, checks, split, und
   await page.getByRole('button', { name: 'Use template 4 × 4 × 4' }).click();
   await expect(page.getByLabel('Design name')).toHaveValue('4 × 4 × 4');
   await expect(page.getByText('4 teams · 20 agents')).toBeVisible();
-  for (const n of [1, 2, 3, 4]) {
-    expect(await teams.agentNames(teams.team(`Team ${n}`))).toEqual([`Lead ${n}`, ...coders(n, 4)]);
+  for (const [n, name] of ['Infrastructure', 'Workers', 'Operations', 'Interfaces'].entries()) {
+    expect(await teams.agentNames(teams.team(name))).toEqual([`Lead ${n + 1}`, ...coders(n + 1, 4)]);
   }
   await expect(checks).toContainText('All checks pass');
   // The estimate reads the engine's price table and limits.
@@ -44,9 +44,9 @@ test('a new user designs teams on the board: template, drags, checks, split, und
   await expect(estimate).toContainText(/Sonnet pool: your design needs ~\d+% of/);
   await saveScreen('designer-template');
 
-  // Drag a coder from Team 1 to Team 2 with the mouse.
-  const team1 = teams.team('Team 1');
-  const team2 = teams.team('Team 2');
+  // Drag a coder from Infrastructure to Workers with the mouse.
+  const team1 = teams.team('Infrastructure');
+  const team2 = teams.team('Workers');
   await drag(page, teams.agent(team1, 'Coder 1-4'), teams.agent(team2, 'Coder 2-4'));
   await expect.poll(() => teams.agentNames(team1)).toEqual(['Lead 1', ...coders(1, 3)]);
   expect(await teams.agentNames(team2)).toEqual([
@@ -60,7 +60,7 @@ test('a new user designs teams on the board: template, drags, checks, split, und
   await expect(teams.unsavedBadge).toBeVisible();
 
   // Six agents: the split warning explains the arithmetic.
-  const warning = checks.getByRole('listitem').filter({ hasText: '“Team 2” has 6 agents (more than 5)' });
+  const warning = checks.getByRole('listitem').filter({ hasText: '“Workers” has 6 agents (more than 5)' });
   await expect(warning).toBeVisible();
   await expect(warning).toContainText('all 6 succeed only 0.95^6 ≈ 74%');
   await expect(warning).toContainText('5 agents: 0.95^5 ≈ 77%');
@@ -90,9 +90,9 @@ test('a new user designs teams on the board: template, drags, checks, split, und
   await expect(page.getByRole('status').filter({ hasText: 'already has a leader' })).toBeAttached();
   expect(await teams.agentNames(team1)).toHaveLength(5);
 
-  // The keyboard: pick a coder up with Space, move it left into Team 3, drop it.
-  const team3 = teams.team('Team 3');
-  const team4 = teams.team('Team 4');
+  // The keyboard: pick a coder up with Space, move it left into Operations, drop it.
+  const team3 = teams.team('Operations');
+  const team4 = teams.team('Interfaces');
   const handle = team4.getByRole('button', { name: 'Drag Coder 4-1' });
   // Each step waits for what a screen reader would hear: dnd-kit measures the board a
   // frame after pick-up, and a key pressed before that is lost on a busy machine.
@@ -102,7 +102,7 @@ test('a new user designs teams on the board: template, drags, checks, split, und
   // dnd-kit announces the pick-up, then at once where the item is: either means it is held.
   await expect(liveRegion).toContainText(/Picked up Coder 4-1|Coder 4-1 is over/);
   await page.keyboard.press('ArrowLeft');
-  await expect(liveRegion).toContainText(/Coder 4-1 is over .*Team 3/);
+  await expect(liveRegion).toContainText(/Coder 4-1 is over .*Operations/);
   await page.keyboard.press('Space');
   await expect(liveRegion).toContainText('was dropped');
   await expect.poll(() => teams.agentNames(team3)).toContain('Coder 4-1');
@@ -110,14 +110,14 @@ test('a new user designs teams on the board: template, drags, checks, split, und
 
   // And the menu, for people who do not drag: move it back.
   await teams.agent(team3, 'Coder 4-1').getByRole('button', { name: 'Actions for Coder 4-1' }).click();
-  await page.getByRole('menuitem', { name: 'Move to Team 4' }).click();
+  await page.getByRole('menuitem', { name: 'Move to Interfaces' }).click();
   await expect.poll(() => teams.agentNames(team4)).toEqual(['Lead 4', ...coders(4, 4).slice(1), 'Coder 4-1']);
 
   // Split the big team with the warning's button.
   await warning.getByRole('button', { name: 'Split into two teams' }).click();
   await expect(warning).toHaveCount(0);
   expect(await teams.agentNames(team2)).toEqual(['Lead 2', 'Coder 2-1', 'Coder 2-2', 'Coder 2-3']);
-  const team5 = teams.team('Team 5');
+  const team5 = teams.team('Workers 2');
   expect(await teams.agentNames(team5)).toEqual(['Lead 5', 'Coder 1-4', 'Coder 2-4']);
   await expect(page.getByText('5 teams · 22 agents')).toBeVisible();
 
@@ -149,13 +149,13 @@ test('a new user designs teams on the board: template, drags, checks, split, und
   // Drop a whole team on the duplicate zone to copy it.
   await drag(
     page,
-    team5.getByRole('button', { name: 'Drag team Team 5' }),
+    team5.getByRole('button', { name: 'Drag team Workers 2' }),
     page.getByLabel('Duplicate zone'),
   );
-  await expect(teams.team('Team 6')).toBeVisible();
-  expect(await teams.agentNames(teams.team('Team 6'))).toHaveLength(3);
+  await expect(teams.team('Workers 2 2')).toBeVisible();
+  expect(await teams.agentNames(teams.team('Workers 2 2'))).toHaveLength(3);
   await page.getByRole('button', { name: 'Undo' }).click();
-  await expect(teams.team('Team 6')).toHaveCount(0);
+  await expect(teams.team('Workers 2 2')).toHaveCount(0);
 
   await page.getByLabel('Design name').fill('Platform rebuild');
   await expect(checks).toContainText('All checks pass');
@@ -166,11 +166,11 @@ test('a new user designs teams on the board: template, drags, checks, split, und
   await page.reload();
   await expect(page.getByLabel('Design name')).toHaveValue('Platform rebuild');
   const expected: Record<string, string[]> = {
-    'Team 1': ['Lead 1', 'Reviewer 1-1', 'Coder 1-1', 'Coder 1-2', 'Coder 1-3'],
-    'Team 2': ['Lead 2', 'Coder 2-1', 'Coder 2-2', 'Coder 2-3'],
-    'Team 5': ['Lead 5', 'Coder 1-4', 'Coder 2-4'],
-    'Team 3': ['Lead 3', ...coders(3, 4)],
-    'Team 4': ['Lead 4', 'Coder 4-2', 'Coder 4-3', 'Coder 4-4', 'Coder 4-1'],
+    Infrastructure: ['Lead 1', 'Reviewer 1-1', 'Coder 1-1', 'Coder 1-2', 'Coder 1-3'],
+    Workers: ['Lead 2', 'Coder 2-1', 'Coder 2-2', 'Coder 2-3'],
+    'Workers 2': ['Lead 5', 'Coder 1-4', 'Coder 2-4'],
+    Operations: ['Lead 3', ...coders(3, 4)],
+    Interfaces: ['Lead 4', 'Coder 4-2', 'Coder 4-3', 'Coder 4-4', 'Coder 4-1'],
   };
   await expect
     .poll(() =>

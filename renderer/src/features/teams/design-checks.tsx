@@ -8,10 +8,13 @@ export function DesignChecks({
   issues,
   onFix,
   onShow,
+  onShowTeam,
 }: {
   issues: DesignIssue[];
   onFix(fix: DesignFix, issue: DesignIssue): void;
   onShow(agentId: string): void;
+  /** Opens a team's brief and phase, for the findings about a team rather than an agent. */
+  onShowTeam(teamId: string): void;
 }) {
   const errors = issues.filter((i) => i.severity === 'error').length;
   const warnings = issues.filter((i) => i.severity === 'warning').length;
@@ -58,6 +61,15 @@ export function DesignChecks({
                     onClick={() => issue.agentId && onShow(issue.agentId)}
                   >
                     Show
+                  </button>
+                ) : issue.teamId &&
+                  (issue.rule === 'team-without-brief' || issue.rule === 'owned-paths-overlap') ? (
+                  <button
+                    type="button"
+                    className="btn btn-small btn-ghost"
+                    onClick={() => issue.teamId && onShowTeam(issue.teamId)}
+                  >
+                    {issue.rule === 'team-without-brief' ? 'Write the brief' : 'Show'}
                   </button>
                 ) : null}
                 {issue.fix ? (

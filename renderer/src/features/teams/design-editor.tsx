@@ -1,6 +1,7 @@
 import { useEffect, useId, useRef, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
-import { countAgents } from '../../../../src/shared/team.js';
+import { MODELS, findModel } from '../../../../src/shared/models.js';
+import { countAgents, DEFAULT_DIRECTOR_MODEL } from '../../../../src/shared/team.js';
 import { plural } from '../../lib/format.js';
 import { isDirty, useStore } from '../../store/index.js';
 import { ConfirmDialog } from '../../ui/confirm-dialog.js';
@@ -281,6 +282,35 @@ export function DesignEditor() {
                 })
               }
             />
+          </Field>
+          <Field
+            id={`${id}-director`}
+            label="Director model"
+            hint="At launch, a director may draft each team’s share of the goal from the teams’ briefs: one call on this model."
+          >
+            <select
+              id={`${id}-director`}
+              className="input"
+              value={form.directorModel ?? ''}
+              onChange={(event) =>
+                actions.editDesign((f) => ({
+                  ...f,
+                  directorModel: event.target.value === '' ? null : event.target.value,
+                }))
+              }
+            >
+              <option value="">
+                Default ({findModel(DEFAULT_DIRECTOR_MODEL)?.label ?? DEFAULT_DIRECTOR_MODEL})
+              </option>
+              {form.directorModel !== null && !findModel(form.directorModel) ? (
+                <option value={form.directorModel}>{form.directorModel} (unknown)</option>
+              ) : null}
+              {MODELS.map((m) => (
+                <option key={m.id} value={m.id}>
+                  {m.label}
+                </option>
+              ))}
+            </select>
           </Field>
         </div>
       </section>

@@ -40,6 +40,8 @@ import { dragData, keyboardTarget, teamDndId, type DragData } from './dnd.js';
 import { CONFIGURED_LIMITS, EstimatePanel } from './estimate-panel.js';
 import { Palette } from './palette.js';
 import { TeamCard } from './team-card.js';
+import { TeamInspector } from './team-inspector.js';
+import { formPhases } from '../../domain/design-phases.js';
 
 /** What each kind of drag may land on. */
 const ACCEPTS: Record<DragData['type'], readonly DragData['type'][]> = {
@@ -126,7 +128,17 @@ export function Designer({ form }: { form: DesignForm }) {
   const runtimes = useStore((s) => s.runtimes);
   const runtimesStatus = useStore((s) => s.runtimesStatus);
   const provider = useStore((s) => s.info?.provider.id);
-  const [selected, setSelected] = useState<string | null>(null);
+  const [selected, setSelectedAgent] = useState<string | null>(null);
+  // The side panel edits one thing: an agent, or a team's brief and phase.
+  const [selectedTeamId, setSelectedTeamId] = useState<string | null>(null);
+  const setSelected = (agentId: string | null) => {
+    setSelectedAgent(agentId);
+    if (agentId !== null) setSelectedTeamId(null);
+  };
+  const selectTeam = (teamId: string | null) => {
+    setSelectedTeamId(teamId);
+    if (teamId !== null) setSelectedAgent(null);
+  };
   const [dragging, setDragging] = useState<DragData | null>(null);
   const [refusedTeam, setRefusedTeam] = useState<string | null>(null);
   const [limitsChoice, setLimitsChoice] = useState(CONFIGURED_LIMITS);
@@ -219,6 +231,7 @@ export function Designer({ form }: { form: DesignForm }) {
 
   const selectedAgent = selected ? agentById(form, selected) : undefined;
   const selectedTeam = selected ? teamOfAgent(form, selected) : undefined;
+  const inspectedTeam = selectedTeamId ? form.teams.find((t) => t.id === selectedTeamId) : undefined;
   const edit: Edit = editDesign;
   const announce = (text: string) => setMessage(text);
 
@@ -283,6 +296,13 @@ export function Designer({ form }: { form: DesignForm }) {
         edit((f, newId) => duplicateTeam(f, a.teamId, newId));
         announce(`Duplicated ${nameOf(a)}.`);
       } else if (o.type === 'team' && o.teamId !== a.teamId) {
+        const phases = formPhases(form);
+        if (phases.get(o.teamId) !== phases.get(a.teamId)) {
+          announce(
+            `${nameOf(a)} stays in phase ${phases.get(a.teamId) ?? '?'}: the board is grouped by phase. Use “Starts after…” to change its phase.`,
+          );
+          return;
+        }
         edit((f) =>
           moveTeam(
             f,
@@ -347,7 +367,7 @@ export function Designer({ form }: { form: DesignForm }) {
             draggingTeam={dragging?.type === 'team'}
             onAddTeam={() => edit((f, newId) => addTeam(f, newId))}
           />
-          <DesignChecks issues={issues} onFix={fix} onShow={setSelected} />
+          <DesignChecks issues={issues} onFix={fix} onShow={setSelected} onShowTeam={selectTeam} />
           {ordered.length === 0 ? (
             <div className="card placeholder board-empty">
               <p className="muted">
@@ -369,6 +389,8 @@ export function Designer({ form }: { form: DesignForm }) {
                       runtimes={runtimes}
                       refusing={refusedTeam === team.id}
                       onSelect={setSelected}
+                      teamSelected={selectedTeamId === team.id}
+                      onSelectTeam={selectTeam}
                       edit={edit}
                       announce={announce}
                     />
@@ -381,17 +403,28 @@ export function Designer({ form }: { form: DesignForm }) {
         </DndContext>
       </div>
       <div className="designer-side">
-        <AgentInspector
-          form={form}
-          agent={selectedAgent}
-          team={selectedTeam}
-          issues={selected ? issues.filter((i) => i.agentId === selected) : []}
-          prices={prices}
-          runtimes={runtimes}
-          edit={edit}
-          onClose={() => setSelected(null)}
-          announce={announce}
-        />
+        {inspectedTeam ? (
+          <TeamInspector
+            form={form}
+            team={inspectedTeam}
+            issues={issues.filter((i) => i.teamId === inspectedTeam.id && i.agentId === undefined)}
+            edit={edit}
+            onClose={() => selectTeam(null)}
+            announce={announce}
+          />
+        ) : (
+          <AgentInspector
+            form={form}
+            agent={selectedAgent}
+            team={selectedTeam}
+            issues={selected ? issues.filter((i) => i.agentId === selected) : []}
+            prices={prices}
+            runtimes={runtimes}
+            edit={edit}
+            onClose={() => setSelected(null)}
+            announce={announce}
+          />
+        )}
         <EstimatePanel
           estimate={estimate}
           settings={settings}

@@ -5,7 +5,12 @@ import { describe, expect, it } from 'vitest';
 import type { RuntimeStatus } from '../../../../src/shared/contract/runtimes.js';
 import { checkDesign } from '../../../../src/shared/design-rules.js';
 import { CLAUDE_CODE_TOOLS, defaultClaudeCodeSpec } from '../../../../src/shared/team.js';
-import { emptyDesignForm, setAgentRuntime, updateClaudeCode, type DesignForm } from '../../domain/design-form.js';
+import {
+  emptyDesignForm,
+  setAgentRuntime,
+  updateClaudeCode,
+  type DesignForm,
+} from '../../domain/design-form.js';
 import { AgentInspector } from './agent-inspector.js';
 import { AgentRow, type Edit } from './agent-row.js';
 import { mcpServerErrors } from './runtime-fields.js';

@@ -1,6 +1,6 @@
 import { SortableContext, useSortable, verticalListSortingStrategy } from '@dnd-kit/sortable';
 import { CSS } from '@dnd-kit/utilities';
-import { useId } from 'react';
+import { useId, useState } from 'react';
 import type { RuntimeStatus } from '../../../../src/shared/contract/runtimes.js';
 import type { DesignEstimate } from '../../../../src/shared/design-estimate.js';
 import {
@@ -9,14 +9,24 @@ import {
   type DesignIssue,
 } from '../../../../src/shared/design-rules.js';
 import { formatUsd } from '../../../../src/shared/money.js';
-import { removeTeam, teamHasLeader, updateTeam, type DesignForm, type TeamForm } from '../../domain/design-form.js';
+import {
+  boardOrder,
+  removeTeam,
+  teamHasLeader,
+  updateTeam,
+  type DesignForm,
+  type TeamForm,
+} from '../../domain/design-form.js';
 import { addAgentAt, duplicateTeam, moveTeam, splitTeam } from '../../domain/design-ops.js';
+import { formPhases, setAfter } from '../../domain/design-phases.js';
 import { plural } from '../../lib/format.js';
 import { runtimeProblem } from '../../store/index.js';
 import { MoneyInput } from '../../ui/field.js';
 import { AgentRow, type Edit } from './agent-row.js';
 import { agentDndId, teamDndId, type DragData } from './dnd.js';
 import { Menu, type MenuItem } from './menu.js';
+import { BriefFocus } from './team-brief.js';
+import { TeamPhase } from './team-phase.js';
 
 interface TeamCardProps {
   team: TeamForm;
@@ -31,6 +41,10 @@ interface TeamCardProps {
   /** Set while something is dragged over this card that it cannot take (a second leader). */
   refusing: boolean;
   onSelect(agentId: string): void;
+  /** True while this team is open in the team inspector. */
+  teamSelected: boolean;
+  /** Opens the team's brief and phase in the inspector. */
+  onSelectTeam(teamId: string): void;
   edit: Edit;
   announce(message: string): void;
 }
@@ -45,10 +59,18 @@ export function TeamCard({
   runtimes,
   refusing,
   onSelect,
+  teamSelected,
+  onSelectTeam,
   edit,
   announce,
 }: TeamCardProps) {
   const id = useId();
+  const [phaseOpen, setPhaseOpen] = useState<'closed' | 'open' | 'focus'>('closed');
+  const phases = formPhases(form);
+  const samePhase = (other: number) => {
+    const neighbour = boardOrderAt(form, other);
+    return neighbour !== undefined && phases.get(neighbour.id) === phases.get(team.id);
+  };
   const data: DragData = { type: 'team', teamId: team.id, empty: team.agents.length === 0 };
   const {
     attributes,
@@ -89,14 +111,33 @@ export function TeamCard({
       },
     },
     {
+      label: 'Brief and phase…',
+      separated: true,
+      onSelect: () => onSelectTeam(team.id),
+    },
+    {
+      label: 'Start after…',
+      disabled: form.teams.length < 2,
+      onSelect: () => setPhaseOpen('focus'),
+    },
+    {
+      label: 'Start at once',
+      disabled: team.after.length === 0,
+      onSelect: () => {
+        edit((f) => setAfter(f, team.id, []));
+        announce(`${title} starts at once.`);
+      },
+    },
+    // Cards are grouped by phase: a move stays within the team's phase.
+    {
       label: 'Move earlier',
       separated: true,
-      disabled: index === 0,
+      disabled: index === 0 || !samePhase(index - 1),
       onSelect: () => edit((f) => moveTeam(f, team.id, index - 1)),
     },
     {
       label: 'Move later',
-      disabled: index >= form.teams.length - 1,
+      disabled: index >= form.teams.length - 1 || !samePhase(index + 1),
       onSelect: () => edit((f) => moveTeam(f, team.id, index + 1)),
     },
     {
@@ -148,8 +189,30 @@ export function TeamCard({
             })
           }
         />
+        <button
+          type="button"
+          className={`btn btn-ghost btn-icon team-details-button${teamSelected ? ' is-active' : ''}`}
+          aria-label={`Brief and phase of ${title}`}
+          aria-pressed={teamSelected}
+          onClick={() => onSelectTeam(team.id)}
+        >
+          <span aria-hidden="true">✎</span>
+        </button>
         <Menu label={`Actions for team ${title}`} items={items} />
       </header>
+
+      <BriefFocus team={team} edit={edit} />
+      {form.teams.length > 1 ? (
+        <TeamPhase
+          form={form}
+          team={team}
+          open={phaseOpen !== 'closed'}
+          focusOnOpen={phaseOpen === 'focus'}
+          onOpenChange={(open) => setPhaseOpen(open ? 'open' : 'closed')}
+          edit={edit}
+          announce={announce}
+        />
+      ) : null}
 
       <div className="team-card-meta">
         <span className={`team-size${team.agents.length > MAX_RECOMMENDED_TEAM_SIZE ? ' is-over' : ''}`}>
@@ -211,7 +274,11 @@ export function TeamCard({
                   ? `Over ${MAX_RECOMMENDED_TEAM_SIZE} agents`
                   : issue.rule === 'leader-only'
                     ? 'No coders'
-                    : issue.title}
+                    : issue.rule === 'team-without-brief'
+                      ? 'No brief'
+                      : issue.rule === 'owned-paths-overlap'
+                        ? 'Owns paths another team of its phase owns'
+                        : issue.title}
             </li>
           ))}
         </ul>
@@ -237,4 +304,8 @@ export function TeamCard({
       </footer>
     </section>
   );
+}
+
+function boardOrderAt(form: DesignForm, index: number): TeamForm | undefined {
+  return boardOrder(form)[index];
 }

@@ -1,4 +1,5 @@
 import './teams.css';
+import './brief-phase.css';
 import { useStore } from '../../store/index.js';
 import { DesignEditor } from './design-editor.js';
 import { DesignList } from './design-list.js';
