@@ -8,6 +8,8 @@ export class SettingsPage {
   readonly idleTimeout: Locator;
   readonly apiKeyInput: Locator;
   readonly apiKeyStatus: Locator;
+  /** The top bar's word on the key ("API key sk-ant-…abcd" / "No API key"). */
+  readonly topBarApiKey: Locator;
 
   constructor(private readonly page: Page) {
     this.heading = page.getByRole('heading', { name: 'Settings', level: 2 });
@@ -16,6 +18,7 @@ export class SettingsPage {
     this.idleTimeout = page.getByLabel('Idle timeout (seconds)');
     this.apiKeyInput = page.getByLabel(/Anthropic API key|Replace the key/);
     this.apiKeyStatus = page.getByTestId('api-key-status');
+    this.topBarApiKey = page.getByRole('banner').getByTestId('top-bar-api-key');
   }
 
   async open(): Promise<void> {

@@ -4,6 +4,9 @@ import { fakeApiKey } from '../../src/main/settings/testing/fake-api-key.js';
 
 const KEY = fakeApiKey('e2etestkey', '0123456789abcdefghij', 'WXYZ');
 
+// The key file, whatever keychain the machine running the suite has.
+test.use({ engineEnv: { CR_SECRET_STORE: 'key-file' } });
+
 test('settings: pool limits, thresholds and idle timeout persist; the API key shows only as a mask', async ({
   page,
   appUrl,
@@ -64,7 +67,7 @@ test('settings: pool limits, thresholds and idle timeout persist; the API key sh
   await settings.apiKeyInput.fill(KEY);
   await page.getByRole('button', { name: 'Save key' }).click();
   await expect(settings.apiKeyStatus).toContainText('sk-ant-…WXYZ');
-  await expect(settings.apiKeyStatus).toContainText('memory');
+  await expect(settings.apiKeyStatus).toContainText('in a key file readable only by you');
   await expect(settings.apiKeyInput).toHaveValue('');
   expect(await page.content()).not.toContain(KEY.slice(12, 40));
 
