@@ -225,3 +225,72 @@ describe('utf8Length', () => {
     }
   });
 });
+
+describe('team files: briefs, phases and the director', () => {
+  const phased: TeamDesign = {
+    ...design,
+    director: { model: 'claude-sonnet-4-5' },
+    teams: [
+      { ...design.teams[0]!, brief: { focus: 'Infrastructure: schema, config', owns: ['db/', 'config/'] } },
+      {
+        ...design.teams[0]!,
+        id: 'team-2',
+        name: 'Workers',
+        brief: { focus: 'Background jobs', owns: [] },
+        after: ['team-1'],
+        agents: design.teams[0]!.agents.map((a) => ({ ...a, id: `${a.id}-w`, name: `${a.name} W` })),
+      },
+    ],
+  };
+
+  it('round-trips each team’s brief and "starts after" and the design’s director model', () => {
+    const text = designToFile(phased);
+    const file = JSON.parse(text) as {
+      design: { director: unknown; teams: { brief: unknown; after?: unknown }[] };
+    };
+    expect(file.design.director).toEqual({ model: 'claude-sonnet-4-5' });
+    expect(file.design.teams[1]).toMatchObject({
+      brief: { focus: 'Background jobs', owns: [] },
+      after: ['team-1'],
+    });
+    const parsed = parseTeamFile(text);
+    if (!parsed.ok) throw new Error(parsed.message);
+    const { id, revision: _r, createdAt: _c, updatedAt: _u, ...rest } = phased;
+    expect(parsed.draft).toEqual({ id, ...rest });
+  });
+
+  it('writes no director, brief or phase for a design without them', () => {
+    const file = JSON.parse(designToFile(design)) as {
+      design: Record<string, unknown> & { teams: object[] };
+    };
+    expect(file.design).not.toHaveProperty('director');
+    expect(file.design.teams[0]).not.toHaveProperty('brief');
+    expect(file.design.teams[0]).not.toHaveProperty('after');
+  });
+
+  const withAfter = (after: Record<string, string[]>): string => {
+    const file = JSON.parse(designToFile(phased)) as {
+      design: { teams: { id: string; after?: string[] }[] };
+    };
+    for (const team of file.design.teams) team.after = after[team.id] ?? [];
+    return JSON.stringify(file);
+  };
+
+  it('refuses a circle of "starts after" in one line naming the teams', () => {
+    const parsed = parseTeamFile(withAfter({ 'team-1': ['team-2'], 'team-2': ['team-1'] }));
+    expect(parsed).toEqual({
+      ok: false,
+      code: 'invalid_team_file',
+      message:
+        'design.teams.0.after: teams wait on each other in a circle ("API" → "Workers" → "API"), so none of them could start; remove one of these "starts after" links',
+    });
+  });
+
+  it('refuses an unknown team in "starts after" in one line naming the team that waits', () => {
+    const parsed = parseTeamFile(withAfter({ 'team-2': ['team-9'] }));
+    expect(parsed.ok).toBe(false);
+    if (parsed.ok) return;
+    expect(parsed.message).toBe('design.teams.1.after: team "Workers" starts after an unknown team "team-9"');
+    expect(parsed.message).not.toContain('\n');
+  });
+});

@@ -35,6 +35,8 @@ export function designToFile(design: TeamDesign): string {
       name: design.name,
       description: design.description,
       canvas: design.canvas,
+      // Only when the design names one: absent means the default director model.
+      ...(design.director ? { director: design.director } : {}),
       teams: design.teams.map(({ budgetNanoUsd, agents, ...team }) => ({
         ...team,
         budgetUsd: budgetNanoUsd === null ? null : nanoToUsd(budgetNanoUsd),

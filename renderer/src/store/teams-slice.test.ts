@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { ControlRoomApi, EventPayload } from '../../../src/shared/contract.js';
 import type { Result } from '../../../src/shared/result.js';
-import type { TeamDesign } from '../../../src/shared/team.js';
+import type { TeamDesign, TeamDesignDraft } from '../../../src/shared/team.js';
 import { alwaysOpen } from '../api/connection.js';
 import { addTeam, updateAgent } from '../domain/design-form.js';
+import { setAfter } from '../domain/design-phases.js';
 import { createControlRoomStore } from './store.js';
 import { isDirty } from './teams-slice.js';
 
@@ -235,6 +236,40 @@ describe('teams slice', () => {
     // Re-entering the route keeps it.
     store.getState().navigate({ area: 'teams', design: 'new' });
     expect(store.getState().editor!.form).toBe(form);
+  });
+
+  it('sends the template’s briefs and phases and the director model on save; a refused circle is no history step', async () => {
+    const { store, calls } = makeStore({
+      'teams:save': (req: { design: Omit<TeamDesign, 'id' | 'revision' | 'createdAt' | 'updatedAt'> }) =>
+        ok(saved({ ...req.design, revision: 1 })),
+    });
+    store.getState().navigate({ area: 'teams', design: 'new' });
+    store.getState().newDesign('four-by-four');
+    const form = store.getState().editor!.form;
+    const id = (name: string) => form.teams.find((t) => t.name === name)!.id;
+    // Infrastructure after Interfaces would close a circle: refused, nothing to undo.
+    store.getState().editDesign((f) => setAfter(f, id('Infrastructure'), [id('Interfaces')]));
+    expect(store.getState().editor!.form).toBe(form);
+    expect(store.getState().editor!.history.past).toHaveLength(0);
+    // Interfaces starting at once is one step, undone by one Ctrl+Z.
+    store.getState().editDesign((f) => setAfter(f, id('Interfaces'), []));
+    expect(store.getState().editor!.form.teams.find((t) => t.name === 'Interfaces')!.after).toEqual([]);
+    store.getState().undo();
+    expect(store.getState().editor!.form).toBe(form);
+    store.getState().editDesign((f) => ({ ...f, directorModel: 'claude-sonnet-4-5' }));
+
+    expect(await store.getState().saveDesign()).toBe(true);
+    const sent = calls.find((c) => c.channel === 'teams:save')!.request as { design: TeamDesignDraft };
+    expect(sent.design.director).toEqual({ model: 'claude-sonnet-4-5' });
+    expect(sent.design.teams.map((t) => [t.name, t.after ?? [], t.brief?.owns])).toEqual([
+      ['Infrastructure', [], ['db/', 'config/', 'auth/']],
+      ['Workers', [id('Infrastructure')], ['workers/', 'jobs/']],
+      ['Operations', [id('Infrastructure')], ['ops/', 'deploy/']],
+      ['Interfaces', [id('Workers'), id('Operations')], ['api/', 'ui/']],
+    ]);
+    // The saved design comes back with them, so the board still shows the phases.
+    expect(isDirty(store.getState())).toBe(false);
+    expect(store.getState().editor!.form.teams.find((t) => t.name === 'Interfaces')!.after).toHaveLength(2);
   });
 
   it('keeps undo across a save and makes Discard undoable', async () => {
