@@ -17,6 +17,10 @@ export interface LaunchForm {
   askLeaderOnStrayWrites: boolean;
   /** One command per line (commas also separate). */
   allowedCommands: string;
+  /** Ask the director to draft each team's share; the person approves the draft before any leader plans. */
+  director: boolean;
+  /** Team id → the person's share of this goal for that team, pre-filled from the team briefs. */
+  shares: Record<string, string>;
 }
 
 export type LaunchField = 'designId' | 'goal' | 'repoPath' | 'baseBranch' | 'budgetUsd' | 'allowedCommands';
@@ -33,6 +37,8 @@ export function emptyLaunchForm(designId = ''): LaunchForm {
     skipPlanApproval: false,
     askLeaderOnStrayWrites: false,
     allowedCommands: '',
+    director: false,
+    shares: {},
   };
 }
 
@@ -80,10 +86,19 @@ export function launchRequest(
       ...(budgetUsd === undefined ? {} : { budgetUsd }),
       skipPlanApproval: form.skipPlanApproval,
       allowedCommands: parseCommandList(form.allowedCommands),
+      // The director drafts the shares, or the person's own (non-empty) shares are sent.
+      ...(form.director ? { director: true } : teamShares(form.shares)),
       // Only a choice away from the default is sent, so the person's saved defaults apply otherwise.
       ...(form.askLeaderOnStrayWrites ? { settings: { ownership: 'ask_leader' as const } } : {}),
     },
   };
+}
+
+function teamShares(shares: Record<string, string>): { teamShares?: Record<string, string> } {
+  const given = Object.entries(shares)
+    .map(([id, text]) => [id, text.trim()] as const)
+    .filter(([, text]) => text !== '');
+  return given.length === 0 ? {} : { teamShares: Object.fromEntries(given) };
 }
 
 /** Which field an engine error is about, so the message can sit next to it. */

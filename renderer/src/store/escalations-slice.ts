@@ -39,6 +39,7 @@ export const createEscalationsSlice: Slice<EscalationsSlice> = (deps) => (set, g
         comment: options.comment ?? '',
         ...(options.alwaysAllow === undefined ? {} : { alwaysAllow: options.alwaysAllow }),
         ...(options.budgetNanoUsd === undefined ? {} : { budgetNanoUsd: options.budgetNanoUsd }),
+        ...(options.brief === undefined ? {} : { brief: options.brief }),
       });
       set({ deciding: get().deciding.filter((d) => d !== id) });
       if (!result.ok) {

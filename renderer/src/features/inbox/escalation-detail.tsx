@@ -8,6 +8,7 @@ import type {
   MissionSummary,
 } from '../../../../src/shared/mission.js';
 import { formatUsd } from '../../../../src/shared/money.js';
+import { DirectorDraft } from '../missions/director-draft.js';
 import {
   TYPE_LABELS,
   budgetNumbers,
@@ -117,7 +118,9 @@ export function EscalationDetail({
 
       <BudgetContext escalation={e} mission={mission} draft={draft} onDraft={onDraft} open={open} inputId={`${ids}-budget`} />
 
-      {open ? (
+      {open && e.type === 'mission_brief' ? (
+        <DirectorDraft escalation={e} teams={context?.teams} />
+      ) : open ? (
         <section className="inbox-actions" aria-label="Decision">
           <p className="muted inbox-hint">{WHAT_DECISIONS_DO[e.type]}</p>
           {e.type === 'permission' && payloadText(e.payload, 'command') ? (

@@ -41,6 +41,7 @@ export function LaunchPage() {
     commands: useId(),
     skip: useId(),
     stray: useId(),
+    director: useId(),
   };
   const errorId = (field: LaunchField) => `${ids.design}-${field}-error`;
   const describedBy = (field: LaunchField, hint?: string) =>
@@ -206,6 +207,15 @@ export function LaunchPage() {
             <span>
               <span className="check-label">Skip plan approval</span>
               <span className="field-hint">Coders start as soon as the leaders have planned, without waiting for you.</span>
+            </span>
+          </label>
+          <label className="check-row" htmlFor={ids.director}>
+            <input id={ids.director} type="checkbox" checked={form.director} onChange={(e) => update({ director: e.target.checked })} />
+            <span>
+              <span className="check-label">Ask the director to draft the shares</span>
+              <span className="field-hint">
+                One call to the design&apos;s director model splits the goal between the teams, orders them in phases and names the interfaces between them. You edit and approve its draft (here on the mission page, and in the Inbox) before any leader plans.
+              </span>
             </span>
           </label>
           <label className="check-row" htmlFor={ids.stray}>

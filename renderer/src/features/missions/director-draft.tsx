@@ -1,0 +1,117 @@
+import { useId, useState } from 'react';
+import { briefPayload, type MissionBrief } from '../../../../src/shared/mission-brief.js';
+import type { EscalationView, MissionTeamView } from '../../../../src/shared/mission.js';
+import { useStore } from '../../store/index.js';
+
+/**
+ * The director's draft of a mission's brief (a `mission_brief` escalation): each team's
+ * share, editable; the phases; the interfaces between teams, editable. The person approves
+ * it as edited (the leaders plan from that) or sends it back with a comment (the director
+ * drafts again). Used by the Inbox and the mission page; every control is a labelled form
+ * field or button, so it is reachable by keyboard.
+ */
+export function DirectorDraft({ escalation: e, teams }: { escalation: EscalationView; teams: readonly MissionTeamView[] | undefined }) {
+  const ids = useId();
+  const payload = briefPayload(e.payload);
+  const decide = useStore((s) => s.decideEscalation);
+  const busy = useStore((s) => s.deciding.includes(e.id));
+  const error = useStore((s) => s.escalationErrors[e.id]);
+  // The person's edits, keyed by the escalation: a new draft (a send-back) starts afresh.
+  const [edits, setEdits] = useState<{ id: string; brief: MissionBrief | null }>({ id: e.id, brief: null });
+  const [comment, setComment] = useState('');
+  const base = payload?.draft ?? null;
+  const brief = edits.id === e.id && edits.brief ? edits.brief : base;
+  const nameOf = (id: string) => teams?.find((t) => t.id === id)?.name ?? id;
+  const edit = (patch: Partial<MissionBrief>) => brief && setEdits({ id: e.id, brief: { ...brief, ...patch } });
+  const open = e.state === 'open';
+
+  if (!payload) return null;
+  if (payload.status === 'drafting') {
+    return (
+      <section className="director-draft" aria-label="The director's draft">
+        <p className="muted" role="status">
+          The director ({payload.model}) is drafting each team&apos;s share{payload.round > 1 ? `, round ${payload.round}` : ''}…
+        </p>
+      </section>
+    );
+  }
+  if (!brief) return null;
+  return (
+    <section className="director-draft" aria-label="The director's draft">
+      {payload.status === 'failed' ? (
+        <p className="inline-error" role="alert">
+          The director could not draft the brief: {payload.error}. The shares below come from the team briefs.
+        </p>
+      ) : null}
+      {payload.comment ? <p className="muted">Your comment on the previous draft: “{payload.comment}”</p> : null}
+      {Object.keys(brief.shares).map((teamId) => {
+        const after = brief.after[teamId] ?? [];
+        return (
+          <div key={teamId} className="field">
+            <label className="field-label" htmlFor={`${ids}-share-${teamId}`}>
+              Share of team {nameOf(teamId)}
+              {after.length > 0 ? <span className="muted"> · starts after {after.map(nameOf).join(', ')}</span> : null}
+            </label>
+            <textarea
+              id={`${ids}-share-${teamId}`}
+              className="input textarea"
+              rows={3}
+              readOnly={!open}
+              value={brief.shares[teamId] ?? ''}
+              onChange={(event) => edit({ shares: { ...brief.shares, [teamId]: event.target.value } })}
+            />
+          </div>
+        );
+      })}
+      <div className="field">
+        <label className="field-label" htmlFor={`${ids}-interfaces`}>
+          Interfaces between teams
+        </label>
+        <textarea
+          id={`${ids}-interfaces`}
+          className="input textarea"
+          rows={3}
+          readOnly={!open}
+          value={brief.interfaces}
+          onChange={(event) => edit({ interfaces: event.target.value })}
+        />
+      </div>
+      {open ? (
+        <>
+          <div className="inbox-buttons">
+            <button type="button" className="btn btn-primary" disabled={busy} onClick={() => void decide(e.id, 'approve', { brief })}>
+              Approve the brief
+            </button>
+            {busy ? <span className="spinner" role="status" aria-label="Sending the decision" /> : null}
+          </div>
+          <label className="field-label" htmlFor={`${ids}-comment`}>
+            Comment for the director
+          </label>
+          <textarea
+            id={`${ids}-comment`}
+            className="input textarea"
+            rows={2}
+            placeholder="What the next draft should change"
+            value={comment}
+            onChange={(event) => setComment(event.target.value)}
+          />
+          <div className="inbox-buttons">
+            <button
+              type="button"
+              className="btn"
+              disabled={busy || comment.trim() === ''}
+              onClick={() => void decide(e.id, 'reply', { comment: comment.trim() }).then((sent) => sent && setComment(''))}
+            >
+              Send back to the director
+            </button>
+          </div>
+          {error ? (
+            <div className="inline-error" role="alert">
+              {error}
+            </div>
+          ) : null}
+        </>
+      ) : null}
+    </section>
+  );
+}
