@@ -54,8 +54,11 @@ describe('control-room ledger export', () => {
     expect(await runCli(['ledger', 'export', '--db', db, '--format', 'csv'], c.io)).toBe(0);
     const lines = c.out().trimEnd().split('\r\n');
     expect(lines).toHaveLength(2_501);
-    expect(lines[0]).toMatch(/^id,request_id,message_id,/);
+    expect(lines[0]).toMatch(/^Started \(UTC\),Ended \(UTC\),First token \(UTC\),Duration \(s\),Mission,Team,Agent,/);
     expect(lines[1]).toContain('"coder, ""one"""');
+    // ISO times and dollars, never epoch milliseconds or nano-dollars.
+    expect(lines[1]).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z,/);
+    expect(lines[1]).toMatch(/,\d+\.\d{9},/);
     expect(lines[2_500]).toContain('req-2499');
     expect(c.err()).toBe('Exported 2500 calls.\n');
   });
@@ -76,7 +79,7 @@ describe('control-room ledger export', () => {
   it('defaults to CSV, and refuses a bad format or a missing ledger without creating one', async () => {
     const csv = io();
     expect(await runCli(['ledger', 'export', '--db', db], csv.io)).toBe(0);
-    expect(csv.out().startsWith('id,request_id')).toBe(true);
+    expect(csv.out().startsWith('Started (UTC),')).toBe(true);
 
     const bad = io();
     expect(await runCli(['ledger', 'export', '--db', db, '--format', 'xml'], bad.io)).toBe(2);

@@ -13,7 +13,7 @@ export const LEDGER_EXPORT_OPTIONS = {
   format: {
     type: 'string',
     valueName: 'csv|json',
-    description: 'CSV with a header row, or one JSON array (default: csv)',
+    description: 'CSV for a spreadsheet (names, ISO times, dollars), or one JSON array of the raw rows (default: csv)',
   },
   out: {
     type: 'string',
@@ -23,8 +23,10 @@ export const LEDGER_EXPORT_OPTIONS = {
 } as const satisfies OptionSpecs;
 
 /**
- * `control-room ledger export`: every row of the calls ledger, in id order, money in
- * integer nano-dollars, streamed so a ledger of millions of calls never sits in memory.
+ * `control-room ledger export`: every row of the calls ledger, in id order, streamed so a
+ * ledger of millions of calls never sits in memory. CSV is for people (mission, team,
+ * agent and task names, ISO times in UTC, exact decimal dollars, the ids at the end); JSON
+ * keeps the ledger's raw columns (epoch milliseconds, integer nano-dollars) for programs.
  * With `--out`, the rows go to `FILE.partial` first and replace FILE only when the export
  * is complete, so a failed export never leaves half a file where a good one was.
  */

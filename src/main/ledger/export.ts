@@ -1,7 +1,7 @@
 import type { Writable } from 'node:stream';
 import type Database from 'better-sqlite3';
 import { AppError } from '../../shared/result.js';
-import { CALL_COLUMNS } from './calls-repository.js';
+import { CALL_COLUMNS, type CallColumn } from './calls-repository.js';
 
 export type ExportFormat = 'csv' | 'json';
 
@@ -29,9 +29,111 @@ export function csvField(value: unknown): string {
 }
 
 /**
- * Writes every call row to `out`, in id order, as CSV (a header row, then one line per
- * call, CRLF line ends) or as one JSON array of objects keyed by column name. Money
- * columns stay integer nano-dollars.
+ * Nano-dollars as an exact decimal string of dollars with nine places ("0.012345678"):
+ * computed on integers, so no binary-float noise (0.30000000000000004) ever reaches a
+ * spreadsheet, and a spreadsheet reads it as a number.
+ */
+export function nanoToUsdText(nano: number): string {
+  if (!Number.isSafeInteger(nano)) throw new RangeError(`not a whole number of nano-dollars: ${nano}`);
+  const sign = nano < 0 ? '-' : '';
+  const abs = Math.abs(nano);
+  return `${sign}${Math.floor(abs / 1e9)}.${String(abs % 1e9).padStart(9, '0')}`;
+}
+
+/** Epoch milliseconds as ISO 8601 in UTC ("2026-01-15T10:00:00.000Z"); empty when absent. */
+function isoTime(ms: unknown): string | null {
+  return typeof ms === 'number' ? new Date(ms).toISOString() : null;
+}
+
+/** Milliseconds as exact decimal seconds ("1.250"). */
+function seconds(ms: unknown): string | null {
+  if (typeof ms !== 'number') return null;
+  return `${Math.floor(ms / 1000)}.${String(ms % 1000).padStart(3, '0')}`;
+}
+
+function yesNo(flag: unknown): string {
+  return flag === 1 ? 'yes' : 'no';
+}
+
+/** A call row with the names of what it belongs to (null where the ledger has none). */
+type NamedCallRow = Record<CallColumn, string | number | null> & {
+  mission_name: string | null;
+  team_name: string | null;
+  agent_name: string | null;
+  task_title: string | null;
+};
+
+const usd = (column: CallColumn) => (row: NamedCallRow) => nanoToUsdText(Number(row[column]));
+
+/**
+ * The CSV a person opens in a spreadsheet: names (mission, team, agent, task) rather than
+ * ids, ISO times in UTC, dollars as exact decimals, durations in seconds; the ids follow at
+ * the end, to join with the JSON export or the ledger. The JSON export keeps the raw columns.
+ */
+export const CALLS_CSV_COLUMNS: readonly { header: string; value: (row: NamedCallRow) => string | number | null }[] = [
+  { header: 'Started (UTC)', value: (r) => isoTime(r.started_at) },
+  { header: 'Ended (UTC)', value: (r) => isoTime(r.ended_at) },
+  { header: 'First token (UTC)', value: (r) => isoTime(r.first_token_at) },
+  { header: 'Duration (s)', value: (r) => seconds(Number(r.ended_at) - Number(r.started_at)) },
+  { header: 'Mission', value: (r) => r.mission_name },
+  { header: 'Team', value: (r) => r.team_name },
+  { header: 'Agent', value: (r) => r.agent_name },
+  { header: 'Role', value: (r) => r.role },
+  { header: 'Task', value: (r) => r.task_title },
+  { header: 'Model requested', value: (r) => r.model_requested },
+  { header: 'Model answered', value: (r) => r.model_resolved },
+  { header: 'Status', value: (r) => r.status },
+  { header: 'HTTP status', value: (r) => r.http_status },
+  { header: 'Error', value: (r) => r.error_type },
+  { header: 'Stop reason', value: (r) => r.stop_reason },
+  { header: 'Input tokens', value: (r) => r.input_tokens },
+  { header: 'Output tokens', value: (r) => r.output_tokens },
+  { header: 'Cache write 5m tokens', value: (r) => r.cache_creation_5m_tokens },
+  { header: 'Cache write 1h tokens', value: (r) => r.cache_creation_1h_tokens },
+  { header: 'Cache read tokens', value: (r) => r.cache_read_tokens },
+  { header: 'Thinking tokens', value: (r) => r.thinking_tokens },
+  { header: 'Server tool requests', value: (r) => r.server_tool_requests },
+  { header: 'Rate limit wait (s)', value: (r) => seconds(r.wait_ms) },
+  { header: 'Input (USD)', value: usd('cost_input_nano') },
+  { header: 'Output (USD)', value: usd('cost_output_nano') },
+  { header: 'Cache write (USD)', value: usd('cost_cache_write_nano') },
+  { header: 'Cache read (USD)', value: usd('cost_cache_read_nano') },
+  { header: 'Server tools (USD)', value: usd('cost_server_tools_nano') },
+  { header: 'Total (USD)', value: usd('cost_total_nano') },
+  { header: 'Price row', value: (r) => r.price_row_id },
+  { header: 'Attempt', value: (r) => r.attempt },
+  { header: 'Batch', value: (r) => yesNo(r.is_batch) },
+  { header: 'US only', value: (r) => yesNo(r.us_only) },
+  { header: 'Call id', value: (r) => r.id },
+  { header: 'Request id', value: (r) => r.request_id },
+  { header: 'Retry of', value: (r) => r.retry_of },
+  { header: 'Message id', value: (r) => r.message_id },
+  { header: 'Mission id', value: (r) => r.mission_id },
+  { header: 'Team id', value: (r) => r.team_id },
+  { header: 'Agent id', value: (r) => r.agent_id },
+  { header: 'Task id', value: (r) => r.task_id },
+];
+
+const CSV_HEADER = `${CALLS_CSV_COLUMNS.map((c) => csvField(c.header)).join(',')}\r\n`;
+
+function csvLine(row: NamedCallRow): string {
+  return `${CALLS_CSV_COLUMNS.map((c) => csvField(c.value(row))).join(',')}\r\n`;
+}
+
+/** The calls' columns with the names they point at; ids stay (a call may outlive its mission's rows). */
+const NAMED_CALLS = `
+  SELECT ${CALL_COLUMNS.map((c) => `c.${c}`).join(', ')},
+         m.name AS mission_name, t.name AS team_name, a.name AS agent_name, k.title AS task_title
+  FROM calls c
+  LEFT JOIN missions m ON m.id = c.mission_id
+  LEFT JOIN mission_teams t ON t.mission_id = c.mission_id AND t.id = c.team_id
+  LEFT JOIN mission_agents a ON a.mission_id = c.mission_id AND a.id = c.agent_id
+  LEFT JOIN mission_tasks k ON k.id = c.task_id`;
+
+/**
+ * Writes every call row to `out`, in id order, as CSV for people ({@link CALLS_CSV_COLUMNS}:
+ * a header row, then one line per call, CRLF line ends) or as one JSON array of the raw
+ * ledger rows keyed by column name (epoch milliseconds, integer nano-dollars).
  *
  * Streams: rows are read with `.iterate()` a page at a time (keyset on id), never all at
  * once, and the writer waits for 'drain' between pages when `out` pushes back. No
@@ -45,7 +147,9 @@ export async function exportCalls(db: Database.Database, format: ExportFormat, o
   }
   const lastId = Number(db.prepare('SELECT coalesce(max(id), 0) FROM calls').pluck().get());
   const page = db.prepare(
-    `SELECT ${CALL_COLUMNS.join(', ')} FROM calls WHERE id > ? AND id <= ? ORDER BY id LIMIT ${PAGE_ROWS}`,
+    format === 'csv'
+      ? `${NAMED_CALLS} WHERE c.id > ? AND c.id <= ? ORDER BY c.id LIMIT ${PAGE_ROWS}`
+      : `SELECT ${CALL_COLUMNS.join(', ')} FROM calls WHERE id > ? AND id <= ? ORDER BY id LIMIT ${PAGE_ROWS}`,
   );
   const write = async (chunk: string): Promise<void> => {
     if (out.destroyed || out.writableEnded) {
@@ -54,17 +158,14 @@ export async function exportCalls(db: Database.Database, format: ExportFormat, o
     if (!out.write(chunk)) await drained(out);
   };
 
-  await write(format === 'csv' ? `${CALL_COLUMNS.join(',')}\r\n` : '[');
+  await write(format === 'csv' ? CSV_HEADER : '[');
   let rows = 0;
   let after = 0;
   for (;;) {
     let chunk = '';
     let pageRows = 0;
-    for (const row of page.iterate(after, lastId) as IterableIterator<Record<string, unknown>>) {
-      chunk +=
-        format === 'csv'
-          ? `${CALL_COLUMNS.map((c) => csvField(row[c])).join(',')}\r\n`
-          : `${rows + pageRows === 0 ? '\n' : ',\n'}${JSON.stringify(row)}`;
+    for (const row of page.iterate(after, lastId) as IterableIterator<NamedCallRow>) {
+      chunk += format === 'csv' ? csvLine(row) : `${rows + pageRows === 0 ? '\n' : ',\n'}${JSON.stringify(row)}`;
       after = Number(row.id);
       pageRows += 1;
     }
@@ -111,8 +212,8 @@ export interface CallsCsvFilter {
 }
 
 /**
- * The newest `maxRows` calls matching the filter as one CSV text (header row, CRLF line
- * ends, id order), for a download from the UI. `truncated` says older matching rows were
+ * The newest `maxRows` calls matching the filter as one CSV text for people (the columns of
+ * {@link CALLS_CSV_COLUMNS}, header row, CRLF line ends, id order), for a download from the UI. `truncated` says older matching rows were
  * left out; the CLI's {@link exportCalls} streams everything instead.
  */
 export function callsCsv(
@@ -126,24 +227,23 @@ export function callsCsv(
   const clauses: string[] = [];
   const params: (string | number)[] = [];
   if (filter.missionId !== undefined) {
-    clauses.push('mission_id = ?');
+    clauses.push('c.mission_id = ?');
     params.push(filter.missionId);
   }
   if (filter.from !== undefined) {
-    clauses.push('ended_at >= ?');
+    clauses.push('c.ended_at >= ?');
     params.push(filter.from);
   }
   if (filter.to !== undefined) {
-    clauses.push('ended_at < ?');
+    clauses.push('c.ended_at < ?');
     params.push(filter.to);
   }
   const where = clauses.length > 0 ? `WHERE ${clauses.join(' AND ')}` : '';
   // One row past the cap tells whether anything was left out without counting them all.
   const newest = db
-    .prepare(`SELECT ${CALL_COLUMNS.join(', ')} FROM calls ${where} ORDER BY id DESC LIMIT ?`)
-    .all(...params, maxRows + 1) as Record<string, unknown>[];
+    .prepare(`${NAMED_CALLS} ${where} ORDER BY c.id DESC LIMIT ?`)
+    .all(...params, maxRows + 1) as NamedCallRow[];
   const truncated = newest.length > maxRows;
   const rows = newest.slice(0, maxRows).reverse();
-  const lines = [CALL_COLUMNS.join(','), ...rows.map((row) => CALL_COLUMNS.map((c) => csvField(row[c])).join(','))];
-  return { csv: `${lines.join('\r\n')}\r\n`, rows: rows.length, truncated };
+  return { csv: CSV_HEADER + rows.map(csvLine).join(''), rows: rows.length, truncated };
 }

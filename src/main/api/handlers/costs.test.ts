@@ -313,8 +313,10 @@ describe('costs:export-calls', () => {
     const all = await invoke('costs:export-calls', {});
     expect(all).toMatchObject({ rows: 3, truncated: true, fileName: 'calls-all-20260115-1030.csv' });
     const lines = all.csv.trimEnd().split('\r\n');
-    expect(lines[0]).toMatch(/^id,request_id,/);
-    expect(lines.slice(1).map((l) => l.split(',')[1])).toEqual(
+    // For people: times, names and dollars first; the ids (the request id among them) at the end.
+    expect(lines[0]).toMatch(/^Started \(UTC\),Ended \(UTC\),/);
+    const requestId = lines[0]!.split(',').indexOf('Request id');
+    expect(lines.slice(1).map((l) => l.split(',')[requestId])).toEqual(
       ['r3', 'r4', 'r5'].map((r) => `r${Number(r.slice(1)) + seq - 5}`),
     );
 
