@@ -2,9 +2,13 @@ import { randomUUID } from 'node:crypto';
 import type { RequestToolUseBlock } from '../../llm/provider.js';
 import type { MissionHost } from '../mission-host.js';
 import type { EscalationRecord, TaskRecord, TeamRecord } from '../../ledger/mission-repository.js';
-import { planPrompt, questionPrompt, stallPrompt } from '../prompts.js';
+import { teamBrief } from '../../../shared/team.js';
+import { activeTeams } from '../phase-runner.js';
+import { phaseNumbers } from '../phases.js';
+import { planPrompt, questionPrompt, stallPrompt, type PlanPromptInput, type TeamBriefInput } from '../prompts.js';
 import { done, TERMINAL_TASK, type AgentRt, type TeamRt, type ToolOutcome } from '../runtime-types.js';
-import { escalationTools, planningTools } from '../../tools/agent-tools.js';
+import { escalationTools, planningTools, writeRequestTools } from '../../tools/agent-tools.js';
+import { isWriteRequest, newTaskOwnsProblem, planOwnsProblem, writeRequestPrompt } from './ownership.js';
 
 /**
  * What a leader does beyond reviewing (`reviewer.ts`, which a leader runs while its team
@@ -31,6 +35,7 @@ export async function runPlan(h: MissionHost, team: TeamRt, agent: AgentRt): Pro
         otherTeams: [...h.teams.values()].filter((t) => t !== team).map((t) => t.rec.name),
         allowedCommands: h.teamAllowlist(team),
         feedback,
+        ...teamBriefs(h, team),
       }),
     });
   }
@@ -68,6 +73,8 @@ function planTool(h: MissionHost, team: TeamRt, input: Record<string, unknown>, 
       }
       preferred = coder.rec.id;
     }
+    const ownsProblem = newTaskOwnsProblem(h, team, { key, owns: input.owns as string[] });
+    if (ownsProblem) return done({ content: ownsProblem, isError: true });
     const at = h.now();
     const task: TaskRecord = {
       id: `t-${randomUUID()}`,
@@ -98,7 +105,7 @@ function planTool(h: MissionHost, team: TeamRt, input: Record<string, unknown>, 
   }
   // submit_plan
   if (team.rec.planState === 'submitted') return done({ content: 'The plan is already submitted.', end: true });
-  const problem = planProblem(tasks);
+  const problem = planProblem(tasks) ?? planOwnsProblem(h, team);
   if (problem) return done({ content: problem, isError: true });
   saveTeam(h, team, { planState: 'submitted', planSummary: String(input.summary) });
   return done({ content: `Plan submitted with ${tasks.length} tasks.`, progress: true, end: true });
@@ -125,15 +132,36 @@ function saveTeam(h: MissionHost, team: TeamRt, patch: Partial<TeamRecord>): voi
   team.rec = next;
 }
 
-/** Once every team submitted its plan: start, or ask the person to approve it. */
+/** What a leader plans from: its team's brief and share, the other teams' briefs and what merged teams delivered. */
+function teamBriefs(h: MissionHost, team: TeamRt): Pick<PlanPromptInput, 'brief' | 'others'> {
+  const records = [...h.teams.values()].map((t) => t.rec);
+  const phases = phaseNumbers(records);
+  const specOf = (id: string) => h.mission.design.teams.find((t) => t.id === id) ?? {};
+  const briefOf = (t: TeamRt): TeamBriefInput => ({
+    name: t.rec.name,
+    phase: phases.get(t.rec.id) ?? 1,
+    after: t.rec.after.map((id) => h.teams.get(id)?.rec.name ?? id),
+    ...teamBrief(specOf(t.rec.id)),
+    share: t.rec.share,
+  });
+  return {
+    brief: briefOf(team),
+    others: [...h.teams.values()]
+      .filter((t) => t !== team)
+      .map((t) => ({ ...briefOf(t), delivery: t.rec.phaseState === 'merged' ? t.rec.delivery : null })),
+  };
+}
+
+/** Once every active team submitted its plan: start, or ask the person to approve it. */
 function afterPlanSubmitted(h: MissionHost): void {
   if (h.mission.state !== 'planning') return;
-  for (const team of h.teams.values()) if (team.rec.planState !== 'submitted') return;
+  const planning = activeTeams(h);
+  for (const team of planning) if (team.rec.planState !== 'submitted') return;
   if (h.mission.skipPlanApproval) {
     h.startRunning('plan approval skipped by the mission settings');
     return;
   }
-  const counts = [...h.teams.values()].map((t) => `${t.rec.name}: ${h.teamTasks(t).length} tasks`);
+  const counts = planning.map((t) => `${t.rec.name}: ${h.teamTasks(t).length} tasks`);
   h.ctx.store.tx(() => {
     h.setMissionState('awaiting_plan_approval');
     h.raise({
@@ -144,7 +172,7 @@ function afterPlanSubmitted(h: MissionHost): void {
       taskId: null,
       title: `Approve the plan for "${h.mission.name}"?`,
       detail: `${counts.join('; ')}. Approve to start the coders, reply with a comment to have the leaders plan again, deny to cancel the mission.`,
-      payload: { round: h.mission.planRound },
+      payload: { round: h.mission.planRound, teams: planning.map((t) => t.rec.id) },
     });
   });
 }
@@ -157,7 +185,8 @@ export function replan(h: MissionHost, comment: string): void {
         h.saveTask(t, { state: 'cancelled' }, { reason: 'the plan was sent back' });
       }
     }
-    for (const team of h.teams.values()) saveTeam(h, team, { planState: 'pending', planSummary: null });
+    // Only the teams planning now plan again: merged teams are done, waiting ones have not planned.
+    for (const team of activeTeams(h)) saveTeam(h, team, { planState: 'pending', planSummary: null });
     h.setMissionState('planning', { reason: 'the plan was sent back', comment }, { planRound: h.mission.planRound + 1 });
   });
   h.kickAll();
@@ -173,8 +202,13 @@ export async function runLeaderEscalation(h: MissionHost, team: TeamRt, lead: Ag
   const conv = h.openConversation(lead, `esc:${esc.id}`);
   const coder = esc.agentId ? h.agents.get(esc.agentId) : undefined;
   const task = esc.taskId ? h.tasks.get(esc.taskId) : undefined;
+  const writeRequest = isWriteRequest(esc);
   if (conv.messages.length === 0) {
-    const prompt = esc.type === 'stall' ? stallPrompt(esc, coder?.rec.name ?? '?', task) : questionPrompt(esc, coder?.rec.name ?? '?', task);
+    const prompt = writeRequest
+      ? writeRequestPrompt(esc, coder?.rec.name ?? '?', task)
+      : esc.type === 'stall'
+        ? stallPrompt(esc, coder?.rec.name ?? '?', task)
+        : questionPrompt(esc, coder?.rec.name ?? '?', task);
     h.appendMessage(lead, conv, { role: 'user', content: prompt });
   }
   h.setAgentState(lead, 'working');
@@ -185,10 +219,18 @@ export async function runLeaderEscalation(h: MissionHost, team: TeamRt, lead: Ag
       await h.decisions.apply(h.decisions.record(esc.id, { decision: 'reply', comment: String(input.answer), decidedBy: 'leader' }));
       return { content: 'Your answer was passed on.', progress: true, end: true };
     }
+    // A write outside the coder's task's paths: the leader's allow or refusal is the decision the coder waits for.
+    if (use.name === 'allow_write' || use.name === 'refuse_write') {
+      const decision = use.name === 'allow_write' ? 'approve' : 'deny';
+      const comment = String(use.name === 'allow_write' ? input.comment : input.reason);
+      await h.decisions.apply(h.decisions.record(esc.id, { decision, comment, decidedBy: 'leader' }));
+      return { content: decision === 'approve' ? 'The write is allowed.' : 'The write is refused; your reason was passed on.', progress: true, end: true };
+    }
     h.escalations.escalateToHuman(current, String(input.reason), lead.rec.name);
     return { content: 'Passed to the person.', progress: true, end: true };
   };
-  const end = await h.driverFor(lead).run({ kind: 'escalation', team, agent: lead, conv, tools: escalationTools, taskId: esc.taskId, handle });
+  const tools = writeRequest ? writeRequestTools : escalationTools;
+  const end = await h.driverFor(lead).run({ kind: 'escalation', team, agent: lead, conv, tools, taskId: esc.taskId, handle });
   if (end === 'stalled') {
     const current = h.escalations.all.get(esc.id);
     if (current?.state === 'open') h.escalations.escalateToHuman(current, `${lead.rec.name} could not decide`, lead.rec.name);
