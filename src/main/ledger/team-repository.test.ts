@@ -369,3 +369,43 @@ describe('agent runtimes', () => {
     expect(coder?.claudeCode).toEqual({ allowedTools: ['Read', 'Edit', 'Bash'], mcpServers: [{ name: 'docs', type: 'stdio', command: 'docs-mcp', args: ['--ro'] }] });
   });
 });
+
+describe('team briefs, phases and the director', () => {
+  const agent = (id: string) => ({
+    id,
+    name: id,
+    role: 'leader' as const,
+    model: 'claude-opus-4-8',
+    budgetNanoUsd: null,
+    systemPrompt: '',
+    permissions: { allowedCommands: [], writeScope: [] },
+    idleTimeoutSec: null,
+  });
+  const team = (id: string, extra: object) => ({ id, name: id, budgetNanoUsd: null, position: { x: 0, y: 0 }, agents: [agent(`${id}-lead`)], ...extra });
+
+  it("keeps each team's brief and 'starts after', and the design's director model, across a reopen", () => {
+    const saved = repo.save(
+      valid({
+        name: 'Phased',
+        description: '',
+        canvas: { zoom: 1, offset: { x: 0, y: 0 } },
+        director: { model: 'claude-sonnet-4-6' },
+        teams: [
+          team('infra', { brief: { focus: 'Infrastructure: database schema, config service', owns: ['db/', 'config/'] } }),
+          team('ui', { brief: { focus: 'Interfaces', owns: [] }, after: ['infra'] }),
+          team('legacy', {}),
+        ],
+      }),
+    );
+    ledger.close();
+    ledger = openLedger(file);
+    repo = new TeamRepository(ledger.db, clock);
+    const read = repo.get(saved.id);
+    expect(read?.director).toEqual({ model: 'claude-sonnet-4-6' });
+    expect(read?.teams[0]?.brief).toEqual({ focus: 'Infrastructure: database schema, config service', owns: ['db/', 'config/'] });
+    expect(read?.teams[1]?.after).toEqual(['infra']);
+    expect(read?.teams[2]).not.toHaveProperty('brief');
+    expect(read?.teams[2]).not.toHaveProperty('after');
+    expect(read).toEqual(saved);
+  });
+});

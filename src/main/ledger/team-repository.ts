@@ -8,6 +8,7 @@ import type {
   AgentRole,
   AgentSpec,
   TeamDesign,
+  TeamBrief,
   TeamDesignSummary,
   TeamSpec,
   teamDesignDraftSchema,
@@ -21,6 +22,7 @@ interface DesignRow {
   name: string;
   description: string;
   canvas_json: string;
+  director_model: string | null;
   revision: number;
   created_at: string;
   updated_at: string;
@@ -32,6 +34,8 @@ interface TeamRow {
   budget_nano: number | null;
   position_x: number;
   position_y: number;
+  brief_json: string | null;
+  after_json: string | null;
 }
 
 interface AgentRow {
@@ -125,6 +129,7 @@ export class TeamRepository {
         name: draft.name,
         description: draft.description,
         canvasJson: JSON.stringify(draft.canvas),
+        directorModel: draft.director?.model ?? null,
         revision: current + 1,
         createdAt: existing?.created_at ?? now,
         updatedAt: now,
@@ -162,6 +167,8 @@ export class TeamRepository {
           budgetNano: team.budgetNanoUsd,
           x: team.position.x,
           y: team.position.y,
+          briefJson: team.brief ? JSON.stringify(team.brief) : null,
+          afterJson: team.after ? JSON.stringify(team.after) : null,
           sortOrder: t,
         }),
       );
@@ -265,8 +272,11 @@ export class TeamRepository {
         budgetNanoUsd: t.budget_nano,
         position: { x: t.position_x, y: t.position_y },
         agents: agentsByTeam.get(t.id) ?? [],
+        ...(t.brief_json !== null ? { brief: JSON.parse(t.brief_json) as TeamBrief } : {}),
+        ...(t.after_json !== null ? { after: JSON.parse(t.after_json) as string[] } : {}),
       })),
       canvas: JSON.parse(design.canvas_json) as TeamDesign['canvas'],
+      ...(design.director_model !== null ? { director: { model: design.director_model } } : {}),
     };
   }
 }
@@ -290,10 +300,10 @@ function prepareStatements(db: Database.Database) {
       FROM team_designs d
       ORDER BY d.updated_at DESC, d.name, d.id`),
     design: db.prepare<[string], DesignRow>(`
-      SELECT id, name, description, canvas_json, revision, created_at, updated_at
+      SELECT id, name, description, canvas_json, director_model, revision, created_at, updated_at
       FROM team_designs WHERE id = ?`),
     teams: db.prepare<[string], TeamRow>(`
-      SELECT id, name, budget_nano, position_x, position_y
+      SELECT id, name, budget_nano, position_x, position_y, brief_json, after_json
       FROM design_teams WHERE design_id = ? ORDER BY sort_order`),
     agents: db.prepare<[string], AgentRow>(`
       SELECT id, team_id, name, role, model, budget_nano, system_prompt,
@@ -303,17 +313,17 @@ function prepareStatements(db: Database.Database) {
       `SELECT revision, created_at FROM team_designs WHERE id = ?`,
     ),
     insertDesign: db.prepare(`
-      INSERT INTO team_designs (id, name, description, canvas_json, revision, created_at, updated_at)
-      VALUES (@id, @name, @description, @canvasJson, @revision, @createdAt, @updatedAt)`),
+      INSERT INTO team_designs (id, name, description, canvas_json, director_model, revision, created_at, updated_at)
+      VALUES (@id, @name, @description, @canvasJson, @directorModel, @revision, @createdAt, @updatedAt)`),
     updateDesign: db.prepare(`
       UPDATE team_designs
       SET name = @name, description = @description, canvas_json = @canvasJson,
-          revision = @revision, updated_at = @updatedAt
+          director_model = @directorModel, revision = @revision, updated_at = @updatedAt
       WHERE id = @id`),
     deleteTeams: db.prepare(`DELETE FROM design_teams WHERE design_id = ?`),
     insertTeam: db.prepare(`
-      INSERT INTO design_teams (design_id, id, name, budget_nano, position_x, position_y, sort_order)
-      VALUES (@designId, @id, @name, @budgetNano, @x, @y, @sortOrder)`),
+      INSERT INTO design_teams (design_id, id, name, budget_nano, position_x, position_y, brief_json, after_json, sort_order)
+      VALUES (@designId, @id, @name, @budgetNano, @x, @y, @briefJson, @afterJson, @sortOrder)`),
     insertAgent: db.prepare(`
       INSERT INTO design_agents (design_id, id, team_id, name, name_key, role, model, budget_nano,
         system_prompt, allowed_commands_json, write_scope_json, idle_timeout_sec, runtime, claude_code_json, sort_order)

@@ -6,6 +6,7 @@ import agentRuntimes from './0005-agent-runtimes.sql';
 import teamPhases from './0006-team-phases.sql';
 import missionBrief from './0007-mission-brief.sql';
 import steering from './0008-steering.sql';
+import designBriefs from './0009-design-briefs.sql';
 
 /**
  * Every migration, in order. Forward-only: never edit or reorder a shipped entry (the
@@ -27,4 +28,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 6, name: '0006-team-phases', sql: teamPhases },
   { version: 7, name: '0007-mission-brief', sql: missionBrief },
   { version: 8, name: '0008-steering', sql: steering },
+  { version: 9, name: '0009-design-briefs', sql: designBriefs },
 ];
