@@ -190,9 +190,18 @@ test('spend rises live while a mission runs; models, agents, limits and the CSV 
   const csv = readFileSync((await file.path())!, 'utf8')
     .trimEnd()
     .split('\r\n');
-  expect(csv[0]).toMatch(/^id,request_id,/);
+  // For a spreadsheet: names, ISO times and dollars; the ids at the end.
+  const header = csv[0]!.split(',');
+  expect(header.slice(0, 7)).toEqual(['Started (UTC)', 'Ended (UTC)', 'First token (UTC)', 'Duration (s)', 'Mission', 'Team', 'Agent']);
   expect(csv.length).toBeGreaterThan(1);
-  expect(csv.slice(1).every((line) => line.includes(mission.id))).toBe(true);
+  const field = (line: string, name: string) => line.split(',')[header.indexOf(name)];
+  for (const line of csv.slice(1)) {
+    expect(field(line, 'Mission')).toBe('Shop changelog');
+    expect(field(line, 'Mission id')).toBe(mission.id);
+    expect(field(line, 'Started (UTC)')).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
+    expect(field(line, 'Total (USD)')).toMatch(/^\d+\.\d{9}$/);
+  }
+  expect(csv.slice(1).some((line) => ['Catalogue lead', 'Cato'].includes(field(line, 'Agent') ?? ''))).toBe(true);
   await expect(page.getByRole('status').filter({ hasText: /Exported \d+ calls? as calls-/ })).toBeVisible();
 
   // Dark theme, same data.
