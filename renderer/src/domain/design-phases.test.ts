@@ -33,6 +33,13 @@ function fourTeams(): DesignForm {
   return form;
 }
 
+/** What the engine stores for this form: the draft through the design schema. */
+function saved(form: DesignForm): TeamDesign {
+  const built = formToDraft(form, { id: 'd1' });
+  if (!built.ok) throw new Error(built.message);
+  return { ...teamDesignDraftSchema.parse(built.draft), id: 'd1', revision: 1, createdAt: '', updatedAt: '' };
+}
+
 const idOf = (form: DesignForm, name: string) => form.teams.find((t) => t.name === name)!.id;
 const teamOf = (form: DesignForm, name: string) => form.teams.find((t) => t.name === name)!;
 const after = (form: DesignForm, team: string, ...names: string[]) =>
@@ -70,13 +77,7 @@ describe('phases in the designer', () => {
     form = after(form, 'Infra', 'UI');
     expect(boardOrder(form).map((t) => t.name)).toEqual(['Workers', 'Ops', 'UI', 'Infra']);
     // Slots are rewritten, so the order survives a save and a reload.
-    const reloaded = designToForm({
-      ...(formToDraft(form).ok ? (formToDraft(form) as { draft: TeamDesign }).draft : ({} as TeamDesign)),
-      id: 'd',
-      revision: 1,
-      createdAt: '',
-      updatedAt: '',
-    });
+    const reloaded = designToForm(saved(form));
     expect(boardOrder(reloaded).map((t) => t.name)).toEqual(['Workers', 'Ops', 'UI', 'Infra']);
   });
 
@@ -140,8 +141,7 @@ describe('briefs, phases and the director through a save', () => {
     expect('brief' in ops || 'after' in ops).toBe(false);
     expect(built.draft.director).toEqual({ model: 'claude-sonnet-4-5' });
 
-    const stored = teamDesignDraftSchema.parse(built.draft);
-    const design: TeamDesign = { ...stored, id: 'd1', revision: 1, createdAt: '', updatedAt: '' };
+    const design = saved(form);
     const reread = designToForm(design);
     expect(teamOf(reread, 'Infra').brief).toEqual({
       focus: 'Infrastructure: schema, config',
