@@ -65,7 +65,7 @@ async function serve(dataDir: string, env: NodeJS.ProcessEnv): Promise<Serving> 
     invoke: (channel, request) =>
       new Promise((resolve) => {
         const mine = ++id;
-        waiting.set(mine, (frame) => resolve((frame as { result: never }).result));
+        waiting.set(mine, (frame) => resolve((frame as Extract<ServerFrame, { kind: 'result' }>).result as never));
         ws.send(JSON.stringify({ kind: 'invoke', id: mine, channel, request }));
       }),
     received: () => frames.join('\n'),

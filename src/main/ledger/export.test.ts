@@ -158,7 +158,7 @@ describe('exportCalls', () => {
     expect(get(first, 'Duration (s)')).toBe('0.500');
     expect(get(first, 'Rate limit wait (s)')).toBe('1.500');
 
-    const raw = ledger.db.prepare('SELECT * FROM calls WHERE id = 1').get() as Record<string, number>;
+    const raw = ledger.db.prepare('SELECT * FROM calls WHERE id = 1').get() as { cost_total_nano: number; cost_input_nano: number };
     expect(raw.cost_total_nano).toBeGreaterThan(0);
     expect(get(first, 'Total (USD)')).toBe(nanoToUsdText(raw.cost_total_nano));
     expect(get(first, 'Input (USD)')).toBe(nanoToUsdText(raw.cost_input_nano));
