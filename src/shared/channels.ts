@@ -31,6 +31,7 @@ export const COMMAND_CHANNELS = [
   'missions:message-leader',
   'missions:list-messages',
   'missions:set-team-priority',
+  'missions:list-team-priorities',
   'missions:add-coder',
   'missions:remove-coder',
   'missions:pause-team',

@@ -39,3 +39,13 @@ export interface SteeringMessageView {
   /** When it was added to the leader's conversation; null while it waits for its next turn. */
   deliveredAt: string | null;
 }
+
+/** A team of an unfinished mission and its priority, as the Costs screen's gauges show it. */
+export interface TeamPriorityView {
+  missionId: string;
+  missionName: string;
+  teamId: string;
+  teamName: string;
+  weight: number;
+  paused: boolean;
+}

@@ -10,6 +10,7 @@ import { createCostsSlice } from './costs-slice.js';
 import { createMissionLogSlice } from './mission-log-slice.js';
 import { createRuntimesSlice } from './runtimes-slice.js';
 import { createFleetSlice } from './fleet-slice.js';
+import { createSteeringSlice } from './steering-slice.js';
 import type { StoreState } from './state.js';
 import type { StoreDeps } from './types.js';
 
@@ -32,5 +33,6 @@ export function createControlRoomStore(deps: StoreDeps): ControlRoomStore {
     ...createMissionLogSlice()(deps)(...args),
     ...createRuntimesSlice(deps)(...args),
     ...createFleetSlice()(deps)(...args),
+    ...createSteeringSlice(deps)(...args),
   }));
 }

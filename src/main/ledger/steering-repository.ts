@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import type { SteeringMessageView } from '../../shared/steering.js';
+import type { SteeringMessageView, TeamPriorityView } from '../../shared/steering.js';
 import { defineTable, int, text, textOrNull } from './columns.js';
 
 /**
@@ -34,6 +34,11 @@ export class SteeringRepository {
       delivered: db.prepare<[at: string, conversation: string, id: number]>(
         'UPDATE steering_messages SET delivered_at = ?, conversation = ? WHERE id = ? AND delivered_at IS NULL',
       ),
+      priorities: db.prepare<[], { mission_id: string; mission_name: string; id: string; name: string; priority_weight: number; paused: number }>(
+        `SELECT t.mission_id, m.name AS mission_name, t.id, t.name, t.priority_weight, t.paused
+         FROM mission_teams t JOIN missions m ON m.id = t.mission_id
+         WHERE m.state NOT IN ('draft', 'done', 'failed', 'cancelled') ORDER BY m.created_at, t.sort_order`,
+      ),
       weights: db.prepare<[], { mission_id: string; id: string; priority_weight: number }>(
         `SELECT t.mission_id, t.id, t.priority_weight FROM mission_teams t JOIN missions m ON m.id = t.mission_id
          WHERE t.priority_weight <> 1 AND m.state NOT IN ('done', 'failed', 'cancelled')`,
@@ -60,6 +65,18 @@ export class SteeringRepository {
   /** Marks a message delivered into `conversation` (once: a second call changes nothing). */
   markDelivered(id: number, at: string, conversation: string): void {
     this.s.delivered.run(at, conversation, id);
+  }
+
+  /** Every team of the started, unfinished missions with its priority: the limiter's shares as the person set them. */
+  priorities(): TeamPriorityView[] {
+    return this.s.priorities.all().map((r) => ({
+      missionId: r.mission_id,
+      missionName: r.mission_name,
+      teamId: r.id,
+      teamName: r.name,
+      weight: Number(r.priority_weight),
+      paused: r.paused === 1,
+    }));
   }
 
   /** The weights of unfinished missions' teams that differ from the default, for the limiter after a restart. */

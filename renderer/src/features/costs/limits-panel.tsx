@@ -1,6 +1,8 @@
+import { useEffect } from 'react';
 import type { Alert } from '../../../../src/shared/costs.js';
 import type { PoolState } from '../../../../src/shared/limits.js';
 import type { ModelPool } from '../../../../src/shared/models.js';
+import { priorityLabel } from '../../../../src/shared/steering.js';
 import { alertsForPool, formatCount, formatPercent, poolGauges, poolStatus } from '../../domain/costs-model.js';
 import { useStore } from '../../store/index.js';
 
@@ -51,7 +53,61 @@ export function LimitsPanel({
           <span className="spinner" aria-hidden="true" /> Reading the rate limiter…
         </div>
       )}
+      <TeamShares />
     </section>
+  );
+}
+
+/** Team priorities change on the missions' pages, not here: a slow refresh is enough. */
+const PRIORITIES_REFRESH_MS = 5_000;
+
+/**
+ * Each running team's weight in the limiter's fair share, as the person set it on the
+ * mission's page, and the share of a busy pool it gets while every unpaused team waits.
+ */
+function TeamShares() {
+  const priorities = useStore((s) => s.teamPriorities);
+  const load = useStore((s) => s.loadTeamPriorities);
+  useEffect(() => {
+    void load();
+    const timer = setInterval(() => void load(), PRIORITIES_REFRESH_MS);
+    return () => clearInterval(timer);
+  }, [load]);
+  if (priorities.length === 0) return null;
+  const total = priorities.reduce((n, p) => n + (p.paused ? 0 : p.weight), 0);
+  return (
+    <div className="card team-shares" style={{ marginTop: 12 }} aria-labelledby="team-shares-title">
+      <h4 className="pool-name" id="team-shares-title">
+        Team priorities
+      </h4>
+      <ul className="gauge-list">
+        {priorities.map((p) => {
+          const share = p.paused || total === 0 ? 0 : p.weight / total;
+          const label = `${p.missionName} · team ${p.teamName}`;
+          return (
+            <li key={`${p.missionId}/${p.teamId}`} className="gauge">
+              <div className="gauge-line">
+                <span>{label}</span>
+                <span className="gauge-figures">
+                  {p.paused ? 'paused' : priorityLabel(p.weight)}
+                  <span className="muted"> · {formatPercent(share)} when all are busy</span>
+                </span>
+              </div>
+              <div
+                className="meter meter-thin"
+                role="meter"
+                aria-label={`${label}: share of a busy pool`}
+                aria-valuemin={0}
+                aria-valuemax={100}
+                aria-valuenow={Math.round(share * 100)}
+              >
+                <span className="meter-fill tone-ok" style={{ width: `${share * 100}%` }} />
+              </div>
+            </li>
+          );
+        })}
+      </ul>
+    </div>
   );
 }
 

@@ -23,6 +23,7 @@ type MissionHandlers = Pick<
   | 'missions:message-leader'
   | 'missions:list-messages'
   | 'missions:set-team-priority'
+  | 'missions:list-team-priorities'
   | 'missions:add-coder'
   | 'missions:remove-coder'
   | 'missions:pause-team'
@@ -56,6 +57,7 @@ export function missionsHandlers(engine: MissionEngine): MissionHandlers {
     'missions:message-leader': ({ missionId, teamId, text }) => engine.messageLeader(missionId, teamId, text),
     'missions:list-messages': ({ missionId }) => engine.steeringMessages(missionId),
     'missions:set-team-priority': ({ missionId, teamId, weight }) => engine.setTeamPriority(missionId, teamId, weight),
+    'missions:list-team-priorities': () => engine.teamPriorities(),
     'missions:add-coder': ({ missionId, teamId, name, model }) => engine.addCoder(missionId, teamId, { name, model }),
     'missions:remove-coder': ({ missionId, agentId }) => engine.removeCoder(missionId, agentId),
     'missions:pause-team': ({ missionId, teamId }) => engine.pauseTeam(missionId, teamId),
