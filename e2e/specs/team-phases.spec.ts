@@ -118,10 +118,7 @@ test('the 4 × 4 × 4 template arrives in three phases with a brief for every te
   await expect(page.getByRole('region', { name: 'Design checks' })).toContainText('All checks pass');
 });
 
-// The engine's team repository (src/main/ledger/team-repository.ts) stores designs in
-// columns and has none yet for a team's brief and "starts after" or the design's director
-// model, so a save drops them. Enable this test once a migration adds them.
-test.fixme('briefs, phases, owned paths and the director model are read back after a reload', async ({
+test('briefs, phases, owned paths and the director model are read back after a reload', async ({
   page,
   appUrl,
 }) => {
