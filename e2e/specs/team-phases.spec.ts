@@ -97,8 +97,10 @@ test('a person writes team briefs and sets phases by mouse, keyboard and menu; a
   await page.getByLabel('Director model').selectOption('claude-sonnet-4-6');
   await saveScreen('designer-phases');
   await teams.save();
-
   await expect(teams.unsavedBadge).toHaveCount(0);
+  // The engine's answer to the save carries them back: the board still shows the phases.
+  await expect(teams.phase(ui)).toHaveText('Phase 3 · after Infra, Workers');
+  await expect(teams.briefButton(infra)).toContainText('Infrastructure: database schema');
 });
 
 test('the 4 × 4 × 4 template arrives in three phases with a brief for every team', async ({
