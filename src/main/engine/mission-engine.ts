@@ -14,6 +14,7 @@ import {
   type MissionSettings,
   type MissionState,
   type MissionSummary,
+  type MissionTeamView,
   type MissionView,
   type TaskView,
   type TranscriptEntry,
@@ -45,6 +46,8 @@ import {
 } from '../ledger/mission-repository.js';
 import { MissionRuntime, type BudgetCapSink, type EngineContext, type EngineEventSink } from './mission-runtime.js';
 import { missionSummary, toAgentView } from './state-writes.js';
+import { phaseNumbers, teamView } from './phases.js';
+import { TEAM_WEIGHT_DEFAULT } from '../../shared/steering.js';
 
 export interface MissionEngineOptions {
   db: Database.Database;
@@ -225,7 +228,26 @@ export class MissionEngine {
       this.store.saveMission(mission);
       this.store.log({ missionId: id, at, kind: 'mission', subjectId: id, fromState: null, toState: 'draft', detail: { designId: design.id } });
       design.teams.forEach((team, t) => {
-        const rec: TeamRecord = { missionId: id, id: team.id, name: team.name, budgetNano: team.budgetNanoUsd, planState: 'pending', planSummary: null, sortOrder: t };
+        const after = team.after ?? [];
+        const rec: TeamRecord = {
+          missionId: id,
+          id: team.id,
+          name: team.name,
+          budgetNano: team.budgetNanoUsd,
+          planState: 'pending',
+          planSummary: null,
+          sortOrder: t,
+          // This mission's copy of the links: the director may change them before planning.
+          share: null,
+          after,
+          // A preview until the start decides (`openReadyTeams`), after any change of `after`.
+          phaseState: after.length > 0 ? 'waiting' : 'active',
+          startCommit: null,
+          mergedCommit: null,
+          delivery: null,
+          priorityWeight: TEAM_WEIGHT_DEFAULT,
+          paused: false,
+        };
         this.store.saveTeam(rec);
         team.agents.forEach((a, i) => {
           const agent: AgentRecord = {
@@ -262,19 +284,33 @@ export class MissionEngine {
     const rt = this.runtimes.get(id);
     return {
       mission: this.view(rt?.mission ?? m),
-      teams: this.store.teams(id).map((t) => ({ id: t.id, name: t.name, budgetNanoUsd: t.budgetNano, planState: t.planState, planSummary: t.planSummary })),
+      teams: this.teamViews(id, rt),
       agents: this.agents(id),
       tasks: this.tasks(id),
       escalations: this.store.escalations(id).map(escalationView),
     };
   }
 
-  /** Creates the workspace (branches and worktrees) and lets the leaders plan. */
+  /** The mission's teams with their phases (a loaded runtime's rows are the freshest). */
+  private teamViews(id: string, rt: MissionRuntime | undefined): MissionTeamView[] {
+    const records = rt ? [...rt.teams.values()].map((t) => t.rec).sort((a, b) => a.sortOrder - b.sortOrder) : this.store.teams(id);
+    const phases = phaseNumbers(records);
+    return records.map((t) => teamView(t, phases));
+  }
+
+  /**
+   * Creates the workspace (branches and worktrees) and lets the leaders of the teams that
+   * may start plan; teams that start after others wait (`openReadyTeams`).
+   */
   async start(id: string): Promise<MissionView> {
     const m = this.mustGet(id);
     if (m.state !== 'draft') throw new AppError('conflict', `mission "${m.name}" is ${m.state}; only a draft can be started`);
     const workspace = await this.openWorkspace(m, true);
     const rt = this.loadRuntime(m, workspace);
+    if (rt.mission.state !== 'draft') return this.view(rt.mission);
+    // The one decision of which teams plan first; a step that rewrites the teams' `after`
+    // or shares (the director's) goes before it.
+    await rt.openReadyTeams('the mission started');
     if (rt.mission.state !== 'draft') return this.view(rt.mission);
     this.applyCaps(rt);
     const at = this.now();
@@ -324,7 +360,7 @@ export class MissionEngine {
       return;
     }
     if (rt.mission.state === 'planning') {
-      const teams = [...rt.teams.values()];
+      const teams = [...rt.teams.values()].filter((t) => t.rec.phaseState === 'active');
       if (teams.every((t) => t.rec.planState === 'submitted') && !open.some((e) => e.type === 'plan_approval')) {
         if (rt.mission.skipPlanApproval) {
           rt.startRunning('plan approval skipped by the mission settings');

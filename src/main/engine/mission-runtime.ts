@@ -9,6 +9,7 @@ import { Decisions } from './escalations/decisions.js';
 import { Escalations } from './escalations/escalations.js';
 import { agentAllowlist, agentPolicy, teamAllowlist, type AgentPolicy } from './escalations/permission-policy.js';
 import { MissionIntegration } from './integration.js';
+import { openReadyTeams } from './phase-runner.js';
 import type { MissionHost } from './mission-host.js';
 import { runTask } from './roles/coder.js';
 import { replan, runLeaderEscalation, runPlan } from './roles/leader.js';
@@ -212,9 +213,17 @@ export class MissionRuntime {
     this.scheduler.kickAll();
   }
 
-  /** Merges the team branches into the mission branch, then asks for the final merge. */
+  /** Merges the active teams into the mission branch, then starts the next phase or asks for the final merge. */
   integrate(): void {
     this.integration.integrate();
+  }
+
+  /**
+   * Starts the teams that may plan now (their `after` teams are merged) from the mission
+   * branch and marks the others waiting; see `phase-runner.ts`. Answers the teams started.
+   */
+  openReadyTeams(reason: string): Promise<TeamRt[]> {
+    return openReadyTeams(this.host, reason);
   }
 
   private async runJob(team: TeamRt, agent: AgentRt, job: Job): Promise<void> {
@@ -369,6 +378,8 @@ export class MissionRuntime {
   /** Agents the idle reaper may stop: idle, holding no task, and not needed to keep their team going. */
   reapable(agent: AgentRt, mode: 'timed_out' | 'all'): boolean {
     if (agent.rec.state !== 'idle' || agent.rec.currentTaskId || agent.loop || this.escalations.blocker(agent.rec.id)) return false;
+    // Waiting for the teams its team starts after is not idleness: it has work to come.
+    if (this.teams.get(agent.rec.teamId)?.rec.phaseState === 'waiting') return false;
     if (mode === 'timed_out') {
       const timeoutMs = (agent.spec?.idleTimeoutSec ?? this.mission.settings.idleTimeoutSec) * 1000;
       if (this.ctx.clock.now() - agent.lastActivityMs < timeoutMs) return false;

@@ -8,6 +8,20 @@ import type { EscalationRecord, MissionRecord, TaskRecord } from '../ledger/miss
 
 const list = (items: readonly string[]): string => (items.length === 0 ? '(none)' : items.join(', '));
 
+/** A team as a leader's planning brief describes it. */
+export interface TeamBriefInput {
+  name: string;
+  phase: number;
+  /** Names of the teams it starts after. */
+  after: string[];
+  /** Its focus from the design's brief ('' when none). */
+  focus: string;
+  /** Paths it owns ([] when none). */
+  owns: string[];
+  /** This mission's share of the goal for it; null: planned from its brief. */
+  share: string | null;
+}
+
 export interface PlanPromptInput {
   mission: MissionRecord;
   teamName: string;
@@ -16,27 +30,63 @@ export interface PlanPromptInput {
   allowedCommands: string[];
   /** The person's comment on the previous plan round, if it was sent back. */
   feedback: string | null;
+  /** This team's brief; absent: the goal is the whole brief. */
+  brief?: TeamBriefInput;
+  /** The other teams' briefs, with what each delivered once merged into the mission branch. */
+  others?: (TeamBriefInput & { delivery: { files: string[]; summary: string } | null })[];
 }
 
-/** The leader's planning brief: decompose the team's share of the goal into tasks. */
+/**
+ * The leader's planning brief: decompose the team's share of the goal into tasks. The
+ * share is the mission's (`mission_teams.share`), else the team brief's focus, else
+ * "<team>'s share of: <goal>" when there are other teams. The whole goal, the other
+ * teams' briefs and what merged teams delivered follow for context. Built-in and Claude
+ * Code leaders get this same text (the Claude Code runtime sends the conversation's
+ * first message).
+ */
 export function planPrompt(input: PlanPromptInput): string {
-  // With several teams the goal line names this team's share, so that plans (and the
-  // files they own) differ between teams that read the same goal.
-  const goal = input.otherTeams.length > 0 ? `${input.teamName}'s share of: ${oneLine(input.mission.goal)}` : oneLine(input.mission.goal);
+  const { brief } = input;
+  const several = input.otherTeams.length > 0;
+  // With several teams the share names this team's part, so that plans (and the files
+  // they own) differ between teams that read the same goal.
+  const share = cut(brief?.share?.trim() || brief?.focus.trim() || (several ? `${input.teamName}'s share of: ${oneLine(input.mission.goal)}` : ''), 1_000);
   const lines = [
-    `Goal: ${goal}`,
+    `Goal: ${oneLine(input.mission.goal)}`,
     `Team: ${input.teamName}`,
+    ...(share ? [`Share: ${share}`] : []),
+    ...(brief ? [`Focus: ${brief.focus.trim() ? oneLine(brief.focus) : '(none)'}`, `Team owns: ${list(brief.owns)}`] : []),
+    ...(brief && brief.after.length > 0 ? [`Phase: ${brief.phase}, after ${brief.after.join(', ')}`] : brief && several ? [`Phase: ${brief.phase}`] : []),
     `Coders: ${list(input.coderNames)}`,
     `Allowed commands: ${list(input.allowedCommands)}`,
     `Other teams: ${list(input.otherTeams)}`,
     '',
-    'You lead this team. Decompose your team\'s share of the goal into tasks with create_task, one call per task:',
+    share
+      ? "You lead this team. Decompose your team's share of the goal (above) into tasks with create_task, one call per task:"
+      : 'You lead this team. Decompose the goal into tasks with create_task, one call per task:',
     'each task needs a self-contained description, acceptance criteria, the files or folders it owns, and the keys',
     'of tasks it depends on. Tasks without dependencies between them run in parallel, one per coder. Keep owned',
     'files disjoint so that coders do not conflict. When every task is created, call submit_plan.',
   ];
-  if (input.otherTeams.length > 0) {
-    lines.push('Plan only your team\'s share; the other teams plan theirs.');
+  if (brief && brief.owns.length > 0) lines.push(`Your team owns ${brief.owns.join(', ')}: keep every task's files inside these paths.`);
+  if (several) {
+    lines.push("Plan only your team's share; the other teams plan theirs.");
+  }
+  const others = input.others ?? [];
+  if (others.length > 0) {
+    lines.push('', "The other teams' briefs:");
+    for (const o of others) {
+      const what = o.share?.trim() || o.focus.trim() || '(no brief)';
+      const after = o.after.length > 0 ? `, after ${o.after.join(', ')}` : '';
+      lines.push(`- ${o.name} (phase ${o.phase}${after}): ${cut(oneLine(what), 400)}; owns ${list(o.owns)}`);
+    }
+  }
+  const delivered = others.filter((o) => o.delivery !== null);
+  if (delivered.length > 0) {
+    lines.push('', 'Already merged into the mission branch, which your team starts from (build on it, do not redo it):');
+    for (const o of delivered) {
+      lines.push(`- ${o.name} delivered ${list(o.delivery?.files.slice(0, 50) ?? [])}${(o.delivery?.files.length ?? 0) > 50 ? ', …' : ''}`);
+      for (const line of (o.delivery?.summary ?? '').split('\n').slice(0, 12)) if (line.trim()) lines.push(`  ${cut(line.trim(), 300)}`);
+    }
   }
   if (input.feedback) lines.push('', `The person sent the previous plan back with this comment: ${input.feedback}`);
   if (input.mission.goal.includes('\n')) lines.push('', 'The full goal:', input.mission.goal);
@@ -139,6 +189,10 @@ export const COMPACTION_SYSTEM =
   'You summarise the earlier part of an AI coding agent\'s working session so that it can continue without it. ' +
   'Keep every fact the agent still needs: what it was asked, files it read or changed and how, commands it ran ' +
   'and their results, decisions, open problems. Be concise; no preamble.';
+
+function cut(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max)}…` : text;
+}
 
 function oneLine(text: string): string {
   const first = text.trim().split('\n')[0] ?? '';

@@ -64,7 +64,7 @@ export class Scheduler {
   kick(team: TeamRt): void {
     if (!this.isActive()) return;
     for (const agent of team.all) this.maybeRun(team, agent);
-    if (this.h.writes.mission.state === 'running') this.checkTeamDone(team);
+    if (this.h.writes.mission.state === 'running' && team.rec.phaseState === 'active') this.checkTeamDone(team);
   }
 
   /** Wakes the agents that review and answer for a team (its leader, reviewers, researchers). */
@@ -139,6 +139,8 @@ export class Scheduler {
     const { writes } = this.h;
     const state = writes.mission.state;
     const role = agent.rec.role;
+    // A team waiting for its phase (or merged already) has nothing to do.
+    if (team.rec.phaseState !== 'active') return undefined;
     if (role === 'leader' && state === 'planning') return team.rec.planState === 'submitted' ? undefined : { kind: 'plan' };
     if (state !== 'running') return undefined;
     if (role !== 'coder') {

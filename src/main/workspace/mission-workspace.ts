@@ -33,6 +33,10 @@ import {
   WORKTREE_ADD_TIMEOUT_MS,
 } from './worktrees.js';
 
+import { mergeTeamIntoMission, missionHead, startTeamFromMission, type TeamMergeOutcome } from './team-phases.js';
+
+export type { TeamMergeOutcome } from './team-phases.js';
+
 // toRefSlug lives with the branch layout in workspace-plan.ts; its users (the fleet worker
 // names its refs with it) take it from here with the rest of the workspace's interface.
 export { toRefSlug } from './workspace-plan.js';
@@ -157,6 +161,12 @@ export interface MissionWorkspace {
    */
   adoptCoderWork(coderId: string, ref: string, base: string): Promise<boolean>;
   mergeTeamsIntoMission(options?: MergeOptions): Promise<MissionMergeOutcome>;
+  /** Merges one team into the mission branch and lists the files it changed since `since` (its start). */
+  mergeTeamIntoMission(teamId: string, since: string | null, options?: MergeOptions): Promise<TeamMergeOutcome>;
+  /** Moves a team's branch and its coders' to the mission branch's commit (its phase begins); answers that commit. */
+  startTeamFromMission(teamId: string): Promise<string>;
+  /** The mission branch's commit now. */
+  missionHead(): Promise<string>;
   finalizeIntoBase(options?: MergeOptions): Promise<FinalizeOutcome>;
   /** Removes every worktree (branches stay); the workspace cannot be used afterwards. */
   remove(): Promise<void>;
@@ -428,6 +438,20 @@ class Workspace implements MissionWorkspace {
       }
       return { merged: true, commit: await head(cwd), mergedTeams };
     });
+  }
+
+  mergeTeamIntoMission(teamId: string, since: string | null, options: MergeOptions = {}): Promise<TeamMergeOutcome> {
+    const team = this.team(teamId);
+    return this.serial(() => mergeTeamIntoMission(this.plan, team, since, options));
+  }
+
+  startTeamFromMission(teamId: string): Promise<string> {
+    const team = this.team(teamId);
+    return this.serial(() => startTeamFromMission(this.plan, team));
+  }
+
+  missionHead(): Promise<string> {
+    return this.serial(() => missionHead(this.plan));
   }
 
   finalizeIntoBase(options: MergeOptions = {}): Promise<FinalizeOutcome> {

@@ -138,6 +138,10 @@ const TeamAgents = memo(function TeamAgents({
           <span className="muted">
             {summary.live} of {summary.total} running · {formatUsd(summary.costNanoUsd)}
           </span>
+          <span className="badge" aria-label={`Phase of ${team.name}`}>
+            Phase {team.phase}
+            {team.phaseState === 'waiting' ? ' · waiting for earlier teams' : team.phaseState === 'merged' ? ' · merged' : ''}
+          </span>
           {!open && summary.states ? <span className="muted team-state-counts">{summary.states}</span> : null}
         </div>
         {!final && summary.live > 0 ? (

@@ -57,24 +57,68 @@ function Dependencies({ task, byKey }: { task: TaskView; byKey: Map<string, Task
   );
 }
 
-function TeamPlan({ team, tasks, names }: { team: MissionTeamView; tasks: TaskView[]; names: Record<string, string> }) {
+/** "Waiting for A and B", "Active", "Merged": where a team is in the mission's phases. */
+function phaseStateLabel(team: MissionTeamView, teamNames: Record<string, string>): string {
+  if (team.phaseState === 'merged') return 'Merged into the mission branch';
+  if (team.phaseState === 'active') return 'Active';
+  const names = team.after.map((id) => teamNames[id] ?? id);
+  return `Waiting for ${names.length > 1 ? `${names.slice(0, -1).join(', ')} and ${names.at(-1) ?? ''}` : (names[0] ?? 'earlier teams')}`;
+}
+
+function TeamPlan({
+  team,
+  tasks,
+  names,
+  teamNames,
+}: {
+  team: MissionTeamView;
+  tasks: TaskView[];
+  names: Record<string, string>;
+  teamNames: Record<string, string>;
+}) {
   const byKey = new Map(tasks.map((t) => [t.key, t]));
   const merged = tasks.filter((t) => t.state === 'merged').length;
   return (
-    <section className="card table-card team-plan" aria-label={`Plan of ${team.name}`}>
+    <section className="card table-card team-plan" aria-label={`Plan of ${team.name}`} data-phase-state={team.phaseState}>
       <header className="team-plan-head">
         <div className="team-plan-title">
           <h4>{team.name}</h4>
-          <span className={`badge${team.planState === 'submitted' ? ' badge-success' : team.planState === 'planning' ? ' badge-accent' : ''}`}>
-            {PLAN_STATE[team.planState]}
+          <span className="badge" title={team.after.length > 0 ? `Starts after ${team.after.map((id) => teamNames[id] ?? id).join(', ')}` : 'Starts at once'}>
+            Phase {team.phase}
           </span>
+          <span
+            className={`badge${team.phaseState === 'merged' ? ' badge-success' : team.phaseState === 'active' ? ' badge-accent' : ''}`}
+            aria-label={`Phase state of ${team.name}`}
+          >
+            {phaseStateLabel(team, teamNames)}
+          </span>
+          {team.phaseState === 'waiting' ? null : (
+            <span className={`badge${team.planState === 'submitted' ? ' badge-success' : team.planState === 'planning' ? ' badge-accent' : ''}`}>
+              {PLAN_STATE[team.planState]}
+            </span>
+          )}
         </div>
         <span className="muted">{tasks.length > 0 ? `${merged} of ${tasks.length} merged` : ''}</span>
       </header>
+      {team.share ? <p className="team-plan-summary">Share: {team.share}</p> : null}
       {team.planSummary ? <p className="team-plan-summary">{team.planSummary}</p> : null}
+      {team.delivery ? (
+        <details className="team-plan-summary" aria-label={`Delivered by ${team.name}`}>
+          <summary>
+            Delivered {team.delivery.files.length} file{team.delivery.files.length === 1 ? '' : 's'}
+            {team.mergedCommit ? <span className="mono-small"> at {team.mergedCommit.slice(0, 12)}</span> : null}
+          </summary>
+          <p className="mono-small">{team.delivery.files.join(', ') || 'No files changed.'}</p>
+          <p className="team-delivery-summary">{team.delivery.summary}</p>
+        </details>
+      ) : null}
       {tasks.length === 0 ? (
         <p className="team-plan-empty muted">
-          {team.planState === 'submitted' ? 'This plan has no tasks.' : 'The leader has not proposed any tasks yet.'}
+          {team.phaseState === 'waiting'
+            ? 'This team plans once the teams it starts after are merged.'
+            : team.planState === 'submitted'
+              ? 'This plan has no tasks.'
+              : 'The leader has not proposed any tasks yet.'}
         </p>
       ) : (
         <table className="table task-table" aria-label={`Tasks of ${team.name}`}>
@@ -132,10 +176,11 @@ function TeamPlan({ team, tasks, names }: { team: MissionTeamView; tasks: TaskVi
 export function PlanView({ missionId, teams }: { missionId: string; teams: MissionTeamView[] }) {
   const tasks = useMissionTasks(missionId);
   const names = useAgentNames(missionId);
+  const teamNames = Object.fromEntries(teams.map((t) => [t.id, t.name]));
   return (
     <div className="plan-view">
       {teams.map((team) => (
-        <TeamPlan key={team.id} team={team} names={names} tasks={tasks.filter((t) => t.teamId === team.id)} />
+        <TeamPlan key={team.id} team={team} names={names} teamNames={teamNames} tasks={tasks.filter((t) => t.teamId === team.id)} />
       ))}
     </div>
   );

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { EventEnvelope } from '../../../shared/contract.js';
 import type { EscalationView } from '../../../shared/mission.js';
-import type { AgentSpec, TeamDesign } from '../../../shared/team.js';
+import type { AgentSpec, TeamDesign, TeamSpec } from '../../../shared/team.js';
 import { BudgetGuard, ledgerSpendSource } from '../../ledger/budgets.js';
 import { CallsRepository, type CallRecord } from '../../ledger/calls-repository.js';
 import { openLedger, type Ledger } from '../../ledger/database.js';
@@ -81,6 +81,9 @@ export function saveDesign(
     leaderExtra?: Partial<AgentSpec>;
     reviewers?: number;
     researchers?: number;
+    /** The team's brief (focus, owned paths) and the teams it starts after. */
+    brief?: TeamSpec['brief'];
+    after?: string[];
   }[],
 ): TeamDesign {
   return new TeamRepository(ledger.db).save({
@@ -92,6 +95,8 @@ export function saveDesign(
       name: t.id,
       budgetNanoUsd: null,
       position: { x: i * 100, y: 0 },
+      ...(t.brief ? { brief: t.brief } : {}),
+      ...(t.after ? { after: t.after } : {}),
       agents: [
         agent(`${t.id}-lead`, 'leader', t.leaderExtra),
         ...Array.from({ length: t.coders }, (_, c) => agent(`${t.id}-c${c + 1}`, 'coder', t.coderExtras ? t.coderExtras[c] : t.coderExtra)),

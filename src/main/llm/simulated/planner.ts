@@ -84,15 +84,45 @@ export function parseCoders(text: string): string[] {
   return [...new Set(names)];
 }
 
-/** The plan for a goal: 2–4 self-contained tasks, each owning one module and its test. */
-export function planFor(goal: string | undefined, coders: readonly string[], seed: number): PlannedTask[] {
+/** A team's brief as its planning prompt gives it (`Focus:`, `Team owns:`). */
+export interface TeamArea {
+  focus?: string | undefined;
+  owns?: readonly string[] | undefined;
+}
+
+const isFolder = (p: string): boolean => /\/$/.test(p) || !/\.[a-z0-9]+$/i.test(p.split('/').at(-1) ?? '');
+const trimFolder = (p: string): string => p.replace(/\/\*\*?$/, '').replace(/\/+$/, '');
+
+/**
+ * Where a team's tasks put their files: inside the folders it owns, else one file each of
+ * the files it owns, else a folder named after its focus; null without a brief (today's
+ * `src/` and `test/`). Teams with disjoint briefs therefore plan disjoint files.
+ */
+function areaOf(team: TeamArea | undefined): { folders: string[]; files: string[] } | null {
+  const owns = (team?.owns ?? []).map((p) => p.trim()).filter((p) => p !== '' && p !== '(none)');
+  const folders = owns.filter(isFolder).map(trimFolder).filter((p) => p !== '' && p !== '.');
+  if (folders.length > 0) return { folders, files: [] };
+  if (owns.length > 0) return { folders: [], files: owns };
+  const focus = team?.focus?.trim();
+  if (focus && focus !== '(none)') return { folders: [`src/${slugify(focus, 2, 24)}`], files: [] };
+  return null;
+}
+
+/**
+ * The plan for a goal: 2–4 self-contained tasks, each owning one module and its test,
+ * inside the team's area when its brief gives one (`team`).
+ */
+export function planFor(goal: string | undefined, coders: readonly string[], seed: number, team?: TeamArea): PlannedTask[] {
+  const area = areaOf(team);
   const rng = new Rng(hashParts(seed, 'plan', goal ?? '', coders.join(',')));
-  const count =
+  let count =
     goal === undefined
       ? 2
       : coders.length > 0
         ? Math.min(4, Math.max(2, coders.length + rng.int(0, 1)))
         : rng.int(2, 4);
+  // Owned files only: one task per file, never two tasks on one file.
+  if (area && area.files.length > 0) count = Math.min(count, area.files.length);
   const archetypes = [...ARCHETYPES];
   for (let i = archetypes.length - 1; i > 0; i--) {
     const j = rng.int(0, i);
@@ -109,7 +139,9 @@ export function planFor(goal: string | undefined, coders: readonly string[], see
   archetypes.slice(0, count).forEach((archetype, i) => {
     const aspect = ASPECTS[archetype];
     const base = `${goalSlug}-${aspect.word}`;
-    const owns = [`src/${base}.js`, `test/${base}.test.js`];
+    const folder = area?.folders[i % area.folders.length];
+    const file = area?.files[i];
+    const owns = folder ? [`${folder}/${base}.js`, `${folder}/${base}.test.js`] : file ? [file] : [`src/${base}.js`, `test/${base}.test.js`];
     const depends_on: string[] = [];
     if (i > 0 && rng.chance(0.45)) depends_on.push(`feature-${rng.int(1, i)}`);
     tasks.push({
@@ -118,13 +150,13 @@ export function planFor(goal: string | undefined, coders: readonly string[], see
       description: [
         `Part of the goal: ${clip(goal ?? goalText, 400)}`,
         aspect.what,
-        `Put the code in ${owns[0]} and a node:test test in ${owns[1]}; do not touch other files.`,
+        owns[1] ? `Put the code in ${owns[0]} and a node:test test in ${owns[1]}; do not touch other files.` : `Put the code in ${owns[0]}; do not touch other files.`,
         'Keep it dependency-free and export the main function by name.',
       ].join('\n'),
       acceptance_criteria: [
         `${owns[0]} exports the module's main function and handles bad input explicitly.`,
         aspect.criterion,
-        `${owns[1]} covers the happy path and one error path, and passes with node --test.`,
+        owns[1] ? `${owns[1]} covers the happy path and one error path, and passes with node --test.` : 'The module handles the happy path and one error path.',
       ],
       owns,
       depends_on,
@@ -157,9 +189,10 @@ function planSummary(goal: string | undefined, tasks: readonly PlannedTask[], no
 /** The leader's next planning turn. */
 export function planningReply({ request, rng, seed, parallel }: RoleInput): DraftBlock[] {
   const text = promptText(request);
-  const goal = firstLabel(text, 'Goal', 'Mission goal', 'Mission');
+  // A team's share of the goal is what it plans; the whole goal is context.
+  const goal = firstLabel(text, 'Share', 'Goal', 'Mission goal', 'Mission');
   const coders = parseCoders(text);
-  const plan = planFor(goal, coders, seed);
+  const plan = planFor(goal, coders, seed, { focus: firstLabel(text, 'Focus'), owns: splitList(firstLabel(text, 'Team owns')) });
   const calls = pastToolCalls(request);
 
   const created = new Set<string>();
