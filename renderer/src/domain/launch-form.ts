@@ -1,5 +1,8 @@
 import type { CommandRequest } from '../../../src/shared/contract.js';
+import { defaultShare } from '../../../src/shared/mission-brief.js';
 import { MAX_BUDGET_USD } from '../../../src/shared/money.js';
+import { teamPhases } from '../../../src/shared/phases.js';
+import type { TeamDesign } from '../../../src/shared/team.js';
 
 /**
  * The launch form as typed: the budget and the command list stay text so "12." or a
@@ -19,7 +22,10 @@ export interface LaunchForm {
   allowedCommands: string;
   /** Ask the director to draft each team's share; the person approves the draft before any leader plans. */
   director: boolean;
-  /** Team id → the person's share of this goal for that team, pre-filled from the team briefs. */
+  /**
+   * Team id → the person's text for that team's share, only for the fields they typed in;
+   * a field not in here shows (and means) the team brief's focus, see {@link shareRows}.
+   */
   shares: Record<string, string>;
 }
 
@@ -53,9 +59,58 @@ export function parseCommandList(text: string): string[] {
   ];
 }
 
-/** Checks what can be checked here and builds the request; the engine checks the repository. */
+/** One team's share field on the launch form: its phase and its brief's focus (the pre-fill). */
+export interface ShareRow {
+  teamId: string;
+  name: string;
+  /** 1 = starts at once. */
+  phase: number;
+  /** Names of the teams it starts after. */
+  afterNames: string[];
+  /** The team brief's focus: what the field shows until the person edits it. */
+  briefShare: string;
+}
+
+/** The share fields of a design, in phase order (then the design's order), as the launch form lists them. */
+export function shareRows(design: Pick<TeamDesign, 'teams'>): ShareRow[] {
+  const phases = teamPhases(design.teams);
+  const names = new Map(design.teams.map((t) => [t.id, t.name]));
+  return design.teams
+    .map((team, order) => ({
+      order,
+      row: {
+        teamId: team.id,
+        name: team.name,
+        phase: phases.get(team.id) ?? 1,
+        afterNames: (team.after ?? []).map((id) => names.get(id) ?? id),
+        briefShare: defaultShare(team),
+      },
+    }))
+    .sort((a, b) => a.row.phase - b.row.phase || a.order - b.order)
+    .map(({ row }) => row);
+}
+
+/** Team id → its brief's focus: what each share field means until the person edits it. */
+export function briefShares(design: Pick<TeamDesign, 'teams'>): Record<string, string> {
+  return Object.fromEntries(design.teams.map((t) => [t.id, defaultShare(t)]));
+}
+
+/** What a team's share field shows: the person's text once they typed, else the brief's focus. */
+export function shareText(form: Pick<LaunchForm, 'shares'>, row: Pick<ShareRow, 'teamId' | 'briefShare'>): string {
+  return form.shares[row.teamId] ?? row.briefShare;
+}
+
+/**
+ * Checks what can be checked here and builds the request; the engine checks the repository.
+ * `briefDefaults` (team id → brief focus, {@link briefShares}) are the pre-fills: only
+ * shares the person changed from them are sent. A mission without a share of its own for a
+ * team plans from the team's brief, which its design snapshot keeps, so sending the
+ * unchanged focus again would say nothing new, and the mission's `share` stays "what the
+ * person wrote for this mission". A field emptied goes back to the brief the same way.
+ */
 export function launchRequest(
   form: LaunchForm,
+  briefDefaults: Record<string, string> = {},
 ): { ok: true; request: CommandRequest<'missions:create'> } | { ok: false; errors: LaunchErrors } {
   const errors: LaunchErrors = {};
   if (form.designId === '') errors.designId = 'Choose the team design that will do the work.';
@@ -87,17 +142,17 @@ export function launchRequest(
       skipPlanApproval: form.skipPlanApproval,
       allowedCommands: parseCommandList(form.allowedCommands),
       // The director drafts the shares, or the person's own (non-empty) shares are sent.
-      ...(form.director ? { director: true } : teamShares(form.shares)),
+      ...(form.director ? { director: true } : teamShares(form.shares, briefDefaults)),
       // Only a choice away from the default is sent, so the person's saved defaults apply otherwise.
       ...(form.askLeaderOnStrayWrites ? { settings: { ownership: 'ask_leader' as const } } : {}),
     },
   };
 }
 
-function teamShares(shares: Record<string, string>): { teamShares?: Record<string, string> } {
+function teamShares(shares: Record<string, string>, briefDefaults: Record<string, string>): { teamShares?: Record<string, string> } {
   const given = Object.entries(shares)
     .map(([id, text]) => [id, text.trim()] as const)
-    .filter(([, text]) => text !== '');
+    .filter(([id, text]) => text !== '' && text !== (briefDefaults[id] ?? '').trim());
   return given.length === 0 ? {} : { teamShares: Object.fromEntries(given) };
 }
 

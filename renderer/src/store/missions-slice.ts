@@ -7,7 +7,7 @@ import {
   type MissionView,
   type TaskView,
 } from '../../../src/shared/mission.js';
-import { errorForField, fieldOfError, launchRequest } from '../domain/launch-form.js';
+import { briefShares, errorForField, fieldOfError, launchRequest } from '../domain/launch-form.js';
 import { sameRoute } from '../domain/route.js';
 import { plainMessage } from '../lib/plain-message.js';
 import { batchEvents } from './event-batch.js';
@@ -146,6 +146,7 @@ const ACTION_DONE: Record<MissionAction, string> = {
 export const createMissionsSlice: Slice<MissionsSlice> = (deps) => (set, get, store) => {
   let listRequest = 0;
   const detailRequests = new Map<string, number>();
+  let launchDesignRequest = 0;
 
   const enqueue = batchEvents<MissionEvent>((events) => get().applyMissionEvents(events));
   deps.api.on('missions:changed', (payload) => enqueue({ name: 'missions:changed', payload }));
@@ -188,6 +189,22 @@ export const createMissionsSlice: Slice<MissionsSlice> = (deps) => (set, get, st
     launching: false,
     launchErrors: {},
     launchError: null,
+    launchDesign: null,
+
+    async loadLaunchDesign(id) {
+      const current = get().launchDesign;
+      if (current?.id === id && current.status === 'loading') return;
+      const request = ++launchDesignRequest;
+      set({ launchDesign: { id, status: 'loading', error: null, design: current?.id === id ? current.design : null } });
+      const result = await deps.api.invoke('teams:get', { id });
+      // The person may have chosen another design meanwhile: only the newest choice lands.
+      if (request !== launchDesignRequest) return;
+      set({
+        launchDesign: result.ok
+          ? { id, status: 'ready', error: null, design: result.data }
+          : { id, status: 'error', error: plainMessage(result.error.message), design: null },
+      });
+    },
 
     async loadMissions() {
       const request = ++listRequest;
@@ -236,7 +253,9 @@ export const createMissionsSlice: Slice<MissionsSlice> = (deps) => (set, get, st
     },
 
     async launchMission(form) {
-      const built = launchRequest(form);
+      // Only shares changed from the chosen design's briefs are sent (see launchRequest).
+      const chosen = get().launchDesign;
+      const built = launchRequest(form, chosen?.id === form.designId && chosen.design ? briefShares(chosen.design) : {});
       if (!built.ok) {
         set({ launchErrors: built.errors, launchError: null });
         return null;

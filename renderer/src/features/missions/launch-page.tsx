@@ -3,6 +3,7 @@ import { useShallow } from 'zustand/react/shallow';
 import { emptyLaunchForm, type LaunchField, type LaunchForm } from '../../domain/launch-form.js';
 import { plural } from '../../lib/format.js';
 import { useStore } from '../../store/index.js';
+import { LaunchShares } from './launch-shares.js';
 import { Field, MoneyInput } from '../../ui/field.js';
 import { PageHeader } from '../../ui/page-header.js';
 
@@ -22,12 +23,14 @@ export function LaunchPage() {
   const launching = useStore((s) => s.launching);
   const errors = useStore((s) => s.launchErrors);
   const generalError = useStore((s) => s.launchError);
-  const { launchMission, clearLaunchErrors, navigate, loadTeams } = useStore(
+  const chosen = useStore((s) => s.launchDesign);
+  const { launchMission, clearLaunchErrors, navigate, loadTeams, loadLaunchDesign } = useStore(
     useShallow((s) => ({
       launchMission: s.launchMission,
       clearLaunchErrors: s.clearLaunchErrors,
       navigate: s.navigate,
       loadTeams: s.loadTeams,
+      loadLaunchDesign: s.loadLaunchDesign,
     })),
   );
   const [form, setForm] = useState<LaunchForm>(() => emptyLaunchForm());
@@ -41,7 +44,6 @@ export function LaunchPage() {
     commands: useId(),
     skip: useId(),
     stray: useId(),
-    director: useId(),
   };
   const errorId = (field: LaunchField) => `${ids.design}-${field}-error`;
   const describedBy = (field: LaunchField, hint?: string) =>
@@ -56,11 +58,25 @@ export function LaunchPage() {
   const designId = form.designId || (designs.length === 1 ? designs[0]!.id : '');
 
   const update = (patch: Partial<LaunchForm>) => setForm((f) => ({ ...f, ...patch }));
+  const design = designs.find((d) => d.id === designId);
+  // The whole design (briefs, phases) pre-fills the shares; a saved edit of it (a new revision) reloads it.
+  const revision = design?.revision;
+  useEffect(() => {
+    if (designId === '' || revision === undefined) return;
+    // Loading, refused (the person retries), or as new as the list says: nothing to do.
+    if (chosen?.id === designId && (chosen.status !== 'ready' || (chosen.design?.revision ?? 0) >= revision)) return;
+    void loadLaunchDesign(designId);
+  }, [designId, revision, chosen, loadLaunchDesign]);
+  const setShare = (teamId: string, text: string | null) =>
+    setForm((f) => {
+      const { [teamId]: _old, ...rest } = f.shares;
+      void _old;
+      return { ...f, shares: text === null ? rest : { ...rest, [teamId]: text } };
+    });
   const submit = (event: FormEvent) => {
     event.preventDefault();
     void launchMission({ ...form, designId });
   };
-  const design = designs.find((d) => d.id === designId);
 
   return (
     <div className="page page-narrow">
@@ -94,7 +110,8 @@ export function LaunchPage() {
               value={designId}
               aria-invalid={errors.designId ? true : undefined}
               aria-describedby={describedBy('designId')}
-              onChange={(e) => update({ designId: e.target.value })}
+              // Another design has other teams: shares typed for this one do not carry over.
+              onChange={(e) => update({ designId: e.target.value, shares: {} })}
             >
               <option value="">{designsStatus === 'loading' ? 'Loading designs…' : designs.length === 0 ? 'No designs yet' : 'Choose a design'}</option>
               {designs.map((d) => (
@@ -130,6 +147,14 @@ export function LaunchPage() {
             <input id={ids.name} className="input" value={form.name} maxLength={120} onChange={(e) => update({ name: e.target.value })} />
           </Field>
         </section>
+
+        <LaunchShares
+          form={{ ...form, designId }}
+          chosen={chosen}
+          onShare={setShare}
+          onDirector={(director) => update({ director })}
+          onRetry={() => void loadLaunchDesign(designId)}
+        />
 
         <section className="form-section" aria-labelledby={`${ids.design}-where`}>
           <h3 className="form-section-title" id={`${ids.design}-where`}>
@@ -207,15 +232,6 @@ export function LaunchPage() {
             <span>
               <span className="check-label">Skip plan approval</span>
               <span className="field-hint">Coders start as soon as the leaders have planned, without waiting for you.</span>
-            </span>
-          </label>
-          <label className="check-row" htmlFor={ids.director}>
-            <input id={ids.director} type="checkbox" checked={form.director} onChange={(e) => update({ director: e.target.checked })} />
-            <span>
-              <span className="check-label">Ask the director to draft the shares</span>
-              <span className="field-hint">
-                One call to the design&apos;s director model splits the goal between the teams, orders them in phases and names the interfaces between them. You edit and approve its draft (here on the mission page, and in the Inbox) before any leader plans.
-              </span>
             </span>
           </label>
           <label className="check-row" htmlFor={ids.stray}>
