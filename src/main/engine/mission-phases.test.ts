@@ -56,23 +56,13 @@ function launch(harness: Harness, skipPlanApproval: boolean): string {
     copyFiles: [],
     director: false,
   });
-  if (design.teams.some((t) => t.brief === undefined || (t.id === 'c' && t.after === undefined))) bridgeUnsavedBriefs(harness, id);
+  // Saved designs keep briefs and 'starts after' links: the engine reads them from the ledger.
+  expect(design.teams.map((t) => [t.id, t.brief?.owns, t.after ?? []])).toEqual([
+    ['a', ['src/storage'], []],
+    ['b', ['src/parsing'], []],
+    ['c', ['src/cli'], ['a', 'b']],
+  ]);
   return id;
-}
-
-/**
- * Bridge while the team repository does not store briefs and 'starts after' links yet
- * (design_teams has no columns for them, so a saved design comes back without them): the
- * mission gets them the ways the engine reads them, its `after` links through the
- * store's director path and the briefs in its design snapshot.
- */
-function bridgeUnsavedBriefs(harness: Harness, missionId: string): void {
-  const store = new MissionStore(harness.ledger.db);
-  store.setTeamAfter(missionId, 'c', ['a', 'b']);
-  store.saveTeam({ ...store.teams(missionId).find((t) => t.id === 'c')!, phaseState: 'waiting' });
-  const mission = store.getMission(missionId)!;
-  const design = { ...mission.design, teams: mission.design.teams.map((t) => ({ ...t, brief: BRIEFS[t.id], ...(t.id === 'c' ? { after: ['a', 'b'] } : {}) })) };
-  store.saveMission({ ...mission, design });
 }
 
 /** The first message of an agent's conversation with this key prefix (its brief). */
