@@ -8,7 +8,7 @@ import type {
   MissionSummary,
 } from '../../../../src/shared/mission.js';
 import { formatUsd } from '../../../../src/shared/money.js';
-import { DirectorDraft } from '../missions/director-draft.js';
+import { DirectorDraft, type DirectorDraftHandle } from '../missions/director-draft.js';
 import {
   TYPE_LABELS,
   budgetNumbers,
@@ -57,6 +57,7 @@ export function EscalationDetail({
   error,
   onDecide,
   replyRef,
+  briefRef,
   now,
 }: {
   escalation: EscalationView;
@@ -68,6 +69,8 @@ export function EscalationDetail({
   error: string | undefined;
   onDecide(decision: EscalationDecision): void;
   replyRef: RefObject<HTMLTextAreaElement | null>;
+  /** The director's draft on screen, for the Inbox's keys. */
+  briefRef?: RefObject<DirectorDraftHandle | null>;
   now: number;
 }) {
   const ids = useId();
@@ -119,7 +122,7 @@ export function EscalationDetail({
       <BudgetContext escalation={e} mission={mission} draft={draft} onDraft={onDraft} open={open} inputId={`${ids}-budget`} />
 
       {open && e.type === 'mission_brief' ? (
-        <DirectorDraft escalation={e} teams={context?.teams} />
+        <DirectorDraft escalation={e} teams={context?.teams} {...(briefRef ? { handle: briefRef } : {})} />
       ) : open ? (
         <section className="inbox-actions" aria-label="Decision">
           <p className="muted inbox-hint">{WHAT_DECISIONS_DO[e.type]}</p>

@@ -1,11 +1,13 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { ESCALATION_TYPES, type EscalationDecision, type EscalationType } from '../../../../src/shared/mission.js';
+import { keyIntent, type DecisionKey } from '../../domain/inbox-keys.js';
 import { TYPE_LABELS, dollarsToNano, formatAge, formatCountdown, unreadCount } from '../../domain/inbox-model.js';
 import { plural } from '../../lib/format.js';
 import { useStore, visibleInboxItems } from '../../store/index.js';
 import { NoticeBar } from '../../ui/notice-bar.js';
 import { PageHeader } from '../../ui/page-header.js';
+import type { DirectorDraftHandle } from '../missions/director-draft.js';
 import { EMPTY_DRAFT, EscalationDetail, type DecisionDraft } from './escalation-detail.js';
 import { isTypingTarget, useInboxKeys } from './use-inbox-keys.js';
 import { useNow } from './use-now.js';
@@ -45,6 +47,9 @@ export function InboxPage() {
   const [drafts, setDrafts] = useState<Record<string, DecisionDraft>>({});
   const [budgetError, setBudgetError] = useState<string | null>(null);
   const replyRef = useRef<HTMLTextAreaElement | null>(null);
+  const briefRef = useRef<DirectorDraftHandle | null>(null);
+  // Why a key did nothing on the selected item (the director is still drafting), until the next key or item.
+  const [keyNote, setKeyNote] = useState<{ id: string; text: string } | null>(null);
   const rowRefs = useRef(new Map<string, HTMLButtonElement>());
   const seenSet = useMemo(() => new Set(seen), [seen]);
   const all = useMemo(() => Object.values(allById), [allById]);
@@ -97,15 +102,26 @@ export function InboxPage() {
       });
   };
 
+  // The director's draft is decided in its own component (the person's edits live there).
+  const onDecisionKey = (key: DecisionKey) => {
+    if (!selected || selected.state !== 'open') return;
+    setKeyNote(null);
+    const intent = keyIntent(selected.type, key);
+    if (intent === 'focus-reply') replyRef.current?.focus();
+    else if (intent === 'approve-brief' || intent === 'focus-comment') {
+      const draft = briefRef.current;
+      const why = draft ? (intent === 'approve-brief' ? draft.approve() : draft.focusComment()) : null;
+      if (why) setKeyNote({ id: selected.id, text: why });
+    } else decide(intent);
+  };
+
   useInboxKeys(
     {
       next: () => actions.move(1),
       previous: () => actions.move(-1),
-      approve: () => decide('approve'),
-      deny: () => decide('deny'),
-      reply: () => {
-        if (selected?.state === 'open') replyRef.current?.focus();
-      },
+      approve: () => onDecisionKey('approve'),
+      deny: () => onDecisionKey('deny'),
+      reply: () => onDecisionKey('reply'),
       toggleChecked: () => {
         if (selected?.state === 'open') actions.toggle(selected.id);
       },
@@ -214,8 +230,17 @@ export function InboxPage() {
       </div>
 
       <p className="inbox-keys muted" id="inbox-keys">
-        Keys: <kbd>j</kbd>/<kbd>k</kbd> move · <kbd>a</kbd> approve · <kbd>d</kbd> deny · <kbd>r</kbd> reply ·{' '}
-        <kbd>x</kbd> tick
+        {selected?.type === 'mission_brief' && selected.state === 'open' ? (
+          <>
+            Keys: <kbd>j</kbd>/<kbd>k</kbd> move · <kbd>a</kbd> approve the draft as edited · <kbd>d</kbd>/<kbd>r</kbd> comment
+            for the director (<kbd>Ctrl</kbd>+<kbd>Enter</kbd> sends it back) · <kbd>x</kbd> tick
+          </>
+        ) : (
+          <>
+            Keys: <kbd>j</kbd>/<kbd>k</kbd> move · <kbd>a</kbd> approve · <kbd>d</kbd> deny · <kbd>r</kbd> reply ·{' '}
+            <kbd>x</kbd> tick
+          </>
+        )}
       </p>
 
       {status === 'loading' || status === 'idle' ? (
@@ -326,8 +351,14 @@ export function InboxPage() {
                   error={errors[selected.id]}
                   onDecide={decide}
                   replyRef={replyRef}
+                  briefRef={briefRef}
                   now={now}
                 />
+                {keyNote?.id === selected.id ? (
+                  <p className="muted" role="status">
+                    {keyNote.text}
+                  </p>
+                ) : null}
                 {budgetError ? (
                   <div className="inline-error" role="alert">
                     {budgetError}

@@ -1,7 +1,16 @@
-import { useId, useState } from 'react';
+import { useId, useImperativeHandle, useRef, useState, type Ref } from 'react';
 import { briefPayload, type MissionBrief } from '../../../../src/shared/mission-brief.js';
 import type { EscalationView, MissionTeamView } from '../../../../src/shared/mission.js';
+import { briefToApprove } from '../../domain/inbox-keys.js';
 import { useStore } from '../../store/index.js';
+
+/** What the Inbox's keys reach in a draft on screen: `a` approves it as edited, `d`/`r` move to the comment. */
+export interface DirectorDraftHandle {
+  /** Approves the draft as edited (or as written); answers why not when there is nothing to approve yet, else null. */
+  approve(): string | null;
+  /** Puts the cursor in the comment for the director; answers why not when there is no draft to comment on yet, else null. */
+  focusComment(): string | null;
+}
 
 /**
  * The director's draft of a mission's brief (a `mission_brief` escalation): each team's
@@ -10,7 +19,15 @@ import { useStore } from '../../store/index.js';
  * drafts again). Used by the Inbox and the mission page; every control is a labelled form
  * field or button, so it is reachable by keyboard.
  */
-export function DirectorDraft({ escalation: e, teams }: { escalation: EscalationView; teams: readonly MissionTeamView[] | undefined }) {
+export function DirectorDraft({
+  escalation: e,
+  teams,
+  handle,
+}: {
+  escalation: EscalationView;
+  teams: readonly MissionTeamView[] | undefined;
+  handle?: Ref<DirectorDraftHandle>;
+}) {
   const ids = useId();
   const payload = briefPayload(e.payload);
   const decide = useStore((s) => s.decideEscalation);
@@ -24,6 +41,20 @@ export function DirectorDraft({ escalation: e, teams }: { escalation: Escalation
   const nameOf = (id: string) => teams?.find((t) => t.id === id)?.name ?? id;
   const edit = (patch: Partial<MissionBrief>) => brief && setEdits({ id: e.id, brief: { ...brief, ...patch } });
   const open = e.state === 'open';
+  const commentRef = useRef<HTMLTextAreaElement | null>(null);
+  const approve = () => {
+    const chosen = briefToApprove(payload, edits.id === e.id ? edits.brief : null);
+    if (!chosen.ok) return chosen.reason;
+    void decide(e.id, 'approve', { brief: chosen.brief });
+    return null;
+  };
+  const sendBack = () => void decide(e.id, 'reply', { comment: comment.trim() }).then((sent) => sent && setComment(''));
+  const focusComment = () => {
+    if (!commentRef.current) return 'The director is still drafting; comment once its draft is here.';
+    commentRef.current.focus();
+    return null;
+  };
+  useImperativeHandle(handle, () => ({ approve, focusComment }));
 
   if (!payload) return null;
   if (payload.status === 'drafting') {
@@ -79,7 +110,7 @@ export function DirectorDraft({ escalation: e, teams }: { escalation: Escalation
       {open ? (
         <>
           <div className="inbox-buttons">
-            <button type="button" className="btn btn-primary" disabled={busy} onClick={() => void decide(e.id, 'approve', { brief })}>
+            <button type="button" className="btn btn-primary" disabled={busy} onClick={() => void approve()}>
               Approve the brief
             </button>
             {busy ? <span className="spinner" role="status" aria-label="Sending the decision" /> : null}
@@ -89,18 +120,30 @@ export function DirectorDraft({ escalation: e, teams }: { escalation: Escalation
           </label>
           <textarea
             id={`${ids}-comment`}
+            ref={commentRef}
             className="input textarea"
             rows={2}
-            placeholder="What the next draft should change"
+            placeholder="What the next draft should change. Ctrl+Enter sends it back."
             value={comment}
             onChange={(event) => setComment(event.target.value)}
+            onKeyDown={(event) => {
+              // Sent only with a comment: an empty one is never a silent send-back.
+              if (event.key === 'Enter' && (event.ctrlKey || event.metaKey)) {
+                event.preventDefault();
+                if (!busy && comment.trim() !== '') sendBack();
+              } else if (event.key === 'Escape') {
+                event.currentTarget.blur();
+                // In the Inbox, back to the selected row so j/k/a work again.
+                document.querySelector<HTMLElement>('.inbox-row[aria-current="true"] .inbox-row-main')?.focus();
+              }
+            }}
           />
           <div className="inbox-buttons">
             <button
               type="button"
               className="btn"
               disabled={busy || comment.trim() === ''}
-              onClick={() => void decide(e.id, 'reply', { comment: comment.trim() }).then((sent) => sent && setComment(''))}
+              onClick={sendBack}
             >
               Send back to the director
             </button>
