@@ -55,6 +55,8 @@ export function teamView(t: TeamRecord, phases: ReadonlyMap<string, number>): Mi
     startCommit: t.startCommit,
     mergedCommit: t.mergedCommit,
     delivery: t.delivery,
+    priorityWeight: t.priorityWeight,
+    paused: t.paused,
   };
 }
 
