@@ -56,6 +56,8 @@ export const ESCALATION_TYPES = [
   'dead_letter',
   'merge_conflict',
   'final_merge',
+  // The director's draft of each team's share, the phases and the interfaces, before any leader plans.
+  'mission_brief',
 ] as const;
 export type EscalationType = (typeof ESCALATION_TYPES)[number];
 
@@ -74,7 +76,17 @@ export interface MissionSettings {
   escalationTimeouts: Partial<Record<EscalationType, { afterSec: number; action: 'approve' | 'deny' }>>;
   /** Most turns one job (a task claim, a review) may take before it counts as stalled. */
   maxTurnsPerJob: number;
+  /**
+   * A coder's write outside the paths its task owns: refused, naming whose path it is, or
+   * asked of its leader, who allows or refuses it. Default 'refuse'; absent in missions
+   * created before it existed, which read it as the default.
+   */
+  ownership: OwnershipPolicy;
 }
+
+/** What happens to a coder's write outside its task's owned paths (`MissionSettings.ownership`). */
+export const OWNERSHIP_POLICIES = ['refuse', 'ask_leader'] as const;
+export type OwnershipPolicy = (typeof OWNERSHIP_POLICIES)[number];
 
 export const DEFAULT_MISSION_SETTINGS: MissionSettings = {
   maxAttempts: 3,
@@ -82,6 +94,7 @@ export const DEFAULT_MISSION_SETTINGS: MissionSettings = {
   idleTimeoutSec: 120,
   escalationTimeouts: {},
   maxTurnsPerJob: 40,
+  ownership: 'refuse',
 };
 
 export interface MissionSummary {
@@ -140,6 +153,10 @@ export interface MissionTeamView {
   phaseState: TeamPhaseState;
   /** This mission's share of the goal for the team; null: planned from its brief. */
   share: string | null;
+  /** Its weight in the rate limiter's fair share (1 = an equal share); the person sets it while the mission runs. */
+  priorityWeight: number;
+  /** True while the person has paused this team (its agents take no jobs). */
+  paused: boolean;
   /** Where its branch started, once it is active. */
   startCommit: string | null;
   /** The mission branch's commit right after the team's merge. */

@@ -27,8 +27,8 @@ add({ id: 'c10', name: 'Coder 1-10', state: 'killed', costNanoUsd: 200 });
 add({ missionId: 'm2', id: 'c1', teamId: 't9', name: 'Coder 2-1', state: 'waiting_escalation', costNanoUsd: 50 });
 
 const teams: Record<string, MissionTeamView> = {
-  'm1/t1': { id: 't1', name: 'Checkout', budgetNanoUsd: null, planState: 'submitted', planSummary: null, phase: 1, after: [], phaseState: 'active', share: null, startCommit: null, mergedCommit: null, delivery: null },
-  'm2/t9': { id: 't9', name: 'Ledger', budgetNanoUsd: null, planState: 'submitted', planSummary: null, phase: 1, after: [], phaseState: 'active', share: null, startCommit: null, mergedCommit: null, delivery: null },
+  'm1/t1': { id: 't1', name: 'Checkout', budgetNanoUsd: null, planState: 'submitted', planSummary: null, phase: 1, after: [], phaseState: 'active', share: null, startCommit: null, mergedCommit: null, delivery: null, priorityWeight: 1, paused: false },
+  'm2/t9': { id: 't9', name: 'Ledger', budgetNanoUsd: null, planState: 'submitted', planSummary: null, phase: 1, after: [], phaseState: 'active', share: null, startCommit: null, mergedCommit: null, delivery: null, priorityWeight: 1, paused: false },
 };
 const tasks: Record<string, TaskView> = {
   'm1/k1': { key: 'T4', title: 'Parse the CSV import' } as TaskView,

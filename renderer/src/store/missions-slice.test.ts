@@ -152,7 +152,7 @@ function escalation(over: Partial<EscalationView> = {}): EscalationView {
 function detail(over: Partial<MissionDetail> = {}): MissionDetail {
   return {
     mission: view(),
-    teams: [{ id: 't1', name: 'Core', budgetNanoUsd: null, planState: 'submitted', planSummary: null, phase: 1, after: [], phaseState: 'active', share: null, startCommit: null, mergedCommit: null, delivery: null }],
+    teams: [{ id: 't1', name: 'Core', budgetNanoUsd: null, planState: 'submitted', planSummary: null, phase: 1, after: [], phaseState: 'active', share: null, startCommit: null, mergedCommit: null, delivery: null, priorityWeight: 1, paused: false }],
     agents: [agent(), agent({ id: 'lead', name: 'Lead', role: 'leader' })],
     tasks: [task()],
     escalations: [],

@@ -7,6 +7,7 @@ import type { SettingsView } from '../../../src/shared/contract/settings.js';
 import type { CommandRequest, EventEnvelope, EventPayload } from '../../../src/shared/contract.js';
 import type { CostsDashboard } from '../../../src/shared/costs.js';
 import type { AllPoolLimits, LimiterState, LimitPreset } from '../../../src/shared/limits.js';
+import type { MissionBrief } from '../../../src/shared/mission-brief.js';
 import type {
   AgentView,
   EscalationDecision,
@@ -21,7 +22,8 @@ import type {
 } from '../../../src/shared/mission.js';
 import type { ModelPool } from '../../../src/shared/models.js';
 import type { PriceTable } from '../../../src/shared/pricing.js';
-import type { TeamDesignSummary } from '../../../src/shared/team.js';
+import type { SteeringMessageView, TeamPriorityView } from '../../../src/shared/steering.js';
+import type { TeamDesign, TeamDesignSummary } from '../../../src/shared/team.js';
 import type { ConnectionState, TransportKind } from '../api/index.js';
 import type { NotifyPermission } from '../api/notify.js';
 import type { AgentQuery, AgentSort, AgentSortKey } from '../domain/agent-query.js';
@@ -155,6 +157,14 @@ export interface MissionDetailState {
 
 export type MissionEvent = EventEnvelope<'missions:changed'> | EventEnvelope<'tasks:changed'>;
 
+/** The launch form's chosen design, as `teams:get` answered it. */
+export interface LaunchDesignState {
+  id: string;
+  status: LoadStatus;
+  design: TeamDesign | null;
+  error: string | null;
+}
+
 export interface MissionsSlice {
   /** Every mission, by id. */
   missions: Record<string, MissionSummary>;
@@ -170,6 +180,10 @@ export interface MissionsSlice {
   launchErrors: LaunchErrors;
   /** An engine error that names no field of the form. */
   launchError: string | null;
+  /** The design chosen on the launch form, loaded whole (its teams' briefs and phases pre-fill the shares). */
+  launchDesign: LaunchDesignState | null;
+  /** Loads the whole design `id` for the launch form (`teams:get`); a newer choice wins over an older load. */
+  loadLaunchDesign(id: string): Promise<void>;
   loadMissions(): Promise<void>;
   /** Loads (or refreshes) one mission's detail; its teams, tasks, escalations and agents follow events from then on. */
   loadMission(id: string): Promise<void>;
@@ -229,6 +243,8 @@ export interface DecideOptions {
   alwaysAllow?: boolean;
   /** Budget escalations: the mission's new cap. */
   budgetNanoUsd?: number;
+  /** The director's draft: the brief as the person edited it. */
+  brief?: MissionBrief;
 }
 
 /**
@@ -402,6 +418,26 @@ export interface FleetSlice {
   loadFleet(): Promise<void>;
 }
 
+/** Steering a running mission from its page; the person's messages and every team's priority. */
+export interface SteeringSlice {
+  /** The person's messages to a mission's leaders, by mission id (loaded with its page). */
+  steeringMessages: Record<string, SteeringMessageView[]>;
+  /** The steering action in flight, by `missionId/teamId` (or `missionId/agentId` for a coder). */
+  steeringBusy: Record<string, string>;
+  /** What the last steering action did, per mission id. */
+  steeringNotice: Record<string, Notice>;
+  /** Every team of the started, unfinished missions with its priority (the Costs screen's gauges). */
+  teamPriorities: TeamPriorityView[];
+  loadSteeringMessages(missionId: string): Promise<void>;
+  loadTeamPriorities(): Promise<void>;
+  messageLeader(missionId: string, teamId: string, text: string): Promise<boolean>;
+  setTeamPriority(missionId: string, teamId: string, weight: number): Promise<boolean>;
+  setTeamPaused(missionId: string, teamId: string, paused: boolean): Promise<boolean>;
+  addCoder(missionId: string, teamId: string, name: string): Promise<boolean>;
+  removeCoder(missionId: string, agentId: string): Promise<boolean>;
+  dismissSteeringNotice(missionId: string): void;
+}
+
 export type StoreState = AppSlice &
   TeamsSlice &
   MissionsSlice &
@@ -412,6 +448,7 @@ export type StoreState = AppSlice &
   CostsSlice &
   MissionLogSlice &
   RuntimesSlice &
-  FleetSlice;
+  FleetSlice &
+  SteeringSlice;
 
 export type Slice<T> = (deps: StoreDeps) => StateCreator<StoreState, [], [], T>;

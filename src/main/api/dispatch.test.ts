@@ -134,8 +134,24 @@ describe('dispatch', () => {
     expect(answered.ok).toBe(false);
     if (!answered.ok) {
       expect(answered.error.message.length).toBeLessThan(1_100);
-      expect(answered.error.message).not.toMatch(/[\u0000-\u001f]/);
+      expect([...answered.error.message].some((c) => c.charCodeAt(0) < 0x20)).toBe(false);
       expect(answered.error.message).toContain('\\u001b]0;pwned');
     }
   });
+
+  it.each([['../../etc/passwd'], ['/etc/passwd'], ['a/../../b'], ['.git/config'], ['.']])(
+    'refuses to create a mission that would copy %j into its worktrees, before any handler runs',
+    async (path) => {
+      const { handlers, calls } = spyHandlers();
+      const result = await dispatch(handlers, 'missions:create', {
+        designId: 'd1',
+        goal: 'Build it',
+        repoPath: '/tmp/repo',
+        copyFiles: ['.env', path],
+      });
+      expect(result).toMatchObject({ ok: false, error: { code: 'invalid_request' } });
+      if (!result.ok) expect(result.error.message).toMatch(/^missions:create: request\.copyFiles\.1: /);
+      expect(calls).toEqual([]);
+    },
+  );
 });

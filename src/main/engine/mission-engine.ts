@@ -32,6 +32,7 @@ import {
   openMissionWorkspace,
   type MissionWorkspace,
 } from '../workspace/mission-workspace.js';
+import { briefRequest, Director, writeShares } from './director.js';
 import { needsWorkspace } from './escalations/decisions.js';
 import { describeLogRows } from './mission-log.js';
 import type { ClaudeCodeEnvironment } from './runtimes/claude-code.js';
@@ -46,8 +47,10 @@ import {
 } from '../ledger/mission-repository.js';
 import { MissionRuntime, type BudgetCapSink, type EngineContext, type EngineEventSink } from './mission-runtime.js';
 import { missionSummary, toAgentView } from './state-writes.js';
+import { applySavedWeights, type TeamWeightSink } from './steering.js';
+import { SteeringRepository } from '../ledger/steering-repository.js';
+import { TEAM_WEIGHT_DEFAULT, type SteeringMessageView, type TeamPriorityView } from '../../shared/steering.js';
 import { phaseNumbers, teamView } from './phases.js';
-import { TEAM_WEIGHT_DEFAULT } from '../../shared/steering.js';
 
 export interface MissionEngineOptions {
   db: Database.Database;
@@ -75,6 +78,8 @@ export interface MissionEngineOptions {
   claudeCode?: ClaudeCodeEnvironment;
   /** Runs built-in agents' turns on fleet workers (BullMQ on Redis); without it they run in this process. */
   fleet?: { turns: RemoteTurns; repoUrl?: string };
+  /** The shared rate limiter's team weights: a team's priority is set there (and re-applied on start). */
+  teamWeights?: TeamWeightSink;
 }
 
 const ACTIVE_STATES: readonly MissionState[] = ['planning', 'running', 'integrating'];
@@ -91,6 +96,8 @@ export class MissionEngine {
   private readonly store: MissionStore;
   private readonly teamsRepo: TeamRepository;
   private readonly ctx: EngineContext;
+  /** Drafts each team's share before the leaders plan, when a mission asks for it. */
+  private readonly director: Director;
   private readonly runtimes = new Map<string, MissionRuntime>();
   private readonly loading = new Map<string, Promise<MissionRuntime>>();
   private readonly worktreesDir: string;
@@ -111,6 +118,7 @@ export class MissionEngine {
       budgets: options.budgets,
       claudeCode: options.claudeCode,
       fleet: options.fleet,
+      teamWeights: options.teamWeights,
       logError: options.logError ?? ((what, error) => console.error(`[control-room] ${what} failed:`, error)),
       options: {
         compactionModel: options.compactionModel ?? 'claude-haiku-4-5',
@@ -121,10 +129,12 @@ export class MissionEngine {
         poolRetryMs: options.poolRetryMs ?? 30_000,
       },
     };
+    this.director = new Director(this.ctx);
     this.worktreesDir = resolve(options.worktreesDir);
     this.defaults = { ...DEFAULT_MISSION_SETTINGS, ...options.defaults };
     this.reaperIntervalMs = options.reaperIntervalMs ?? 5_000;
     this.recover();
+    applySavedWeights(new SteeringRepository(options.db), options.teamWeights);
     this.scheduleReaper();
   }
 
@@ -190,6 +200,10 @@ export class MissionEngine {
       if (coders.length === 0) throw new AppError('invalid_request', `team "${team.name}" needs at least one coder`);
     }
     if (design.teams.length === 0) throw new AppError('invalid_request', `design "${design.name}" has no teams`);
+    const unknownShare = Object.keys(request.teamShares ?? {}).find((t) => !design.teams.some((team) => team.id === t));
+    if (unknownShare !== undefined) {
+      throw new AppError('invalid_request', `teamShares names an unknown team ${JSON.stringify(unknownShare.slice(0, 64))}; the design's teams are: ${design.teams.map((t) => t.id).join(', ')}`);
+    }
     const repoPath = resolve(request.repoPath);
     if (!existsSync(repoPath) || !statSync(repoPath).isDirectory()) {
       throw new AppError('not_found', `the repository folder "${repoPath}" does not exist`);
@@ -224,6 +238,7 @@ export class MissionEngine {
       startedAt: null,
       endedAt: null,
     };
+    let brief: ReturnType<typeof briefRequest> | undefined;
     this.store.tx(() => {
       this.store.saveMission(mission);
       this.store.log({ missionId: id, at, kind: 'mission', subjectId: id, fromState: null, toState: 'draft', detail: { designId: design.id } });
@@ -269,7 +284,14 @@ export class MissionEngine {
           this.store.log({ missionId: id, at, kind: 'agent', subjectId: a.id, fromState: null, toState: 'starting', detail: {} });
         });
       });
+      if (request.teamShares) writeShares(this.store, id, request.teamShares, null);
+      if (request.director) {
+        brief = briefRequest(mission, at, 1, null);
+        this.store.saveEscalation(brief);
+        this.store.log({ missionId: id, at, kind: 'escalation', subjectId: brief.id, fromState: null, toState: 'human', detail: { type: brief.type, title: brief.title } });
+      }
     });
+    if (brief) this.ctx.events.emit('escalations:changed', escalationView(brief), brief.id);
     this.ctx.events.emit('missions:changed', missionSummary(this.store, mission, [], []), id);
     return this.view(mission);
   }
@@ -326,6 +348,7 @@ export class MissionEngine {
     });
     for (const a of rt.agents.values()) this.ctx.events.emit('agents:changed', rt.agentView(a), `${id}:${a.rec.id}`);
     rt.kickAll();
+    this.director.resume(rt);
     return this.view(rt.mission);
   }
 
@@ -367,6 +390,7 @@ export class MissionEngine {
           return;
         }
       }
+      this.director.resume(rt);
     }
     rt.kickAll();
   }
@@ -415,6 +439,62 @@ export class MissionEngine {
   killIdle(missionId?: string): { killed: string[] } {
     const runtimes = missionId ? [this.runtimeSync(missionId)] : [...this.runtimes.values()];
     return { killed: runtimes.flatMap((rt) => rt.reap('all')) };
+  }
+
+  // ------------------------------------------------------------------ steering (steering.ts)
+
+  /** A message from the person to a team's leader: it reaches the leader at its next turn. */
+  messageLeader(missionId: string, teamId: string, text: string): SteeringMessageView {
+    return this.runtimeSync(missionId).steering.message(teamId, text);
+  }
+
+  /** The person's messages to the mission's leaders, oldest first, with whether each was delivered. */
+  steeringMessages(missionId: string): SteeringMessageView[] {
+    this.mustGet(missionId);
+    return new SteeringRepository(this.store.db).list(missionId);
+  }
+
+  /** Every team of the started, unfinished missions with its priority (the Costs screen's gauges). */
+  teamPriorities(): TeamPriorityView[] {
+    return new SteeringRepository(this.store.db).priorities();
+  }
+
+  /** Sets a team's priority: its weight in the shared limiter's fair share. */
+  setTeamPriority(missionId: string, teamId: string, weight: number): MissionTeamView {
+    this.runtimeSync(missionId).steering.setPriority(teamId, weight);
+    return this.teamOf(missionId, teamId);
+  }
+
+  /** Pauses one team of a mission; the others go on. */
+  pauseTeam(missionId: string, teamId: string): MissionTeamView {
+    this.runtimeSync(missionId).steering.pauseTeam(teamId);
+    return this.teamOf(missionId, teamId);
+  }
+
+  /** Resumes a team the person paused. */
+  resumeTeam(missionId: string, teamId: string): MissionTeamView {
+    this.runtimeSync(missionId).steering.resumeTeam(teamId);
+    return this.teamOf(missionId, teamId);
+  }
+
+  /** Adds a coder to a running team: its branch and worktree from the team branch; it may claim a ready task. */
+  async addCoder(missionId: string, teamId: string, options: { name?: string | undefined; model?: string | undefined } = {}): Promise<AgentView> {
+    const rt = await this.runtime(missionId);
+    const agent = await rt.steering.addCoder(teamId, options, (design) => this.openWorkspace({ ...rt.mission, design }, false));
+    return rt.agentView(agent);
+  }
+
+  /** Removes an idle coder (one holding a task is refused) and cleans up its worktree. */
+  async removeCoder(missionId: string, agentId: string): Promise<AgentView> {
+    const rt = await this.runtime(missionId);
+    const agent = await rt.steering.removeCoder(agentId, async () => rt.workspace ?? this.openWorkspace(rt.mission, false));
+    return rt.agentView(agent);
+  }
+
+  private teamOf(missionId: string, teamId: string): MissionTeamView {
+    const team = this.teamViews(missionId, this.runtimes.get(missionId)).find((t) => t.id === teamId);
+    if (!team) throw new AppError('not_found', `no team "${teamId}" in mission "${missionId}"`);
+    return team;
   }
 
   transcript(missionId: string, agentId: string, afterId = 0, limit = 500): TranscriptEntry[] {
@@ -489,6 +569,11 @@ export class MissionEngine {
   async decide(request: DecideEscalationRequest): Promise<EscalationView> {
     const esc = this.store.getEscalation(request.id);
     if (!esc) throw new AppError('not_found', `no escalation with id "${request.id}"`);
+    if (esc.type === 'mission_brief') {
+      const briefRt = request.decision === 'approve' ? await this.runtime(esc.missionId) : this.runtimeSync(esc.missionId);
+      return escalationView(await this.director.decide(briefRt, request));
+    }
+    if (request.brief) throw new AppError('invalid_request', `a brief answers only the director's draft, not a ${esc.type.replace('_', ' ')} escalation`);
     const rt = needsWorkspace(esc, request.decision) ? await this.runtime(esc.missionId) : this.runtimeSync(esc.missionId);
     const recorded = rt.decisions.record(request.id, {
       decision: request.decision,
@@ -506,6 +591,7 @@ export class MissionEngine {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    this.director.dispose();
     if (this.reaperTimer !== undefined) this.ctx.clock.clearTimeout(this.reaperTimer);
     for (const rt of this.runtimes.values()) {
       try {
@@ -520,7 +606,7 @@ export class MissionEngine {
 
   /** Whether any agent of the mission is in the middle of a job (tests poll it). */
   isBusy(missionId: string): boolean {
-    return this.runtimes.get(missionId)?.busy() ?? false;
+    return this.director.busy || (this.runtimes.get(missionId)?.busy() ?? false);
   }
 
   // ------------------------------------------------------------------ helpers

@@ -5,9 +5,10 @@ import type { ConversationMessage } from '../llm/provider.js';
 import type { MissionWorkspace } from '../workspace/mission-workspace.js';
 import type { MissionRecord, TaskRecord } from '../ledger/mission-repository.js';
 import { Conversation } from './conversation.js';
+import { awaitingBrief } from './director.js';
 import { Decisions } from './escalations/decisions.js';
 import { Escalations } from './escalations/escalations.js';
-import { agentAllowlist, agentPolicy, teamAllowlist, type AgentPolicy } from './escalations/permission-policy.js';
+import { agentAllowlist, agentPolicy, taskOwnership, teamAllowlist, type AgentPolicy } from './escalations/permission-policy.js';
 import { MissionIntegration } from './integration.js';
 import { openReadyTeams } from './phase-runner.js';
 import type { MissionHost } from './mission-host.js';
@@ -20,6 +21,7 @@ import { BuiltInDriver } from './runtimes/built-in.js';
 import { ClaudeCodeDriver, claudeCodeSpecOf, runsOnClaudeCode } from './runtimes/claude-code.js';
 import { QueuedDriver } from './runtimes/queued.js';
 import { Scheduler, type Job } from './scheduling.js';
+import { Steering } from './steering.js';
 import { missionSummary, StateWrites, toAgentView } from './state-writes.js';
 
 export type { BudgetCapSink, EngineContext, EngineEventSink, ResolvedEngineOptions } from './runtime-types.js';
@@ -45,6 +47,8 @@ export class MissionRuntime {
   readonly escalations: Escalations;
   /** Recording and applying decisions (`MissionEngine.decide` comes here). */
   readonly decisions: Decisions;
+  /** The person's messages, team priorities and pauses, coders added and removed (`steering.ts`). */
+  readonly steering: Steering;
   private readonly ctx: EngineContext;
   private readonly writes: StateWrites;
   private readonly scheduler: Scheduler;
@@ -102,8 +106,23 @@ export class MissionRuntime {
       escalations,
       runJob: (team, agent, job) => this.runJob(team, agent, job),
       maybeIntegrate: () => this.integration.maybeIntegrate(),
+      hasMessage: (a) => this.steering.hasPending(a),
     });
     this.host = this.createHost();
+    this.steering = new Steering({
+      ctx,
+      teams,
+      agents,
+      writes,
+      blocker: (agentId) => escalations.blocker(agentId),
+      workspace: () => this.workspace,
+      setWorkspace: (workspace) => {
+        this.workspace = workspace;
+      },
+      kick: (team) => this.scheduler.kick(team),
+      appendMessage: (a, conv, message, usage) => this.appendMessage(a, conv, message, usage),
+      teamTasks: (team) => this.scheduler.teamTasks(team),
+    });
     this.integration = new MissionIntegration(this.host);
     this.builtIn = new BuiltInDriver(this.host);
     this.queued = ctx.fleet ? new QueuedDriver(this.host, ctx.fleet.turns, { repoUrl: ctx.fleet.repoUrl }) : null;
@@ -195,6 +214,9 @@ export class MissionRuntime {
 
   private policyFor(job: Pick<AgentJob, 'kind' | 'team' | 'agent'>, root: string): AgentPolicy {
     const { team, agent } = job;
+    // A coder's writes are held to the paths its current task owns.
+    const task = job.kind === 'task' && agent.rec.currentTaskId ? this.tasks.get(agent.rec.currentTaskId) : undefined;
+    const teamName = (id: string): string => this.teams.get(id)?.rec.name ?? id;
     return agentPolicy({
       mission: this.mission,
       team,
@@ -203,6 +225,7 @@ export class MissionRuntime {
       root,
       mayWrite: job.kind === 'task',
       claudeCode: runsOnClaudeCode(agent) ? claudeCodeSpecOf(agent) : null,
+      ownership: task ? taskOwnership({ mission: this.mission, task, tasks: this.tasks.values(), teamName }) : null,
     });
   }
 
@@ -236,12 +259,15 @@ export class MissionRuntime {
         return runLeaderEscalation(this.host, team, agent, job.esc);
       case 'task':
         return runTask(this.host, team, agent, job.task);
+      case 'message':
+        return this.steering.runMessageJob(this.host, team, agent);
     }
   }
 
   private ensureRunnable(agent: AgentRt): void {
     if (!this.ctx.store.open) throw new Halt('the ledger is closed');
     if (TERMINAL_AGENT.includes(agent.rec.state)) throw new Halt(`agent ${agent.rec.state}`);
+    if (this.teams.get(agent.rec.teamId)?.rec.paused) throw new Halt('team paused');
     if (!this.scheduler.isActive()) throw new Halt(`mission ${this.mission.state}`);
   }
 
@@ -316,6 +342,10 @@ export class MissionRuntime {
       raisePermission: (team, a, taskId, use, ask) => escalations.raisePermission(team, a, taskId, use, ask),
       escalationForTool: (a, toolUseId) => escalations.forTool(a, toolUseId),
       requireWorkspace: () => this.requireWorkspace(),
+      deliverMessages: (a, conv) => {
+        this.steering.deliver(a, conv);
+      },
+      withMessages: (a, conv, prompt) => this.steering.withMessages(a, conv, prompt),
       // MissionHost: what the roles and integration need besides.
       teams: this.teams,
       agents: this.agents,
@@ -378,8 +408,12 @@ export class MissionRuntime {
   /** Agents the idle reaper may stop: idle, holding no task, and not needed to keep their team going. */
   reapable(agent: AgentRt, mode: 'timed_out' | 'all'): boolean {
     if (agent.rec.state !== 'idle' || agent.rec.currentTaskId || agent.loop || this.escalations.blocker(agent.rec.id)) return false;
+    // A paused team's agents are idle because the person said so, not for lack of work.
+    if (this.teams.get(agent.rec.teamId)?.rec.paused) return false;
     // Waiting for the teams its team starts after is not idleness: it has work to come.
     if (this.teams.get(agent.rec.teamId)?.rec.phaseState === 'waiting') return false;
+    // Idle by design while the person reads the director's draft: every leader plans after it.
+    if (awaitingBrief(this.escalations)) return false;
     if (mode === 'timed_out') {
       const timeoutMs = (agent.spec?.idleTimeoutSec ?? this.mission.settings.idleTimeoutSec) * 1000;
       if (this.ctx.clock.now() - agent.lastActivityMs < timeoutMs) return false;

@@ -1,4 +1,5 @@
 import type { EscalationRecord, TaskRecord } from '../ledger/mission-repository.js';
+import { awaitingBrief } from './director.js';
 import type { Escalations } from './escalations/escalations.js';
 import {
   ACTIVE_TASK,
@@ -26,7 +27,9 @@ export type Job =
   | { kind: 'plan' }
   | { kind: 'review'; task: TaskRecord }
   | { kind: 'escalation'; esc: EscalationRecord }
-  | { kind: 'task'; task: TaskRecord };
+  | { kind: 'task'; task: TaskRecord }
+  /** A leader reads a message from the person it had no other job to hear (`steering.ts`). */
+  | { kind: 'message' };
 
 /** What scheduling reads and writes of the mission (the hub, `mission-runtime.ts`, gives it). */
 export interface SchedulerHost {
@@ -41,6 +44,8 @@ export interface SchedulerHost {
   runJob(team: TeamRt, agent: AgentRt, job: Job): Promise<void>;
   /** Every team's work may be done: the final merges start if it is (`integration.ts`). */
   maybeIntegrate(): void;
+  /** Whether the person wrote to this agent and it has not read it yet (`steering.ts`). */
+  hasMessage(agent: AgentRt): boolean;
 }
 
 export class Scheduler {
@@ -92,6 +97,8 @@ export class Scheduler {
   }
 
   private maybeRun(team: TeamRt, agent: AgentRt): void {
+    // A team the person paused takes no job until it is resumed (`steering.ts`).
+    if (team.rec.paused) return;
     if (agent.loop || TERMINAL_AGENT.includes(agent.rec.state) || this.h.escalations.blocker(agent.rec.id)) return;
     let job: Job | undefined;
     try {
@@ -141,7 +148,10 @@ export class Scheduler {
     const role = agent.rec.role;
     // A team waiting for its phase (or merged already) has nothing to do.
     if (team.rec.phaseState !== 'active') return undefined;
-    if (role === 'leader' && state === 'planning') return team.rec.planState === 'submitted' ? undefined : { kind: 'plan' };
+    // No leader plans before the person has answered the director's draft of the shares.
+    if (role === 'leader' && state === 'planning' && awaitingBrief(this.h.escalations)) return undefined;
+    const message = role === 'leader' && this.h.hasMessage(agent) ? ({ kind: 'message' } as const) : undefined;
+    if (role === 'leader' && state === 'planning') return team.rec.planState === 'submitted' ? message : { kind: 'plan' };
     if (state !== 'running') return undefined;
     if (role !== 'coder') {
       // The leader delegates reviews to live reviewers and coders' questions to live
@@ -158,7 +168,7 @@ export class Scheduler {
           if ((t.state === 'submitted' || t.state === 'reviewed') && this.free(`review:${t.id}`)) return { kind: 'review', task: t };
         }
       }
-      return undefined;
+      return message;
     }
     if (agent.rec.currentTaskId) {
       const task = this.h.tasks.get(agent.rec.currentTaskId);

@@ -48,6 +48,13 @@ export const escalationTools = {
   escalate_to_human: z.object({ reason: text(4_000).min(1) }),
 };
 
+/** Leaders, when a coder asks to write outside the paths its task owns (the mission's ownership policy 'ask_leader'). */
+export const writeRequestTools = {
+  allow_write: z.object({ comment: text(4_000) }),
+  refuse_write: z.object({ reason: text(4_000).min(1) }),
+  escalate_to_human: escalationTools.escalate_to_human,
+};
+
 export type ToolSet = Record<string, z.ZodObject>;
 
 const descriptions: Record<string, string> = {
@@ -65,6 +72,9 @@ const descriptions: Record<string, string> = {
   reject_submission: 'Reject the submission with feedback the coder can act on.',
   answer_coder: 'Answer the coder\'s question yourself.',
   escalate_to_human: 'Pass the question to the person supervising the mission.',
+  allow_write: 'Allow the coder to write the file outside its task\'s paths, this once.',
+  refuse_write: 'Refuse the write, with what the coder should do instead.',
+  reply_to_person: 'Reply to the person who wrote to you: what you understood and what you will do.',
 };
 
 // Converting the schemas costs about a millisecond per tool set (z.toJSONSchema walks

@@ -3,17 +3,22 @@ import {
   ESCALATION_DECISIONS,
   ESCALATION_TYPES,
   MISSION_STATES,
+  OWNERSHIP_POLICIES,
   type AgentView,
   type EscalationView,
   type MissionDetail,
   type MissionLogEntry,
   type MissionSummary,
+  type MissionTeamView,
   type MissionView,
   type TaskView,
   type TranscriptEntry,
 } from '../mission.js';
+import { missionBriefSchema, shareSchema } from '../mission-brief.js';
 import { MAX_BUDGET_USD, NANO_PER_USD } from '../money.js';
-import { LIMITS } from '../team.js';
+import { quote } from '../quote.js';
+import { LIMITS, repoPathSchema } from '../team.js';
+import { STEERING_MESSAGE_MAX, TEAM_WEIGHT_MAX, TEAM_WEIGHT_MIN, type SteeringMessageView, type TeamPriorityView } from '../steering.js';
 import { command } from './define.js';
 
 const id = z.string().min(1, 'must not be empty').max(64);
@@ -35,9 +40,19 @@ export const missionSettingsSchema = z
     idleTimeoutSec: z.number().int().min(LIMITS.minIdleTimeoutSec).max(LIMITS.maxIdleTimeoutSec),
     escalationTimeouts: z.partialRecord(z.enum(ESCALATION_TYPES), escalationTimeoutSchema),
     maxTurnsPerJob: z.number().int().min(5).max(500),
+    ownership: z.enum(OWNERSHIP_POLICIES),
   })
   .partial()
   .strict();
+
+/**
+ * A file copied into every coder worktree (e.g. `.env`): a path inside the repository,
+ * refused at create rather than when the mission starts, and never into `.git`.
+ */
+const copyPathSchema = repoPathSchema.refine(
+  (p) => p !== '.' && !p.includes('\0') && !p.split(/[\\/]/).includes('.git'),
+  { error: (issue) => `cannot be copied into worktrees: ${quote(issue.input)} is not a file of the repository` },
+);
 
 export const createMissionSchema = z
   .object({
@@ -57,8 +72,12 @@ export const createMissionSchema = z
     skipPlanApproval: z.boolean().default(false),
     allowedCommands: z.array(z.string().trim().min(1).max(LIMITS.commandLength)).max(LIMITS.listLength).default([]),
     setupCommand: z.string().trim().min(1).max(LIMITS.commandLength).optional(),
-    copyFiles: z.array(z.string().trim().min(1).max(1_000)).max(LIMITS.listLength).default([]),
+    copyFiles: z.array(copyPathSchema).max(LIMITS.listLength).default([]),
     settings: missionSettingsSchema.optional(),
+    /** Team id → the person's share of this mission's goal for that team (pre-filled from the team briefs). */
+    teamShares: z.record(id, shareSchema).optional(),
+    /** Ask the director to draft each team's share, the phases and the interfaces; the person approves it before any leader plans. */
+    director: z.boolean().optional(),
   })
   .strict()
   .refine((r) => r.budgetUsd === undefined || r.budgetNanoUsd === undefined, {
@@ -81,6 +100,8 @@ export const decideEscalationSchema = z
       .min(0)
       .max(MAX_BUDGET_USD * NANO_PER_USD)
       .optional(),
+    /** The director's draft (`mission_brief`) only: the brief as the person edited it, approved with the decision. */
+    brief: missionBriefSchema.optional(),
   })
   .strict()
   .refine((r) => r.decision !== 'reply' || r.comment.trim() !== '', {
@@ -88,6 +109,42 @@ export const decideEscalationSchema = z
     path: ['comment'],
   });
 export type DecideEscalationRequest = z.output<typeof decideEscalationSchema>;
+
+const byTeam = z.object({ missionId: id, teamId: id }).strict();
+
+/** Steering a running mission (`engine/steering.ts`): each is a ledger row and survives a restart. */
+const steeringCommands = {
+  /** A message to a team's leader; it reaches the leader at its next turn. */
+  'missions:message-leader': command<SteeringMessageView>()(
+    z
+      .object({
+        missionId: id,
+        teamId: id,
+        text: z.string().trim().min(1, 'must not be empty').max(STEERING_MESSAGE_MAX),
+      })
+      .strict(),
+  ),
+  'missions:list-messages': command<SteeringMessageView[]>()(byMission),
+  /** A team's weight in the shared rate limiter's fair share (1 = equal to the others). */
+  'missions:set-team-priority': command<MissionTeamView>()(
+    z.object({ missionId: id, teamId: id, weight: z.number().min(TEAM_WEIGHT_MIN).max(TEAM_WEIGHT_MAX) }).strict(),
+  ),
+  'missions:add-coder': command<AgentView>()(
+    z
+      .object({
+        missionId: id,
+        teamId: id,
+        name: z.string().trim().min(1).max(LIMITS.nameLength).optional(),
+        model: z.string().trim().min(1).max(100).optional(),
+      })
+      .strict(),
+  ),
+  'missions:remove-coder': command<AgentView>()(z.object({ missionId: id, agentId: id }).strict()),
+  /** Every team of the started, unfinished missions and its priority, for the rate-limit gauges. */
+  'missions:list-team-priorities': command<TeamPriorityView[]>()(z.object({}).strict()),
+  'missions:pause-team': command<MissionTeamView>()(byTeam),
+  'missions:resume-team': command<MissionTeamView>()(byTeam),
+};
 
 export const missionsCommands = {
   'missions:create': command<MissionView>()(createMissionSchema),
@@ -129,6 +186,7 @@ export const missionsCommands = {
       })
       .strict(),
   ),
+  ...steeringCommands,
 };
 
 export interface MissionsEvents {

@@ -14,8 +14,10 @@ import { KillDialog } from '../agents/kill-dialog.js';
 import { ActivityLog } from './activity-log.js';
 import { MissionAgents } from './mission-agents.js';
 import { MissionProgress, SpendText } from './mission-list.js';
+import { DirectorDraft } from './director-draft.js';
 import { PlanView } from './plan-view.js';
 import { StateBadge } from './state-badge.js';
+import { TeamSteering } from './team-steering.js';
 
 const ACTIVE = ['planning', 'awaiting_plan_approval', 'running', 'integrating'];
 
@@ -298,7 +300,8 @@ export function MissionPage({ id }: { id: string }) {
   const state = MISSION_STATE_LABELS[mission.state];
   const final = mission.state === 'done' || mission.state === 'failed' || mission.state === 'cancelled';
   const planApproval = openEscalations.find((e) => e.type === 'plan_approval');
-  const others = openEscalations.filter((e) => e !== planApproval);
+  const brief = openEscalations.find((e) => e.type === 'mission_brief');
+  const others = openEscalations.filter((e) => e !== planApproval && e !== brief);
 
   return (
     <div className="page">
@@ -319,6 +322,14 @@ export function MissionPage({ id }: { id: string }) {
         </div>
       ) : null}
 
+      {brief ? (
+        <section className="card" aria-labelledby={`${id}-brief`}>
+          <h3 className="section-title" id={`${id}-brief`}>
+            The director&apos;s draft: each team&apos;s share
+          </h3>
+          <DirectorDraft escalation={brief} teams={detail.teams} />
+        </section>
+      ) : null}
       {planApproval ? <PlanApproval escalation={planApproval} mission={mission} /> : null}
       <OpenEscalations escalations={others} />
       <Facts mission={mission} />
@@ -332,6 +343,16 @@ export function MissionPage({ id }: { id: string }) {
       ) : (
         <PlanView missionId={id} teams={detail.teams} />
       )}
+
+      {mission.state !== 'draft' && !final ? (
+        <>
+          <div className="section-head">
+            <h3 className="section-title">Steering</h3>
+            <span className="muted">Write to a leader, set a team's priority, pause a team, add or remove coders.</span>
+          </div>
+          <TeamSteering mission={mission} teams={detail.teams} />
+        </>
+      ) : null}
 
       <div className="section-head">
         <h3 className="section-title">Agents</h3>

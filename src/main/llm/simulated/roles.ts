@@ -2,22 +2,25 @@
  * Which part the simulated model plays, decided from the tools the request offers and
  * nothing else, then shaped by tool_choice the way the API would shape a real reply.
  */
-import { toolNames } from './conversation.js';
+import { promptText, toolNames } from './conversation.js';
 import { codingReply } from './coder.js';
+import { DIRECTOR_TOOL_NAME, directorReply } from './director.js';
 import { escalationReply, reviewReply } from './leader.js';
 import { planningReply } from './planner.js';
 import { call, say, type DraftBlock, type RoleInput } from './reply.js';
 import { textReply } from './summariser.js';
 
 /** The role a request asks for. */
-export type SimulatedRole = 'planning' | 'coding' | 'review' | 'escalation' | 'text';
+export type SimulatedRole = 'planning' | 'coding' | 'review' | 'escalation' | 'message' | 'director' | 'text';
 
 /** The role implied by the offered tool names (the engine's catalogue in engine/tools.ts). */
 export function roleOf(tools: readonly string[]): SimulatedRole {
+  if (tools.includes(DIRECTOR_TOOL_NAME)) return 'director';
   if (tools.includes('create_task') || tools.includes('submit_plan')) return 'planning';
   if (tools.includes('approve_submission') || tools.includes('reject_submission')) return 'review';
   if (tools.includes('answer_coder') || tools.includes('escalate_to_human')) return 'escalation';
   if (tools.includes('write_file') || tools.includes('submit_task')) return 'coding';
+  if (tools.includes('reply_to_person')) return 'message';
   return 'text';
 }
 
@@ -32,6 +35,13 @@ const FORCED_DEFAULTS: Record<string, Record<string, unknown>> = {
   escalate_to_human: { reason: 'This needs a decision from the person supervising the mission.' },
   ask_leader: { question: 'Could you clarify what the task expects?' },
 };
+
+/** A leader that read the person's message says it will act on it, quoting its first line. */
+function messageReply({ request }: RoleInput): DraftBlock[] {
+  const said = /Message from the person: (.*)/.exec(promptText(request))?.[1]?.trim() ?? '';
+  const gist = said.length > 80 ? `${said.slice(0, 79)}…` : said;
+  return [call('reply_to_person', { reply: gist ? `Understood: "${gist}". The team will work with that in mind.` : 'Understood.' })];
+}
 
 /** The blocks of the reply to `input.request`. */
 export function draftReply(input: RoleInput): DraftBlock[] {
@@ -49,7 +59,11 @@ export function draftReply(input: RoleInput): DraftBlock[] {
           ? reviewReply(input)
           : role === 'escalation'
             ? escalationReply(input)
-            : textReply(input);
+            : role === 'message'
+              ? messageReply(input)
+              : role === 'director'
+                ? directorReply(input)
+                : textReply(input);
   // Never call a tool that was not offered: the engine would answer with an error.
   const allowed = blocks.filter((b) => b.type === 'text' || offered.includes(b.name));
 
