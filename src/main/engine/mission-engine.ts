@@ -1,6 +1,4 @@
-import { randomUUID } from 'node:crypto';
-import { existsSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import type Database from 'better-sqlite3';
 import type { AgentDiff } from '../../shared/contract/agents.js';
 import type { CreateMissionRequest, DecideEscalationRequest } from '../../shared/contract/missions.js';
@@ -19,7 +17,6 @@ import {
   type TaskView,
   type TranscriptEntry,
 } from '../../shared/mission.js';
-import { usdToNano } from '../../shared/money.js';
 import { findModel } from '../../shared/models.js';
 import { AppError } from '../../shared/result.js';
 import { TeamRepository } from '../ledger/team-repository.js';
@@ -32,7 +29,8 @@ import {
   openMissionWorkspace,
   type MissionWorkspace,
 } from '../workspace/mission-workspace.js';
-import { briefRequest, Director, writeShares } from './director.js';
+import { Director } from './director.js';
+import { createMission } from './mission-create.js';
 import { needsWorkspace } from './escalations/decisions.js';
 import { describeLogRows } from './mission-log.js';
 import type { ClaudeCodeEnvironment } from './runtimes/claude-code.js';
@@ -41,15 +39,13 @@ import {
   escalationView,
   MissionStore,
   taskView,
-  type AgentRecord,
   type MissionRecord,
-  type TeamRecord,
 } from '../ledger/mission-repository.js';
 import { MissionRuntime, type BudgetCapSink, type EngineContext, type EngineEventSink } from './mission-runtime.js';
 import { missionSummary, toAgentView } from './state-writes.js';
 import { applySavedWeights, type TeamWeightSink } from './steering.js';
 import { SteeringRepository } from '../ledger/steering-repository.js';
-import { TEAM_WEIGHT_DEFAULT, type SteeringMessageView, type TeamPriorityView } from '../../shared/steering.js';
+import type { SteeringMessageView, TeamPriorityView } from '../../shared/steering.js';
 import { phaseNumbers, teamView } from './phases.js';
 
 export interface MissionEngineOptions {
@@ -191,108 +187,12 @@ export class MissionEngine {
 
   /** Creates a mission in `draft` from a saved design (snapshotted, so later edits do not change it). */
   create(request: CreateMissionRequest): MissionView {
-    const design = this.teamsRepo.get(request.designId);
-    if (!design) throw new AppError('not_found', `no team design with id "${request.designId}"`);
-    for (const team of design.teams) {
-      const leaders = team.agents.filter((a) => a.role === 'leader');
-      const coders = team.agents.filter((a) => a.role === 'coder');
-      if (leaders.length !== 1) throw new AppError('invalid_request', `team "${team.name}" needs a leader to plan and review its work`);
-      if (coders.length === 0) throw new AppError('invalid_request', `team "${team.name}" needs at least one coder`);
-    }
-    if (design.teams.length === 0) throw new AppError('invalid_request', `design "${design.name}" has no teams`);
-    const unknownShare = Object.keys(request.teamShares ?? {}).find((t) => !design.teams.some((team) => team.id === t));
-    if (unknownShare !== undefined) {
-      throw new AppError('invalid_request', `teamShares names an unknown team ${JSON.stringify(unknownShare.slice(0, 64))}; the design's teams are: ${design.teams.map((t) => t.id).join(', ')}`);
-    }
-    const repoPath = resolve(request.repoPath);
-    if (!existsSync(repoPath) || !statSync(repoPath).isDirectory()) {
-      throw new AppError('not_found', `the repository folder "${repoPath}" does not exist`);
-    }
-    const id = `m-${randomUUID().slice(0, 8)}`;
-    const at = this.now();
-    const budgetNano = request.budgetNanoUsd ?? (request.budgetUsd === undefined ? null : usdToNano(request.budgetUsd));
-    const firstLine = request.goal.split('\n')[0] ?? request.goal;
-    const mission: MissionRecord = {
-      id,
-      name: request.name ?? `${design.name}: ${firstLine.slice(0, 60)}`,
-      designId: design.id,
-      designRevision: design.revision,
-      design,
-      goal: request.goal,
-      repoPath,
-      baseBranch: request.baseBranch,
-      worktreeRoot: join(this.worktreesDir, id),
-      state: 'draft',
-      pausedFrom: null,
-      budgetNano,
-      skipPlanApproval: request.skipPlanApproval,
-      allowedCommands: request.allowedCommands,
-      setupCommand: request.setupCommand ?? null,
-      copyFiles: request.copyFiles,
-      settings: { ...this.defaults, ...request.settings },
-      planRound: 0,
-      finalCommit: null,
-      outcome: null,
-      createdAt: at,
-      updatedAt: at,
-      startedAt: null,
-      endedAt: null,
-    };
-    let brief: ReturnType<typeof briefRequest> | undefined;
-    this.store.tx(() => {
-      this.store.saveMission(mission);
-      this.store.log({ missionId: id, at, kind: 'mission', subjectId: id, fromState: null, toState: 'draft', detail: { designId: design.id } });
-      design.teams.forEach((team, t) => {
-        const after = team.after ?? [];
-        const rec: TeamRecord = {
-          missionId: id,
-          id: team.id,
-          name: team.name,
-          budgetNano: team.budgetNanoUsd,
-          planState: 'pending',
-          planSummary: null,
-          sortOrder: t,
-          // This mission's copy of the links: the director may change them before planning.
-          share: null,
-          after,
-          // A preview until the start decides (`openReadyTeams`), after any change of `after`.
-          phaseState: after.length > 0 ? 'waiting' : 'active',
-          startCommit: null,
-          mergedCommit: null,
-          delivery: null,
-          priorityWeight: TEAM_WEIGHT_DEFAULT,
-          paused: false,
-        };
-        this.store.saveTeam(rec);
-        team.agents.forEach((a, i) => {
-          const agent: AgentRecord = {
-            missionId: id,
-            id: a.id,
-            teamId: team.id,
-            name: a.name,
-            role: a.role,
-            model: a.model,
-            budgetNano: a.budgetNanoUsd,
-            state: 'starting',
-            stateReason: null,
-            currentTaskId: null,
-            turnsWithoutProgress: 0,
-            lastActivityAt: at,
-            sortOrder: i,
-          };
-          this.store.saveAgent(agent);
-          this.store.log({ missionId: id, at, kind: 'agent', subjectId: a.id, fromState: null, toState: 'starting', detail: {} });
-        });
-      });
-      if (request.teamShares) writeShares(this.store, id, request.teamShares, null);
-      if (request.director) {
-        brief = briefRequest(mission, at, 1, null);
-        this.store.saveEscalation(brief);
-        this.store.log({ missionId: id, at, kind: 'escalation', subjectId: brief.id, fromState: null, toState: 'human', detail: { type: brief.type, title: brief.title } });
-      }
-    });
+    const { mission, brief } = createMission(
+      { store: this.store, teams: this.teamsRepo, worktreesDir: this.worktreesDir, defaults: this.defaults, at: this.now() },
+      request,
+    );
     if (brief) this.ctx.events.emit('escalations:changed', escalationView(brief), brief.id);
-    this.ctx.events.emit('missions:changed', missionSummary(this.store, mission, [], []), id);
+    this.ctx.events.emit('missions:changed', missionSummary(this.store, mission, [], []), mission.id);
     return this.view(mission);
   }
 
