@@ -394,6 +394,39 @@ run('FleetControl and FleetWorker', () => {
     expect((await git(['show', `${third}:src/a.txt`], { cwd: workspace.repoUrl })).stdout).toBe('three\n');
   }, 30_000);
 
+  it("leaves a write outside the coder's task to the control room, and runs it once the control room approves it", async () => {
+    const c = await setUp();
+    await worker(1);
+    const workspace = { ...(await coderWorkspace('owned')), ownedPaths: ['src/mine/'] };
+    const reply = (approved: string[]): ModelReply => ({
+      kind: 'reply',
+      uses: [
+        { id: 'toolu_in', name: 'write_file', input: { path: 'src/mine/a.txt', content: 'mine\n' } },
+        { id: 'toolu_out', name: 'write_file', input: { path: 'src/theirs/b.txt', content: 'theirs\n' } },
+      ],
+      approved,
+    });
+    // Inside the task's paths the worker writes; outside, the control room's policy decides.
+    await expect(turn(c, 'owned-1', 'coder', () => Promise.resolve(reply([])), undefined, workspace)).resolves.toMatchObject({
+      results: [
+        { ran: true, toolUseId: 'toolu_in', isError: false },
+        { ran: false, toolUseId: 'toolu_out' },
+      ],
+    });
+    const pushed = async (path: string) =>
+      (await git(['show', `${workspace.fleetRef}:${path}`], { cwd: workspace.repoUrl, okExitCodes: [128] })).stdout;
+    expect(await pushed('src/mine/a.txt')).toBe('mine\n');
+    expect(await pushed('src/theirs/b.txt')).toBe('');
+    // The leader (or the person) allowed it: the next model RPC lists it, and the worker runs it.
+    await expect(turn(c, 'owned-2', 'coder', () => Promise.resolve(reply(['toolu_out'])), undefined, workspace)).resolves.toMatchObject({
+      results: [
+        { ran: true, toolUseId: 'toolu_in' },
+        { ran: true, toolUseId: 'toolu_out', isError: false },
+      ],
+    });
+    expect(await pushed('src/theirs/b.txt')).toBe('theirs\n');
+  }, 30_000);
+
   it('completes the job the normal way when nobody waits for its report any more (409)', async () => {
     const c = await setUp();
     await worker(1);

@@ -7,6 +7,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
+import { owningPath } from '../../shared/ownership.js';
 import { coderTools, parseToolCall } from '../tools/agent-tools.js';
 import { FILE_TOOLS, formatCommandOutcome, runFileTool } from '../tools/workspace-tools.js';
 import { isCommandAllowed, runAllowedCommand, runCommand, type CommandOutcome } from '../workspace/commands.js';
@@ -206,7 +207,7 @@ export class FleetWorker {
     return result;
   }
 
-  /** Runs the reply's workspace tools in order, up to the first one left to the control room; pushes what they changed. */
+    /** Runs the reply's workspace tools in order, up to the first one left to the control room; pushes what they changed. */
   private async runTools(data: TurnJob, reply: Extract<ModelReply, { kind: 'reply' }>, clone: string | null, waitMs: number): Promise<TurnResult> {
     const results: TurnToolResult[] = [];
     let leftToControl = false;
@@ -223,6 +224,11 @@ export class FleetWorker {
       const parsed = parseToolCall(coderTools, use.name, use.input);
       if (!parsed.ok) {
         results.push({ ran: true, toolUseId: use.id, content: parsed.error, isError: true, progress: false });
+        continue;
+      }
+      if ((use.name === 'write_file' || use.name === 'edit_file') && !reply.approved.includes(use.id) && writesOutsideTask(data.workspace, String(parsed.input.path))) {
+        leftToControl = true; // the control room's policy refuses it or asks the leader
+        results.push({ ran: false, toolUseId: use.id });
         continue;
       }
       if (use.name === 'run_command') {
@@ -389,4 +395,10 @@ function callControl(data: TurnJob, route: 'model' | 'result', body: string, tim
     });
     req.end(body);
   });
+}
+
+/** Whether `path` lies outside every path the coder's task owns (never, for a task that owns none). */
+function writesOutsideTask(workspace: TurnWorkspace, path: string): boolean {
+  const owned = workspace.ownedPaths ?? [];
+  return owned.length > 0 && owningPath(owned, path) === null;
 }

@@ -18,6 +18,12 @@ export const workspaceSchema = z.object({
   /** Where the worker pushes the work of this job (a ref outside refs/heads). */
   fleetRef: z.string().regex(/^refs\/control-room\/fleet\/[A-Za-z0-9._/-]+$/),
   writeScope: z.array(z.string()),
+  /**
+   * The paths the coder's task owns (empty or absent: no ownership, the write scope alone).
+   * A write outside them is left to the control room, whose permission policy refuses it or
+   * asks the leader; once approved, the model RPC lists it in `approved` and the worker runs it.
+   */
+  ownedPaths: z.array(z.string()).max(200).optional(),
   allowedCommands: z.array(z.string()),
   commandTimeoutMs: z.number().int().positive(),
 });

@@ -173,6 +173,7 @@ export class QueuedDriver extends BuiltInDriver {
       base: await ws.coderHead(agent.rec.id),
       fleetRef: `refs/control-room/fleet/${digest}`,
       writeScope: agent.spec?.permissions.writeScope ?? [],
+      ownedPaths: [...(h.policyFor(job, ws.coderWorktree(agent.rec.id)).ownership?.owns ?? [])],
       allowedCommands: h.coderAllowlist(team, agent),
       commandTimeoutMs: h.ctx.options.commandTimeoutMs,
     };
