@@ -9,6 +9,7 @@ import {
   type AgentRuntime,
   type ClaudeCodeTool,
 } from './team.js';
+import { normaliseOwnedPath, pathsOverlap } from './ownership.js';
 
 /**
  * Design rules: what the designer checks while a person draws teams, each finding
@@ -267,26 +268,12 @@ function ownedPaths(team: RuleTeam): string[] {
   return list.map((p) => p.trim()).filter((p) => p.length > 0);
 }
 
-/** "./src/db/**" → "src/db": the folder or file a path names, for comparing. */
-function normalisePath(path: string): string {
-  return path
-    .trim()
-    .replaceAll('\\', '/')
-    .replace(/^(\.\/)+/, '')
-    .replace(/(\/\*\*?)+$/, '')
-    .replace(/\/+$/, '');
-}
-
 /**
  * True when two owned paths can name the same file: equal, or one is a folder holding
- * the other ("db/" and "db/schema.sql"). "db" and "dbx/" do not overlap.
+ * the other ("db/" and "db/schema.sql"). "db" and "dbx/" do not overlap. The one rule of
+ * `ownership.ts`, which the engine applies to plans and writes.
  */
-export function ownedPathsOverlap(a: string, b: string): boolean {
-  const x = normalisePath(a);
-  const y = normalisePath(b);
-  if (x === '' || x === '.' || y === '' || y === '.') return true;
-  return x === y || y.startsWith(`${x}/`) || x.startsWith(`${y}/`);
-}
+export const ownedPathsOverlap = pathsOverlap;
 
 /**
  * Teams of one phase work at the same time: if they own overlapping paths, their leaders
@@ -319,7 +306,7 @@ function overlapIssues(teams: readonly RuleTeam[]): DesignIssue[] {
         severity: 'warning',
         teamId: second.id,
         title:
-          normalisePath(p) === normalisePath(q)
+          normaliseOwnedPath(p) === normaliseOwnedPath(q)
             ? `${named(first)} and ${named(second)} both own ${p}${more}`
             : `${named(first)} owns ${p} and ${named(second)} owns ${q}${more}`,
         detail: `Both teams are in phase ${phase} and work at the same time, so their leaders may plan the same files twice and their branches conflict when they are merged. Give the path to one team only, or let ${named(second)} start after ${named(first)} and build on its work.`,
