@@ -1,12 +1,14 @@
 import { errorText, TERMINAL_TASK } from './runtime-types.js';
 import type { MissionHost } from './mission-host.js';
+import { pendingResolution, raiseForPerson, resolveConflict, settleResolution } from './conflicts.js';
 import { activeTeams, openReadyTeams, recordTeamMerged } from './phase-runner.js';
 
 /**
  * The end of each phase and of the mission: the active teams' branches merge into the
  * mission branch, then either the next phase's teams start from it or (once the person
  * approves) the mission branch merges into the base branch. A conflict at either step
- * becomes a `merge_conflict` escalation; approving it merges again.
+ * goes to a leader first (`conflicts.ts`), then, if it cannot resolve it, to the person
+ * as a `merge_conflict` escalation; approving that merges again.
  */
 export class MissionIntegration {
   /** The merge in progress, if any: one at a time, and `busy()` waits on it. */
@@ -61,28 +63,31 @@ export class MissionIntegration {
   private async doIntegrate(): Promise<void> {
     if (this.h.mission.state !== 'integrating') this.h.setMissionState('integrating');
     const ws = this.h.requireWorkspace();
+    // The final merge's resolution was under way when the mission stopped: it resumes.
+    if (pendingResolution(this.h, 'final', null)) {
+      await this.finalizeAfterConflict(null);
+      return;
+    }
     const mergedTeams: string[] = [];
     for (const team of activeTeams(this.h)) {
-      const outcome = await ws.mergeTeamIntoMission(team.rec.id, team.rec.startCommit, {
-        message: `Merge team ${team.rec.name} into mission ${this.h.mission.name}`,
-      });
+      const merge = () =>
+        ws.mergeTeamIntoMission(team.rec.id, team.rec.startCommit, {
+          message: `Merge team ${team.rec.name} into mission ${this.h.mission.name}`,
+        });
+      let outcome = await merge();
       if (!this.stillIntegrating()) return;
       if (!outcome.merged) {
-        this.h.raise({
-          type: 'merge_conflict',
-          level: 'human',
-          teamId: team.rec.id,
-          agentId: null,
-          taskId: null,
-          title: `Team ${team.rec.name} conflicts with the mission branch`,
-          detail:
-            `Conflicting files: ${outcome.conflicts.join(', ')}. Resolve the conflict on ${ws.missionBranch} ` +
-            `(or the team branch) and approve to merge again; deny to fail the mission.`,
-          payload: { stage: 'teams', conflicts: outcome.conflicts, mergedTeams },
-        });
-        return;
+        // The team's leader resolves it on a branch of its own; the person only if it cannot.
+        const resolved = await resolveConflict(this.h, { stage: 'teams', team, conflicts: outcome.conflicts, mergedTeams });
+        if (!resolved.resolved || !this.stillIntegrating()) return;
+        // The resolution is on the mission branch now: this merge finds nothing to do and lists the files.
+        outcome = await merge();
+        if (!this.stillIntegrating()) return;
+        if (!outcome.merged) throw new Error(`team ${team.rec.name} still conflicts after its leader's resolution`);
       }
-      recordTeamMerged(this.h, team, outcome);
+      const merged = outcome;
+      this.h.ctx.store.tx(() => recordTeamMerged(this.h, team, merged));
+      await settleResolution(this.h, 'teams', team.rec.id);
       mergedTeams.push(team.rec.id);
     }
     if ([...this.h.teams.values()].some((t) => t.rec.phaseState === 'waiting')) {
@@ -110,28 +115,67 @@ export class MissionIntegration {
     });
   }
 
-  /** Merges the mission branch into the base branch (the person approved the final merge). */
+  /**
+   * Merges the mission branch into the base branch (the person approved the final merge).
+   * A conflict (the base moved on) goes to a leader in the background, as `running`, so
+   * the person's approval answers at once; the merge is tried again once it is resolved.
+   */
   async finalize(): Promise<void> {
     const ws = this.h.requireWorkspace();
     const outcome = await ws.finalizeIntoBase();
     if (!this.h.ctx.store.open) return;
     if (!outcome.merged) {
-      this.h.raise({
-        type: 'merge_conflict',
-        level: 'human',
-        teamId: null,
-        agentId: null,
-        taskId: null,
-        title: `The mission conflicts with ${this.h.mission.baseBranch}`,
-        detail: `Conflicting files: ${outcome.conflicts.join(', ')}. Resolve them and approve to merge again; deny to fail the mission.`,
-        payload: { stage: 'final', conflicts: outcome.conflicts },
-      });
+      if (this.running) return;
+      this.running = this.finalizeAfterConflict(outcome.conflicts)
+        .catch((error: unknown) => {
+          if (!this.h.ctx.store.open) return;
+          this.h.ctx.logError('resolving the final merge', error);
+          this.h.setMissionState('failed', { reason: errorText(error) }, { outcome: `final merge failed: ${errorText(error)}` });
+        })
+        .finally(() => {
+          this.running = null;
+        });
       return;
     }
+    this.finished(outcome.commit);
+  }
+
+  /**
+   * The final merge conflicted (`conflicts`; null when resuming a pending resolution,
+   * whose merge is tried first in case it landed before a restart): a leader resolves it
+   * by merging the base into the mission branch, then the final merge goes through.
+   */
+  private async finalizeAfterConflict(conflicts: string[] | null): Promise<void> {
+    const ws = this.h.requireWorkspace();
+    let found = conflicts;
+    if (found === null) {
+      const outcome = await ws.finalizeIntoBase();
+      if (!this.h.ctx.store.open) return;
+      if (outcome.merged) {
+        await settleResolution(this.h, 'final', null);
+        this.finished(outcome.commit);
+        return;
+      }
+      found = outcome.conflicts;
+    }
+    const resolved = await resolveConflict(this.h, { stage: 'final', team: null, conflicts: found, mergedTeams: [] });
+    if (!resolved.resolved || !this.stillIntegrating()) return;
+    const outcome = await ws.finalizeIntoBase();
+    if (!this.h.ctx.store.open) return;
+    await settleResolution(this.h, 'final', null);
+    if (!outcome.merged) {
+      // The base moved again meanwhile: the person decides now.
+      raiseForPerson(this.h, { stage: 'final', team: null, conflicts: outcome.conflicts, mergedTeams: [] }, `${this.h.mission.baseBranch} moved again after a leader resolved the first conflict.`);
+      return;
+    }
+    this.finished(outcome.commit);
+  }
+
+  private finished(commit: string): void {
     this.h.setMissionState(
       'done',
-      { commit: outcome.commit },
-      { finalCommit: outcome.commit, outcome: `merged into ${this.h.mission.baseBranch} at ${outcome.commit.slice(0, 12)}` },
+      { commit },
+      { finalCommit: commit, outcome: `merged into ${this.h.mission.baseBranch} at ${commit.slice(0, 12)}` },
     );
   }
 }

@@ -279,7 +279,8 @@ export class MissionEngine {
   private continueRuntime(rt: MissionRuntime): void {
     const open = [...rt.escalations.open.values()];
     if (rt.mission.state === 'integrating') {
-      if (!open.some((e) => e.type === 'final_merge' || e.type === 'merge_conflict')) rt.integrate();
+      // A conflict a leader is resolving (level 'leader') resumes with the integration; the person's waits.
+      if (!open.some((e) => e.type === 'final_merge' || (e.type === 'merge_conflict' && e.level === 'human'))) rt.integrate();
       return;
     }
     if (rt.mission.state === 'planning') {

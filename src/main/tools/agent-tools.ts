@@ -55,6 +55,22 @@ export const writeRequestTools = {
   escalate_to_human: escalationTools.escalate_to_human,
 };
 
+/**
+ * A leader resolving a merge conflict on a branch of its own: the file tools and the
+ * team's allowed commands, then `submit_resolution` (checked: no conflict markers left,
+ * the tests pass) or `give_up_resolution` (the conflict goes to the person).
+ */
+export const resolutionTools = {
+  read_file: coderTools.read_file,
+  write_file: coderTools.write_file,
+  edit_file: coderTools.edit_file,
+  list_dir: coderTools.list_dir,
+  search: coderTools.search,
+  run_command: coderTools.run_command,
+  submit_resolution: z.object({ summary: text(4_000).min(1) }),
+  give_up_resolution: z.object({ reason: text(4_000).min(1) }),
+};
+
 export type ToolSet = Record<string, z.ZodObject>;
 
 const descriptions: Record<string, string> = {
@@ -74,6 +90,8 @@ const descriptions: Record<string, string> = {
   escalate_to_human: 'Pass the question to the person supervising the mission.',
   allow_write: 'Allow the coder to write the file outside its task\'s paths, this once.',
   refuse_write: 'Refuse the write, with what the coder should do instead.',
+  submit_resolution: 'Submit your resolution of the merge conflict: Control Room checks no conflict markers are left and the tests pass, commits the merge and merges it into the mission branch.',
+  give_up_resolution: 'Give up resolving the conflict: it goes to the person, with your reason and what you tried.',
   reply_to_person: 'Reply to the person who wrote to you: what you understood and what you will do.',
 };
 

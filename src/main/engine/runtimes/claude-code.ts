@@ -44,6 +44,8 @@ const ORCHESTRATION = new Set([
   'reject_submission',
   'answer_coder',
   'escalate_to_human',
+  'submit_resolution',
+  'give_up_resolution',
 ]);
 
 /** How often a session waiting on an escalation looks at it again (an in-memory map read). */

@@ -117,3 +117,67 @@ export function escalationReply({ request, rng }: RoleInput): DraftBlock[] {
             ]);
   return [call('answer_coder', { answer })];
 }
+
+/**
+ * Keeps both sides of every conflict hunk, ours first, leaving out a line of theirs that
+ * ours already has: right where the sides changed disjoint lines (two teams each adding
+ * their own line), which is what the simulated leader can settle without judgement.
+ * A diff3 base section (`|||||||`) is dropped.
+ */
+export function keepBothSides(text: string): string {
+  const out: string[] = [];
+  let section: 'none' | 'ours' | 'base' | 'theirs' = 'none';
+  let ours: string[] = [];
+  for (const line of text.split(/(?<=\n)/)) {
+    const bare = line.replace(/\r?\n$/, '');
+    if (section === 'none' && /^<{7}( |$)/.test(bare)) {
+      section = 'ours';
+      ours = [];
+    } else if (section === 'ours' && /^\|{7}( |$)/.test(bare)) section = 'base';
+    else if ((section === 'ours' || section === 'base') && bare === '=======') section = 'theirs';
+    else if (section === 'theirs' && /^>{7}( |$)/.test(bare)) section = 'none';
+    else if (section === 'ours') {
+      ours.push(line);
+      out.push(line);
+    } else if (section === 'theirs') {
+      if (!ours.includes(line)) out.push(line);
+    } else if (section === 'none') out.push(line);
+  }
+  return out.join('');
+}
+
+/**
+ * The leader resolving a merge conflict: reads each conflicting file, writes it back with
+ * both sides kept ({@link keepBothSides}), submits; if Control Room refuses the result (a
+ * test fails), it gives up with the reason, so the person gets the conflict with what was
+ * tried. Deterministic: the same conflict is resolved the same way.
+ */
+export function resolutionReply({ request }: RoleInput): DraftBlock[] {
+  const text = promptText(request);
+  const files = (lastLabel(text, 'Conflicting files') ?? '')
+    .split(',')
+    .map((f) => f.trim())
+    .filter((f) => f !== '' && f !== '(none)');
+  const calls = pastToolCalls(request);
+  const submits = calls.filter((c) => c.name === 'submit_resolution' || c.name === 'give_up_resolution');
+  const last = submits.at(-1);
+  if (last && (last.name === 'give_up_resolution' || !last.result?.isError)) return [say('Done.')];
+  if (last?.result?.isError) {
+    return [
+      say('My resolution does not hold up; this needs the person.'),
+      call('give_up_resolution', {
+        reason: `I kept both sides of ${files.join(', ') || 'the conflicting files'}, and Control Room refused it: ${clip(last.result.text.split('\n')[0] ?? '', 300)}`,
+      }),
+    ];
+  }
+  const read = new Map<string, string>();
+  for (const c of calls) {
+    if (c.name === 'read_file' && c.result && !c.result.isError) read.set(String(c.input.path), c.result.text);
+  }
+  const written = new Set(calls.filter((c) => c.name === 'write_file' && c.result && !c.result.isError).map((c) => String(c.input.path)));
+  const unread = files.filter((f) => !read.has(f));
+  if (unread.length > 0) return unread.map((path) => call('read_file', { path }));
+  const unwritten = files.filter((f) => !written.has(f));
+  if (unwritten.length > 0) return unwritten.map((path) => call('write_file', { path, content: keepBothSides(read.get(path) ?? '') }));
+  return [call('submit_resolution', { summary: `Kept both sides in ${files.join(', ') || 'the conflicting files'}: the changes touched different lines.` })];
+}

@@ -5,13 +5,13 @@
 import { promptText, toolNames } from './conversation.js';
 import { codingReply } from './coder.js';
 import { DIRECTOR_TOOL_NAME, directorReply } from './director.js';
-import { escalationReply, reviewReply } from './leader.js';
+import { escalationReply, resolutionReply, reviewReply } from './leader.js';
 import { planningReply } from './planner.js';
 import { call, say, type DraftBlock, type RoleInput } from './reply.js';
 import { textReply } from './summariser.js';
 
 /** The role a request asks for. */
-export type SimulatedRole = 'planning' | 'coding' | 'review' | 'escalation' | 'message' | 'director' | 'text';
+export type SimulatedRole = 'planning' | 'coding' | 'review' | 'escalation' | 'resolution' | 'message' | 'director' | 'text';
 
 /** The role implied by the offered tool names (the engine's catalogue in engine/tools.ts). */
 export function roleOf(tools: readonly string[]): SimulatedRole {
@@ -19,6 +19,8 @@ export function roleOf(tools: readonly string[]): SimulatedRole {
   if (tools.includes('create_task') || tools.includes('submit_plan')) return 'planning';
   if (tools.includes('approve_submission') || tools.includes('reject_submission')) return 'review';
   if (tools.includes('answer_coder') || tools.includes('escalate_to_human')) return 'escalation';
+  // Before coding: a leader resolving a merge conflict has the file tools too.
+  if (tools.includes('submit_resolution')) return 'resolution';
   if (tools.includes('write_file') || tools.includes('submit_task')) return 'coding';
   if (tools.includes('reply_to_person')) return 'message';
   return 'text';
@@ -59,11 +61,13 @@ export function draftReply(input: RoleInput): DraftBlock[] {
           ? reviewReply(input)
           : role === 'escalation'
             ? escalationReply(input)
-            : role === 'message'
-              ? messageReply(input)
-              : role === 'director'
-                ? directorReply(input)
-                : textReply(input);
+            : role === 'resolution'
+              ? resolutionReply(input)
+              : role === 'message'
+                ? messageReply(input)
+                : role === 'director'
+                  ? directorReply(input)
+                  : textReply(input);
   // Never call a tool that was not offered: the engine would answer with an error.
   const allowed = blocks.filter((b) => b.type === 'text' || offered.includes(b.name));
 
