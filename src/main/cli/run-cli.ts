@@ -11,6 +11,7 @@ import {
 } from './args.js';
 import type { CliIo } from './cli-io.js';
 import { LEDGER_EXPORT_OPTIONS, ledgerExportCommand } from './ledger-export.js';
+import { MISSIONS_OPTIONS, missionsCommand } from './missions-command.js';
 import { RUN_OPTIONS, runMissionCommand } from './run.js';
 import { serveCommand, type ServeOptions } from './serve-command.js';
 import { startCommand } from './start-command.js';
@@ -85,9 +86,17 @@ export const COMMANDS: readonly CliCommand[] = [
   {
     name: 'run',
     summary: 'Run a mission headless: plan, code, review and merge, asking on stdin',
-    usage: '--team FILE --goal TEXT --workspace DIR [--base BRANCH] [--db FILE] [--provider simulated|anthropic] [--budget USD] [--director] [--auto-approve] [--json]',
+    usage: '--team FILE --goal TEXT --workspace DIR [--base BRANCH] [--db FILE] [--provider simulated|anthropic] [--budget USD] [--director] [--auto-approve] [--json]\n       control-room run --resume [MISSION] [--db FILE] [--provider simulated|anthropic] [--auto-approve] [--json]',
     options: RUN_OPTIONS,
+    maxPositionals: 1,
     run: (args, io) => runMissionCommand(args, io),
+  },
+  {
+    name: 'missions',
+    summary: "List the ledger's missions: id, name, state, progress, cost, last update",
+    usage: '[--db FILE] [--json]',
+    options: MISSIONS_OPTIONS,
+    run: (args, io) => missionsCommand(args, io),
   },
   {
     name: 'worker',

@@ -1,80 +1,104 @@
-import { readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import type { EventEnvelope } from '../../shared/contract.js';
 import type { ProviderId } from '../../shared/contract/app.js';
 import type { EscalationView } from '../../shared/mission.js';
-import { formatUsd, usdToNano } from '../../shared/money.js';
+import { formatUsd } from '../../shared/money.js';
+import { quote, safeMessage } from '../../shared/quote.js';
 import { AppError } from '../../shared/result.js';
 import { parseTeamFile } from '../../shared/team-file.js';
 import { selectProvider } from '../app/backend.js';
 import { createEngineServices } from '../app/engine-services.js';
+import type { MissionEngine } from '../engine/mission-engine.js';
 import { openLedger } from '../ledger/database.js';
-import { TeamRepository } from '../ledger/team-repository.js';
+import { MissionStore } from '../ledger/mission-repository.js';
+import type { MissionRecord } from '../ledger/mission-tables.js';
+import { TeamRepository, type ValidTeamDesignDraft } from '../ledger/team-repository.js';
 import { openUserSecretStore } from '../settings/index.js';
-import { DATABASE_FILE, defaultDataDir } from '../app/paths.js';
 import { stringOption, UsageError, type OptionSpecs, type ParsedArgs } from './args.js';
+import { ledgerPath, pickResumable, progressText } from './missions-command.js';
+import { removeMissionWorktrees } from './mission-worktrees.js';
+import { validateRunRequest, type PendingMissionRequest } from './run-request.js';
 import { askBrief, briefLines, briefReady } from './run-director.js';
 import type { CliIo } from './cli-io.js';
 
 /** The options of `control-room run`, as its help shows them. */
 export const RUN_OPTIONS = {
   team: { type: 'string', valueName: 'FILE', description: 'The team design file (.team.json)' },
-  goal: { type: 'string', valueName: 'TEXT', description: 'What the mission must achieve' },
+  goal: { type: 'string', valueName: 'TEXT', description: 'What the mission must achieve (at most 20,000 characters)' },
   workspace: { type: 'string', valueName: 'DIR', description: 'The git repository to work on' },
-  base: { type: 'string', valueName: 'BRANCH', description: 'The branch to start from and merge into (default: main)' },
+  base: { type: 'string', valueName: 'BRANCH', description: 'The branch to start from and merge into (default: the branch checked out in the workspace)' },
   db: { type: 'string', valueName: 'FILE', description: 'The ledger (default: the app\'s); worktrees go beside it' },
   provider: { type: 'string', valueName: 'NAME', description: 'simulated or anthropic (default: anthropic when ANTHROPIC_API_KEY is set)' },
-  budget: { type: 'string', valueName: 'USD', description: 'The mission\'s budget cap in dollars' },
+  budget: { type: 'string', valueName: 'USD', description: 'The mission\'s budget cap in dollars (at most 1,000,000)' },
+  resume: {
+    type: 'boolean',
+    description: 'Continue a paused or unfinished mission of the ledger instead of starting one: MISSION (an id from "control-room missions"), or the most recent',
+  },
   'auto-approve': { type: 'boolean', description: 'Approve every escalation instead of asking on stdin' },
   director: { type: 'boolean', description: "Ask the director to draft each team's share first (approve it, or send it back with a comment, on stdin)" },
   json: { type: 'boolean', description: 'Print every event as a JSON line' },
 } as const satisfies OptionSpecs;
 
+/** What a resumed mission keeps from its creation: these describe a new mission only. */
+const NEW_MISSION_OPTIONS = ['team', 'goal', 'workspace', 'base', 'budget', 'director'] as const;
+
 /** What `run` needs beyond the usual CLI io: where answers to escalations come from. */
 export type RunIo = CliIo & { stdin?: Readable };
 
+/** A new mission, checked through and ready to be written: its design and its request. */
+interface NewMission {
+  draft: ValidTeamDesignDraft;
+  request: PendingMissionRequest;
+}
+
 /**
- * `control-room run`: runs one mission headless from a team file. Streams progress (a
- * line per event, or JSON lines), asks the person on stdin for every escalation unless
- * `--auto-approve`, prints the cost per agent, and answers 0 when the mission is done
- * (merged or with the final merge declined), 1 otherwise.
+ * `control-room run`: runs one mission headless from a team file, or with `--resume`
+ * continues one the ledger holds (after a crash, a Ctrl+C or a closed stdin) exactly as
+ * the app's Resume does. Streams progress (a line per event, or JSON lines), asks the
+ * person on stdin for every escalation unless `--auto-approve` (those still open from
+ * before are asked again), prints the cost per agent, removes the mission's worktrees once
+ * it is merged, and answers 0 when the mission is done (merged or with the final merge
+ * declined), 1 otherwise. A new mission's options are checked through the contract's
+ * schemas before anything is written, so a refused run leaves no row behind.
  */
 export async function runMissionCommand(args: ParsedArgs, io: RunIo): Promise<number> {
-  const teamFile = stringOption(args, 'team');
-  const goal = stringOption(args, 'goal');
-  const workspace = stringOption(args, 'workspace');
-  if (!teamFile) throw new UsageError('--team FILE is required');
-  if (!goal) throw new UsageError('--goal TEXT is required');
-  if (!workspace) throw new UsageError('--workspace DIR is required');
+  const resume = args.values.resume === true;
+  const requestedId = args.positionals[0];
+  if (!resume && requestedId !== undefined) throw new UsageError(`unexpected argument ${quote(requestedId)} (a mission id goes after --resume)`);
   const providerOption = stringOption(args, 'provider');
   if (providerOption !== undefined && providerOption !== 'simulated' && providerOption !== 'anthropic') {
-    throw new UsageError(`--provider must be simulated or anthropic, not '${providerOption}'`);
+    throw new UsageError(`--provider must be simulated or anthropic, not ${quote(providerOption)}`);
   }
   const provider: ProviderId = (providerOption as ProviderId | undefined) ?? selectProvider(io.env).id;
-  const budgetText = stringOption(args, 'budget');
-  const budgetUsd = budgetText === undefined ? undefined : Number(budgetText);
-  if (budgetUsd !== undefined && !(Number.isFinite(budgetUsd) && budgetUsd >= 0)) {
-    throw new UsageError(`--budget must be a number of dollars, not '${budgetText}'`);
-  }
   const json = args.values.json === true;
   const autoApprove = args.values['auto-approve'] === true;
-  const dbPath = resolve(stringOption(args, 'db') ?? join(defaultDataDir(process.platform, io.env), DATABASE_FILE));
+  const dbPath = ledgerPath(args, io);
 
-  let text: string;
-  try {
-    text = readFileSync(resolve(teamFile), 'utf8');
-  } catch (error) {
-    throw new Error(`cannot read the team file "${teamFile}": ${(error as Error).message}`);
+  let fresh: NewMission | undefined;
+  if (resume) {
+    const given = NEW_MISSION_OPTIONS.find((name) => args.values[name] !== undefined);
+    if (given) throw new UsageError(`--${given} cannot be given with --resume: a resumed mission keeps the design, goal, workspace and budget it was created with`);
+    // Opening would create an empty ledger, in which there is nothing to resume.
+    if (!existsSync(dbPath)) throw new Error(`no ledger at ${quote(dbPath, 200)}; give the one the mission ran in with --db FILE`);
+  } else {
+    fresh = await prepareNewMission(args);
   }
-  const parsed = parseTeamFile(text);
-  if (!parsed.ok) throw new Error(`${teamFile}: ${parsed.message}`);
 
   // A key saved in Settings (the keychain, else the key file beside the ledger) serves `--provider anthropic`.
   const { store: secrets } = await openUserSecretStore({ dataDir: dirname(dbPath), env: io.env });
   const out = (line: string) => io.stdout.write(`${line}\n`);
   const ledger = openLedger(dbPath);
+  let resumed: MissionRecord | undefined;
+  try {
+    // Chosen before the engine opens the ledger: its start-up pauses what a crash left working.
+    if (resume) resumed = pickResumable(new MissionStore(ledger.db), requestedId, dbPath);
+  } catch (error) {
+    ledger.close();
+    throw error;
+  }
   const printEvent = (event: EventEnvelope) => {
     if (json) {
       out(JSON.stringify({ event: event.name, ...(event.payload as object) }));
@@ -98,29 +122,34 @@ export async function runMissionCommand(args: ParsedArgs, io: RunIo): Promise<nu
   const lines = autoApprove ? undefined : createInterface({ input: io.stdin ?? process.stdin, terminal: false });
   const answers = lines?.[Symbol.asyncIterator]();
   try {
-    const design = new TeamRepository(ledger.db).save({ ...parsed.draft, id: undefined, expectedRevision: undefined });
-    const mission = engine.create({
-      designId: design.id,
-      goal,
-      repoPath: resolve(workspace),
-      baseBranch: stringOption(args, 'base') ?? 'main',
-      skipPlanApproval: false,
-      allowedCommands: [],
-      copyFiles: [],
-      ...(budgetUsd === undefined ? {} : { budgetNanoUsd: usdToNano(budgetUsd) }),
-      ...(args.values.director === true ? { director: true } : {}),
-    });
-    if (!json) out(`Mission ${mission.id}: ${mission.name} (provider: ${provider}, ledger: ${dbPath})`);
-    await engine.start(mission.id);
+    let missionId: string;
+    if (resumed) {
+      missionId = resumed.id;
+      const now = engine.get(missionId).mission;
+      if (json) out(JSON.stringify({ event: 'resuming', mission: now }));
+      else out(`Resuming mission ${now.id}: ${safeMessage(now.name, 120)} (${now.state}, ${progressText(now)}, ${formatUsd(now.spentNanoUsd)} spent; provider: ${provider}, ledger: ${dbPath})`);
+      await continueMission(engine, missionId);
+    } else {
+      const { draft, request } = fresh as NewMission;
+      // One transaction: should the engine still refuse the request, no design row stays behind.
+      const mission = ledger.db.transaction(() => {
+        const design = new TeamRepository(ledger.db).save({ ...draft, id: undefined, expectedRevision: undefined });
+        return engine.create({ ...request, designId: design.id });
+      })();
+      missionId = mission.id;
+      if (!json) out(`Mission ${mission.id}: ${mission.name} (provider: ${provider}, ledger: ${dbPath})`);
+      await engine.start(mission.id);
+    }
+    const resumeHint = `resume it with "control-room run --resume ${missionId}${stringOption(args, 'db') === undefined ? '' : ` --db ${dbPath}`}"`;
 
     for (;;) {
       if (io.signal?.aborted) {
-        out('Interrupted: the mission is paused; resume it in the app.');
+        out(`Interrupted: the mission is paused; ${resumeHint}.`);
         return 1;
       }
-      const m = engine.get(mission.id).mission;
+      const m = engine.get(missionId).mission;
       if (m.state === 'done' || m.state === 'failed' || m.state === 'cancelled') break;
-      const open = engine.escalations(mission.id, true).filter((e) => e.level === 'human');
+      const open = engine.escalations(missionId, true).filter((e) => e.level === 'human');
       for (const e of open) {
         // The director's draft is answered once it is written; until then the mission waits.
         if (e.type === 'mission_brief' && !briefReady(e)) continue;
@@ -131,8 +160,8 @@ export async function runMissionCommand(args: ParsedArgs, io: RunIo): Promise<nu
             ? await askBrief(e, out, answers)
             : await ask(e, out, answers);
         if (!answer) {
-          out('stdin closed: the mission is paused; resume it in the app.');
-          engine.pause(mission.id);
+          out(`stdin closed: the mission is paused; ${resumeHint}.`);
+          engine.pause(missionId);
           return 1;
         }
         await engine.decide({ id: e.id, ...answer });
@@ -140,9 +169,12 @@ export async function runMissionCommand(args: ParsedArgs, io: RunIo): Promise<nu
       await new Promise((r) => setTimeout(r, 50));
     }
 
-    const final = engine.get(mission.id);
-    const agents = engine.agents(mission.id);
+    const final = engine.get(missionId);
+    const agents = engine.agents(missionId);
     const total = agents.reduce((n, a) => n + a.costNanoUsd, 0);
+    // Merged: the branches hold the work, so the per-coder checkouts go (a declined merge keeps them to look at).
+    const record = new MissionStore(ledger.db).getMission(missionId);
+    const removed = final.mission.state === 'done' && final.mission.finalCommit !== null && record ? await removeMissionWorktrees(record.repoPath, record.worktreeRoot) : 0;
     if (json) {
       out(JSON.stringify({ event: 'summary', mission: final.mission, agents, totalNanoUsd: total }));
     } else {
@@ -153,6 +185,7 @@ export async function runMissionCommand(args: ParsedArgs, io: RunIo): Promise<nu
         out(`  ${a.name.padEnd(20)} ${a.role.padEnd(8)} in ${String(a.inputTokens).padStart(9)}  out ${String(a.outputTokens).padStart(8)}  ${formatUsd(a.costNanoUsd)}`);
       }
       out(`  ${'total'.padEnd(29)} ${formatUsd(total)}`);
+      if (removed > 0) out(`Removed its ${removed} worktrees; the branches cr/${missionId}/… keep the work.`);
     }
     return final.mission.state === 'done' ? 0 : 1;
   } catch (error) {
@@ -163,6 +196,44 @@ export async function runMissionCommand(args: ParsedArgs, io: RunIo): Promise<nu
     services.close();
     ledger.close();
   }
+}
+
+/** Reads and checks a new mission's team file and options; nothing is written yet. */
+async function prepareNewMission(args: ParsedArgs): Promise<NewMission> {
+  const teamFile = stringOption(args, 'team');
+  const goal = stringOption(args, 'goal');
+  const workspace = stringOption(args, 'workspace');
+  if (!teamFile) throw new UsageError('--team FILE is required (or --resume to continue a mission)');
+  if (goal === undefined) throw new UsageError('--goal TEXT is required');
+  if (!workspace) throw new UsageError('--workspace DIR is required');
+  let text: string;
+  try {
+    text = readFileSync(resolve(teamFile), 'utf8');
+  } catch (error) {
+    throw new Error(`cannot read the team file ${quote(teamFile)}: ${(error as Error).message}`);
+  }
+  // The team file goes through the contract's design schema (teamDesignDraftSchema).
+  const parsed = parseTeamFile(text);
+  if (!parsed.ok) throw new Error(`${quote(teamFile)}: ${parsed.message}`);
+  const request = await validateRunRequest({
+    goal,
+    workspace,
+    base: stringOption(args, 'base'),
+    budget: stringOption(args, 'budget'),
+    director: args.values.director === true,
+  });
+  return { draft: parsed.draft, request };
+}
+
+/**
+ * Picks a mission up where the ledger left it, as the app would: a paused one resumes
+ * (`MissionEngine.resume`), a draft starts; one waiting for the person (its plan) needs
+ * nothing but the answers the loop asks for again.
+ */
+async function continueMission(engine: MissionEngine, missionId: string): Promise<void> {
+  const state = engine.get(missionId).mission.state;
+  if (state === 'paused') await engine.resume(missionId);
+  else if (state === 'draft') await engine.start(missionId);
 }
 
 async function ask(
