@@ -13,7 +13,7 @@ import { MissionIntegration } from './integration.js';
 import { openReadyTeams } from './phase-runner.js';
 import type { MissionHost } from './mission-host.js';
 import { runTask } from './roles/coder.js';
-import { replan, runLeaderEscalation, runPlan } from './roles/leader.js';
+import { afterPlanSubmitted, replan, runLeaderEscalation, runPlan } from './roles/leader.js';
 import { runReview } from './roles/reviewer.js';
 import { ACTIVE_TASK, Halt, TERMINAL_AGENT, TERMINAL_TASK, type AgentRt, type EngineContext, type TeamRt } from './runtime-types.js';
 import type { AgentJob, AgentRuntimeDriver } from './runtimes/agent-runtime.js';
@@ -107,6 +107,7 @@ export class MissionRuntime {
       runJob: (team, agent, job) => this.runJob(team, agent, job),
       maybeIntegrate: () => this.integration.maybeIntegrate(),
       hasMessage: (a) => this.steering.hasPending(a),
+      noJobRunning: () => this.checkProgress(),
     });
     this.host = this.createHost();
     this.steering = new Steering({
@@ -405,15 +406,38 @@ export class MissionRuntime {
     return this.agentView(agent);
   }
 
-  /** Agents the idle reaper may stop: idle, holding no task, and not needed to keep their team going. */
+  /**
+   * What an agent with nothing to do is waiting for, or null when it is simply idle. The
+   * one rule of "waiting is not idleness": whenever the mission, not the agent, is the one
+   * waiting, the agent has work to come and the idle reaper leaves it alone. That is:
+   * its own escalation is open; the person paused its team; its team waits for the teams
+   * it starts after; a plan is being written, re-written after "Ask for changes", or waits
+   * for the person's approval (the director's draft comes before any plan); or a stall or
+   * a dead letter of its team is open, whose answer may hand the team's work back.
+   */
+  waitingFor(agent: AgentRt): string | null {
+    const team = this.teams.get(agent.rec.teamId);
+    if (this.escalations.blocker(agent.rec.id)) return 'an answer to its escalation';
+    if (team?.rec.paused) return 'its team to be resumed';
+    if (team?.rec.phaseState === 'waiting') return 'the teams its team starts after';
+    if (awaitingBrief(this.escalations)) return "the person's answer to the director's draft";
+    const state = this.mission.state;
+    if (state === 'planning') return 'the plan';
+    if (state === 'awaiting_plan_approval') return "the person's approval of the plan";
+    for (const e of this.escalations.open.values()) {
+      if ((e.type === 'stall' || e.type === 'dead_letter') && (e.teamId === null || e.teamId === agent.rec.teamId)) return 'a decision on its team\'s work';
+    }
+    return null;
+  }
+
+  /** Agents the idle reaper may stop: idle, holding no task, waiting for nothing, and not needed to keep their team going. */
   reapable(agent: AgentRt, mode: 'timed_out' | 'all'): boolean {
-    if (agent.rec.state !== 'idle' || agent.rec.currentTaskId || agent.loop || this.escalations.blocker(agent.rec.id)) return false;
-    // A paused team's agents are idle because the person said so, not for lack of work.
-    if (this.teams.get(agent.rec.teamId)?.rec.paused) return false;
-    // Waiting for the teams its team starts after is not idleness: it has work to come.
-    if (this.teams.get(agent.rec.teamId)?.rec.phaseState === 'waiting') return false;
-    // Idle by design while the person reads the director's draft: every leader plans after it.
-    if (awaitingBrief(this.escalations)) return false;
+    if (agent.rec.state !== 'idle' || agent.rec.currentTaskId || agent.loop) return false;
+    if (this.waitingFor(agent) !== null) {
+      // Time spent waiting is not idle time: the timeout counts from the end of the wait.
+      agent.lastActivityMs = this.ctx.clock.now();
+      return false;
+    }
     if (mode === 'timed_out') {
       const timeoutMs = (agent.spec?.idleTimeoutSec ?? this.mission.settings.idleTimeoutSec) * 1000;
       if (this.ctx.clock.now() - agent.lastActivityMs < timeoutMs) return false;
@@ -426,10 +450,53 @@ export class MissionRuntime {
     // their team's work is done; between submissions they are idle by design.
     if (agent.rec.role !== 'coder') return !unfinished;
     if (!unfinished) return true;
-    // Work a coder could pick up now means it is not idle for lack of work.
-    if (tasks.some((t) => t.state === 'ready')) return false;
+    // Work a coder could pick up (now or once its dependencies merge) means it is not idle for lack of work.
+    if (tasks.some((t) => t.state === 'ready' || t.state === 'planned')) return false;
     const others = team.coders.filter((c) => c !== agent && !TERMINAL_AGENT.includes(c.rec.state));
     return others.length > 0;
+  }
+
+  /**
+   * The mission's liveness, checked when no job runs and none can start (`scheduling.ts`).
+   * A planning or running mission moves on only through an agent's job, a merge, or the
+   * person; when none is coming (no agent can act, no merge runs, nothing waits for the
+   * person, no team is paused by them) it would wait forever. Then a plan every team has
+   * submitted but nobody was asked about (a restart between the two) is put to the person;
+   * anything else is said once, as an Inbox item with the reason and the choices: approve
+   * restarts the stopped agents of the working teams so they try again, deny fails the mission.
+   */
+  private checkProgress(): void {
+    const state = this.mission.state;
+    if (!this.ctx.store.open || (state !== 'planning' && state !== 'running') || this.integration.running) return;
+    for (const e of this.escalations.open.values()) if (e.level === 'human') return;
+    for (const team of this.teams.values()) if (team.rec.paused) return;
+    for (const a of this.agents.values()) if (a.loop) return;
+    const active = [...this.teams.values()].filter((t) => t.rec.phaseState === 'active');
+    if (state === 'planning' && active.length > 0 && active.every((t) => t.rec.planState === 'submitted')) {
+      afterPlanSubmitted(this.host);
+      if (this.mission.state !== 'planning') return;
+    }
+    const stopped = active.flatMap((t) => t.all).filter((a) => a.rec.state === 'failed' || a.rec.state === 'killed');
+    const cut = (text: string): string => (text.length > 300 ? `${text.slice(0, 299)}…` : text);
+    const reason =
+      stopped.length > 0
+        ? stopped.map((a) => `${a.rec.name} ${a.rec.state}${a.rec.stateReason ? ` (${cut(a.rec.stateReason)})` : ''}`).join('; ')
+        : `no agent has anything to do while the mission is ${state}`;
+    const names = stopped.map((a) => a.rec.name).join(', ');
+    this.escalations.raise({
+      type: 'stall',
+      level: 'human',
+      teamId: null,
+      agentId: null,
+      taskId: null,
+      title: `"${this.mission.name}" cannot go on: no agent can act`,
+      detail:
+        `No agent can act and nothing waits for you: ${reason}. ` +
+        (stopped.length > 0
+          ? `Approve to restart ${names} (their worktrees were kept) so they try again; deny to fail the mission.`
+          : 'Approve to look for work again; deny to fail the mission.'),
+      payload: { noAgents: true, mission: true, reason, restart: stopped.map((a) => a.rec.id) },
+    });
   }
 
   /** Kills agents the reaper (or the person's "kill all idle") may stop; returns their ids. */

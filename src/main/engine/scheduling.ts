@@ -46,11 +46,20 @@ export interface SchedulerHost {
   maybeIntegrate(): void;
   /** Whether the person wrote to this agent and it has not read it yet (`steering.ts`). */
   hasMessage(agent: AgentRt): boolean;
+  /**
+   * No job runs in any team and none could start: the hub decides whether the mission can
+   * still move on its own or must say it cannot (`mission-runtime.ts`).
+   */
+  noJobRunning(): void;
 }
 
 export class Scheduler {
   /** Reviews (`review:<task>`) and escalations (`esc:<id>`) being handled, by agent id. */
   private readonly claims = new Map<string, string>();
+  /** Jobs running now across the mission: when it falls to 0 the mission may be stuck. */
+  private jobs = 0;
+  /** Re-entrancy guard of `settle` (its kicks and the hub's check may kick again). */
+  private settling = false;
 
   constructor(private readonly h: SchedulerHost) {}
 
@@ -62,14 +71,36 @@ export class Scheduler {
 
   /** Starts every job that can run now in every team. */
   kickAll(): void {
-    for (const team of this.h.teams.values()) this.kick(team);
+    for (const team of this.h.teams.values()) this.kickTeam(team);
+    this.settle();
   }
 
-  /** Starts the jobs that can run now in one team: O(agents + tasks of the team). */
+  /** Starts the jobs that can run now in one team: O(agents + tasks of the team) while anything runs. */
   kick(team: TeamRt): void {
+    this.kickTeam(team);
+    this.settle();
+  }
+
+  private kickTeam(team: TeamRt): void {
     if (!this.isActive()) return;
     for (const agent of team.all) this.maybeRun(team, agent);
     if (this.h.writes.mission.state === 'running' && team.rec.phaseState === 'active') this.checkTeamDone(team);
+  }
+
+  /**
+   * When no job runs anywhere, every team is looked at once more (one team's change may
+   * have freed another's work), and if still nothing starts the hub is told: a mission in
+   * that state moves only if something outside the agents is coming, which the hub checks.
+   */
+  private settle(): void {
+    if (this.jobs > 0 || this.settling || !this.isActive()) return;
+    this.settling = true;
+    try {
+      for (const team of this.h.teams.values()) this.kickTeam(team);
+      if (this.jobs === 0 && this.isActive()) this.h.noJobRunning();
+    } finally {
+      this.settling = false;
+    }
   }
 
   /** Wakes the agents that review and answer for a team (its leader, reviewers, researchers). */
@@ -116,12 +147,14 @@ export class Scheduler {
     // A review or an escalation is taken by one agent at a time (a team may have several).
     const claim = run.kind === 'review' ? `review:${run.task.id}` : run.kind === 'escalation' ? `esc:${run.esc.id}` : null;
     if (claim) this.claims.set(claim, agent.rec.id);
+    this.jobs++;
     agent.loop = this.h
       .runJob(team, agent, run)
       .catch((error: unknown) => this.jobFailed(team, agent, error))
       .finally(() => {
         if (claim) this.claims.delete(claim);
         agent.loop = null;
+        this.jobs--;
         if (this.isActive()) this.kick(team);
         else this.settleIdle(agent);
       });
@@ -230,7 +263,7 @@ export class Scheduler {
       agentId: null,
       taskId: null,
       title: `Team ${team.rec.name} has unfinished tasks and no ${leaderAlive ? 'coders' : 'leader'} left`,
-      detail: 'Approve to restart the team\'s stopped agents (their worktrees were kept); deny to fail the mission.',
+      detail: 'Approve to restart the team\'s stopped agents (killed or failed; their worktrees were kept) so the work goes on; deny to fail the mission.',
       payload: { noAgents: true },
     });
   }

@@ -176,16 +176,24 @@ export class Decisions {
   }
 
   private async applyStall(esc: EscalationRecord, team: TeamRt | undefined, raiser: AgentRt | undefined, guidance: string): Promise<void> {
-    if (!team) return;
     const { writes } = this.h;
+    // A team left without the agents it needs, or (no team) a mission in which no agent can
+    // act: approve restarts the stopped agents (of the team, or of every working team), deny fails the mission.
     if (esc.payload.noAgents === true) {
       if (esc.decision === 'deny') {
-        writes.setMissionState('failed', { reason: 'a team had no agents left' }, { outcome: `team ${team.rec.name} had no agents left` });
+        const why = typeof esc.payload.reason === 'string' ? esc.payload.reason : 'no agent could act';
+        if (team) writes.setMissionState('failed', { reason: 'a team had no agents left' }, { outcome: `team ${team.rec.name} had no agents left` });
+        else writes.setMissionState('failed', { reason: 'no agent could go on' }, { outcome: `no agent could go on: ${why}` });
         return;
       }
-      for (const a of team.all) if (a.rec.state === 'killed' || a.rec.state === 'failed') writes.setAgentState(a, 'idle', 'restarted by the person');
+      const teams = team ? [team] : [...this.h.teams.values()].filter((t) => t.rec.phaseState === 'active');
+      for (const t of teams) {
+        for (const a of t.all) if (a.rec.state === 'killed' || a.rec.state === 'failed') writes.setAgentState(a, 'idle', 'restarted by the person');
+      }
+      if (!team) for (const t of teams) this.h.kick(t);
       return;
     }
+    if (!team) return;
     if (!raiser) return;
     if (esc.payload.leader === true) {
       writes.setStallCounter(raiser, 0);

@@ -152,8 +152,11 @@ function teamBriefs(h: MissionHost, team: TeamRt): Pick<PlanPromptInput, 'brief'
   };
 }
 
-/** Once every active team submitted its plan: start, or ask the person to approve it. */
-function afterPlanSubmitted(h: MissionHost): void {
+/**
+ * Once every active team submitted its plan: start, or ask the person to approve it. The
+ * hub's liveness check calls it too, for a plan submitted just before a restart.
+ */
+export function afterPlanSubmitted(h: MissionHost): void {
   if (h.mission.state !== 'planning') return;
   const planning = activeTeams(h);
   for (const team of planning) if (team.rec.planState !== 'submitted') return;

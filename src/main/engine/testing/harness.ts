@@ -10,7 +10,7 @@ import { CallsRepository, type CallRecord } from '../../ledger/calls-repository.
 import { openLedger, type Ledger } from '../../ledger/database.js';
 import { defaultPricer } from '../../ledger/pricing.js';
 import { TeamRepository } from '../../ledger/team-repository.js';
-import { RateLimiter } from '../../limiter/index.js';
+import { RateLimiter, type RateLimiterOptions } from '../../limiter/index.js';
 import { createGateway } from '../../calls/gateway.js';
 import type { ModelGateway } from '../../calls/gateway-types.js';
 import type { ModelProvider } from '../../llm/provider.js';
@@ -118,6 +118,8 @@ export interface HarnessHooks {
   claudeCode?: boolean;
   /** Claude Code's binary instead of the SDK's platform package (null: none), to test one that cannot start. */
   claudeCodeBinary?: string | null;
+  /** The limiter's retry policy and breaker, to test failing calls without waiting out the real back-off. */
+  limiter?: Pick<RateLimiterOptions, 'retry' | 'breaker'>;
 }
 
 export function createHarness(
@@ -147,6 +149,7 @@ export function createHarness(
       },
       rampStartFraction: 1,
       maxInFlightPerAgent: 4,
+      ...hooks.limiter,
     });
     const gateway = createGateway({
       provider: p,
