@@ -95,6 +95,10 @@ export const createInboxSlice: Slice<InboxSlice> = (deps) => (set, get) => {
     selectInboxItem(id) {
       set({ inboxSelectedId: id });
       if (id) markSeen([id]);
+      // An item first seen through its mission's page (loaded there before its event came)
+      // was never "new" here, so its team names and plan would be missing: load them now.
+      const missionId = id ? get().escalations[id]?.missionId : undefined;
+      if (missionId && !get().inboxContext[missionId]) void loadContext(missionId);
     },
 
     moveInboxSelection(delta) {
