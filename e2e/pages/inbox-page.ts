@@ -25,6 +25,20 @@ export class InboxPage {
     await this.heading.waitFor();
   }
 
+  /** The director's draft of the selected item: each team's share, the interfaces, approve and send back. */
+  get directorDraft(): Locator {
+    return this.detail.getByRole('region', { name: "The director's draft", exact: true });
+  }
+
+  /** A team's share in the director's draft ("Share of team Web · starts after Core"). */
+  draftShare(team: string): Locator {
+    return this.directorDraft.getByLabel(new RegExp(`^Share of team ${team}\\b`));
+  }
+
+  get directorComment(): Locator {
+    return this.directorDraft.getByLabel('Comment for the director');
+  }
+
   /** A row of the list by (part of) its title. */
   row(title: string | RegExp): Locator {
     return this.list.getByRole('listitem').filter({ hasText: title });

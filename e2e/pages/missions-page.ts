@@ -17,11 +17,38 @@ export class MissionsPage {
   async fillLaunch(input: { design?: string; goal?: string; repo?: string; branch?: string; budget?: string; commands?: string }) {
     const form = this.launchForm;
     if (input.design) await form.getByLabel('Team design').selectOption({ label: input.design });
-    if (input.goal !== undefined) await form.getByLabel('Goal').fill(input.goal);
+    if (input.goal !== undefined) await form.getByLabel('Goal', { exact: true }).fill(input.goal);
     if (input.repo !== undefined) await form.getByLabel('Repository folder').fill(input.repo);
     if (input.branch !== undefined) await form.getByLabel('Base branch').fill(input.branch);
     if (input.budget !== undefined) await form.getByLabel('Budget (USD)').fill(input.budget);
     if (input.commands !== undefined) await form.getByLabel('Allowed commands').fill(input.commands);
+  }
+
+  /** A team's share of the goal on the launch form ("Share of Core"), pre-filled from its brief. */
+  shareField(team: string): Locator {
+    return this.launchForm.getByLabel(`Share of ${team}`, { exact: true });
+  }
+
+  /** The phase shown beside a team's share field: "Phase 2 · after Core". */
+  sharePhase(team: string): Locator {
+    return this.launchForm
+      .locator('.launch-share')
+      .filter({ has: this.page.getByLabel(`Share of ${team}`, { exact: true }) })
+      .locator('.badge');
+  }
+
+  get directorBox(): Locator {
+    return this.launchForm.getByLabel('Ask the director to draft the shares');
+  }
+
+  /** The director's draft on the mission page (each team's share, editable; approve or send back). */
+  get directorDraft(): Locator {
+    return this.page.getByRole('region', { name: "The director's draft", exact: true });
+  }
+
+  /** "Waiting for Core", "Active" or "Merged into the mission branch": where a team is in the phases. */
+  teamPhaseState(team: string): Locator {
+    return this.page.getByLabel(`Phase state of ${team}`, { exact: true });
   }
 
   /** The error shown under a field, found through the field's aria-describedby. */

@@ -38,11 +38,15 @@ export function LaunchShares({
           id={`${ids}-director`}
           type="checkbox"
           checked={form.director}
+          // Named by its label alone; the explanation is its description, not part of its name.
+          aria-labelledby={`${ids}-director-label`}
           aria-describedby={`${ids}-director-hint`}
           onChange={(e) => onDirector(e.target.checked)}
         />
         <span>
-          <span className="check-label">Ask the director to draft the shares</span>
+          <span className="check-label" id={`${ids}-director-label`}>
+            Ask the director to draft the shares
+          </span>
           <span className="field-hint" id={`${ids}-director-hint`}>
             One call to the design&apos;s director model splits the goal between the teams, orders them in phases and names the
             interfaces between them. You edit and approve its draft (on the mission page, and in the Inbox) before any leader
@@ -79,7 +83,7 @@ export function LaunchShares({
           </ul>
         </div>
       ) : (
-        <div className="launch-shares" role="group" aria-label="Shares of the goal" aria-describedby={`${ids}-shares-hint`}>
+        <div className="launch-shares" role="group" aria-label="Team shares" aria-describedby={`${ids}-shares-hint`}>
           <p className="field-hint" id={`${ids}-shares-hint`}>
             Pre-filled from each team&apos;s brief. Change a share to say what that team delivers in this mission; only the
             shares you change are sent, the others plan from their brief (so does a share you empty).
