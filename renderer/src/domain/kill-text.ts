@@ -5,7 +5,8 @@ import { BUSY_AGENT_STATES, FINAL_AGENT_STATES } from './labels.js';
  * What each kill loses and keeps, said before it happens. The engine's behaviour is
  * the source: a kill aborts the call in flight (whose partial usage the gateway still
  * bills and records), returns an unfinished task to ready, and never deletes a
- * worktree, a branch or a transcript.
+ * worktree, a branch or a transcript. A killed agent stays stopped unless its team (or
+ * the mission) is left unable to go on: then the Inbox asks, and approving restarts it.
  */
 export interface KillText {
   title: string;
@@ -27,8 +28,10 @@ export function killAgentText(agent: AgentView, task: TaskView | undefined): Kil
     lost.push(`Its submitted task “${task.title}” stays with the reviewer.`);
   }
   if (agent.state === 'waiting_escalation') lost.push('Its open escalation is cancelled.');
-  if (agent.role === 'leader') lost.push('Its team has no leader to review work or answer questions until the mission ends.');
-  lost.push('A killed agent does not come back in this mission.');
+  if (agent.role === 'leader') lost.push('Its team has no leader to review work or answer questions.');
+  lost.push(
+    'It stays stopped, unless its team is left without the agents its unfinished work needs: then the Inbox asks you, and approving restarts it.',
+  );
   const kept = ['Its transcript, tokens and cost stay in the ledger.'];
   if (agent.role === 'coder') kept.unshift('The worktree and branch are kept, with everything committed on them.');
   return { title: `Kill ${agent.name}?`, lost, kept, confirm: 'Kill agent' };
@@ -40,7 +43,7 @@ export function killTeamText(teamName: string, agents: readonly AgentView[]): Ki
   return {
     title: `Kill team ${teamName}?`,
     lost: [
-      `${live.length} ${live.length === 1 ? 'agent stops' : 'agents stop'} for the rest of the mission.`,
+      `${live.length} ${live.length === 1 ? 'agent stops' : 'agents stop'}; with work left, the Inbox asks whether to restart them or fail the mission.`,
       busy > 0
         ? `${busy} ${busy === 1 ? 'call in flight is' : 'calls in flight are'} aborted; partial usage is still billed and recorded.`
         : 'No call is in flight, so none is cut short.',
@@ -55,8 +58,8 @@ export function killIdleText(scope: string, idle: number): KillText {
   return {
     title: `Stop idle agents in ${scope}?`,
     lost: [
-      `Of the ${idle} idle ${idle === 1 ? 'agent' : 'agents'}, those holding no task and not needed by their team stop for good.`,
-      'Leaders stay while their team has unfinished work; a coder stays if ready work is waiting for it.',
+      `Of the ${idle} idle ${idle === 1 ? 'agent' : 'agents'}, those holding no task and not needed by their team stop.`,
+      'Agents waiting for a plan, a decision or the teams before them are not idle and stay; so do leaders while their team has unfinished work, and coders while tasks wait to be done.',
     ],
     kept: ['Idle agents have no call in flight: nothing is aborted and nothing more is billed.', 'Worktrees, branches and transcripts are kept.'],
     confirm: 'Stop idle agents',

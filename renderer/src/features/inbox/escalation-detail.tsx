@@ -2,13 +2,13 @@ import { useId, type RefObject } from 'react';
 import { commandRisk, type CommandRiskLevel } from '../../../../src/shared/command-risk.js';
 import type {
   EscalationDecision,
-  EscalationType,
   EscalationView,
   MissionDetail,
   MissionSummary,
 } from '../../../../src/shared/mission.js';
 import { formatUsd } from '../../../../src/shared/money.js';
 import { DirectorDraft, type DirectorDraftHandle } from '../missions/director-draft.js';
+import { decisionHint } from '../../domain/escalation-hints.js';
 import {
   TYPE_LABELS,
   budgetNumbers,
@@ -31,18 +31,6 @@ export interface DecisionDraft {
 }
 
 export const EMPTY_DRAFT: DecisionDraft = { reply: '', alwaysAllow: false, budget: '' };
-
-const WHAT_DECISIONS_DO: Record<EscalationType, string> = {
-  question: 'Reply with your answer. Approve lets the agent go ahead as it proposed; deny tells it no.',
-  permission: 'Approve runs the command (once, or always for the team); deny refuses it; a reply refuses it with your reason.',
-  plan_approval: 'Approve starts the coders; reply sends the plan back to the leaders with your comment; deny cancels the mission.',
-  budget: 'Approve lets the agent try again (raise the budget first, or it will stop again); deny pauses the mission.',
-  stall: 'Approve, or reply with guidance, to reset and try again; deny gives the work up.',
-  dead_letter: 'Approve retries the task (a reply becomes its guidance); deny gives it up.',
-  merge_conflict: 'Resolve the conflict on the branch, then approve to merge again; deny fails the mission.',
-  final_merge: 'Approve merges the mission into its base branch; deny keeps the work on the mission branch.',
-  mission_brief: 'Edit each team\'s share if you wish, then approve to let the leaders plan from it; send it back with a comment to have the director draft again.',
-};
 
 const RISK_LABEL: Record<CommandRiskLevel, string> = { low: 'Low risk', medium: 'Medium risk', high: 'High risk' };
 const RISK_BADGE: Record<CommandRiskLevel, string> = { low: 'badge-success', medium: 'badge-warn', high: 'badge-danger' };
@@ -125,7 +113,7 @@ export function EscalationDetail({
         <DirectorDraft escalation={e} teams={context?.teams} {...(briefRef ? { handle: briefRef } : {})} />
       ) : open ? (
         <section className="inbox-actions" aria-label="Decision">
-          <p className="muted inbox-hint">{WHAT_DECISIONS_DO[e.type]}</p>
+          <p className="muted inbox-hint">{decisionHint(e)}</p>
           {e.type === 'permission' && payloadText(e.payload, 'command') ? (
             <label className="inbox-check">
               <input
