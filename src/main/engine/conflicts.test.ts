@@ -131,6 +131,9 @@ describe('a conflict between two teams of one phase', () => {
     const merges = git(h.repo, 'log', '--merges', '--format=%s', `cr/${missionId}/@mission`).split('\n');
     expect(merges.filter((s) => s.startsWith('Merge team b into mission'))).toHaveLength(1);
     expect(logNotes(h, missionId).map((d) => d.resolution)).toEqual(['started', 'landed']);
+    const log = h.engine.log(missionId, 0, 2_000).map((r) => r.summary);
+    expect(log).toContain(`b-lead of team b is resolving a merge conflict on cr/${missionId}/@resolve/b (your team's branch is the one whose merge conflicts)`);
+    expect(log.some((line) => line.startsWith('b-lead resolved the merge conflict: “Kept both sides in README.md'))).toBe(true);
     // The resolution's worktree is gone; its branch stays for the record.
     expect(git(h.repo, 'worktree', 'list')).not.toContain('@resolve');
     expect(git(h.repo, 'rev-parse', '--verify', `cr/${missionId}/@resolve/b`)).toMatch(/^[0-9a-f]{40}$/);
@@ -153,6 +156,9 @@ describe('a conflict between two teams of one phase', () => {
     expect(esc.detail).toContain('b-lead passed this on: b-lead gave up:');
     expect(h.engine.get(missionId).mission.state).toBe('failed');
     expect(logNotes(h, missionId).map((d) => d.resolution)).toEqual(['started', 'refused', 'escalated']);
+    const log = h.engine.log(missionId, 0, 2_000).map((r) => r.summary);
+    expect(log).toContain("Team b's resolution was refused (attempt 1): `node scripts/test.mjs` failed");
+    expect(log.some((line) => line.startsWith('The merge conflict went to the person: b-lead gave up:'))).toBe(true);
     // The leader's attempt stays where the person can look at it.
     expect(git(h.repo, 'worktree', 'list')).toContain('@resolve');
     expect(h.errors).toEqual([]);

@@ -113,7 +113,24 @@ function summaryOf(row: LogRow, subject: string, names: LogNames): string {
       if (row.detail.plan === true)
         return `Team ${subject} plan: ${words(row.fromState)} → ${words(row.toState)}`;
       if (typeof row.detail.steering === 'string') return steeringSummary(row, subject);
+      if (typeof row.detail.resolution === 'string') return resolutionSummary(row, subject);
       return `Note about ${subject}`;
+  }
+}
+
+/** A leader resolving a merge conflict (`conflicts.ts`): started, a refused attempt, landed, passed to the person. */
+function resolutionSummary(row: LogRow, subject: string): string {
+  const d = row.detail;
+  const s = (v: unknown): string => (typeof v === 'string' ? v : '');
+  switch (d.resolution) {
+    case 'started':
+      return `${s(d.leader)} of team ${subject} is resolving a merge conflict on ${s(d.branch)} (${s(d.why)})`;
+    case 'refused':
+      return `Team ${subject}'s resolution was refused (attempt ${String(d.attempt)}): ${s(d.problem)}`;
+    case 'landed':
+      return `${s(d.leader)} resolved the merge conflict: ${quoted(s(d.summary))}`;
+    default:
+      return `The merge conflict went to the person: ${s(d.reason)}`;
   }
 }
 

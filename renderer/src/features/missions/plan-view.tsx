@@ -1,6 +1,7 @@
 import { useShallow } from 'zustand/react/shallow';
 import type { MissionTeamView, TaskView } from '../../../../src/shared/mission.js';
 import { TASK_STATE_LABELS } from '../../domain/labels.js';
+import { resolvingTeamIds } from '../../domain/team-conflicts.js';
 import { entityKey, useStore } from '../../store/index.js';
 import { StateBadge } from './state-badge.js';
 
@@ -57,8 +58,9 @@ function Dependencies({ task, byKey }: { task: TaskView; byKey: Map<string, Task
   );
 }
 
-/** "Waiting for A and B", "Active", "Merged": where a team is in the mission's phases. */
-function phaseStateLabel(team: MissionTeamView, teamNames: Record<string, string>): string {
+/** "Waiting for A and B", "Active", "Merged", "Resolving a merge conflict": where a team is in the mission's phases. */
+function phaseStateLabel(team: MissionTeamView, teamNames: Record<string, string>, resolving: boolean): string {
+  if (resolving) return 'Resolving a merge conflict';
   if (team.phaseState === 'merged') return 'Merged into the mission branch';
   if (team.phaseState === 'active') return 'Active';
   const names = team.after.map((id) => teamNames[id] ?? id);
@@ -70,11 +72,14 @@ function TeamPlan({
   tasks,
   names,
   teamNames,
+  resolving,
 }: {
   team: MissionTeamView;
   tasks: TaskView[];
   names: Record<string, string>;
   teamNames: Record<string, string>;
+  /** Its leader is resolving a merge conflict now. */
+  resolving: boolean;
 }) {
   const byKey = new Map(tasks.map((t) => [t.key, t]));
   const merged = tasks.filter((t) => t.state === 'merged').length;
@@ -87,10 +92,10 @@ function TeamPlan({
             Phase {team.phase}
           </span>
           <span
-            className={`badge${team.phaseState === 'merged' ? ' badge-success' : team.phaseState === 'active' ? ' badge-accent' : ''}`}
+            className={`badge${resolving ? ' badge-accent' : team.phaseState === 'merged' ? ' badge-success' : team.phaseState === 'active' ? ' badge-accent' : ''}`}
             aria-label={`Phase state of ${team.name}`}
           >
-            {phaseStateLabel(team, teamNames)}
+            {phaseStateLabel(team, teamNames, resolving)}
           </span>
           {team.phaseState === 'waiting' ? null : (
             <span className={`badge${team.planState === 'submitted' ? ' badge-success' : team.planState === 'planning' ? ' badge-accent' : ''}`}>
@@ -177,10 +182,18 @@ export function PlanView({ missionId, teams }: { missionId: string; teams: Missi
   const tasks = useMissionTasks(missionId);
   const names = useAgentNames(missionId);
   const teamNames = Object.fromEntries(teams.map((t) => [t.id, t.name]));
+  const resolving = useStore(useShallow((s) => resolvingTeamIds(Object.values(s.escalations), missionId)));
   return (
     <div className="plan-view">
       {teams.map((team) => (
-        <TeamPlan key={team.id} team={team} names={names} teamNames={teamNames} tasks={tasks.filter((t) => t.teamId === team.id)} />
+        <TeamPlan
+          key={team.id}
+          team={team}
+          names={names}
+          teamNames={teamNames}
+          resolving={resolving.includes(team.id)}
+          tasks={tasks.filter((t) => t.teamId === team.id)}
+        />
       ))}
     </div>
   );
