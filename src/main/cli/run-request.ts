@@ -4,7 +4,6 @@ import { createMissionSchema, type CreateMissionRequest } from '../../shared/con
 import { quote, safeMessage } from '../../shared/quote.js';
 import { git } from '../workspace/git.js';
 import { checkRepository } from '../workspace/mission-workspace.js';
-import { UsageError } from './args.js';
 
 /**
  * What `control-room run` checks before it writes anything: the mission request through
@@ -40,15 +39,15 @@ const PENDING_DESIGN_ID = 'pending';
 
 /**
  * Validates a new run's options the way `missions:create` validates a request from the
- * app (same schema, same limits), then the repository and base branch. Throws a
- * UsageError for a value the schema refuses (one line, the value quoted and cut), an
- * Error for a repository that cannot take a mission.
+ * app (same schema, same limits), then the repository and base branch. Throws one line
+ * (the value quoted and cut) for a value the schema refuses or a repository that cannot
+ * take a mission.
  */
 export async function validateRunRequest(input: RunRequestInput): Promise<PendingMissionRequest> {
   let budgetUsd: number | undefined;
   if (input.budget !== undefined) {
     budgetUsd = input.budget.trim() === '' ? NaN : Number(input.budget);
-    if (!Number.isFinite(budgetUsd)) throw new UsageError(`--budget must be a number of dollars, not ${quote(input.budget)}`);
+    if (!Number.isFinite(budgetUsd)) throw new Error(`--budget must be a number of dollars, not ${quote(input.budget)}`);
   }
   const repoPath = resolve(input.workspace);
   const baseBranch = input.base ?? (await currentBranch(repoPath));
@@ -71,7 +70,7 @@ export async function validateRunRequest(input: RunRequestInput): Promise<Pendin
       const flag = FLAG_OF[field];
       return flag ? `${flag} ${quote(typed[field])}: ${issue.message}` : `${issue.path.join('.') || 'request'}: ${issue.message}`;
     });
-    throw new UsageError(safeMessage(problems.join('; ')));
+    throw new Error(safeMessage(problems.join('; ')));
   }
   // The checks a start makes, made now: a missing folder or branch is refused before a design row exists.
   await checkRepository(parsed.data.repoPath, parsed.data.baseBranch);
@@ -91,7 +90,7 @@ export async function currentBranch(repoPath: string): Promise<string> {
   const head = await git(['symbolic-ref', '--quiet', '--short', 'HEAD'], { cwd: repoPath, okExitCodes: [1, 128] });
   if (head.exitCode === 128) throw new Error(`${quote(repoPath)} is not a git repository (or has no working tree)`);
   if (head.exitCode !== 0 || head.stdout.trim() === '') {
-    throw new UsageError(`HEAD is detached in ${quote(repoPath)}: name the branch to start from and merge into with --base BRANCH`);
+    throw new Error(`HEAD is detached in ${quote(repoPath)}: name the branch to start from and merge into with --base BRANCH`);
   }
   return head.stdout.trim();
 }
