@@ -71,6 +71,13 @@ export interface BucketState {
   level: number;
   /** (capacity - level) / capacity, at least 0; above 1 while in debt. */
   utilization: number;
+  /**
+   * Granted over the last minute: calls in flight at their reservation, settled ones at
+   * their real usage. The bucket's level refills continuously (one request is back within
+   * milliseconds at thousands of RPM), so this, against `effectiveLimit`, is how busy the
+   * pool is; `utilization` is how close the next call is to waiting.
+   */
+  usedLastMinute: number;
   /** Lets a UI interpolate the level between snapshots. */
   refillPerMs: number;
   serverRemaining: number | null;

@@ -152,13 +152,14 @@ describe('budgets and pools', () => {
     expect(budgetLevel({ capNano: 0, spentNano: 0, reservedNano: 0 }).used).toBe(0);
   });
 
-  const bucket = (utilization: number) => ({
+  const bucket = (utilization: number, usedLastMinute = utilization * 1_000) => ({
     limit: 1_000,
     limitSource: 'headers' as const,
     effectiveLimit: 1_000,
     capacity: 1_000,
     level: 1_000 * (1 - utilization),
     utilization,
+    usedLastMinute,
     refillPerMs: 1,
     serverRemaining: null,
     serverResetAt: null,
@@ -182,6 +183,18 @@ describe('budgets and pools', () => {
       ['input', 0.9, 900, false, 'warn'],
       ['output', 1, 1_200, true, 'critical'],
     ]);
+  });
+
+  it("reads the minute's use, not the level of a bucket that refilled between calls", () => {
+    // 17 calls in the last minute of a 1k RPM pool; the bucket is full again.
+    const [requests] = poolGauges(pool({ buckets: { requests: bucket(0, 170), input: bucket(0, 0), output: bucket(0, 0) } }));
+    expect(requests).toMatchObject({ used: 170, limit: 1_000, fill: 0.17, tone: 'ok' });
+    expect(formatPercent(requests!.fill)).toBe('17%');
+    // A burst that empties the bucket still shows, though the minute is light.
+    expect(poolGauges(pool({ buckets: { requests: bucket(0.97, 40), input: bucket(0), output: bucket(0) } }))[0]).toMatchObject({
+      used: 40,
+      tone: 'critical',
+    });
   });
 
   it('tells stopped, breaker, paused and running apart', () => {

@@ -262,23 +262,32 @@ export interface Gauge {
   label: string;
   /** In use, 0..1 (clamped for the bar; `debt` says it went beyond). */
   fill: number;
+  /** Granted over the last minute. */
   used: number;
   limit: number;
   debt: boolean;
   tone: Tone;
 }
 
+/**
+ * Each bucket as a gauge of the last minute's use against the per-minute limit. The
+ * bucket's own level refills continuously (a request is back within milliseconds at
+ * thousands of RPM), so it only adds the case the minute hides: a burst or debt that
+ * makes the next call wait.
+ */
 export function poolGauges(pool: PoolState): Gauge[] {
   return (Object.keys(BUCKET_LABELS) as BucketName[]).map((bucket) => {
     const b = pool.buckets[bucket];
+    const minute = b.effectiveLimit > 0 ? b.usedLastMinute / b.effectiveLimit : 0;
+    const load = Math.max(minute, b.utilization);
     return {
       bucket,
       label: BUCKET_LABELS[bucket],
-      fill: Math.min(1, Math.max(0, b.utilization)),
-      used: Math.max(0, Math.round(b.capacity - b.level)),
+      fill: Math.min(1, Math.max(0, load)),
+      used: Math.max(0, Math.round(b.usedLastMinute)),
       limit: b.effectiveLimit,
       debt: b.utilization > 1,
-      tone: b.utilization >= 0.95 ? 'critical' : b.utilization >= 0.8 ? 'warn' : 'ok',
+      tone: load >= 0.95 ? 'critical' : load >= 0.8 ? 'warn' : 'ok',
     };
   });
 }

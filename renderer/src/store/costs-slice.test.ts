@@ -5,10 +5,12 @@ import type { CostsDashboard } from '../../../src/shared/costs.js';
 import type { LimiterState } from '../../../src/shared/limits.js';
 import type { Result } from '../../../src/shared/result.js';
 import { alwaysOpen } from '../api/connection.js';
-import { COSTS_POLL_MS, COSTS_REFRESH_MS } from './costs-slice.js';
+import { COSTS_POLL_MS, COSTS_REFRESH_MS, LIMITS_POLL_MS } from './costs-slice.js';
 import { createControlRoomStore } from './store.js';
 
 const NOW = Date.UTC(2026, 0, 15, 10, 30, 30);
+/** Longer than the limiter throttle's quiet time, so the next event applies at once. */
+const LIMITS_APPLY = 1_000;
 
 function dashboard(over: Partial<CostsDashboard> = {}): CostsDashboard {
   const totals = zeroTotals();
@@ -192,6 +194,30 @@ describe('costs slice', () => {
     expect(store.getState().limiter?.at).toBe(99);
     expect(store.getState().costsNotice?.tone).toBe('success');
     store.getState().closeCosts();
+  });
+
+  it("reads the limiter again while open, so a quiet pool's last minute falls, and never goes back in time", async () => {
+    let at = 10;
+    const { store, emit, count } = makeStore({ 'limits:get-state': () => ({ ok: true, data: limiterState(at) }) });
+    store.getState().openCosts();
+    await flush();
+    expect(store.getState().limiter?.at).toBe(10);
+    at = 20;
+    vi.advanceTimersByTime(LIMITS_POLL_MS);
+    await flush();
+    expect(store.getState().limiter?.at).toBe(20);
+    // An event newer than the next read wins over it.
+    vi.advanceTimersByTime(LIMITS_APPLY);
+    emit('limits:changed', limiterState(50));
+    at = 30;
+    vi.advanceTimersByTime(LIMITS_POLL_MS - LIMITS_APPLY);
+    await flush();
+    expect(store.getState().limiter?.at).toBe(50);
+    const reads = count('limits:get-state');
+    store.getState().closeCosts();
+    vi.advanceTimersByTime(LIMITS_POLL_MS * 3);
+    await flush();
+    expect(count('limits:get-state')).toBe(reads);
   });
 
   it('exports the rows behind the view as a CSV download', async () => {

@@ -10,6 +10,11 @@ export const COSTS_REFRESH_MS = 1_000;
 export const LIMITS_APPLY_MS = 500;
 /** With no events, the dashboard still refreshes this often so the chart's window slides. */
 export const COSTS_POLL_MS = 15_000;
+/**
+ * The limiter only speaks when a call moves; its gauges count the last minute, which falls
+ * as calls stop, so they are read again this often while the screen is open.
+ */
+export const LIMITS_POLL_MS = 5_000;
 
 /** Timers the slice uses; tests pass fake ones. */
 export interface CostsTimers extends ThrottleTimers {
@@ -32,6 +37,7 @@ export const createCostsSlice =
   (set, get) => {
     let active = false;
     let poll: unknown = null;
+    let limiterPoll: unknown = null;
     let loadRequest = 0;
     let latestLimiter: LimiterState | null = null;
 
@@ -84,6 +90,7 @@ export const createCostsSlice =
         void get().loadCosts();
         void get().loadLimiter();
         poll = timers.setInterval(() => refresh(), COSTS_POLL_MS);
+        limiterPoll = timers.setInterval(() => void get().loadLimiter(), LIMITS_POLL_MS);
       },
 
       closeCosts() {
@@ -91,7 +98,9 @@ export const createCostsSlice =
         refresh.cancel();
         applyLimiter.cancel();
         if (poll !== null) timers.clearInterval(poll);
+        if (limiterPoll !== null) timers.clearInterval(limiterPoll);
         poll = null;
+        limiterPoll = null;
       },
 
       async loadCosts() {
@@ -111,8 +120,11 @@ export const createCostsSlice =
       async loadLimiter() {
         if (get().limiterStatus !== 'ready') set({ limiterStatus: 'loading' });
         const result = await deps.api.invoke('limits:get-state', {});
-        if (result.ok) set({ limiter: result.data, limiterStatus: 'ready', limiterError: null });
-        else set({ limiterStatus: get().limiter ? 'ready' : 'error', limiterError: result.error.message });
+        if (result.ok) {
+          // An event may have brought a newer snapshot while this read was out.
+          const shown = get().limiter;
+          if (!shown || result.data.at >= shown.at) set({ limiter: result.data, limiterStatus: 'ready', limiterError: null });
+        } else set({ limiterStatus: get().limiter ? 'ready' : 'error', limiterError: result.error.message });
       },
 
       setCostsMission(missionId) {

@@ -9,6 +9,7 @@ import { FairQueue, type FairQueueItem } from './fair-queue.js';
 import { parseRateLimitHeaders, parseRetryAfterMs, type HeaderSource } from './headers.js';
 import { IndexedHeap } from './indexed-heap.js';
 import { TokenBucket, type BucketMark } from './token-bucket.js';
+import { UsageWindow, type UsageEntry } from './usage-window.js';
 import {
   BUCKET_NAMES,
   LimiterError,
@@ -93,6 +94,8 @@ interface Lease {
   readonly pool: PoolRuntime;
   readonly chain: Chain;
   readonly marks: Record<BucketName, BucketMark>;
+  /** Its place in the pool's last minute of use. */
+  readonly usage: UsageEntry;
 }
 
 interface AgentRuntime {
@@ -144,6 +147,7 @@ interface PoolRuntime {
   readonly buckets: Record<BucketName, TokenBucket>;
   readonly limitSource: Record<BucketName, 'configured' | 'headers'>;
   readonly server: Record<BucketName, { remaining: number | null; resetAt: number | null }>;
+  readonly lastMinute: UsageWindow;
   readonly ramp: Ramp;
   readonly queue: FairQueue<Waiter>;
   readonly retrying: IndexedHeap<Waiter>;
@@ -271,6 +275,7 @@ export class RateLimiter {
           input: { remaining: null, resetAt: null },
           output: { remaining: null, resetAt: null },
         },
+        lastMinute: new UsageWindow(),
         ramp: new Ramp(rampStart, rampUpMs),
         queue: new FairQueue<Waiter>(weightOf),
         retrying: new IndexedHeap<Waiter>(
@@ -632,6 +637,7 @@ export class RateLimiter {
     for (const name of BUCKET_NAMES) {
       lease.pool.buckets[name].settle(lease.ticket.reserved[name], actual[name], lease.marks[name], now);
     }
+    lease.pool.lastMinute.settle(lease.usage, actual);
   }
 
   #learn(pool: PoolRuntime, headers: HeaderSource | undefined, at: number, now: number): void {
@@ -838,7 +844,8 @@ export class RateLimiter {
       attempt: waiter.chain.attempt,
       grantedAt: now,
     });
-    const lease: Lease = { ticket, pool, chain: waiter.chain, marks };
+    const usage = pool.lastMinute.add(now, waiter.reserved);
+    const lease: Lease = { ticket, pool, chain: waiter.chain, marks, usage };
     this.#leases.set(ticket.id, lease);
     pool.leases.set(ticket.id, lease);
     if (pool.breaker.state === 'half-open') pool.breaker.trialTicket = ticket.id;
@@ -880,6 +887,7 @@ export class RateLimiter {
 
   #poolState(pool: PoolRuntime, now: number): PoolState {
     this.#syncRamp(pool, now);
+    const lastMinute = pool.lastMinute.used(now);
     const bucketState = (name: BucketName): BucketState => {
       const bucket = pool.buckets[name];
       const level = bucket.level(now);
@@ -891,6 +899,7 @@ export class RateLimiter {
         capacity,
         level,
         utilization: capacity > 0 ? Math.max(0, (capacity - level) / capacity) : 0,
+        usedLastMinute: Math.round(lastMinute[name]),
         refillPerMs: bucket.refillPerMs,
         serverRemaining: pool.server[name].remaining,
         serverResetAt: pool.server[name].resetAt,

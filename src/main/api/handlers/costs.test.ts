@@ -51,6 +51,7 @@ function pool(name: PoolState['pool']): PoolState {
     capacity: 1_000,
     level: 800,
     utilization: 0.2,
+    usedLastMinute: 200,
     refillPerMs: 1_000 / M,
     serverRemaining: null,
     serverResetAt: null,
