@@ -5,6 +5,7 @@ import {
   ownedPathsOverlap,
   percent,
   planSplit,
+  priceComparison,
   successArithmetic,
   type RuleAgent,
   type RuleTeam,
@@ -108,6 +109,25 @@ describe('checkDesign', () => {
         { kind: 'set-model', teamId: 'A', agentId: 'c1', model: DEFAULT_MODEL_BY_ROLE.coder },
       ],
     ]);
+  });
+
+  it("says what Opus costs against the coder's model from the price table, never a guess", () => {
+    const opusCoder = { teams: [team('A', [agent('L', 'leader'), agent('c1', 'coder', 'claude-opus-4-8')])] };
+    const prices = {
+      'claude-opus-4-8': { inputUsdPerMTok: 5, outputUsdPerMTok: 25, cacheReadUsdPerMTok: 0.5 },
+      [DEFAULT_MODEL_BY_ROLE.coder]: { inputUsdPerMTok: 3, outputUsdPerMTok: 15, cacheReadUsdPerMTok: 0.3 },
+    };
+    const [issue] = checkDesign(opusCoder, { prices });
+    expect(issue!.detail).toContain('Claude Opus 4.8 costs 1.7× Claude Sonnet 4.6 per token');
+    expect(issue!.detail).not.toContain('several times');
+    // Another table, other words.
+    const dearer = { ...prices, 'claude-opus-4-8': { inputUsdPerMTok: 15, outputUsdPerMTok: 90, cacheReadUsdPerMTok: 1.5 } };
+    expect(checkDesign(opusCoder, { prices: dearer })[0]!.detail).toContain(
+      'Claude Opus 4.8 costs 5× Claude Sonnet 4.6 per input token and 6× per output token',
+    );
+    // No prices: no figure.
+    expect(checkDesign(opusCoder)[0]!.detail).toMatch(/Claude Opus 4.8 is priced above Claude Sonnet 4.6 and draws/);
+    expect(priceComparison('claude-opus-4-8', 'claude-haiku-4-5', prices)).toBeNull();
   });
 
   it('lists errors before warnings and notes', () => {

@@ -1,5 +1,6 @@
 import type { ProviderId } from './contract/app.js';
 import type { RuntimeStatus } from './contract/runtimes.js';
+import type { ModelPrices } from './design-estimate.js';
 import { DEFAULT_MODEL_BY_ROLE, findModel, type ModelId } from './models.js';
 import { teamPhases } from './phases.js';
 import {
@@ -102,6 +103,32 @@ export interface RuleOptions {
   provider?: ProviderId | undefined;
   /** What `runtimes:get-status` answered; omitted = no availability check. */
   runtimes?: readonly RuntimeStatus[] | undefined;
+  /** Each model's price now (the price table's); omitted = advice names no price. */
+  prices?: ModelPrices | undefined;
+}
+
+/** 1.6667 → "1.7×", 5 → "5×": one decimal, as a person says it. */
+function times(ratio: number): string {
+  return `${Number(ratio.toFixed(1))}×`;
+}
+
+/**
+ * How `from` compares with `to` per token, in words derived from the price table
+ * ("Claude Opus 4.8 costs 1.7× Claude Sonnet 4.6 per token"), so advice never claims a
+ * gap the prices do not show; null when either price is unknown.
+ */
+export function priceComparison(from: string, to: string, prices: ModelPrices | undefined): string | null {
+  const a = prices?.[from];
+  const b = prices?.[to];
+  if (!a || !b || b.inputUsdPerMTok <= 0 || b.outputUsdPerMTok <= 0) return null;
+  const fromLabel = findModel(from)?.label ?? from;
+  const toLabel = findModel(to)?.label ?? to;
+  const input = a.inputUsdPerMTok / b.inputUsdPerMTok;
+  const output = a.outputUsdPerMTok / b.outputUsdPerMTok;
+  if (times(input) === times(output)) {
+    return input === 1 ? `${fromLabel} costs the same as ${toLabel} per token` : `${fromLabel} costs ${times(input)} ${toLabel} per token`;
+  }
+  return `${fromLabel} costs ${times(input)} ${toLabel} per input token and ${times(output)} per output token`;
 }
 
 /** The chance that all `n` agents succeed when each does independently with `p`. */
@@ -201,7 +228,9 @@ export function checkDesign(design: RuleDesign, options: RuleOptions = {}): Desi
           teamId: team.id,
           agentId: agent.id,
           title: `Coder “${agent.name}” runs on ${model.label}`,
-          detail: `Coders do well-scoped edits their leader planned; Opus costs several times Sonnet per token and draws on the scarcer Opus rate limits. ${findModel(to)?.label ?? to} is the usual choice for coders.`,
+          detail: `Coders do well-scoped edits their leader planned; ${
+            priceComparison(agent.model, to, options.prices) ?? `${model.label} is priced above ${findModel(to)?.label ?? to}`
+          } and draws on the scarcer Opus rate limits. ${findModel(to)?.label ?? to} is the usual choice for coders.`,
           fix: {
             label: `Use ${findModel(to)?.label ?? to}`,
             fix: { kind: 'set-model', teamId: team.id, agentId: agent.id, model: to },

@@ -193,13 +193,13 @@ export function Designer({ form }: { form: DesignForm }) {
   }, [undo, redo]);
 
   const ordered = useMemo(() => boardOrder(form), [form]);
-  const issues = useMemo(
-    () => checkDesign(form, { today: new Date(openedAt).toISOString().slice(0, 10), provider, runtimes }),
-    [form, openedAt, provider, runtimes],
-  );
   const prices = useMemo(
     () => (settings.priceTable ? pricesAt(settings.priceTable, openedAt) : {}),
     [settings.priceTable, openedAt],
+  );
+  const issues = useMemo(
+    () => checkDesign(form, { today: new Date(openedAt).toISOString().slice(0, 10), provider, runtimes, prices }),
+    [form, openedAt, provider, runtimes, prices],
   );
   const preset = settings.presets.find((p) => p.id === limitsChoice);
   const limits = preset?.pools ?? settings.poolLimits;
