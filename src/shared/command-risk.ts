@@ -148,8 +148,18 @@ function segmentRisk(input: string[]): Finding {
   if (cmd === 'git') return gitRisk(args);
   if (PACKAGE_MANAGERS.has(cmd)) return packageManagerRisk(cmd, args);
   if (cmd === 'npx' || cmd === 'pnpx' || cmd === 'bunx') {
-    const tool = args.find((a) => !a.startsWith('-')) ?? '';
-    if (CHECK_TOOLS.has(program(tool))) return { level: 'low', reason: 'runs a test, lint or build tool' };
+    // npx fetches from the registry whatever the repository does not have, and runs it: a
+    // mistyped or missing tool name is someone else's code. Only with downloads refused
+    // (flags before the tool's name) does it run nothing but what is installed.
+    const at = args.findIndex((a) => !a.startsWith('-'));
+    const tool = at === -1 ? '' : args[at]!;
+    const own = at === -1 ? args : args.slice(0, at);
+    const noDownload = cmd !== 'pnpx' && own.some((a) => a === '--no' || a === '--no-install' || a === '--offline');
+    if (CHECK_TOOLS.has(program(tool))) {
+      return noDownload
+        ? { level: 'low', reason: 'runs an installed test, lint or build tool' }
+        : { level: 'medium', reason: `runs ${program(tool)}, downloading it from the registry if the repository does not have it` };
+    }
     return { level: 'medium', reason: 'downloads and runs a package' };
   }
   if (cmd === 'pip' || cmd === 'pip3' || cmd === 'poetry' || cmd === 'pipx' || cmd === 'uv' || cmd === 'gem') {
