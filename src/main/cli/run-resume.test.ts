@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
 import { build } from 'esbuild';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { designToFile } from '../../shared/team-file.js';
@@ -52,21 +53,35 @@ function collector() {
   return { write: (s: string) => ((text += s), true), get text() { return text; } };
 }
 
-/** Starts `control-room run` as a process and kills it (SIGKILL: no shutdown at all) once `when` matches its output. */
-async function runAndKill(args: string[], when: RegExp): Promise<string> {
+/** Tasks the ledger has committed as merged, read as another process would (read-only, beside the writer). */
+function committedMerges(db: string): number {
+  if (!existsSync(db)) return 0;
+  const reader = new Database(db, { readonly: true, fileMustExist: true });
+  try {
+    return Number(reader.prepare("SELECT count(*) FROM mission_tasks WHERE state = 'merged'").pluck().get());
+  } catch {
+    return 0; // not migrated yet
+  } finally {
+    reader.close();
+  }
+}
+
+/** Starts `control-room run` as a process and kills it (SIGKILL: no shutdown at all) once `ready()` says so. */
+async function runAndKill(args: string[], ready: () => boolean): Promise<string> {
   const child = spawn(process.execPath, [BUNDLE, ...args], {
     env: { PATH: process.env.PATH, HOME: process.env.HOME, ...ENV },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
   let err = '';
+  child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
+  const poll = setInterval(() => {
+    if (child.exitCode === null && ready()) child.kill('SIGKILL');
+  }, 5);
   return new Promise((resolve, reject) => {
-    child.stdout.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      if (when.test(out) && child.exitCode === null) child.kill('SIGKILL');
-    });
     child.once('exit', (code, signal) => {
+      clearInterval(poll);
       if (signal === 'SIGKILL') resolve(out);
       else reject(new Error(`run ended by itself (exit ${code}) before it could be killed:\n${out}\n${err}`));
     });
@@ -76,10 +91,10 @@ async function runAndKill(args: string[], when: RegExp): Promise<string> {
 describe('control-room run --resume', () => {
   it('finishes a mission whose run was killed mid-way: no second mission, nothing billed twice, no worktree left', async () => {
     const { repo, teamFile, db, worktrees } = setup(2);
-    // Killed as soon as the first task is merged: the rest of the plan is still to do.
+    // Killed as soon as the ledger holds a merged task: the rest of the plan is still to do.
     const killedOut = await runAndKill(
       ['run', '--team', teamFile, '--goal', 'Build a todo CLI', '--workspace', repo, '--db', db, '--provider', 'simulated', '--auto-approve'],
-      /task {5}core\/\S+ merged/,
+      () => committedMerges(db) > 0,
     );
     const missionId = /^Mission (\S+):/m.exec(killedOut)?.[1];
     expect(missionId).toBeDefined();
