@@ -1,6 +1,7 @@
 import { AREA_INFO } from '../domain/areas.js';
 import { InboxNavCount } from '../features/inbox/inbox-nav-count.js';
 import { useStore } from '../store/index.js';
+import './shell.css';
 
 export function Sidebar() {
   const area = useStore((s) => s.route.area);
@@ -20,6 +21,8 @@ export function Sidebar() {
               <a
                 href={`#/${item.id}`}
                 className="nav-link"
+                // The label hides in a narrow window (icons only); the tooltip still names it.
+                title={item.label}
                 aria-current={item.id === area ? 'page' : undefined}
                 onClick={(event) => {
                   // Teams returns to the open editor, which a plain hash link would forget.
@@ -30,7 +33,7 @@ export function Sidebar() {
                 <span className="nav-icon" aria-hidden="true">
                   {item.icon}
                 </span>
-                {item.label}
+                <span className="nav-label">{item.label}</span>
                 {item.id !== 'teams' && item.id !== 'settings' && item.id !== 'missions' && item.id !== 'agents' && item.id !== 'inbox' && item.id !== 'costs' ? (
                   <span className="nav-soon">Later</span>
                 ) : null}
