@@ -39,6 +39,8 @@ export interface CallsStepOptions {
   seed?: number | undefined;
   /** Told after each call's ledger row is written (the cost dashboard refreshes on it). */
   onCallRecorded?: ((record: CallRecord, costNano: number) => void) | undefined;
+  /** `ANTHROPIC_BASE_URL` here, as the SDK's own convention, sends the API's calls elsewhere (a proxy; the loopback fake in tests). */
+  env?: NodeJS.ProcessEnv | undefined;
 }
 
 /** Everything a model call passes through, for the steps after this one. */
@@ -73,7 +75,8 @@ export function setupCalls(options: CallsStepOptions, settings: SettingsService)
       return new SimulatedProvider({ seed: options.seed ?? 1, latencyScale: options.latencyScale ?? 1 });
     }
     if (!apiKey) throw new Error('the Anthropic provider needs ANTHROPIC_API_KEY');
-    return new AnthropicProvider({ apiKey });
+    const baseURL = options.env?.ANTHROPIC_BASE_URL?.trim();
+    return new AnthropicProvider({ apiKey, ...(baseURL ? { baseURL } : {}) });
   };
   // Settings may switch providers while the gateway keeps the same object.
   const provider = new ProviderSwitch(options.provider, makeProvider(options.provider, settings.apiKey().key));

@@ -22,6 +22,7 @@ import { ledgerPath, pickResumable, progressText } from './missions-command.js';
 import { removeMissionWorktrees } from './mission-worktrees.js';
 import { validateRunRequest, type PendingMissionRequest } from './run-request.js';
 import { askBrief, briefLines, briefReady } from './run-director.js';
+import { autoAnswer, cannotGoOn, cannotGoOnLine } from './run-auto-answer.js';
 import type { CliIo } from './cli-io.js';
 
 /** The options of `control-room run`, as its help shows them. */
@@ -154,8 +155,9 @@ export async function runMissionCommand(args: ParsedArgs, io: RunIo): Promise<nu
         // The director's draft is answered once it is written; until then the mission waits.
         if (e.type === 'mission_brief' && !briefReady(e)) continue;
         if (e.type === 'mission_brief' && autoApprove && !json) for (const line of briefLines(e)) out(line);
+        if (autoApprove && cannotGoOn(e) && !json) out(cannotGoOnLine(e));
         const answer = autoApprove
-          ? { decision: 'approve' as const, comment: '', alwaysAllow: false }
+          ? autoAnswer(e)
           : e.type === 'mission_brief'
             ? await askBrief(e, out, answers)
             : await ask(e, out, answers);
