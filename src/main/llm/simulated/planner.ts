@@ -70,17 +70,15 @@ const ASPECTS: Record<CodeArchetype, Aspect> = {
   },
 };
 
-/** The coders named on a `Coders:` line: "alice (claude-sonnet-4-6), bob" -> [alice, bob]. */
+/**
+ * The coders named on a `Coders:` line: "alice (claude-sonnet-4-6), Coder 2" -> [alice,
+ * Coder 2]. A name is whole, spaces included: cut at its first word, "Coder 1" and
+ * "Coder 2" were both "Coder", an assignee the engine refuses.
+ */
 export function parseCoders(text: string): string[] {
   const names = splitList(firstLabel(text, 'Coders', 'Team coders', 'Team'))
-    .map(
-      (item) =>
-        item
-          .replace(/\(.*?\)/g, '')
-          .trim()
-          .match(/^[\p{L}\p{N}._@-]+/u)?.[0] ?? '',
-    )
-    .filter((name) => name !== '' && name.length <= 64);
+    .map((item) => item.replace(/\(.*?\)/g, '').replace(/\s+/g, ' ').trim())
+    .filter((name) => name !== '' && name !== '(none)' && name.length <= 64);
   return [...new Set(names)];
 }
 
@@ -170,6 +168,7 @@ export function planFor(goal: string | undefined, coders: readonly string[], see
   return tasks;
 }
 
+/** The summary of the plan: one line per task as it was created (its assignee and dependencies included). */
 function planSummary(goal: string | undefined, tasks: readonly PlannedTask[], note?: string): string {
   const lines = tasks.map((t) => {
     const who = t.assignee ? ` -> ${t.assignee}` : '';
@@ -196,27 +195,38 @@ export function planningReply({ request, rng, seed, parallel }: RoleInput): Draf
   const calls = pastToolCalls(request);
 
   const created = new Set<string>();
+  /** What each task was created with: the summary describes these, not the first intent. */
+  const createdAs = new Map<string, PlannedTask>();
   const failures = new Map<string, number>();
+  const assigneeRefused = new Set<string>();
   for (const c of calls) {
     if (c.name !== 'create_task' || typeof c.input['key'] !== 'string') continue;
     const key = c.input['key'];
-    if (c.result?.isError) failures.set(key, (failures.get(key) ?? 0) + 1);
-    else created.add(key);
+    if (c.result?.isError) {
+      failures.set(key, (failures.get(key) ?? 0) + 1);
+      if (/unknown assignee/i.test(c.result.text)) assigneeRefused.add(key);
+    } else if (c.result) {
+      created.add(key);
+      createdAs.set(key, c.input as unknown as PlannedTask);
+    }
   }
   const submittedBefore = calls.some((c) => c.name === 'submit_plan');
   const lastUser = request.messages[lastIndexOfRole(request, 'user')];
   const feedback = submittedBefore && lastUser ? proseText(lastUser).trim() : '';
 
-  const planKeys = new Set(plan.map((t) => t.key));
   const remaining = plan
     .filter((t) => !created.has(t.key) && (failures.get(t.key) ?? 0) < 2)
     .map((t): PlannedTask => {
-      if ((failures.get(t.key) ?? 0) === 0) return t;
-      // Retrying after an error: drop what most likely caused it (an unknown assignee or dependency).
+      if (!assigneeRefused.has(t.key)) return t;
+      // Retrying after the engine refused the assignee: without one, and with every
+      // dependency kept. A dependency may name a task not created yet (later in this turn,
+      // or retried with it); the engine checks dependencies only when the plan is submitted.
       const { assignee: _dropped, ...rest } = t;
-      return { ...rest, depends_on: t.depends_on.filter((d) => planKeys.has(d) && created.has(d)) };
+      return rest;
     });
-  const kept = plan.filter((t) => created.has(t.key) || remaining.some((r) => r.key === t.key));
+  const kept = plan
+    .filter((t) => created.has(t.key) || remaining.some((r) => r.key === t.key))
+    .map((t) => createdAs.get(t.key) ?? remaining.find((r) => r.key === t.key) ?? t);
 
   const lastSubmit = [...calls].reverse().find((c) => c.name === 'submit_plan');
   if (lastSubmit && !lastSubmit.result?.isError && feedback === '' && remaining.length === 0) {
