@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { MissionBrief } from '../../../src/shared/mission-brief.js';
 import { ESCALATION_TYPES } from '../../../src/shared/mission.js';
+import { denyEffect } from './decision-effects.js';
 import { briefToApprove, keyIntent } from './inbox-keys.js';
 
 const draft: MissionBrief = { shares: { infra: 'The schema', web: 'The pages' }, after: { infra: [], web: ['infra'] }, interfaces: '' };
@@ -12,9 +13,30 @@ describe("the Inbox's deciding keys", () => {
     expect(keyIntent('mission_brief', 'reply')).toBe('focus-comment');
   });
 
-  it('on every other item: a approves, d denies, r puts the cursor in the reply', () => {
-    for (const type of ESCALATION_TYPES.filter((t) => t !== 'mission_brief')) {
+  it('on items whose deny does not end the mission: a approves, d denies, r puts the cursor in the reply', () => {
+    for (const type of ['question', 'permission', 'budget', 'dead_letter', 'stall'] as const) {
       expect([keyIntent(type, 'approve'), keyIntent(type, 'deny'), keyIntent(type, 'reply')]).toEqual(['approve', 'deny', 'focus-reply']);
+    }
+    expect(keyIntent('stall', 'deny', { leader: true })).toBe('deny');
+  });
+
+  it('on a plan, d only puts the cursor in the reply (send back with a comment); it never cancels the mission', () => {
+    expect(keyIntent('plan_approval', 'deny')).toBe('focus-reply');
+    expect(keyIntent('plan_approval', 'reply')).toBe('focus-reply');
+    expect(keyIntent('plan_approval', 'approve')).toBe('approve');
+  });
+
+  it('on a final merge, a merge conflict or a mission left without agents, d asks for confirmation', () => {
+    expect(keyIntent('final_merge', 'deny')).toBe('confirm-deny');
+    expect(keyIntent('merge_conflict', 'deny')).toBe('confirm-deny');
+    expect(keyIntent('stall', 'deny', { noAgents: true })).toBe('confirm-deny');
+  });
+
+  it('no d ends a mission without a confirmation, for any type', () => {
+    for (const type of ESCALATION_TYPES) {
+      for (const payload of [{}, { noAgents: true }, { leader: true }]) {
+        if (denyEffect(type, payload) === 'ends-mission') expect(keyIntent(type, 'deny', payload)).not.toBe('deny');
+      }
     }
   });
 });

@@ -1,5 +1,6 @@
 import type { MissionBrief, MissionBriefPayload } from '../../../src/shared/mission-brief.js';
 import type { EscalationType } from '../../../src/shared/mission.js';
+import { denyNeedsConfirmation } from './decision-effects.js';
 
 /** The Inbox's deciding keys: `a`, `d` and `r`. */
 export type DecisionKey = 'approve' | 'deny' | 'reply';
@@ -9,13 +10,19 @@ export type DecisionKey = 'approve' | 'deny' | 'reply';
  * puts the cursor in the reply. The director's draft (`mission_brief`) has no "deny": `a`
  * approves the draft as the person edited it, and `d` or `r` put the cursor in the comment
  * for the director, which goes back only when the person sends it, so no key alone ever
- * sends a draft back.
+ * sends a draft back. On a plan, `d` means "send back": it puts the cursor in the reply, and
+ * the plan goes back only when the person sends a comment (cancelling the mission is its own
+ * button, which confirms). Any other `d` that would end the mission (a final merge, a merge
+ * conflict, a mission left without agents) asks for confirmation first (`confirm-deny`).
  */
-export type KeyIntent = 'approve' | 'deny' | 'focus-reply' | 'approve-brief' | 'focus-comment';
+export type KeyIntent = 'approve' | 'deny' | 'confirm-deny' | 'focus-reply' | 'approve-brief' | 'focus-comment';
 
-export function keyIntent(type: EscalationType, key: DecisionKey): KeyIntent {
+export function keyIntent(type: EscalationType, key: DecisionKey, payload: Record<string, unknown> = {}): KeyIntent {
   if (type === 'mission_brief') return key === 'approve' ? 'approve-brief' : 'focus-comment';
-  return key === 'reply' ? 'focus-reply' : key;
+  if (key === 'reply') return 'focus-reply';
+  if (key === 'deny' && type === 'plan_approval') return 'focus-reply';
+  if (key === 'deny' && denyNeedsConfirmation(type, payload)) return 'confirm-deny';
+  return key;
 }
 
 /**

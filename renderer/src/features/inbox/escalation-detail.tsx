@@ -8,6 +8,7 @@ import type {
 } from '../../../../src/shared/mission.js';
 import { formatUsd } from '../../../../src/shared/money.js';
 import { DirectorDraft, type DirectorDraftHandle } from '../missions/director-draft.js';
+import { denyNeedsConfirmation } from '../../domain/decision-effects.js';
 import { decisionHint } from '../../domain/escalation-hints.js';
 import {
   TYPE_LABELS,
@@ -128,13 +129,24 @@ export function EscalationDetail({
             <button type="button" className="btn btn-primary" disabled={busy} onClick={() => onDecide('approve')}>
               Approve <kbd>a</kbd>
             </button>
-            <button type="button" className="btn btn-danger" disabled={busy} onClick={() => onDecide('deny')}>
-              Deny <kbd>d</kbd>
-            </button>
+            {e.type === 'plan_approval' ? (
+              <>
+                <button type="button" className="btn" disabled={busy} onClick={() => replyRef.current?.focus()}>
+                  Send back… <kbd>d</kbd>
+                </button>
+                <button type="button" className="btn btn-danger-ghost" disabled={busy} onClick={() => onDecide('deny')}>
+                  Cancel the mission…
+                </button>
+              </>
+            ) : (
+              <button type="button" className="btn btn-danger" disabled={busy} onClick={() => onDecide('deny')}>
+                {denyNeedsConfirmation(e.type, e.payload) ? 'Deny…' : 'Deny'} <kbd>d</kbd>
+              </button>
+            )}
             {busy ? <span className="spinner" role="status" aria-label="Sending the decision" /> : null}
           </div>
           <label htmlFor={`${ids}-reply`} className="field-label">
-            Reply <kbd>r</kbd>
+            Reply{e.type === 'plan_approval' ? ': what should the leaders change?' : ''} <kbd>r</kbd>
           </label>
           <textarea
             id={`${ids}-reply`}
@@ -161,7 +173,7 @@ export function EscalationDetail({
               disabled={busy || draft.reply.trim() === ''}
               onClick={() => onDecide('reply')}
             >
-              Send reply
+              {e.type === 'plan_approval' ? 'Send the plan back' : 'Send reply'}
             </button>
           </div>
           {error ? (

@@ -1,10 +1,12 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { ESCALATION_TYPES, type EscalationDecision, type EscalationType } from '../../../../src/shared/mission.js';
+import { denyConfirmation, denyNeedsConfirmation } from '../../domain/decision-effects.js';
 import { keyIntent, type DecisionKey } from '../../domain/inbox-keys.js';
 import { TYPE_LABELS, dollarsToNano, formatAge, formatCountdown, unreadCount } from '../../domain/inbox-model.js';
 import { plural } from '../../lib/format.js';
 import { useStore, visibleInboxItems } from '../../store/index.js';
+import { ConfirmDialog } from '../../ui/confirm-dialog.js';
 import { NoticeBar } from '../../ui/notice-bar.js';
 import { PageHeader } from '../../ui/page-header.js';
 import type { DirectorDraftHandle } from '../missions/director-draft.js';
@@ -50,6 +52,8 @@ export function InboxPage() {
   const briefRef = useRef<DirectorDraftHandle | null>(null);
   // Why a key did nothing on the selected item (the director is still drafting), until the next key or item.
   const [keyNote, setKeyNote] = useState<{ id: string; text: string } | null>(null);
+  // The item whose deny, which would end its mission, waits for the person's confirmation.
+  const [confirmingId, setConfirmingId] = useState<string | null>(null);
   const rowRefs = useRef(new Map<string, HTMLButtonElement>());
   const seenSet = useMemo(() => new Set(seen), [seen]);
   const all = useMemo(() => Object.values(allById), [allById]);
@@ -73,7 +77,14 @@ export function InboxPage() {
     if (row && document.activeElement !== row) row.focus({ preventScroll: false });
   }, [selectedId]);
 
+  // A deny that ends the mission (a plan, a final merge, …) is only sent once confirmed.
   const decide = (decision: EscalationDecision) => {
+    if (!selected || selected.state !== 'open') return;
+    if (decision === 'deny' && denyNeedsConfirmation(selected.type, selected.payload)) setConfirmingId(selected.id);
+    else send(decision);
+  };
+
+  const send = (decision: EscalationDecision) => {
     if (!selected || selected.state !== 'open') return;
     const draft = draftOf(selected.id);
     if (decision === 'reply' && draft.reply.trim() === '') {
@@ -106,8 +117,9 @@ export function InboxPage() {
   const onDecisionKey = (key: DecisionKey) => {
     if (!selected || selected.state !== 'open') return;
     setKeyNote(null);
-    const intent = keyIntent(selected.type, key);
+    const intent = keyIntent(selected.type, key, selected.payload);
     if (intent === 'focus-reply') replyRef.current?.focus();
+    else if (intent === 'confirm-deny') setConfirmingId(selected.id);
     else if (intent === 'approve-brief' || intent === 'focus-comment') {
       const draft = briefRef.current;
       const why = draft ? (intent === 'approve-brief' ? draft.approve() : draft.focusComment()) : null;
@@ -237,8 +249,17 @@ export function InboxPage() {
           </>
         ) : (
           <>
-            Keys: <kbd>j</kbd>/<kbd>k</kbd> move · <kbd>a</kbd> approve · <kbd>d</kbd> deny · <kbd>r</kbd> reply ·{' '}
-            <kbd>x</kbd> tick
+            Keys: <kbd>j</kbd>/<kbd>k</kbd> move · <kbd>a</kbd> approve ·{' '}
+            {selected?.type === 'plan_approval' ? (
+              <>
+                <kbd>d</kbd>/<kbd>r</kbd> comment to send the plan back
+              </>
+            ) : (
+              <>
+                <kbd>d</kbd> deny · <kbd>r</kbd> reply
+              </>
+            )}{' '}
+            · <kbd>x</kbd> tick
           </>
         )}
       </p>
@@ -358,6 +379,22 @@ export function InboxPage() {
                   <p className="muted" role="status">
                     {keyNote.text}
                   </p>
+                ) : null}
+                {confirmingId === selected.id ? (
+                  <ConfirmDialog
+                    open
+                    title={denyConfirmation(selected.type, selected.payload).title}
+                    confirmLabel={denyConfirmation(selected.type, selected.payload).confirmLabel}
+                    tone="danger"
+                    busy={deciding.includes(selected.id)}
+                    onCancel={() => setConfirmingId(null)}
+                    onConfirm={() => {
+                      setConfirmingId(null);
+                      send('deny');
+                    }}
+                  >
+                    <p>{denyConfirmation(selected.type, selected.payload).body}</p>
+                  </ConfirmDialog>
                 ) : null}
                 {budgetError ? (
                   <div className="inline-error" role="alert">
