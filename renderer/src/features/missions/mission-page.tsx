@@ -7,6 +7,7 @@ import { BUSY_AGENT_STATES, ESCALATION_TYPE_LABELS, MISSION_STATE_LABELS } from 
 import { formatDateTime } from '../../lib/format.js';
 import { entityKey, missionSpent, useStore } from '../../store/index.js';
 import { ConfirmDialog } from '../../ui/confirm-dialog.js';
+import { noticeStillTrue } from '../../domain/launch-notice.js';
 import { NoticeBar } from '../../ui/notice-bar.js';
 import { PageHeader } from '../../ui/page-header.js';
 import { AgentDrawer } from '../agents/agent-drawer.js';
@@ -312,7 +313,7 @@ export function MissionPage({ id }: { id: string }) {
         subtitle={<span className="mission-goal">{mission.goal}</span>}
         actions={<Controls mission={mission} />}
       />
-      <NoticeBar notice={notice} onDismiss={dismissMissionNotice} />
+      <NoticeBar notice={notice && noticeStillTrue(notice.text, mission.state) ? notice : null} onDismiss={dismissMissionNotice} />
       <NoticeBar notice={agentNotice} onDismiss={dismissAgentNotice} />
       {mission.outcome ? (
         <div className={`banner ${mission.state === 'failed' ? 'banner-warn' : 'banner-info'}`} role="status">
