@@ -6,8 +6,8 @@ export class InboxPage {
   readonly list: Locator;
   readonly detail: Locator;
   readonly navLink: Locator;
-  /** The unread count beside "Inbox" in the navigation. */
-  readonly unread: Locator;
+  /** The count beside "Inbox" in the navigation: open items that need the person ("2 need you, 1 new"). */
+  readonly needsYou: Locator;
   readonly reply: Locator;
 
   constructor(private readonly page: Page) {
@@ -16,7 +16,7 @@ export class InboxPage {
     this.detail = page.getByRole('region', { name: 'Selected escalation' });
     const nav = page.getByRole('navigation', { name: 'Main' });
     this.navLink = nav.getByRole('link', { name: /Inbox/ });
-    this.unread = nav.getByRole('status', { name: /unread/ });
+    this.needsYou = nav.getByRole('status', { name: /needs? you/ });
     this.reply = this.detail.getByLabel(/^Reply/);
   }
 

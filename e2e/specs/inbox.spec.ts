@@ -59,7 +59,7 @@ test('the person answers escalations from the inbox with the keyboard, and the m
   await page.goto(appUrl);
   await inbox.open();
   await expect(page.getByRole('heading', { name: 'Nothing needs you right now' })).toBeVisible();
-  await expect(inbox.unread).toHaveCount(0);
+  await expect(inbox.needsYou).toHaveCount(0);
   await saveScreen('inbox-empty');
 
   // Setup through the API the UI speaks (the Missions area is built separately).
@@ -75,17 +75,17 @@ test('the person answers escalations from the inbox with the keyboard, and the m
   });
   await invoke(page, 'missions:start', { id: mission.id });
 
-  // The plan arrives: one unread item in the navigation, newest first in the list.
+  // The plan arrives: one new item in the navigation, newest first in the list.
   const plan = inbox.row(/Approve the plan/);
   await expect(plan).toHaveCount(1, { timeout: 45_000 });
-  await expect(inbox.unread).toHaveAccessibleName('1 unread');
+  await expect(inbox.needsYou).toHaveAccessibleName('1 needs you, 1 new');
   await expect(page.getByText('Keys:')).toBeVisible();
   await saveScreen('inbox-unread');
 
-  // j selects it (visible focus, counted as read) and shows the plan with its tasks.
+  // j selects it (visible focus, read, still counted until decided) and shows the plan with its tasks.
   await page.keyboard.press('j');
   await expect(plan.getByRole('button')).toBeFocused();
-  await expect(inbox.unread).toHaveCount(0);
+  await expect(inbox.needsYou).toHaveAccessibleName('1 needs you');
   await expect(inbox.detail.getByRole('region', { name: 'Plan' })).toContainText('Team Checkout');
   await expect(inbox.detail.getByRole('region', { name: 'Budget' })).toContainText('$40.00');
   await saveScreen('inbox-plan-approval');
@@ -99,13 +99,13 @@ test('the person answers escalations from the inbox with the keyboard, and the m
   await page.keyboard.press('Control+Enter');
   await expect(plan).toHaveCount(0);
 
-  // The leaders plan again and ask again: a new unread item.
+  // The leaders plan again and ask again: a new item.
   await expect(plan).toHaveCount(1, { timeout: 45_000 });
-  await expect(inbox.unread).toHaveAccessibleName('1 unread');
+  await expect(inbox.needsYou).toHaveAccessibleName('1 needs you, 1 new');
 
   // j then a approves it; it leaves the open items and the mission starts running.
   await page.keyboard.press('j');
-  await expect(inbox.unread).toHaveCount(0);
+  await expect(inbox.needsYou).toHaveAccessibleName('1 needs you');
   await page.keyboard.press('a');
   await expect(plan).toHaveCount(0);
   await expect

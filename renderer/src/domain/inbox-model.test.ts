@@ -9,6 +9,8 @@ import {
   inboxItems,
   minimumCapNano,
   pruneSeen,
+  needsYouCount,
+  needsYouLabel,
   unreadCount,
 } from './inbox-model.js';
 
@@ -34,6 +36,15 @@ describe('inbox model', () => {
   it('counts unread open items for the person only', () => {
     expect(unreadCount(all, new Set())).toBe(3);
     expect(unreadCount(all, new Set(['a', 'd']))).toBe(2);
+  });
+
+  it('counts what needs the person, seen or not, for the navigation', () => {
+    // Seeing an item does not decide it: it stays counted until it is decided.
+    expect(needsYouCount(all, new Set())).toEqual({ total: 3, unread: 3 });
+    expect(needsYouCount(all, new Set(['a', 'b', 'e', 'd']))).toEqual({ total: 3, unread: 0 });
+    expect(needsYouCount([...all, escalation({ id: 'f', state: 'resolved' })], new Set(['a']))).toEqual({ total: 3, unread: 2 });
+    expect(needsYouLabel({ total: 1, unread: 0 })).toBe('1 needs you');
+    expect(needsYouLabel({ total: 3, unread: 2 })).toBe('3 need you, 2 new');
   });
 
   it('forgets seen ids of escalations that are gone', () => {

@@ -52,6 +52,27 @@ export function unreadCount(all: readonly EscalationView[], seen: ReadonlySet<st
   return n;
 }
 
+/**
+ * What the navigation counts: every open item that needs the person, read or not (an item
+ * looked at still waits for its decision), and how many of them are new.
+ */
+export function needsYouCount(all: readonly EscalationView[], seen: ReadonlySet<string>): { total: number; unread: number } {
+  let total = 0;
+  let unread = 0;
+  for (const e of all) {
+    if (!needsPerson(e)) continue;
+    total++;
+    if (!seen.has(e.id)) unread++;
+  }
+  return { total, unread };
+}
+
+/** "3 need you, 1 new": the badge's words, for a screen reader and its tooltip. */
+export function needsYouLabel(count: { total: number; unread: number }): string {
+  const base = `${count.total} ${count.total === 1 ? 'needs' : 'need'} you`;
+  return count.unread > 0 ? `${base}, ${count.unread} new` : base;
+}
+
 /** Keeps seen ids of escalations that still exist, newest last, at most `max`. */
 export function pruneSeen(seen: readonly string[], existing: ReadonlySet<string>, max = 2_000): string[] {
   return seen.filter((id) => existing.has(id)).slice(-max);

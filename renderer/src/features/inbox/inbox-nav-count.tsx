@@ -1,17 +1,21 @@
 import { useMemo } from 'react';
-import { unreadCount } from '../../domain/inbox-model.js';
+import { needsYouCount, needsYouLabel } from '../../domain/inbox-model.js';
 import { useStore } from '../../store/index.js';
 import './inbox.css';
 
-/** The unread count beside "Inbox" in the navigation; nothing when all is read. */
+/**
+ * Beside "Inbox" in the navigation: how many open items need the person. Looking at an
+ * item does not decide it, so it stays counted; new ones make the badge stand out.
+ */
 export function InboxNavCount() {
   const byId = useStore((s) => s.escalations);
   const seen = useStore((s) => s.inboxSeen);
-  const count = useMemo(() => unreadCount(Object.values(byId), new Set(seen)), [byId, seen]);
-  if (count === 0) return null;
+  const count = useMemo(() => needsYouCount(Object.values(byId), new Set(seen)), [byId, seen]);
+  if (count.total === 0) return null;
+  const label = needsYouLabel(count);
   return (
-    <span className="nav-count" role="status" aria-label={`${count} unread`}>
-      {count > 99 ? '99+' : count}
+    <span className={`nav-count${count.unread === 0 ? ' is-seen' : ''}`} role="status" aria-label={label} title={label}>
+      {count.total > 99 ? '99+' : count.total}
     </span>
   );
 }
