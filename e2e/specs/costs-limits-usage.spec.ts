@@ -81,6 +81,15 @@ for (const viewport of [
     }
     await costs.pool('Sonnet').scrollIntoViewIfNeeded();
     await saveScreen(`costs-limits-usage-${viewport.width}`);
+
+    // Calls stop; read afresh a moment later, the buckets are full again, but the minute
+    // still holds what ran in it.
     await invoke(page, 'missions:cancel', { id: mission.id });
+    const before = await used();
+    await page.waitForTimeout(1_500);
+    await page.reload();
+    await expect(costs.pool('Sonnet')).toBeVisible();
+    await expect.poll(used, { timeout: 10_000 }).toBeGreaterThanOrEqual(Math.min(before, 3));
+    expect(await used()).toBeGreaterThanOrEqual(3);
   });
 }
