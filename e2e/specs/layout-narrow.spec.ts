@@ -1,4 +1,7 @@
+import { join } from 'node:path';
 import type { Locator, Page } from '@playwright/test';
+import { DEFAULT_MODEL_BY_ROLE } from '../../src/shared/models.js';
+import { invoke, makeRepo } from '../engine-api.js';
 import { test, expect } from '../fixtures.js';
 import { TeamsPage } from '../pages/teams-page.js';
 
@@ -94,4 +97,68 @@ test("the Opus warning on a coder says the price table's ratio, not 'several tim
   // The bundled price table: Opus 4.8 $5 / $25 per MTok, Sonnet 4.6 $3 / $15.
   await expect(warning).toContainText('Claude Opus 4.8 costs 1.7× Claude Sonnet 4.6 per token');
   await expect(warning).not.toContainText('several times');
+});
+
+test("at 1024 × 700 a mission's figures and plan columns fit the page", async ({ page, appUrl, dataDir, saveScreen }) => {
+  test.setTimeout(120_000);
+  await page.setViewportSize({ width: 1024, height: 700 });
+  await page.goto(appUrl);
+  const repo = makeRepo(join(dataDir, 'work'));
+  const agent = (id: string, name: string, role: 'leader' | 'coder') => ({
+    id,
+    name,
+    role,
+    model: DEFAULT_MODEL_BY_ROLE[role],
+    budgetNanoUsd: null,
+    systemPrompt: '',
+    permissions: { allowedCommands: [], writeScope: [] },
+    idleTimeoutSec: null,
+  });
+  const design = await invoke<{ id: string }>(page, 'teams:save', {
+    design: {
+      name: 'Shop squad',
+      description: '',
+      canvas: { zoom: 1, offset: { x: 0, y: 0 } },
+      teams: [
+        {
+          id: 'checkout',
+          name: 'Checkout',
+          budgetNanoUsd: null,
+          position: { x: 0, y: 0 },
+          agents: [agent('lead', 'Checkout lead', 'leader'), agent('c1', 'Cora', 'coder')],
+        },
+      ],
+    },
+  });
+  const mission = await invoke<{ id: string }>(page, 'missions:create', {
+    designId: design.id,
+    name: 'Shop changelog',
+    goal: 'Add a CHANGELOG.md and a short usage section to the README.',
+    repoPath: repo,
+    budgetUsd: 40,
+    skipPlanApproval: true,
+  });
+  await invoke(page, 'missions:start', { id: mission.id });
+  await page.goto(`${appUrl.split('?')[0]}#/missions/${mission.id}`);
+  const plan = page.getByRole('table', { name: 'Tasks of Checkout' });
+  await expect(plan.getByRole('row')).not.toHaveCount(0, { timeout: 60_000 });
+  await expect(plan.getByRole('row').nth(1)).toBeVisible();
+
+  // Every column of the plan is inside its card, "Depends on" and "Tries" included.
+  const card = await box(plan.locator('xpath=ancestor::section[1]'));
+  for (const header of ['Key', 'Task', 'State', 'Assignee', 'Depends on', 'Tries']) {
+    const cell = await box(plan.getByRole('columnheader', { name: header }));
+    expect(cell.right, `${header} inside the card`).toBeLessThanOrEqual(card.right + 1);
+  }
+  // The figures: each card holds its value, and the budget bar stays a bar.
+  const facts = page.locator('.facts .fact');
+  for (let i = 0; i < (await facts.count()); i++) {
+    const fact = facts.nth(i);
+    expect(await fact.evaluate((e) => e.scrollWidth <= e.clientWidth + 1), `figure ${i + 1} fits`).toBe(true);
+  }
+  const bar = await box(page.locator('.facts .fact > .progress').first());
+  expect(bar.bottom - bar.top).toBeLessThanOrEqual(8);
+  expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(1024);
+  await saveScreen('layout-mission-1024');
+  await invoke(page, 'missions:cancel', { id: mission.id });
 });
