@@ -108,7 +108,10 @@ export interface MissionSummary {
   budgetNanoUsd: number | null;
   /** Committed spend of every call of the mission, nano-dollars (from the calls ledger). */
   spentNanoUsd: number;
+  /** Tasks of the current plan by state: a plan sent back ("Ask for changes") is not counted (`plan-rounds.ts`). */
   taskCounts: Partial<Record<TaskState, number>>;
+  /** The plan round the leaders plan now: 0, plus one per plan sent back. */
+  planRound: number;
   openEscalations: number;
   createdAt: string;
   updatedAt: string;
@@ -190,6 +193,8 @@ export interface TaskView {
   acceptanceCriteria: string[];
   owns: string[];
   dependsOn: string[];
+  /** The plan round it was planned in: a task of an earlier round than its team's current one was sent back. */
+  planRound: number;
   state: TaskState;
   assignee: string | null;
   attempts: number;

@@ -4,9 +4,11 @@ import {
   type EscalationView,
   type MissionDetail,
   type MissionSummary,
+  type MissionTeamView,
   type MissionView,
   type TaskView,
 } from '../../../src/shared/mission.js';
+import { currentPlanTasks } from '../../../src/shared/plan-rounds.js';
 import { briefShares, errorForField, fieldOfError, launchRequest } from '../domain/launch-form.js';
 import { sameRoute } from '../domain/route.js';
 import { plainMessage } from '../lib/plain-message.js';
@@ -70,7 +72,7 @@ export function recountMissions(
     const current = state.missions[id];
     const detail = state.missionDetails[id];
     if (!current || !detail) continue;
-    const counts = countsOf(id, state.tasks, state.escalations);
+    const counts = countsOf(id, current.planRound, detail.teams, state.tasks, state.escalations);
     missions ??= { ...state.missions };
     missions[id] = { ...current, ...counts };
     if (detail.view) {
@@ -81,14 +83,18 @@ export function recountMissions(
   return { ...(missions ? { missions } : {}), ...(details ? { missionDetails: details } : {}) };
 }
 
+/** The counts a mission's summary carries, from what the store holds: its current plan's tasks only, as the engine counts them. */
 function countsOf(
   missionId: string,
+  planRound: number,
+  teams: readonly MissionTeamView[],
   tasks: Record<string, TaskView>,
   escalations: Record<string, EscalationView>,
 ): Pick<MissionSummary, 'taskCounts' | 'openEscalations'> {
   const taskCounts: MissionSummary['taskCounts'] = {};
   const prefix = entityKey(missionId, '');
-  for (const [key, t] of Object.entries(tasks)) if (key.startsWith(prefix)) taskCounts[t.state] = (taskCounts[t.state] ?? 0) + 1;
+  const mine = Object.entries(tasks).flatMap(([key, t]) => (key.startsWith(prefix) ? [t] : []));
+  for (const t of currentPlanTasks(planRound, teams, mine)) taskCounts[t.state] = (taskCounts[t.state] ?? 0) + 1;
   let openEscalations = 0;
   for (const e of Object.values(escalations)) if (e.missionId === missionId && e.state === 'open') openEscalations++;
   return { taskCounts, openEscalations };

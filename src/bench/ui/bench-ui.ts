@@ -170,6 +170,7 @@ class EventSource {
       acceptanceCriteria: ['It works'],
       owns: [`src/module-${i}.ts`],
       dependsOn: [],
+      planRound: 0,
       state: 'ready',
       assignee: null,
       attempts: 0,

@@ -185,7 +185,8 @@ export class MissionRuntime {
   }
 
   summary(): MissionSummary {
-    return missionSummary(this.ctx.store, this.mission, [...this.tasks.values()], [...this.escalations.all.values()]);
+    const teams = [...this.teams.values()].map((t) => t.rec);
+    return missionSummary(this.ctx.store, this.mission, [...this.tasks.values()], [...this.escalations.all.values()], teams);
   }
 
   setMissionState(state: MissionState, detail: Record<string, unknown> = {}, patch: Partial<MissionRecord> = {}): void {

@@ -8,6 +8,7 @@ import {
   type MissionStore,
   type TaskRecord,
 } from '../ledger/mission-repository.js';
+import { currentRounds, isCurrentTask, type RoundTeam } from '../../shared/plan-rounds.js';
 import type { BudgetCapSink, EngineEventSink } from './runtime-types.js';
 
 /**
@@ -55,15 +56,22 @@ export function toAgentView(rec: AgentRecord, usage: { input: number; output: nu
   };
 }
 
-/** Mission summary shared by loaded runtimes and plain ledger reads. */
+/**
+ * Mission summary shared by loaded runtimes and plain ledger reads. Its task counts are
+ * the current plan's: each team's current round (`currentRounds`), so a plan sent back
+ * is not counted and a team merged in an earlier phase still is. `teams` defaults to the
+ * ledger's rows (a loaded runtime passes its own).
+ */
 export function missionSummary(
   store: MissionStore,
   m: MissionRecord,
   tasks: readonly TaskRecord[],
   escalations: readonly EscalationRecord[],
+  teams: readonly RoundTeam[] = tasks.length > 0 ? store.teams(m.id) : [],
 ): MissionSummary {
   const taskCounts: Partial<Record<TaskState, number>> = {};
-  for (const t of tasks) if (t.planRound === m.planRound) taskCounts[t.state] = (taskCounts[t.state] ?? 0) + 1;
+  const rounds = currentRounds(m.planRound, teams, tasks);
+  for (const t of tasks) if (isCurrentTask(t, rounds)) taskCounts[t.state] = (taskCounts[t.state] ?? 0) + 1;
   return {
     id: m.id,
     name: m.name,
@@ -75,6 +83,7 @@ export function missionSummary(
     budgetNanoUsd: m.budgetNano,
     spentNanoUsd: store.missionSpent(m.id),
     taskCounts,
+    planRound: m.planRound,
     openEscalations: escalations.filter((e) => e.state === 'open').length,
     createdAt: m.createdAt,
     updatedAt: m.updatedAt,

@@ -371,6 +371,7 @@ export function taskView(t: TaskRecord): TaskView {
     acceptanceCriteria: t.acceptanceCriteria,
     owns: t.owns,
     dependsOn: t.dependsOn,
+    planRound: t.planRound,
     state: t.state,
     assignee: t.assignee,
     attempts: t.attempts,

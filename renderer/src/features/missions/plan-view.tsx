@@ -1,6 +1,7 @@
 import { useShallow } from 'zustand/react/shallow';
 import type { MissionTeamView, TaskView } from '../../../../src/shared/mission.js';
 import { TASK_STATE_LABELS } from '../../domain/labels.js';
+import { foldTeamPlan } from '../../domain/plan-fold.js';
 import { resolvingTeamIds } from '../../domain/team-conflicts.js';
 import { entityKey, useStore } from '../../store/index.js';
 import { StateBadge } from './state-badge.js';
@@ -69,20 +70,24 @@ function phaseStateLabel(team: MissionTeamView, teamNames: Record<string, string
 
 function TeamPlan({
   team,
-  tasks,
+  tasks: allTasks,
+  planRound,
   names,
   teamNames,
   resolving,
 }: {
   team: MissionTeamView;
+  /** The team's tasks of every plan round. */
   tasks: TaskView[];
+  /** The mission's plan round now. */
+  planRound: number;
   names: Record<string, string>;
   teamNames: Record<string, string>;
   /** Its leader is resolving a merge conflict now. */
   resolving: boolean;
 }) {
-  const byKey = new Map(tasks.map((t) => [t.key, t]));
-  const merged = tasks.filter((t) => t.state === 'merged').length;
+  // Only the current plan is rows and progress; tasks of plans sent back are folded away below.
+  const { current: tasks, superseded, merged, byKey } = foldTeamPlan(planRound, team, allTasks);
   return (
     <section className="card table-card team-plan" aria-label={`Plan of ${team.name}`} data-phase-state={team.phaseState}>
       <header className="team-plan-head">
@@ -173,6 +178,20 @@ function TeamPlan({
           </tbody>
         </table>
       )}
+      {superseded.length > 0 ? (
+        <details className="team-plan-summary superseded-plan" aria-label={`Plans of ${team.name} sent back`}>
+          <summary className="muted">
+            {superseded.length} task{superseded.length === 1 ? '' : 's'} of {new Set(superseded.map((t) => t.planRound)).size === 1 ? 'a plan' : 'plans'} sent back (not counted)
+          </summary>
+          <ul className="superseded-list muted">
+            {superseded.map((t) => (
+              <li key={t.id}>
+                <span className="mono">{t.key}</span> {t.title} · {TASK_STATE_LABELS[t.state].label.toLowerCase()}
+              </li>
+            ))}
+          </ul>
+        </details>
+      ) : null}
     </section>
   );
 }
@@ -183,6 +202,7 @@ export function PlanView({ missionId, teams }: { missionId: string; teams: Missi
   const names = useAgentNames(missionId);
   const teamNames = Object.fromEntries(teams.map((t) => [t.id, t.name]));
   const resolving = useStore(useShallow((s) => resolvingTeamIds(Object.values(s.escalations), missionId)));
+  const planRound = useStore((s) => s.missions[missionId]?.planRound ?? 0);
   return (
     <div className="plan-view">
       {teams.map((team) => (
@@ -193,6 +213,7 @@ export function PlanView({ missionId, teams }: { missionId: string; teams: Missi
           teamNames={teamNames}
           resolving={resolving.includes(team.id)}
           tasks={tasks.filter((t) => t.teamId === team.id)}
+          planRound={planRound}
         />
       ))}
     </div>
