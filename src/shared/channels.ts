@@ -55,6 +55,7 @@ export const COMMAND_CHANNELS = [
 export const EVENT_CHANNELS = [
   'teams:changed',
   'missions:changed',
+  'missions:team-changed',
   'agents:changed',
   'tasks:changed',
   'escalations:changed',

@@ -41,6 +41,16 @@ export function reduceMissionEvents(state: MissionData, events: readonly Mission
         details ??= { ...state.missionDetails };
         details[summary.id] = { ...detail, view: { ...detail.view, ...summary } };
       }
+    } else if (event.name === 'missions:team-changed') {
+      // A team's phase, share, delivery, priority or pause moved without the mission's state moving.
+      const { missionId, ...team } = event.payload;
+      const detail = (details ?? state.missionDetails)[missionId];
+      if (!detail) continue;
+      details ??= { ...state.missionDetails };
+      const teams = detail.teams.some((t) => t.id === team.id)
+        ? detail.teams.map((t) => (t.id === team.id ? team : t))
+        : [...detail.teams, team];
+      details[missionId] = { ...detail, teams };
     } else {
       const task = event.payload;
       if (!state.missionDetails[task.missionId]) continue;
@@ -156,6 +166,7 @@ export const createMissionsSlice: Slice<MissionsSlice> = (deps) => (set, get, st
 
   const enqueue = batchEvents<MissionEvent>((events) => get().applyMissionEvents(events));
   deps.api.on('missions:changed', (payload) => enqueue({ name: 'missions:changed', payload }));
+  deps.api.on('missions:team-changed', (payload) => enqueue({ name: 'missions:team-changed', payload }));
   deps.api.on('tasks:changed', (payload) => enqueue({ name: 'tasks:changed', payload }));
 
   // Events sent while the connection was down are lost: catch up on what is on screen.

@@ -155,7 +155,10 @@ export interface MissionDetailState {
   teams: MissionTeamView[];
 }
 
-export type MissionEvent = EventEnvelope<'missions:changed'> | EventEnvelope<'tasks:changed'>;
+export type MissionEvent =
+  | EventEnvelope<'missions:changed'>
+  | EventEnvelope<'missions:team-changed'>
+  | EventEnvelope<'tasks:changed'>;
 
 /** The launch form's chosen design, as `teams:get` answered it. */
 export interface LaunchDesignState {

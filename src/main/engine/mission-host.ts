@@ -2,7 +2,7 @@ import type { MissionState } from '../../shared/mission.js';
 import type { Conversation } from './conversation.js';
 import type { Decisions } from './escalations/decisions.js';
 import type { Escalations } from './escalations/escalations.js';
-import type { AgentRecord, MissionRecord, TaskRecord } from '../ledger/mission-repository.js';
+import type { AgentRecord, MissionRecord, TaskRecord, TeamRecord } from '../ledger/mission-repository.js';
 import type { AgentRt, TeamRt } from './runtime-types.js';
 import type { AgentHost, AgentRuntimeDriver } from './runtimes/agent-runtime.js';
 
@@ -28,6 +28,8 @@ export interface MissionHost extends AgentHost {
   saveTask(task: TaskRecord, patch: Partial<TaskRecord>, detail?: Record<string, unknown>): TaskRecord;
   /** A task a leader just planned: its row, a log row, the indexes and an event. */
   addTask(task: TaskRecord): void;
+  /** Tells the UI a team's row was written (its plan, phase, share, delivery, priority or pause). */
+  emitTeam(team: TeamRecord): void;
   /** Saves an agent's row without a log row or an event (bookkeeping such as clearing `currentTaskId`). */
   saveAgentQuiet(agent: AgentRt, patch: Partial<AgentRecord>): void;
 

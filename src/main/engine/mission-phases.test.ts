@@ -160,6 +160,14 @@ describe('phases: team C after teams A and B', () => {
     expect(decided[0]?.payload.teams).toEqual(['a', 'b']);
     expect(decided[1]?.payload.teams).toEqual(['c']);
     checkPhasedMission(h, missionId, decided);
+    // The mission page hears each team's phase as it moves, not only when the mission's state does.
+    const phaseEvents = h.events
+      .filter((e) => e.name === 'missions:team-changed')
+      .map((e) => e.payload as { missionId: string; id: string; phaseState: string })
+      .filter((t) => t.missionId === missionId && t.id === 'c')
+      .map((t) => t.phaseState);
+    expect(phaseEvents).toContain('active');
+    expect(phaseEvents.at(-1)).toBe('merged');
     expect(h.errors).toEqual([]);
   });
 

@@ -67,6 +67,7 @@ export class MissionRuntime {
     const writes = new StateWrites(ctx, mission, {
       taskWritten: (t) => this.scheduler.indexTask(t),
       summary: () => this.summary(),
+      teams: () => [...this.teams.values()].map((t) => t.rec),
     });
     this.writes = writes;
     const escalations = new Escalations({
@@ -332,6 +333,7 @@ export class MissionRuntime {
       now: () => writes.now(),
       setAgentState: (a, state, reason, patch) => writes.setAgentState(a, state, reason, patch),
       setStallCounter: (a, turns) => writes.setStallCounter(a, turns),
+      emitTeam: (team) => writes.emitTeam(team),
       appendMessage: (a, conv, message, usage) => this.appendMessage(a, conv, message, usage),
       ensureRunnable: (a) => this.ensureRunnable(a),
       raise: (input) => escalations.raise(input),

@@ -30,6 +30,7 @@ export function saveTeamPhase(h: MissionHost, team: TeamRt, patch: Partial<TeamR
     }
   });
   team.rec = next;
+  h.emitTeam(next);
 }
 
 /**

@@ -7,7 +7,9 @@ import {
   type MissionRecord,
   type MissionStore,
   type TaskRecord,
+  type TeamRecord,
 } from '../ledger/mission-repository.js';
+import { phaseNumbers, teamView } from './phases.js';
 import { currentRounds, isCurrentTask, type RoundTeam } from '../../shared/plan-rounds.js';
 import type { BudgetCapSink, EngineEventSink } from './runtime-types.js';
 
@@ -154,6 +156,8 @@ export interface MissionWriteHooks {
   taskWritten(task: TaskRecord): void;
   /** The summary `missions:changed` carries (counts, open escalations). */
   summary(): MissionSummary;
+  /** The mission's teams as loaded (for a team's phase, which depends on the others). */
+  teams(): readonly TeamRecord[];
 }
 
 /** Every write of a loaded mission: its own row, its tasks' and its agents'. Holds the mission as last written. */
@@ -238,6 +242,12 @@ export class StateWrites extends AgentWrites {
     });
     this.hooks.taskWritten(task);
     this.emitTask(task);
+  }
+
+  /** A team's row was written (plan, phase, share, delivery, priority, pause): the mission page follows it. */
+  emitTeam(team: TeamRecord): void {
+    const view = teamView(team, phaseNumbers(this.hooks.teams()));
+    this.io.events.emit('missions:team-changed', { missionId: this.#mission.id, ...view }, `${this.#mission.id}/${team.id}`);
   }
 
   /** The mission's summary changed (counts, open escalations). */

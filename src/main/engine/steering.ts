@@ -369,6 +369,7 @@ export class Steering {
       this.note(team.rec.id, detail);
     });
     team.rec = next;
+    this.h.writes.emitTeam(next);
     this.h.writes.emitMission();
   }
 

@@ -191,6 +191,8 @@ export const missionsCommands = {
 
 export interface MissionsEvents {
   'missions:changed': MissionSummary;
+  /** A team of a mission changed: its plan, phase, share, delivery, priority or pause (coalesced per team). */
+  'missions:team-changed': MissionTeamView & { missionId: string };
   /** Coalesced per agent: only the latest snapshot of a busy agent is delivered. */
   'agents:changed': AgentView;
   'tasks:changed': TaskView;

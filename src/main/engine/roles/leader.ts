@@ -130,6 +130,7 @@ function saveTeam(h: MissionHost, team: TeamRt, patch: Partial<TeamRecord>): voi
     }
   });
   team.rec = next;
+  h.emitTeam(next);
 }
 
 /** What a leader plans from: its team's brief and share, the other teams' briefs and what merged teams delivered. */
