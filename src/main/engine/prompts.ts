@@ -118,6 +118,8 @@ export function taskPrompt({ mission, task, allowedCommands }: TaskPromptInput):
     'Work in your worktree with the file tools and run_command. Call submit_task when the acceptance criteria are met;',
     'call ask_leader if the task is unclear or you are blocked.',
   ];
+  // The ownership policy refuses (or asks the leader about) writes elsewhere; saying so up front saves the turns.
+  if (task.owns.length > 0) lines.push(`Write only inside the paths your task owns (${task.owns.join(', ')}); other paths belong to other tasks.`);
   if (task.feedback) lines.push('', `Feedback: ${task.feedback}`);
   // Each claim is a new conversation; saying so keeps two claims' first requests distinct.
   if (task.claims > 1) lines.push('', `(This task was started ${task.claims - 1} time(s) before; start from the team branch as it is now.)`);
