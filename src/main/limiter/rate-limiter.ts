@@ -1,4 +1,4 @@
-// One file on purpose (915 lines): `RateLimiter` is one state machine per pool (buckets,
+// One file on purpose (over 900 lines): `RateLimiter` is one state machine per pool (buckets,
 // the fair queue, 429 pauses and back-off, the breaker, per-agent caps), and every method
 // keeps invariants that span all of them (a grant, a refund and a wake-up timer must agree
 // on the same pool state in the same synchronous step). Its parts that stand alone already
