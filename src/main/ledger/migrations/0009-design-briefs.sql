@@ -1,6 +1,6 @@
--- 0009: what a design says of its teams beyond their agents — each team's brief (its
--- focus and the paths it owns) and the teams it starts after (its phase) — and which
--- model the design's director uses. NULL means "not given" (designs saved before this
+-- 0009: what a design says of its teams beyond their agents: each team's brief (its
+-- focus and the paths it owns), the teams it starts after (its phase), and which model
+-- the design's director uses. NULL means "not given" (designs saved before this
 -- migration), which reads back as a design without them.
 -- Forward-only: once shipped, this file never changes (its hash is checked on open).
 
