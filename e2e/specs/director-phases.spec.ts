@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import type { Page } from '@playwright/test';
 import { test, expect } from '../fixtures.js';
-import { makeRepo } from '../engine-api.js';
+import { invoke, makeRepo } from '../engine-api.js';
 import { InboxPage } from '../pages/inbox-page.js';
 import { MissionsPage } from '../pages/missions-page.js';
 import { TeamsPage } from '../pages/teams-page.js';
@@ -90,6 +90,7 @@ test('briefs and phases set in the designer reach the launch form; the director 
   await ui.launchForm.getByRole('button', { name: 'Launch mission' }).click();
   await expect(page).toHaveURL(/#\/missions\/m-[0-9a-f]+$/);
   const missionUrl = page.url();
+  const missionId = /#\/missions\/(m-[0-9a-f]+)$/.exec(missionUrl)?.[1] ?? '';
 
   // The director's draft, on the mission page and in the Inbox, before any leader plans.
   await expect(ui.directorDraft.getByLabel(/^Share of team Web/)).toHaveValue(/^Web: the list page over the core, for: A todo app/, {
@@ -144,6 +145,9 @@ test('briefs and phases set in the designer reach the launch form; the director 
     if (await approval.isVisible()) {
       await approval.getByRole('button', { name: 'Approve plan' }).click().catch(() => undefined);
     }
+    // The simulated coders sometimes ask a question or an unlisted command (as real ones do);
+    // they are not what this test is about, so they are answered as `run --auto-approve` would.
+    await answerIncidental(page, missionId);
     if (Date.now() > deadline) throw new Error(`no final merge in time; states seen: ${seen.join(' → ')}`);
     await page.waitForTimeout(150);
   }
@@ -174,4 +178,14 @@ function phaseStates(page: Page, teams: string[]): Promise<string[]> {
     (names) => names.map((n) => document.querySelector(`[aria-label="Phase state of ${n}"]`)?.textContent?.trim() ?? ''),
     teams,
   );
+}
+
+/** Answers the open questions and permissions of the mission (not its plan approvals or final merge), as `run --auto-approve` does. */
+async function answerIncidental(page: Page, missionId: string): Promise<void> {
+  const open = await invoke<{ id: string; type: string; level: string }[]>(page, 'escalations:list', { missionId, openOnly: true });
+  for (const e of open) {
+    if (e.level !== 'human' || e.type === 'plan_approval' || e.type === 'final_merge' || e.type === 'mission_brief') continue;
+    const answer = e.type === 'question' ? { decision: 'reply', comment: 'Use your judgement and keep it small.' } : { decision: 'approve' };
+    await invoke(page, 'escalations:decide', { id: e.id, ...answer }).catch(() => undefined);
+  }
 }
