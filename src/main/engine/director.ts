@@ -6,7 +6,6 @@ import { DEFAULT_DIRECTOR_MODEL, type TeamDesign } from '../../shared/team.js';
 import { GatewayError, type GatewayResult } from '../calls/gateway-types.js';
 import type { EscalationRecord, MissionRecord, MissionStore } from '../ledger/mission-repository.js';
 import { toRequestBlocks } from './conversation.js';
-import type { Escalations } from './escalations/escalations.js';
 import type { MissionRuntime } from './mission-runtime.js';
 import { errorText, type EngineContext } from './runtime-types.js';
 import {
@@ -26,7 +25,7 @@ import {
  * to the mission, agent `director`, role `director`). Its draft is a `mission_brief`
  * escalation the person edits and approves, or sends back with a comment (the director
  * drafts again, once per send-back). Leaders do not plan while one is open
- * ({@link awaitingBrief}). A malformed reply is a one-line error in the mission log and
+ * (`awaitingBrief` in escalations/escalations.ts). A malformed reply is a one-line error in the mission log and
  * is retried; after the retries the person gets the briefs' defaults to edit instead.
  */
 
@@ -39,12 +38,6 @@ const MAX_TOKENS = 8_192;
 /** The director's model for a design. */
 export function directorModel(design: TeamDesign): string {
   return design.director?.model ?? DEFAULT_DIRECTOR_MODEL;
-}
-
-/** Whether the mission waits for the person's answer to a director's draft: no leader plans until then. */
-export function awaitingBrief(escalations: Pick<Escalations, 'open'>): boolean {
-  for (const e of escalations.open.values()) if (e.type === 'mission_brief') return true;
-  return false;
 }
 
 /**

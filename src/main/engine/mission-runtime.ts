@@ -5,7 +5,7 @@ import type { ConversationMessage } from '../llm/provider.js';
 import type { MissionWorkspace } from '../workspace/mission-workspace.js';
 import type { MissionRecord, TaskRecord } from '../ledger/mission-repository.js';
 import { Conversation } from './conversation.js';
-import { awaitingBrief } from './director.js';
+import { awaitingBrief } from './escalations/escalations.js';
 import { Decisions } from './escalations/decisions.js';
 import { Escalations } from './escalations/escalations.js';
 import { agentAllowlist, agentPolicy, taskOwnership, teamAllowlist, type AgentPolicy } from './escalations/permission-policy.js';

@@ -1,5 +1,5 @@
 import type { EscalationRecord, TaskRecord } from '../ledger/mission-repository.js';
-import { awaitingBrief } from './director.js';
+import { awaitingBrief } from './escalations/escalations.js';
 import type { Escalations } from './escalations/escalations.js';
 import {
   ACTIVE_TASK,

@@ -214,3 +214,9 @@ export class Escalations {
     return e?.agentId === agent.rec.id ? e : undefined;
   }
 }
+
+/** Whether the mission waits for the person's answer to a director's draft: no leader plans until then. */
+export function awaitingBrief(escalations: Pick<Escalations, 'open'>): boolean {
+  for (const e of escalations.open.values()) if (e.type === 'mission_brief') return true;
+  return false;
+}
