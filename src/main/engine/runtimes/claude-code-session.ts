@@ -92,6 +92,15 @@ export interface ClaudeCodeSessionEnd {
 }
 
 /**
+ * The variable Claude Code reads for its auto-compact threshold, a percentage of the
+ * context window (the bundled binary's `parseFloat(process.env.CLAUDE_AUTOCOMPACT_PCT_OVERRIDE)`;
+ * a test checks that the binary installed still reads it).
+ */
+export const CLAUDE_CODE_AUTOCOMPACT_ENV = 'CLAUDE_AUTOCOMPACT_PCT_OVERRIDE';
+/** 60 %: the share of the window at which built-in agents compact (mission-engine's COMPACT_AT). */
+export const CLAUDE_CODE_AUTOCOMPACT_PCT = 60;
+
+/**
  * The session's environment: the same safe base as a mission command (PATH, HOME, locale,
  * temp dirs; never an `ANTHROPIC_*` variable of ours), then the gateway's URL and the
  * agent's token. A real API key in Control Room's environment never reaches Claude Code or
@@ -115,6 +124,9 @@ export function sessionEnv(gateway: { url: string; token: string }, configDir: s
     ANTHROPIC_DEFAULT_HAIKU_MODEL: 'claude-haiku-4-5',
     ANTHROPIC_DEFAULT_SONNET_MODEL: 'claude-sonnet-4-6',
     ANTHROPIC_DEFAULT_OPUS_MODEL: 'claude-opus-4-8',
+    // Compact at the same share of the context as built-in agents, so a long task costs
+    // the same on either runtime and no session runs into its window's end.
+    [CLAUDE_CODE_AUTOCOMPACT_ENV]: String(CLAUDE_CODE_AUTOCOMPACT_PCT),
   };
 }
 
