@@ -7,6 +7,7 @@ import teamPhases from './0006-team-phases.sql';
 import missionBrief from './0007-mission-brief.sql';
 import steering from './0008-steering.sql';
 import designBriefs from './0009-design-briefs.sql';
+import callsInFlight from './0010-calls-in-flight.sql';
 
 /**
  * Every migration, in order. Forward-only: never edit or reorder a shipped entry (the
@@ -29,4 +30,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 7, name: '0007-mission-brief', sql: missionBrief },
   { version: 8, name: '0008-steering', sql: steering },
   { version: 9, name: '0009-design-briefs', sql: designBriefs },
+  { version: 10, name: '0010-calls-in-flight', sql: callsInFlight },
 ];
