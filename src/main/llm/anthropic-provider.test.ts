@@ -150,7 +150,8 @@ describe('AnthropicProvider against the fake Messages API', () => {
     const cached: MessagesRequest = {
       ...request,
       system: [
-        { type: 'text', text: 'Project rules. '.repeat(50), cache_control: { type: 'ephemeral', ttl: '1h' } },
+        // Longer than Haiku 4.5's minimum cacheable prompt (4,096 tokens).
+        { type: 'text', text: 'Project rules. '.repeat(1_200), cache_control: { type: 'ephemeral', ttl: '1h' } },
       ],
     };
     const first = await provider.send(cached);

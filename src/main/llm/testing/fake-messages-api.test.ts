@@ -233,7 +233,7 @@ describe('fake Messages API: rate limits', () => {
       system: [
         {
           type: 'text',
-          text: 'You are a careful coder. '.repeat(40),
+          text: 'You are a careful coder. '.repeat(200),
           cache_control: { type: 'ephemeral', ttl: '1h' },
         },
       ],
@@ -243,7 +243,7 @@ describe('fake Messages API: rate limits', () => {
     t += 3_600_001;
     await post(fake, cached);
     const [write, read, expired] = fake.billing;
-    expect(write?.cacheCreation1hInputTokens).toBeGreaterThan(200);
+    expect(write?.cacheCreation1hInputTokens).toBeGreaterThan(1_024);
     expect(write?.cacheCreationInputTokens).toBe(write?.cacheCreation1hInputTokens);
     expect(write?.cacheReadInputTokens).toBe(0);
     expect(read?.cacheReadInputTokens).toBe(write?.cacheCreationInputTokens);
@@ -256,7 +256,7 @@ describe('fake Messages API: rate limits', () => {
 
   it('reads the previous turn from the cache when the breakpoint moves to the newest message', async () => {
     const fake = await start();
-    const task = 'Refactor the parser. '.repeat(30);
+    const task = 'Refactor the parser. '.repeat(500);
     const turn1 = request({
       messages: [
         { role: 'user', content: [{ type: 'text', text: task, cache_control: { type: 'ephemeral' } }] },
@@ -275,10 +275,62 @@ describe('fake Messages API: rate limits', () => {
     await post(fake, turn1);
     await post(fake, turn2);
     const [first, second] = fake.billing;
-    expect(first?.cacheCreation5mInputTokens).toBeGreaterThan(100);
+    expect(first?.cacheCreation5mInputTokens).toBeGreaterThan(1_024);
     expect(second?.cacheReadInputTokens).toBe(first?.cacheCreationInputTokens);
     expect(second?.cacheCreation5mInputTokens).toBeGreaterThan(0);
     expect(second?.cacheCreation1hInputTokens).toBe(0);
+  });
+});
+
+describe('fake Messages API: prompt caching rules', () => {
+  const marked = (text: string, ttl?: '1h') => ({
+    type: 'text',
+    text,
+    cache_control: ttl ? { type: 'ephemeral', ttl } : { type: 'ephemeral' },
+  });
+
+  it('neither writes nor reads a prefix shorter than the model\'s minimum cacheable length', async () => {
+    const fake = await start();
+    // ~500 tokens: under Sonnet 4.5's 1,024; the same text 4 times over is above it.
+    const short = request({ system: [marked('Short rules. '.repeat(150))] });
+    const long = request({ system: [marked('Short rules. '.repeat(600))] });
+    for (const body of [short, short, long, long]) expect((await post(fake, body)).status).toBe(200);
+    const [s1, s2, l1, l2] = fake.billing;
+    expect([s1?.cacheCreationInputTokens, s1?.cacheReadInputTokens]).toEqual([0, 0]);
+    expect([s2?.cacheCreationInputTokens, s2?.cacheReadInputTokens]).toEqual([0, 0]);
+    expect(l1?.cacheCreationInputTokens).toBeGreaterThan(1_024);
+    expect(l2?.cacheReadInputTokens).toBe(l1?.cacheCreationInputTokens);
+  });
+
+  it('reads a string message and the same text as a block as one prefix', async () => {
+    const fake = await start();
+    const text = 'Read the parser first. '.repeat(300);
+    await post(fake, request({ system: 'rules', messages: [{ role: 'user', content: [marked(text)] }] }));
+    await post(
+      fake,
+      request({
+        system: 'rules',
+        messages: [
+          { role: 'user', content: text },
+          { role: 'assistant', content: 'ok' },
+          { role: 'user', content: [marked('next')] },
+        ],
+      }),
+    );
+    expect(fake.billing[1]?.cacheReadInputTokens).toBe(fake.billing[0]?.cacheCreationInputTokens);
+  });
+
+  it('refuses a fifth breakpoint and a 1-hour breakpoint after a 5-minute one, as the API does', async () => {
+    const fake = await start();
+    const five = request({ messages: [{ role: 'user', content: ['a', 'b', 'c', 'd', 'e'].map((t) => marked(t)) }] });
+    const res = await post(fake, five);
+    expect(res.status).toBe(400);
+    expect(await res.text()).toContain('A maximum of 4 blocks with cache_control may be provided. Found 5.');
+    const order = request({ system: [marked('rules')], messages: [{ role: 'user', content: [marked('hi', '1h')] }] });
+    const res2 = await post(fake, order);
+    expect(res2.status).toBe(400);
+    expect(await res2.text()).toContain("ttl='1h'");
+    expect(fake.billing).toEqual([]);
   });
 });
 
@@ -343,7 +395,8 @@ describe('fake Messages API: what Claude Code sends', () => {
     context_management: { edits: [{ type: 'clear_thinking_20251015', keep: 'all' }] },
     system: [
       { type: 'text', text: "You are Claude Code, Anthropic's official CLI for Claude." },
-      { type: 'text', text: 'Project instructions.', cache_control: { type: 'ephemeral' } },
+      // Longer than Sonnet 4.5's minimum cacheable prompt (1,024 tokens).
+      { type: 'text', text: 'Project instructions. '.repeat(200), cache_control: { type: 'ephemeral' } },
     ],
     tools: [
       { name: 'Bash', description: 'Run a command', input_schema: { type: 'object', properties: {} } },

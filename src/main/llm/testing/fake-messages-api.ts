@@ -213,8 +213,8 @@ interface PromptCost {
   cacheRead: number;
   cacheWrite5m: number;
   cacheWrite1h: number;
-  /** Prefix keys to store (with TTL ms) if the request is admitted. */
-  writes: Array<{ key: string; ttlMs: number }>;
+  /** Prefix keys to store (with TTL ms) if the request is admitted; `refresh` for a hit whose lifetime restarts. */
+  writes: Array<{ key: string; ttlMs: number; refresh?: boolean }>;
 }
 
 interface ApiErrorSpec {
@@ -248,6 +248,16 @@ const sleep = (ms: number): Promise<void> =>
 const tokensOf = (chars: number): number => Math.ceil(chars / 4);
 
 /**
+ * The shortest prefix the API caches, in tokens, by model (its prompt-caching docs): a
+ * breakpoint on a shorter prefix is ignored, the request is billed as plain input.
+ */
+export function minCacheableTokens(model: string): number {
+  if (model === 'claude-sonnet-4-5') return 1_024;
+  if (findModel(model)?.pool === 'sonnet') return 2_048;
+  return 4_096;
+}
+
+/**
  * Starts the fake on 127.0.0.1 with an ephemeral port.
  * @param options keys, limits per pool, clock, seed and the initial script
  */
@@ -277,7 +287,7 @@ export async function startFakeMessagesApi(options: FakeMessagesApiOptions = {})
     }
     return p;
   };
-  const promptCache = new Map<string, number>(); // key -> expiry (clock ms)
+  const promptCache = new Map<string, { expires: number; ttlMs: number }>(); // key -> expiry (clock ms)
 
   const billing: BillingEntry[] = [];
   const sentBodies = new Map<string, string>();
@@ -335,10 +345,13 @@ export async function startFakeMessagesApi(options: FakeMessagesApiOptions = {})
 
   /**
    * Input tokens and prompt caching, deterministically: ~4 characters a token over the
-   * prompt in the API's order (tools, system, messages), one segment per block. A block
-   * with cache_control is a breakpoint; like the API, a breakpoint hits the longest
-   * cached prefix within the 20 blocks before it, so an agent that moves its breakpoint
-   * to the newest message each turn reads the previous turn's prefix.
+   * prompt in the API's order (tools, system, messages), one segment per block (a string
+   * system prompt or message is one text block, as the API reads it). A block with
+   * cache_control is a breakpoint; like the API, a breakpoint hits the longest cached
+   * prefix within the 20 blocks before it, so an agent that moves its breakpoint to the
+   * newest message each turn reads the previous turn's prefix. A prefix shorter than the
+   * model's minimum cacheable length is neither written nor read. A read refreshes the
+   * entry's lifetime, a write starts it.
    */
   const costOf = (body: MessagesRequest): PromptCost => {
     const segments: Array<{ chars: number; key: string; ttl: '5m' | '1h' | undefined }> = [];
@@ -353,24 +366,29 @@ export async function startFakeMessagesApi(options: FakeMessagesApiOptions = {})
       segments.push({ chars, key: hash.copy().digest('hex'), ttl: cc ? (cc.ttl ?? '5m') : undefined });
     };
     for (const tool of body.tools ?? []) push(tool, tool.cache_control);
-    if (typeof body.system === 'string') push({ system: body.system }, undefined);
-    else for (const b of body.system ?? []) push(b, b.cache_control);
+    if (typeof body.system === 'string') {
+      if (body.system !== '') push({ type: 'text', text: body.system }, undefined);
+    } else for (const b of body.system ?? []) push(b, b.cache_control);
     for (const m of body.messages) {
-      if (typeof m.content === 'string') push({ role: m.role, content: m.content }, undefined);
+      if (typeof m.content === 'string') push({ role: m.role, type: 'text', text: m.content }, undefined);
       else for (const b of m.content) push({ role: m.role, ...b }, b.cache_control);
     }
     const total = Math.max(1, tokensOf(chars));
     // Prefixes are floored and the total ceiled so input_tokens never goes negative.
     const prefixTokens = (i: number): number => Math.floor((segments[i]?.chars ?? 0) / 4);
+    const minimum = minCacheableTokens(body.model);
     const t = now();
-    const isCached = (i: number): boolean => (promptCache.get(segments[i]?.key ?? '') ?? 0) > t;
+    const isCached = (i: number): boolean => (promptCache.get(segments[i]?.key ?? '')?.expires ?? 0) > t;
 
     let read = 0;
+    const writes: PromptCost['writes'] = [];
     segments.forEach((s, i) => {
       if (!s.ttl) return;
       for (let j = i; j >= Math.max(0, i - 19); j--) {
         if (isCached(j)) {
           read = Math.max(read, prefixTokens(j));
+          const hit = promptCache.get(segments[j]?.key ?? '');
+          if (hit) writes.push({ key: segments[j]?.key ?? '', ttlMs: hit.ttlMs, refresh: true });
           break;
         }
       }
@@ -378,9 +396,8 @@ export async function startFakeMessagesApi(options: FakeMessagesApiOptions = {})
     let covered = read;
     let write5m = 0;
     let write1h = 0;
-    const writes: PromptCost['writes'] = [];
     segments.forEach((s, i) => {
-      if (!s.ttl) return;
+      if (!s.ttl || prefixTokens(i) < minimum) return;
       writes.push({ key: s.key, ttlMs: s.ttl === '1h' ? 3_600_000 : 300_000 });
       const span = prefixTokens(i) - covered;
       if (span <= 0) return;
@@ -575,7 +592,12 @@ export async function startFakeMessagesApi(options: FakeMessagesApiOptions = {})
 
     pool.requests.level -= 1;
     pool.input.level -= inputCharge;
-    for (const w of cost.writes) promptCache.set(w.key, t + w.ttlMs);
+    for (const w of cost.writes) {
+      // A 1-hour entry is not shortened by a 5-minute breakpoint on the same prefix.
+      const kept = promptCache.get(w.key);
+      const ttlMs = Math.max(w.ttlMs, kept && kept.expires > t ? kept.ttlMs : 0);
+      promptCache.set(w.key, { expires: t + ttlMs, ttlMs });
+    }
 
     const reply = await script.responder({
       index,
@@ -846,6 +868,7 @@ function validate(body: unknown, version: string, counting = false): FakeRequest
   }
   if (b['tools'] !== undefined && !Array.isArray(b['tools']))
     throw invalid('tools: Input should be a valid list');
+  checkBreakpoints(b);
   return body as FakeRequest['body'];
 }
 
@@ -856,4 +879,26 @@ function parseLoosely(json: string): unknown {
   } catch {
     return json;
   }
+}
+
+/**
+ * The API's rules for cache_control: at most 4 breakpoints, and in prompt order (tools,
+ * system, messages) a 1-hour breakpoint never after a 5-minute one.
+ */
+function checkBreakpoints(b: Record<string, unknown>): void {
+  const ttls: string[] = [];
+  const visit = (block: unknown): void => {
+    const cc = (block as { cache_control?: { ttl?: unknown } } | null)?.cache_control;
+    if (cc) ttls.push(cc.ttl === '1h' ? '1h' : '5m');
+  };
+  for (const tool of (b['tools'] as unknown[] | undefined) ?? []) visit(tool);
+  if (Array.isArray(b['system'])) for (const block of b['system']) visit(block);
+  for (const m of b['messages'] as Array<{ content: unknown }>) {
+    if (Array.isArray(m.content)) for (const block of m.content) visit(block);
+  }
+  if (ttls.length > 4)
+    throw invalid(`A maximum of 4 blocks with cache_control may be provided. Found ${ttls.length}.`);
+  const firstShort = ttls.indexOf('5m');
+  if (firstShort >= 0 && ttls.lastIndexOf('1h') > firstShort)
+    throw invalid("a ttl='1h' cache_control block must not come after a ttl='5m' cache_control block");
 }
