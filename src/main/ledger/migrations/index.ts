@@ -8,6 +8,7 @@ import missionBrief from './0007-mission-brief.sql';
 import steering from './0008-steering.sql';
 import designBriefs from './0009-design-briefs.sql';
 import callsInFlight from './0010-calls-in-flight.sql';
+import testRuns from './0011-test-runs.sql';
 
 /**
  * Every migration, in order. Forward-only: never edit or reorder a shipped entry (the
@@ -31,4 +32,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 8, name: '0008-steering', sql: steering },
   { version: 9, name: '0009-design-briefs', sql: designBriefs },
   { version: 10, name: '0010-calls-in-flight', sql: callsInFlight },
+  { version: 11, name: '0011-test-runs', sql: testRuns },
 ];
