@@ -1,5 +1,7 @@
 import type {
+  CacheControl,
   ConversationMessage,
+  MessagesRequest,
   RequestContentBlock,
   RequestToolUseBlock,
   ResponseContentBlock,
@@ -147,4 +149,67 @@ export function renderForSummary(messages: readonly ConversationMessage[], maxBl
     }
   }
   return out.join('\n');
+}
+
+/** Where a request's prompt-cache breakpoints go, and for how long they live. */
+export interface CachePlan {
+  ttl: '5m' | '1h';
+  /** The conversation's first message is a compaction summary: a prefix later turns share. */
+  compactedHead: boolean;
+}
+
+/**
+ * The system prompt, tools and messages of a call with prompt-cache breakpoints, never
+ * touching the stored messages (a breakpoint belongs to one request; kept in the
+ * transcript it would pile up past the API's limit of four):
+ * 1. the system prompt: caches the tools and the system prompt, the stable prefix of
+ *    every turn of the agent;
+ * 2. after a compaction, the summary that heads the conversation: written once by the
+ *    first turn after it and read by every later one;
+ * 3. the end of the previous turn's prompt (the message before the last reply): the
+ *    prefix the previous turn wrote, hit exactly even when the last reply and its tool
+ *    results are more blocks than the API looks back over (about 20);
+ * 4. the last message, a breakpoint that moves each turn: this turn writes the
+ *    conversation so far, the next one reads it.
+ * Every message goes out in block form, so a message is the same bytes whether or not
+ * it carries a breakpoint (a string becomes one text block, as the API reads it anyway).
+ * One TTL per request: the API wants 1-hour breakpoints before 5-minute ones.
+ */
+export function withCacheBreakpoints(
+  request: Pick<MessagesRequest, 'system' | 'messages' | 'tools'>,
+  plan: CachePlan,
+): Pick<MessagesRequest, 'system' | 'messages' | 'tools'> {
+  const cache: CacheControl = plan.ttl === '1h' ? { type: 'ephemeral', ttl: '1h' } : { type: 'ephemeral' };
+  const messages: ConversationMessage[] = request.messages.map((m) => ({
+    role: m.role,
+    content: typeof m.content === 'string' ? [{ type: 'text', text: m.content }] : m.content,
+  }));
+  const marks = new Set<number>();
+  const last = messages.length - 1;
+  if (plan.compactedHead && last > 0) marks.add(0);
+  let lastReply = last;
+  while (lastReply >= 0 && messages[lastReply]?.role !== 'assistant') lastReply -= 1;
+  if (lastReply > 0) marks.add(lastReply - 1);
+  if (last >= 0) marks.add(last);
+  for (const i of marks) {
+    const m = messages[i];
+    if (!m || typeof m.content === 'string' || m.content.length === 0) continue;
+    const blocks = [...m.content];
+    const end = blocks.length - 1;
+    blocks[end] = { ...(blocks[end] as RequestContentBlock), cache_control: cache };
+    messages[i] = { role: m.role, content: blocks };
+  }
+  const { system, tools } = request;
+  const out: Pick<MessagesRequest, 'system' | 'messages' | 'tools'> = { messages };
+  if (tools) out.tools = tools;
+  if (typeof system === 'string' && system !== '') out.system = [{ type: 'text', text: system, cache_control: cache }];
+  else if (Array.isArray(system) && system.length > 0)
+    out.system = system.map((b, i) => (i === system.length - 1 ? { ...b, cache_control: cache } : b));
+  else {
+    // No system prompt: the tools (which come first in the prompt) carry the stable breakpoint.
+    if (system !== undefined) out.system = system;
+    if (tools && tools.length > 0)
+      out.tools = tools.map((t, i) => (i === tools.length - 1 ? { ...t, cache_control: cache } : t));
+  }
+  return out;
 }

@@ -67,6 +67,8 @@ export interface MissionEngineOptions {
   maxTokensPerCall?: number;
   commandTimeoutMs?: number;
   poolRetryMs?: number;
+  /** Prompt-cache breakpoints on built-in agents' calls. Default on; the cost benchmark turns it off for its baseline. */
+  promptCaching?: boolean;
   /** How often the idle reaper runs; 0 turns it off. Default 5 s. */
   reaperIntervalMs?: number;
   logError?: (what: string, error: unknown) => void;
@@ -123,6 +125,7 @@ export class MissionEngine {
         maxTokensPerCall: options.maxTokensPerCall ?? 8_192,
         commandTimeoutMs: options.commandTimeoutMs ?? 120_000,
         poolRetryMs: options.poolRetryMs ?? 30_000,
+        promptCaching: options.promptCaching ?? true,
       },
     };
     this.director = new Director(this.ctx);

@@ -40,6 +40,8 @@ export interface ResolvedEngineOptions {
   commandTimeoutMs: number;
   /** How long an agent whose pool is stopped waits before it tries again. */
   poolRetryMs: number;
+  /** Whether built-in agents' calls carry prompt-cache breakpoints (off only to measure what caching saves). */
+  promptCaching: boolean;
 }
 
 /** What every runtime shares with the engine. */

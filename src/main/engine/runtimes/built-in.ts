@@ -2,7 +2,7 @@ import { findModel } from '../../../shared/models.js';
 import type { Clock } from '../../limiter/clock.js';
 import { GatewayError, type GatewayResult } from '../../calls/gateway-types.js';
 import type { ConversationMessage, MessagesRequest, RequestToolResultBlock, RequestToolUseBlock } from '../../llm/provider.js';
-import { renderForSummary, toRequestBlocks, type Conversation } from '../conversation.js';
+import { renderForSummary, toRequestBlocks, withCacheBreakpoints, type CachePlan, type Conversation } from '../conversation.js';
 import { COMPACTION_SYSTEM } from '../prompts.js';
 import { Halt, TERMINAL_AGENT, type AgentRt, type LoopEnd, type TeamRt, type ToolOutcome } from '../runtime-types.js';
 import { parseToolCall, toolDefinitions, type ToolSet } from '../../tools/agent-tools.js';
@@ -107,11 +107,10 @@ export class BuiltInDriver implements AgentRuntimeDriver {
     await this.maybeCompact(team, agent, conv, taskId);
     h.ensureRunnable(agent);
     const model = findModel(agent.rec.model);
+    const prompt = { system: h.systemPrompt(agent, team), messages: conv.messages, tools: toolDefinitions(tools) };
     const request: MessagesRequest = {
       model: agent.rec.model,
-      system: h.systemPrompt(agent, team),
-      messages: conv.messages,
-      tools: toolDefinitions(tools),
+      ...(ctx.options.promptCaching ? withCacheBreakpoints(prompt, cachePlan(agent, conv)) : prompt),
       max_tokens: Math.min(ctx.options.maxTokensPerCall, model?.maxOutputTokens ?? ctx.options.maxTokensPerCall),
     };
     const abort = new AbortController();
@@ -227,6 +226,19 @@ export class BuiltInDriver implements AgentRuntimeDriver {
       if (ctx.store.open) ctx.logError(`compacting ${agent.rec.name}'s context`, error);
     }
   }
+}
+
+/**
+ * How an agent's calls are cached. A leader waits on its coders between turns (they code,
+ * submit, wait for review), usually longer than the 5-minute cache lives, so its prefix is
+ * kept for an hour: a 1-hour write costs 2x input once instead of a 1.25x 5-minute write
+ * on every turn that comes back after the entry expired. Everyone else turns over within
+ * minutes and uses the cheaper 5-minute cache.
+ */
+export function cachePlan(agent: Pick<AgentRt, 'rec'>, conv: Pick<Conversation, 'messages'>): CachePlan {
+  const head = conv.messages[0];
+  const headText = typeof head?.content === 'string' ? head.content : '';
+  return { ttl: agent.rec.role === 'leader' ? '1h' : '5m', compactedHead: headText.includes(SUMMARY_MARKER) };
 }
 
 /**
