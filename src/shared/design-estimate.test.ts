@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import bundled from '../../resources/pricing.json' with { type: 'json' };
 import {
+  addedPromptNanoPerHour,
   DEFAULT_WORKLOAD,
+  MIN_MEASURED_CALLS,
+  type MeasuredWorkload,
   describePool,
   estimateDesign,
   pricesAt,
@@ -137,6 +140,49 @@ describe('estimateDesign', () => {
       pools: [],
       binding: null,
       unpriced: [],
+      workload: [],
     });
+  });
+});
+
+describe('measured workloads', () => {
+  const measuredCoder = (calls: number): MeasuredWorkload => ({
+    role: 'coder',
+    model: DEFAULT_MODEL_BY_ROLE.coder,
+    calls,
+    agents: 2,
+    agentHours: 1,
+    callsPerHour: 30,
+    inputTokensPerCall: 2_000,
+    cachedInputTokensPerCall: 40_000,
+    cacheWrite5mTokensPerCall: 1_000,
+    cacheWrite1hTokensPerCall: 100,
+    outputTokensPerCall: 800,
+  });
+
+  it('uses a role on a model only from MIN_MEASURED_CALLS calls up', () => {
+    const few = estimateDesign({ teams: [squad('A', 1)], prices, limits: DEFAULT_POOL_LIMITS, measured: [measuredCoder(MIN_MEASURED_CALLS - 1)] });
+    const today = estimateDesign({ teams: [squad('A', 1)], prices, limits: DEFAULT_POOL_LIMITS });
+    expect(few).toEqual(today);
+    const enough = estimateDesign({ teams: [squad('A', 1)], prices, limits: DEFAULT_POOL_LIMITS, measured: [measuredCoder(MIN_MEASURED_CALLS)] });
+    // Sonnet without cache-write prices: writes at 1.25× (5 min) and 2× (1 h) the input price.
+    // 30 × (2,000 × 3 + 40,000 × 0.3 + 1,000 × 3.75 + 100 × 6 + 800 × 15) / 1e6 = 30 × 34,350 / 1e6 = $1.0305/h.
+    const lead = today.nanoPerHour - Math.round(2.25 * NANO_PER_USD);
+    expect(enough.nanoPerHour).toBe(lead + Math.round(1.0305 * NANO_PER_USD));
+    expect(enough.workload.find((w) => w.role === 'coder')?.cacheWriteTokensPerCall).toEqual({
+      value: 1_100,
+      source: 'measured',
+      calls: MIN_MEASURED_CALLS,
+    });
+  });
+
+  it("prices a prompt's added tokens at each agent's calls per hour", () => {
+    const agents = squad('A', 2).agents;
+    // Leader 20 calls/h on Opus, coders 60 calls/h on Sonnet; 10,000 tokens more per call:
+    // cached: (20 × 0.5 + 2 × 60 × 0.3) × 10,000 / 1e6 = $0.46/h; uncached: (20 × 5 + 120 × 3) × 0.01 = $4.60/h.
+    const added = addedPromptNanoPerHour(10_000, agents, prices);
+    expect(added.callsPerHour).toBe(140);
+    expect(added.cachedNanoPerHour).toBe(Math.round(0.46 * NANO_PER_USD));
+    expect(added.uncachedNanoPerHour).toBe(Math.round(4.6 * NANO_PER_USD));
   });
 });

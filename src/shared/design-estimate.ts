@@ -20,7 +20,49 @@ export interface RoleWorkload {
   inputTokensPerCall: number;
   /** Prompt-cache reads per call: billed at the cache-read price, not counted by ITPM. */
   cachedInputTokensPerCall: number;
+  /**
+   * Prompt-cache writes per call (5-minute and 1-hour): billed at the cache-write prices
+   * and counted by ITPM like fresh input. Absent: none (the assumed workloads below).
+   */
+  cacheWrite5mTokensPerCall?: number;
+  cacheWrite1hTokensPerCall?: number;
   outputTokensPerCall: number;
+}
+
+/**
+ * A role's workload on one model as this ledger's past missions measured it
+ * (`src/main/ledger/workload.ts`). An agent-hour is the time from an agent's first call's
+ * start to its last call's end within one mission, waits between calls included: the
+ * pace a mission really keeps, not the pace of a call loop that never waits.
+ */
+export interface MeasuredWorkload extends Required<RoleWorkload> {
+  role: AgentRole;
+  /** The model the design names (the requested model, not the dated snapshot that answered). */
+  model: string;
+  /** Calls the figures rest on. */
+  calls: number;
+  /** Distinct agents (one per mission and agent id) whose calls these are. */
+  agents: number;
+  agentHours: number;
+}
+
+/** Fewer calls than this for a role on a model, and its measured figures are not used. */
+export const MIN_MEASURED_CALLS = 20;
+
+/** One figure of the estimate's workload and where it comes from. */
+export type WorkloadFigure =
+  | { value: number; source: 'measured'; calls: number }
+  | { value: number; source: 'assumed' };
+
+/** The workload the estimate used for a role on a model, each figure with its source. */
+export interface WorkloadFigures {
+  role: AgentRole;
+  model: string;
+  callsPerHour: WorkloadFigure;
+  inputTokensPerCall: WorkloadFigure;
+  cachedInputTokensPerCall: WorkloadFigure;
+  cacheWriteTokensPerCall: WorkloadFigure;
+  outputTokensPerCall: WorkloadFigure;
 }
 
 /**
@@ -63,6 +105,9 @@ export interface ModelPrice {
   inputUsdPerMTok: number;
   outputUsdPerMTok: number;
   cacheReadUsdPerMTok: number;
+  /** Absent: the API's usual 1.25× (5-minute) and 2× (1-hour) of the input price. */
+  cacheWrite5mUsdPerMTok?: number;
+  cacheWrite1hUsdPerMTok?: number;
 }
 
 export type ModelPrices = Readonly<Record<string, ModelPrice | undefined>>;
@@ -81,6 +126,8 @@ export function pricesAt(table: Pick<PriceTable, 'rows'>, atMs: number): Record<
           inputUsdPerMTok: row.inputUsdPerMTok,
           outputUsdPerMTok: row.outputUsdPerMTok,
           cacheReadUsdPerMTok: row.cacheReadUsdPerMTok,
+          ...(row.cacheWrite5mUsdPerMTok !== undefined ? { cacheWrite5mUsdPerMTok: row.cacheWrite5mUsdPerMTok } : {}),
+          ...(row.cacheWrite1hUsdPerMTok !== undefined ? { cacheWrite1hUsdPerMTok: row.cacheWrite1hUsdPerMTok } : {}),
         },
       });
     }
@@ -106,7 +153,14 @@ export interface EstimateInput {
   teams: readonly EstimateTeam[];
   prices: ModelPrices;
   limits: AllPoolLimits;
+  /** The assumed workload per role when nothing is measured; `DEFAULT_WORKLOAD` unless given. */
   workload?: Record<AgentRole, RoleWorkload>;
+  /**
+   * What past missions measured per role and model (`costs:get-workload`). A role on a
+   * model with at least `MIN_MEASURED_CALLS` calls uses these figures; any other uses
+   * the assumed workload.
+   */
+  measured?: readonly MeasuredWorkload[];
 }
 
 export type LimitKind = 'rpm' | 'itpm' | 'otpm';
@@ -158,6 +212,8 @@ export interface DesignEstimate {
   binding: PoolEstimate | null;
   /** Models the price table has no price for: their cost is left out, not guessed. */
   unpriced: string[];
+  /** The workload behind the figures, per role and model in the design, measured or assumed. */
+  workload: WorkloadFigures[];
 }
 
 const perMinute = (perHour: number) => perHour / 60;
@@ -168,14 +224,97 @@ export function agentNanoPerHour(
   price: ModelPrice,
   workload: Record<AgentRole, RoleWorkload> = DEFAULT_WORKLOAD,
 ): number {
-  const work = workload[role];
+  return workNanoPerHour(workload[role], price);
+}
+
+/** The hourly cost (nano-dollars) of one busy agent doing `work` at `price`. */
+export function workNanoPerHour(work: RoleWorkload, price: ModelPrice): number {
+  const write5m = price.cacheWrite5mUsdPerMTok ?? price.inputUsdPerMTok * 1.25;
+  const write1h = price.cacheWrite1hUsdPerMTok ?? price.inputUsdPerMTok * 2;
   const usd =
     (work.callsPerHour *
       (work.inputTokensPerCall * price.inputUsdPerMTok +
         work.cachedInputTokensPerCall * price.cacheReadUsdPerMTok +
+        (work.cacheWrite5mTokensPerCall ?? 0) * write5m +
+        (work.cacheWrite1hTokensPerCall ?? 0) * write1h +
         work.outputTokensPerCall * price.outputUsdPerMTok)) /
     1_000_000;
   return Math.round(usd * NANO_PER_USD);
+}
+
+/** The measured workload of `role` on `model`, if it rests on enough calls to be used. */
+export function measuredFor(
+  measured: readonly MeasuredWorkload[] | undefined,
+  role: AgentRole,
+  model: string,
+): MeasuredWorkload | null {
+  const found = measured?.find((m) => m.role === role && m.model === model);
+  return found && found.calls >= MIN_MEASURED_CALLS && found.agentHours > 0 ? found : null;
+}
+
+/**
+ * The workload an agent of `role` on `model` is estimated at: the measured one when there
+ * is enough of it, else the assumed one for the role.
+ */
+export function workloadFor(
+  role: AgentRole,
+  model: string,
+  measured: readonly MeasuredWorkload[] | undefined,
+  assumed: Record<AgentRole, RoleWorkload> = DEFAULT_WORKLOAD,
+): RoleWorkload {
+  return measuredFor(measured, role, model) ?? assumed[role];
+}
+
+/** Each figure of `role` on `model` with its source: "measured over N calls" or "assumed". */
+export function workloadFigures(
+  role: AgentRole,
+  model: string,
+  measured: readonly MeasuredWorkload[] | undefined,
+  assumed: Record<AgentRole, RoleWorkload> = DEFAULT_WORKLOAD,
+): WorkloadFigures {
+  const m = measuredFor(measured, role, model);
+  const work = m ?? assumed[role];
+  const figure = (value: number): WorkloadFigure =>
+    m ? { value, source: 'measured', calls: m.calls } : { value, source: 'assumed' };
+  return {
+    role,
+    model,
+    callsPerHour: figure(work.callsPerHour),
+    inputTokensPerCall: figure(work.inputTokensPerCall),
+    cachedInputTokensPerCall: figure(work.cachedInputTokensPerCall),
+    cacheWriteTokensPerCall: figure((work.cacheWrite5mTokensPerCall ?? 0) + (work.cacheWrite1hTokensPerCall ?? 0)),
+    outputTokensPerCall: figure(work.outputTokensPerCall),
+  };
+}
+
+/**
+ * What `tokens` more in every call's prompt (a CLAUDE.md read into the system prompt) add
+ * to a design's hourly cost, in nano-dollars: tokens × each agent's expected calls per
+ * hour × its model's price, read from the prompt cache (the prompt's stable head is
+ * cached) and, for comparison, uncached.
+ */
+export function addedPromptNanoPerHour(
+  tokens: number,
+  agents: readonly Pick<EstimateAgent, 'role' | 'model'>[],
+  prices: ModelPrices,
+  measured?: readonly MeasuredWorkload[],
+): { cachedNanoPerHour: number; uncachedNanoPerHour: number; callsPerHour: number } {
+  let cached = 0;
+  let uncached = 0;
+  let calls = 0;
+  for (const agent of agents) {
+    const price = prices[agent.model];
+    const perHour = workloadFor(agent.role, agent.model, measured).callsPerHour;
+    calls += perHour;
+    if (!price) continue;
+    cached += (tokens * perHour * price.cacheReadUsdPerMTok) / 1_000_000;
+    uncached += (tokens * perHour * price.inputUsdPerMTok) / 1_000_000;
+  }
+  return {
+    cachedNanoPerHour: Math.round(cached * NANO_PER_USD),
+    uncachedNanoPerHour: Math.round(uncached * NANO_PER_USD),
+    callsPerHour: calls,
+  };
 }
 
 /**
@@ -184,19 +323,26 @@ export function agentNanoPerHour(
  * (the shared limiter serves them fairly), so their spend falls by the same factor.
  */
 export function estimateDesign(input: EstimateInput): DesignEstimate {
-  const workload = input.workload ?? DEFAULT_WORKLOAD;
+  const assumed = input.workload ?? DEFAULT_WORKLOAD;
+  const workOf = (agent: EstimateAgent) => workloadFor(agent.role, agent.model, input.measured, assumed);
   const unpriced = new Set<string>();
   const demand = new Map<ModelPool, { agents: number; rpm: number; itpm: number; otpm: number }>();
+  const figures = new Map<string, WorkloadFigures>();
 
   for (const team of input.teams) {
     for (const agent of team.agents) {
+      const key = `${agent.role}\n${agent.model}`;
+      if (!figures.has(key)) figures.set(key, workloadFigures(agent.role, agent.model, input.measured, assumed));
       const model = findModel(agent.model);
       if (!model) continue;
-      const work = workload[agent.role];
+      const work = workOf(agent);
       const d = demand.get(model.pool) ?? { agents: 0, rpm: 0, itpm: 0, otpm: 0 };
       d.agents += 1;
       d.rpm += perMinute(work.callsPerHour);
-      d.itpm += perMinute(work.callsPerHour * work.inputTokensPerCall);
+      // Cache writes count against input TPM like fresh input; cache reads do not.
+      const itpmPerCall =
+        work.inputTokensPerCall + (work.cacheWrite5mTokensPerCall ?? 0) + (work.cacheWrite1hTokensPerCall ?? 0);
+      d.itpm += perMinute(work.callsPerHour * itpmPerCall);
       d.otpm += perMinute(work.callsPerHour * work.outputTokensPerCall);
       demand.set(model.pool, d);
     }
@@ -235,7 +381,7 @@ export function estimateDesign(input: EstimateInput): DesignEstimate {
         unpriced.add(agent.model);
         continue;
       }
-      const nano = agentNanoPerHour(agent.role, price, workload);
+      const nano = workNanoPerHour(workOf(agent), price);
       full += nano;
       limited += Math.round(nano * (share.get(model.pool) ?? 1));
     }
@@ -261,6 +407,7 @@ export function estimateDesign(input: EstimateInput): DesignEstimate {
     pools,
     binding,
     unpriced: [...unpriced],
+    workload: [...figures.values()],
   };
 }
 
