@@ -20,6 +20,7 @@ import {
   type CoderPlan,
   type Plan,
   type TeamPlan,
+  type WorkspaceNames,
 } from './workspace-plan.js';
 import {
   branchExists,
@@ -39,7 +40,7 @@ export type { TeamMergeOutcome } from './team-phases.js';
 
 // toRefSlug lives with the branch layout in workspace-plan.ts; its users (the fleet worker
 // names its refs with it) take it from here with the rest of the workspace's interface.
-export { toRefSlug } from './workspace-plan.js';
+export { assignNames, isRefSlug, toRefSlug, type NamesSource, type WorkspaceNames } from './workspace-plan.js';
 
 const DEFAULT_DIFF_MAX_BYTES = 256 * 1024;
 
@@ -70,6 +71,12 @@ export interface MissionWorkspaceOptions {
    * ones are skipped. They are never staged by {@link MissionWorkspace.commitCoderWork}.
    */
   copyFiles?: readonly string[];
+  /**
+   * The readable slugs the branches are named by (see `assignNames`); every team and
+   * coder must have one. Without it, branches are named by ids (missions started before
+   * readable names).
+   */
+  names?: WorkspaceNames;
 }
 
 /** A file a diff touches; counts are null for binary files. */
@@ -194,7 +201,7 @@ export async function createMissionWorkspace(options: MissionWorkspaceOptions): 
   if (existing.stdout.trim() !== '') {
     throw new AppError(
       'conflict',
-      `branches for mission "${options.missionId}" already exist (${existing.stdout.trim().split('\n').slice(0, 3).join(', ')}); reopen the workspace instead`,
+      `branches for mission "${options.missionId}" (cr/${plan.missionSlug}/) already exist (${existing.stdout.trim().split('\n').slice(0, 3).join(', ')}); reopen the workspace instead`,
     );
   }
   if (

@@ -44,6 +44,75 @@ export function toRefSlug(id: string): string {
   return slug === '' ? `id-${shortHash(id)}` : slug;
 }
 
+/**
+ * A readable slug of a person-given name (a mission's, a team's, an agent's): accents are
+ * dropped rather than turned into dashes (`Zoë` -> `zoe`), and a name with nothing left
+ * (`開発`, `...`) takes `fallback`. Same character rules as {@link toRefSlug}.
+ */
+export function nameSlug(name: string, fallback: string): string {
+  const plain = name.normalize('NFKD').replace(/\p{M}+/gu, '');
+  return /[a-z0-9]/i.test(plain) ? toRefSlug(plain) : toRefSlug(fallback);
+}
+
+/** True for a string `toRefSlug` could have produced (and so a valid, `@`-free ref component). */
+export function isRefSlug(slug: string): boolean {
+  return slug !== '' && toRefSlug(slug) === slug;
+}
+
+/**
+ * The slugs a mission's branches are named by (`cr/<mission>/<team>/<coder>`), chosen once
+ * when its workspace is first made and stored, so a reopen after a restart names the same
+ * branches. Teams by team id, coders by agent id.
+ */
+export interface WorkspaceNames {
+  mission: string;
+  teams: Record<string, string>;
+  coders: Record<string, string>;
+}
+
+/** What readable names are made from: the mission's name, its teams' and coders' names. */
+export interface NamesSource {
+  missionName: string;
+  teams: readonly { id: string; name: string; coders: readonly { id: string; name: string }[] }[];
+}
+
+/**
+ * Readable slugs for a mission's branches: the mission's name, each team's name, each
+ * coder's name, made unique within their parent with `-2`, `-3`, ... (in the order given).
+ * Slugs in `previous` are kept as they are (a coder added later gets a new one that
+ * collides with none of them); the mission's slug also avoids `takenMissionSlugs` (other
+ * missions' slugs in the ledger and `cr/<slug>` refs already in the repository).
+ */
+export function assignNames(
+  source: NamesSource,
+  takenMissionSlugs: ReadonlySet<string>,
+  previous?: WorkspaceNames,
+): WorkspaceNames {
+  const mission = previous?.mission ?? uniqueSlug(nameSlug(source.missionName, 'mission'), takenMissionSlugs);
+  const teams: Record<string, string> = { ...previous?.teams };
+  const coders: Record<string, string> = { ...previous?.coders };
+  const teamSlugs = new Set(Object.values(teams));
+  for (const team of source.teams) {
+    if (teams[team.id] === undefined) {
+      teams[team.id] = uniqueSlug(nameSlug(team.name, 'team'), teamSlugs);
+      teamSlugs.add(teams[team.id] as string);
+    }
+    const inTeam = new Set(team.coders.map((c) => coders[c.id]).filter((s): s is string => s !== undefined));
+    for (const coder of team.coders) {
+      if (coders[coder.id] !== undefined) continue;
+      const slug = uniqueSlug(nameSlug(coder.name, 'coder'), inTeam);
+      coders[coder.id] = slug;
+      inTeam.add(slug);
+    }
+  }
+  return { mission, teams, coders };
+}
+
+function uniqueSlug(slug: string, taken: ReadonlySet<string>): string {
+  if (!taken.has(slug)) return slug;
+  for (let n = 2; ; n++) if (!taken.has(`${slug}-${n}`)) return `${slug}-${n}`;
+}
+
 /** A coder's branch and worktree. */
 export interface CoderPlan {
   id: string;
@@ -93,13 +162,16 @@ export async function planWorkspace(options: MissionWorkspaceOptions): Promise<P
   assertUnique(coderIds, 'coder');
 
   const rootDir = resolveOutside(options.rootDir, repo);
-  const missionSlug = toRefSlug(options.missionId);
+  const { names } = options;
+  if (names) checkNames(names, options.teams);
+  // Without stored names (missions started before readable names), branches are named by ids.
+  const missionSlug = names?.mission ?? toRefSlug(options.missionId);
   const missionBranch = `cr/${missionSlug}/${MISSION_LEAF}`;
-  const teamSlugs = assignSlugs(teamIds);
+  const teamSlugs = names ? new Map(Object.entries(names.teams)) : assignSlugs(teamIds);
   const coders = new Map<string, CoderPlan>();
   const teams = options.teams.map((team): TeamPlan => {
     const teamSlug = teamSlugs.get(team.id) ?? toRefSlug(team.id);
-    const coderSlugs = assignSlugs(team.coders);
+    const coderSlugs = names ? new Map(Object.entries(names.coders)) : assignSlugs(team.coders);
     const teamPlan: TeamPlan = {
       id: team.id,
       branch: `cr/${missionSlug}/${teamSlug}/${TEAM_LEAF}`,
@@ -178,6 +250,26 @@ export async function checkRepoAndBase(requested: string, requestedBase: string)
     );
   }
   return { repo, baseBranch };
+}
+
+/** Stored names must be slugs, name every team and coder, and be unique within their parent. */
+function checkNames(names: WorkspaceNames, teams: MissionWorkspaceOptions['teams']): void {
+  const bad = (what: string) => new AppError('invalid_request', `the stored branch names are unusable: ${what}`);
+  if (!isRefSlug(names.mission)) throw bad(`"${names.mission}" is not a slug`);
+  const teamSlugs = new Set<string>();
+  for (const team of teams) {
+    const slug = names.teams[team.id];
+    if (slug === undefined || !isRefSlug(slug)) throw bad(`team "${team.id}" has no valid slug`);
+    if (teamSlugs.has(slug)) throw bad(`two teams are named "${slug}"`);
+    teamSlugs.add(slug);
+    const coderSlugs = new Set<string>();
+    for (const coder of team.coders) {
+      const own = names.coders[coder];
+      if (own === undefined || !isRefSlug(own)) throw bad(`coder "${coder}" has no valid slug`);
+      if (coderSlugs.has(own)) throw bad(`two coders of team "${slug}" are named "${own}"`);
+      coderSlugs.add(own);
+    }
+  }
 }
 
 /** Slugs per id; ids whose slugs collide all get a hash of the id appended, whatever the order. */
