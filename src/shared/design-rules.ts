@@ -11,6 +11,7 @@ import {
   type ClaudeCodeTool,
 } from './team.js';
 import { normaliseOwnedPath, pathsOverlap } from './ownership.js';
+import { rightSize, type RoleCostRow } from './role-costs.js';
 
 /**
  * Design rules: what the designer checks while a person draws teams, each finding
@@ -74,6 +75,7 @@ export type RuleId =
   | 'leader-only'
   | 'team-too-large'
   | 'model-mismatch'
+  | 'right-size'
   | 'retiring-model'
   | 'runtime-unavailable'
   | 'claude-code-simulated'
@@ -105,6 +107,12 @@ export interface RuleOptions {
   runtimes?: readonly RuntimeStatus[] | undefined;
   /** Each model's price now (the price table's); omitted = advice names no price. */
   prices?: ModelPrices | undefined;
+  /**
+   * What past missions measured per role and model (`costs:by-role`); omitted = no
+   * right-size advice. Where a cheaper model did a role as well, the designer says so
+   * with the figures.
+   */
+  roleCosts?: readonly RoleCostRow[] | undefined;
 }
 
 /** 1.6667 → "1.7×", 5 → "5×": one decimal, as a person says it. */
@@ -219,7 +227,24 @@ export function checkDesign(design: RuleDesign, options: RuleOptions = {}): Desi
     for (const agent of team.agents) {
       const model = findModel(agent.model);
       if (!model) continue;
-      if (agent.role === 'coder' && model.pool === 'opus') {
+      const cheaper = options.roleCosts ? rightSize(agent.role, agent.model, options.roleCosts) : null;
+      const cheaperModel = cheaper ? findModel(cheaper.to) : undefined;
+      if (cheaper && cheaperModel) {
+        // Measured advice replaces the rule of thumb: it names figures from this ledger.
+        issues.push({
+          key: `right-size:${agent.id}`,
+          rule: 'right-size',
+          severity: agent.role === 'coder' && model.pool === 'opus' ? 'warning' : 'info',
+          teamId: team.id,
+          agentId: agent.id,
+          title: `“${agent.name}” could run on ${cheaperModel.label} for less`,
+          detail: `In your past missions ${cheaper.text}. ${cheaperModel.label} did this role as well for less; switch unless this agent's tasks are harder than usual.`,
+          fix: {
+            label: `Use ${cheaperModel.label}`,
+            fix: { kind: 'set-model', teamId: team.id, agentId: agent.id, model: cheaperModel.id as ModelId },
+          },
+        });
+      } else if (agent.role === 'coder' && model.pool === 'opus') {
         const to = DEFAULT_MODEL_BY_ROLE.coder;
         issues.push({
           key: `model-mismatch:${agent.id}`,
