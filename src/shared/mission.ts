@@ -21,6 +21,15 @@ export type MissionState = (typeof MISSION_STATES)[number];
 /** Missions in these states never change again. */
 export const FINAL_MISSION_STATES: readonly MissionState[] = ['done', 'failed', 'cancelled'];
 
+/**
+ * How a finished mission ended, which its state alone does not tell (a declined final
+ * merge and a merged one are both 'done'): merged into the base branch, final merge
+ * declined (the work stays on the mission branch), a pull request opened instead,
+ * failed, or cancelled. Null while the mission has not ended.
+ */
+export const MISSION_RESULT_KINDS = ['merged', 'declined', 'pull_request', 'failed', 'cancelled'] as const;
+export type MissionResultKind = (typeof MISSION_RESULT_KINDS)[number];
+
 export const AGENT_STATES = [
   'starting',
   'idle',
@@ -117,6 +126,8 @@ export interface MissionSummary {
   updatedAt: string;
   /** What became of it: why it failed, or where the final merge went. */
   outcome: string | null;
+  /** How it ended (merged, declined, pull request, failed, cancelled); null until it ends. */
+  resultKind: MissionResultKind | null;
 }
 
 export interface MissionView extends MissionSummary {

@@ -79,6 +79,7 @@ function summary(over: Partial<MissionSummary> = {}): MissionSummary {
     createdAt: '2025-01-01T00:00:00.000Z',
     updatedAt: '2025-01-01T00:00:00.000Z',
     outcome: null,
+    resultKind: null,
     ...over,
   };
 }

@@ -79,6 +79,7 @@ export function createMission(
     updatedAt: at,
     startedAt: null,
     endedAt: null,
+    resultKind: null,
   };
   let brief: EscalationRecord | undefined;
   deps.store.tx(() => {

@@ -90,6 +90,7 @@ export function missionSummary(
     createdAt: m.createdAt,
     updatedAt: m.updatedAt,
     outcome: m.outcome,
+    resultKind: m.resultKind,
   };
 }
 
@@ -189,6 +190,9 @@ export class StateWrites extends AgentWrites {
     if ((state === 'done' || state === 'failed' || state === 'cancelled') && !next.endedAt) next.endedAt = at;
     const { store } = this.io;
     store.tx(() => {
+    // How it ended, told apart where the state is the same ('done': merged, declined, a pull request).
+    if (state === 'failed' || state === 'cancelled') next.resultKind = state;
+    else if (state === 'done') next.resultKind = patch.resultKind ?? 'merged';
       store.saveMission(next);
       store.log({ missionId: next.id, at, kind: 'mission', subjectId: next.id, fromState: from, toState: state, detail });
     });

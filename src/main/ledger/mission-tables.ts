@@ -4,6 +4,7 @@ import type {
   TeamDelivery,
   TeamPhaseState,
   MissionSettings,
+  MissionResultKind,
   MissionState,
   TaskState,
   TranscriptEntry,
@@ -61,6 +62,8 @@ export const MISSIONS = defineTable('missions', {
   updatedAt: text('updated_at'),
   startedAt: textOrNull('started_at'),
   endedAt: textOrNull('ended_at'),
+  // Migration 0012: how it ended, beside its state.
+  resultKind: textOrNull<MissionResultKind>('result_kind'),
 });
 export type MissionRecord = RecordOf<typeof MISSIONS>;
 

@@ -177,6 +177,7 @@ export class Decisions {
 
   private async applyStall(esc: EscalationRecord, team: TeamRt | undefined, raiser: AgentRt | undefined, guidance: string): Promise<void> {
     const { writes } = this.h;
+            resultKind: 'declined',
     // A team left without the agents it needs, or (no team) a mission in which no agent can
     // act: approve restarts the stopped agents (of the team, or of every working team), deny fails the mission.
     if (esc.payload.noAgents === true) {

@@ -9,6 +9,7 @@ import steering from './0008-steering.sql';
 import designBriefs from './0009-design-briefs.sql';
 import callsInFlight from './0010-calls-in-flight.sql';
 import testRuns from './0011-test-runs.sql';
+import missionResults from './0012-mission-results.sql';
 
 /**
  * Every migration, in order. Forward-only: never edit or reorder a shipped entry (the
@@ -33,4 +34,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 9, name: '0009-design-briefs', sql: designBriefs },
   { version: 10, name: '0010-calls-in-flight', sql: callsInFlight },
   { version: 11, name: '0011-test-runs', sql: testRuns },
+  { version: 12, name: '0012-mission-results', sql: missionResults },
 ];
