@@ -211,7 +211,7 @@ test('the designer explains a design with no leader and no teams, and fixes it',
   await problem.getByRole('button', { name: 'Add a leader' }).click();
   expect(await teams.agentNames(team1)).toEqual(['Lead 1', 'Coder 1-1']);
 
-  await team1.getByRole('button', { name: 'Actions for team Team 1' }).click();
+  await team1.getByRole('button', { name: 'Actions for Team 1' }).click();
   await page.getByRole('menuitem', { name: 'Remove team' }).click();
   await expect(checks).toContainText('This design has no teams');
   await expect(page.getByText('This design has no teams yet.')).toBeVisible();

@@ -45,7 +45,7 @@ test('briefs and phases set in the designer reach the launch form; the director 
   await page.keyboard.press('Escape');
   await expect(teams.briefButton(web)).toContainText(WEB_BRIEF);
   // Web starts after Core, through the card menu and the keyboard only.
-  await web.getByRole('button', { name: 'Actions for team Web' }).focus();
+  await web.getByRole('button', { name: 'Actions for Team Web' }).focus();
   await page.keyboard.press('ArrowDown');
   await page.getByRole('menuitem', { name: 'Start after…' }).focus();
   await page.keyboard.press('Enter');

@@ -50,7 +50,7 @@ test('a person writes team briefs and sets phases by mouse, keyboard and menu; a
   await expect(teams.phase(workers)).toHaveText('Phase 2 · after Infra');
 
   // With the keyboard, through the card menu: UI starts after Workers.
-  await ui.getByRole('button', { name: 'Actions for team UI' }).focus();
+  await ui.getByRole('button', { name: 'Actions for Team UI' }).focus();
   await page.keyboard.press('ArrowDown');
   await expect(page.getByRole('menuitem').first()).toBeFocused();
   await page.getByRole('menuitem', { name: 'Start after…' }).focus();
@@ -78,7 +78,7 @@ test('a person writes team briefs and sets phases by mouse, keyboard and menu; a
   await saveScreen('designer-phases-refused');
 
   // The menu's "Start at once", undone.
-  await ui.getByRole('button', { name: 'Actions for team UI' }).click();
+  await ui.getByRole('button', { name: 'Actions for Team UI' }).click();
   await page.getByRole('menuitem', { name: 'Start at once' }).click();
   await expect(teams.phase(ui)).toHaveText('Phase 1 · starts at once');
   await page.getByRole('button', { name: 'Undo' }).click();

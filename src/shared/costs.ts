@@ -176,11 +176,15 @@ export interface ProjectionBasis {
   tasksTotal: number;
 }
 
-/** Names for the ids the ledger keys rows by. */
+/**
+ * Labels for the keys the ledger's breakdowns answer. Missions are keyed by id; teams and
+ * agents by `<missionId>/<id>` (`scopedKey`), since a design's ids repeat in each of its
+ * missions. A team or agent name that two of them share carries its mission's name.
+ */
 export interface CostNames {
   missions: Record<string, string>;
   teams: Record<string, string>;
-  agents: Record<string, { name: string; teamId: string; role: string; model: string }>;
+  agents: Record<string, { name: string; teamKey: string; role: string; model: string }>;
 }
 
 export interface CostsDashboard {

@@ -15,7 +15,7 @@ import {
   nextSort,
   poolGauges,
   poolStatus,
-  seriesColor,
+  seriesColors,
   sortAgentRows,
   teamLabel,
 } from './costs-model.js';
@@ -24,8 +24,8 @@ const names: CostNames = {
   missions: { m1: 'Changelog' },
   teams: { alpha: 'Alpha squad' },
   agents: {
-    a1: { name: 'Ada', teamId: 'alpha', role: 'coder', model: 'claude-sonnet-4-6' },
-    a2: { name: 'Bo', teamId: 'alpha', role: 'leader', model: 'claude-opus-4-8' },
+    a1: { name: 'Ada', teamKey: 'alpha', role: 'coder', model: 'claude-sonnet-4-6' },
+    a2: { name: 'Bo', teamKey: 'alpha', role: 'leader', model: 'claude-opus-4-8' },
   },
 };
 
@@ -85,9 +85,14 @@ describe('the chart', () => {
     ).toHaveLength(10);
   });
 
-  it("keeps a team's colour whatever its rank", () => {
-    expect(seriesColor('alpha')).toBe(seriesColor('alpha'));
-    expect(seriesColor('other')).toBe('#868e96');
+  it("keeps a team's colour whatever its rank, and never gives two teams one colour", () => {
+    expect(seriesColors(['m1/alpha', 'm2/beta'])['m1/alpha']).toBe(seriesColors(['m2/beta', 'm1/alpha'])['m1/alpha']);
+    expect(seriesColors(['m1/alpha', 'other']).other).toBe('#868e96');
+    // Seven teams and `other`: the hashes of these keys collide (the old colour-by-hash gave
+    // several of them one colour), the probe gives each its own.
+    const keys = ['m1/t1', 'm2/t1', 'm3/t1', 'm4/t1', 'm5/t1', 'm6/t1', 'm7/t1', 'other'];
+    const colors = seriesColors(keys);
+    expect(new Set(keys.map((k) => colors[k])).size).toBe(keys.length);
   });
 });
 

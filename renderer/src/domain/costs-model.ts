@@ -97,14 +97,33 @@ export const SERIES_COLORS = [
 ];
 
 /**
- * A team keeps its colour while the stack reorders (the dearest team moves to the
- * bottom as spend shifts): the colour comes from the team's key, not its rank.
+ * A colour per stacked team, never two alike. A team keeps its colour while the stack
+ * reorders (the dearest team moves to the bottom as spend shifts): each key takes the
+ * colour its hash points at, and a key whose colour is taken takes the next free one
+ * (keys in sorted order, so every render agrees). The stack holds at most as many teams
+ * as there are team colours (`MAX_STACKED_TEAMS` in main); `other` is always grey.
  */
-export function seriesColor(key: string): string {
-  if (key === OTHER_TEAMS_KEY) return SERIES_COLORS[SERIES_COLORS.length - 1]!;
+export function seriesColors(keys: readonly string[]): Record<string, string> {
+  const teamColors = SERIES_COLORS.length - 1;
+  const colors: Record<string, string> = {};
+  const taken = new Set<number>();
+  for (const key of [...keys].sort()) {
+    if (key === OTHER_TEAMS_KEY) {
+      colors[key] = SERIES_COLORS[teamColors]!;
+      continue;
+    }
+    let slot = hashOf(key) % teamColors;
+    for (let tries = 0; taken.has(slot) && tries < teamColors; tries += 1) slot = (slot + 1) % teamColors;
+    taken.add(slot);
+    colors[key] = SERIES_COLORS[slot]!;
+  }
+  return colors;
+}
+
+function hashOf(key: string): number {
   let hash = 0;
   for (let i = 0; i < key.length; i += 1) hash = (hash * 31 + key.charCodeAt(i)) >>> 0;
-  return SERIES_COLORS[hash % (SERIES_COLORS.length - 1)]!;
+  return hash;
 }
 
 /** One chart row: the minute, and dollars (not nano) per stacked team. */
@@ -200,7 +219,7 @@ export function agentRows(rows: readonly BreakdownRow[], names: CostNames, total
     return {
       key: r.key ?? NO_TEAM_KEY,
       name: known?.name ?? r.key ?? 'Background work',
-      team: known ? (names.teams[known.teamId] ?? known.teamId) : '—',
+      team: known ? (names.teams[known.teamKey] ?? known.teamKey) : '—',
       model: known ? modelLabel(known.model) : '—',
       role: known?.role ?? '',
       calls: r.calls,

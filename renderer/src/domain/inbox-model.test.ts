@@ -28,9 +28,15 @@ describe('inbox model', () => {
   it('lists what needs the person, newest first, and filters by mission, team and type', () => {
     expect(inboxItems(all, EMPTY_FILTER).map((e) => e.id)).toEqual(['b', 'a', 'e']);
     expect(inboxItems(all, { ...EMPTY_FILTER, missionId: 'm2' }).map((e) => e.id)).toEqual(['b']);
-    expect(inboxItems(all, { ...EMPTY_FILTER, teamId: 't1' }).map((e) => e.id)).toEqual(['a']);
+    expect(inboxItems(all, { ...EMPTY_FILTER, teamKey: 'm1/t1' }).map((e) => e.id)).toEqual(['a']);
     expect(inboxItems(all, { ...EMPTY_FILTER, type: 'plan_approval' }).map((e) => e.id)).toEqual(['e']);
     expect(inboxItems(all, { ...EMPTY_FILTER, view: 'decided' }).map((e) => e.id)).toEqual(['d']);
+  });
+
+  it("filters by a mission's team, not by every mission's team of that id", () => {
+    // Two missions of one design: both have a team t1.
+    const twins = [escalation({ id: 'x', missionId: 'm1', teamId: 't1' }), escalation({ id: 'y', missionId: 'm2', teamId: 't1' })];
+    expect(inboxItems(twins, { ...EMPTY_FILTER, teamKey: 'm2/t1' }).map((e) => e.id)).toEqual(['y']);
   });
 
   it('counts unread open items for the person only', () => {

@@ -1,4 +1,5 @@
 import type { EscalationType, EscalationView, MissionDetail, TaskView } from '../../../src/shared/mission.js';
+import { scopedKey } from '../../../src/shared/team-label.js';
 
 /** Pure helpers of the inbox: what shows, in which order, and how its numbers read. */
 
@@ -6,12 +7,13 @@ export type InboxView = 'open' | 'decided';
 
 export interface InboxFilter {
   missionId: string | null;
-  teamId: string | null;
+  /** A team of a mission, as `scopedKey(missionId, teamId)`: a design's team ids repeat in each of its missions. */
+  teamKey: string | null;
   type: EscalationType | null;
   view: InboxView;
 }
 
-export const EMPTY_FILTER: InboxFilter = { missionId: null, teamId: null, type: null, view: 'open' };
+export const EMPTY_FILTER: InboxFilter = { missionId: null, teamKey: null, type: null, view: 'open' };
 
 export const TYPE_LABELS: Record<EscalationType, string> = {
   question: 'Question',
@@ -38,7 +40,7 @@ export function inboxItems(all: readonly EscalationView[], filter: InboxFilter):
     (e) =>
       (filter.view === 'open' ? needsPerson(e) : e.state !== 'open') &&
       (filter.missionId === null || e.missionId === filter.missionId) &&
-      (filter.teamId === null || e.teamId === filter.teamId) &&
+      (filter.teamKey === null || (e.teamId !== null && scopedKey(e.missionId, e.teamId) === filter.teamKey)) &&
       (filter.type === null || e.type === filter.type),
   );
   const at = (e: EscalationView) => (filter.view === 'decided' ? (e.decidedAt ?? e.createdAt) : e.createdAt);

@@ -86,7 +86,7 @@ export const createInboxSlice: Slice<InboxSlice> = (deps) => (set, get) => {
     setInboxFilter(patch) {
       const filter = { ...get().inboxFilter, ...patch };
       // A team filter belongs to its mission.
-      if (patch.missionId !== undefined && patch.teamId === undefined) filter.teamId = null;
+      if (patch.missionId !== undefined && patch.teamKey === undefined) filter.teamKey = null;
       set({ inboxFilter: filter, inboxChecked: [] });
       const items = visibleInboxItems(get());
       if (!items.some((e) => e.id === get().inboxSelectedId)) set({ inboxSelectedId: null });

@@ -3,6 +3,7 @@ import { priorityLabel } from '../../../src/shared/steering.js';
 import { plainMessage } from '../lib/plain-message.js';
 import { entityKey } from './missions-slice.js';
 import type { Slice, SteeringSlice, StoreState } from './state.js';
+import { teamTitle, teamTitlePossessive } from '../../../src/shared/team-label.js';
 
 type Get = () => StoreState;
 
@@ -75,11 +76,11 @@ export const createSteeringSlice: Slice<SteeringSlice> = (deps) => (set, get) =>
       return act(
         missionId,
         teamId,
-        `send the message to team ${teamName(missionId, teamId)}`,
+        `send the message to ${teamTitle(teamName(missionId, teamId))}`,
         () => deps.api.invoke('missions:message-leader', { missionId, teamId, text }),
         (message) => ({
           patch: { steeringMessages: { ...get().steeringMessages, [missionId]: [...(get().steeringMessages[missionId] ?? []), message] } },
-          text: `Message sent: team ${teamName(missionId, teamId)}'s leader reads it at its next turn.`,
+          text: `Message sent: ${teamTitlePossessive(teamName(missionId, teamId))} leader reads it at its next turn.`,
         }),
       );
     },
@@ -88,9 +89,9 @@ export const createSteeringSlice: Slice<SteeringSlice> = (deps) => (set, get) =>
       return act(
         missionId,
         teamId,
-        `change team ${teamName(missionId, teamId)}'s priority`,
+        `change ${teamTitlePossessive(teamName(missionId, teamId))} priority`,
         () => deps.api.invoke('missions:set-team-priority', { missionId, teamId, weight }),
-        (team) => ({ patch: withTeam(get, missionId, team), text: `Team ${team.name}'s priority is now ${priorityLabel(team.priorityWeight)}.` }),
+        (team) => ({ patch: withTeam(get, missionId, team), text: `${teamTitlePossessive(team.name)} priority is now ${priorityLabel(team.priorityWeight)}.` }),
       );
     },
 
@@ -99,11 +100,11 @@ export const createSteeringSlice: Slice<SteeringSlice> = (deps) => (set, get) =>
       return act(
         missionId,
         teamId,
-        `${verb} team ${teamName(missionId, teamId)}`,
+        `${verb} ${teamTitle(teamName(missionId, teamId))}`,
         () => deps.api.invoke(paused ? 'missions:pause-team' : 'missions:resume-team', { missionId, teamId }),
         (team) => ({
           patch: withTeam(get, missionId, team),
-          text: paused ? `Team ${team.name} is paused: its agents stop after the step they are in.` : `Team ${team.name} resumed.`,
+          text: paused ? `${teamTitle(team.name)} is paused: its agents stop after the step they are in.` : `${teamTitle(team.name)} resumed.`,
         }),
       );
     },
@@ -113,9 +114,9 @@ export const createSteeringSlice: Slice<SteeringSlice> = (deps) => (set, get) =>
       return act(
         missionId,
         teamId,
-        `add a coder to team ${teamName(missionId, teamId)}`,
+        `add a coder to ${teamTitle(teamName(missionId, teamId))}`,
         () => deps.api.invoke('missions:add-coder', { missionId, teamId, ...(trimmed ? { name: trimmed } : {}) }),
-        (agent) => ({ patch: withAgent(get, agent), text: `${agent.name} joined team ${teamName(missionId, teamId)} and can take a ready task.` }),
+        (agent) => ({ patch: withAgent(get, agent), text: `${agent.name} joined ${teamTitle(teamName(missionId, teamId))} and can take a ready task.` }),
       );
     },
 

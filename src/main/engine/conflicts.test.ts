@@ -132,7 +132,7 @@ describe('a conflict between two teams of one phase', () => {
     expect(merges.filter((s) => s.startsWith('Merge team b into mission'))).toHaveLength(1);
     expect(logNotes(h, missionId).map((d) => d.resolution)).toEqual(['started', 'landed']);
     const log = h.engine.log(missionId, 0, 2_000).map((r) => r.summary);
-    expect(log).toContain(`b-lead of team b is resolving a merge conflict on cr/${missionId}/@resolve/b (your team's branch is the one whose merge conflicts)`);
+    expect(log).toContain(`b-lead of Team b is resolving a merge conflict on cr/${missionId}/@resolve/b (your team's branch is the one whose merge conflicts)`);
     expect(log.some((line) => line.startsWith('b-lead resolved the merge conflict: “Kept both sides in README.md'))).toBe(true);
     // The resolution's worktree is gone; its branch stays for the record.
     expect(git(h.repo, 'worktree', 'list')).not.toContain('@resolve');
@@ -242,7 +242,7 @@ describe('the simulated leader', () => {
   it('is briefed with the facts first, which it resolves from', () => {
     const prompt = resolutionPrompt({
       mission: { goal: 'Ship it' } as MissionRecord,
-      merging: 'merging team B into cr/m/@mission',
+      merging: 'merging Team B into cr/m/@mission',
       why: 'your team',
       branch: 'cr/m/@resolve/b',
       conflicts: ['a.txt', 'b.txt'],
@@ -255,7 +255,7 @@ describe('the simulated leader', () => {
     });
     expect(prompt.split('\n').slice(0, 5)).toEqual([
       'Goal: Ship it',
-      'Merge conflict: merging team B into cr/m/@mission',
+      'Merge conflict: merging Team B into cr/m/@mission',
       'Why you: your team',
       'Branch: cr/m/@resolve/b',
       'Conflicting files: a.txt, b.txt',

@@ -21,6 +21,7 @@ import { errorText, Halt, type AgentRt, type LoopEnd, type TeamRt, type ToolOutc
 import type { AgentHost, AgentRuntimeDriver } from './runtimes/agent-runtime.js';
 import { BuiltInDriver } from './runtimes/built-in.js';
 import { ClaudeCodeDriver, claudeCodeSpecOf, runsOnClaudeCode } from './runtimes/claude-code.js';
+import { teamTitle } from '../../shared/team-label.js';
 
 /**
  * Conflicts go to a leader first. When a team's merge into the mission branch (or the
@@ -162,7 +163,7 @@ export async function resolveConflict(h: MissionHost, input: ConflictInput): Pro
   const ws = h.requireWorkspace();
   const teamBranch = input.team ? ws.teamBranch(input.team.rec.id) : null;
   const other = input.team ? ws.teamBranch(input.team.rec.id) : ws.baseBranch;
-  const merging = input.team ? `merging team ${input.team.rec.name} into ${ws.missionBranch}` : `merging ${ws.baseBranch}, which moved on, into ${ws.missionBranch} before the final merge`;
+  const merging = input.team ? `merging ${teamTitle(input.team.rec.name)} into ${ws.missionBranch}` : `merging ${ws.baseBranch}, which moved on, into ${ws.missionBranch} before the final merge`;
   let opened: ResolutionPlace & { conflicts: string[] };
   try {
     opened = await openResolution(ws, teamBranch, other);
@@ -208,7 +209,7 @@ export async function resolveConflict(h: MissionHost, input: ConflictInput): Pro
       teamId: pick.team.rec.id,
       agentId: null,
       taskId: null,
-      title: input.team ? `Team ${input.team.rec.name} conflicts with the mission branch` : `The mission conflicts with ${ws.baseBranch}`,
+      title: input.team ? `${teamTitle(input.team.rec.name)} conflicts with the mission branch` : `The mission conflicts with ${ws.baseBranch}`,
       detail: `Conflicting files: ${conflicts.join(', ')}. ${pick.leader.rec.name} resolves it on ${opened.branch} (${pick.why}).`,
       payload: { stage: input.stage, conflicts, mergedTeams: input.mergedTeams, resolution },
     });
@@ -505,7 +506,7 @@ export function raiseForPerson(h: MissionHost, input: ConflictInput, why: string
     teamId: input.team?.rec.id ?? null,
     agentId: null,
     taskId: null,
-    title: input.team ? `Team ${input.team.rec.name} conflicts with the mission branch` : `The mission conflicts with ${ws.baseBranch}`,
+    title: input.team ? `${teamTitle(input.team.rec.name)} conflicts with the mission branch` : `The mission conflicts with ${ws.baseBranch}`,
     detail: input.team
       ? `Conflicting files: ${input.conflicts.join(', ')}. ${why} Resolve the conflict on ${ws.missionBranch} (or the team branch) and approve to merge again; deny to fail the mission.`
       : `Conflicting files: ${input.conflicts.join(', ')}. ${why} Resolve them and approve to merge again; deny to fail the mission.`,

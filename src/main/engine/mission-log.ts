@@ -1,6 +1,7 @@
 import type { EscalationDecision, MissionLogActor, MissionLogEntry } from '../../shared/mission.js';
 import type { AgentRole } from '../../shared/team.js';
 import type { LogRow } from '../ledger/mission-repository.js';
+import { teamTitle, teamTitlePossessive } from '../../shared/team-label.js';
 
 /** What a log row's ids refer to, read once per page so each row can name its subject. */
 export interface LogNames {
@@ -111,7 +112,7 @@ function summaryOf(row: LogRow, subject: string, names: LogNames): string {
     case 'note':
       if (typeof row.detail.compacted === 'string') return `${subject}'s older turns were summarised`;
       if (row.detail.plan === true)
-        return `Team ${subject} plan: ${words(row.fromState)} → ${words(row.toState)}`;
+        return `${teamTitlePossessive(subject)} plan: ${words(row.fromState)} → ${words(row.toState)}`;
       if (typeof row.detail.steering === 'string') return steeringSummary(row, subject);
       if (typeof row.detail.resolution === 'string') return resolutionSummary(row, subject);
       return `Note about ${subject}`;
@@ -124,9 +125,9 @@ function resolutionSummary(row: LogRow, subject: string): string {
   const s = (v: unknown): string => (typeof v === 'string' ? v : '');
   switch (d.resolution) {
     case 'started':
-      return `${s(d.leader)} of team ${subject} is resolving a merge conflict on ${s(d.branch)} (${s(d.why)})`;
+      return `${s(d.leader)} of ${teamTitle(subject)} is resolving a merge conflict on ${s(d.branch)} (${s(d.why)})`;
     case 'refused':
-      return `Team ${subject}'s resolution was refused (attempt ${String(d.attempt)}): ${s(d.problem)}`;
+      return `${teamTitlePossessive(subject)} resolution was refused (attempt ${String(d.attempt)}): ${s(d.problem)}`;
     case 'landed':
       return `${s(d.leader)} resolved the merge conflict: ${quoted(s(d.summary))}`;
     default:
@@ -146,11 +147,11 @@ function steeringSummary(row: LogRow, subject: string): string {
     case 'reply':
       return `${subject} replied to the person: ${quoted(str(d.reply))}`;
     case 'priority':
-      return `Team ${subject}'s priority set to ${str(d.label) || String(d.weight)}`;
+      return `${teamTitlePossessive(subject)} priority set to ${str(d.label) || String(d.weight)}`;
     case 'pause':
-      return `Team ${subject} was paused by the person`;
+      return `${teamTitle(subject)} was paused by the person`;
     case 'resume':
-      return `Team ${subject} was resumed by the person`;
+      return `${teamTitle(subject)} was resumed by the person`;
     default:
       return `Note about ${subject}`;
   }

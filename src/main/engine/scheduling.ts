@@ -13,6 +13,7 @@ import {
   type TeamRt,
 } from './runtime-types.js';
 import type { StateWrites } from './state-writes.js';
+import { teamTitle } from '../../shared/team-label.js';
 
 /**
  * Which job each agent of a loaded mission runs next, and starting it: a leader plans;
@@ -262,7 +263,7 @@ export class Scheduler {
       teamId: team.rec.id,
       agentId: null,
       taskId: null,
-      title: `Team ${team.rec.name} has unfinished tasks and no ${leaderAlive ? 'coders' : 'leader'} left`,
+      title: `${teamTitle(team.rec.name)} has unfinished tasks and no ${leaderAlive ? 'coders' : 'leader'} left`,
       detail: 'Approve to restart the team\'s stopped agents (killed or failed; their worktrees were kept) so the work goes on; deny to fail the mission.',
       payload: { noAgents: true },
     });

@@ -15,6 +15,7 @@ import type { MissionHost } from './mission-host.js';
 import { runsOnClaudeCode } from './runtimes/claude-code.js';
 import { TERMINAL_AGENT, TERMINAL_TASK, type AgentRt, type EngineContext, type TeamRt, type TeamWeightSink } from './runtime-types.js';
 import type { StateWrites } from './state-writes.js';
+import { teamTitle, teamTitlePossessive } from '../../shared/team-label.js';
 
 /**
  * Steering a running mission: what the person changes while its teams work. A message to
@@ -93,7 +94,7 @@ export class Steering {
     this.mustBe(STEERABLE, 'take a message');
     const leader = team.leader;
     if (!leader || TERMINAL_AGENT.includes(leader.rec.state)) {
-      throw new AppError('conflict', `team ${team.rec.name} has no live leader to read the message${leader ? ` (${leader.rec.name} is ${leader.rec.state})` : ''}`);
+      throw new AppError('conflict', `${teamTitle(team.rec.name)} has no live leader to read the message${leader ? ` (${leader.rec.name} is ${leader.rec.state})` : ''}`);
     }
     const at = this.h.writes.now();
     const { store } = this.h.ctx;
@@ -157,7 +158,7 @@ export class Steering {
     const m = h.mission;
     // One first message (the only one a Claude Code session is started with): the job, then the words.
     const preamble = [
-      `You lead team ${team.rec.name} in the mission "${m.name}".`,
+      `You lead ${teamTitle(team.rec.name)} in the mission "${m.name}".`,
       `Goal: ${m.goal}`,
       '',
       'The person supervising the mission has written to you (below). Take it into account in your',
@@ -209,7 +210,7 @@ export class Steering {
   pauseTeam(teamId: string): TeamRecord {
     const team = this.team(teamId);
     this.mustBe(STEERABLE, 'pause a team');
-    if (team.rec.paused) throw new AppError('conflict', `team ${team.rec.name} is already paused`);
+    if (team.rec.paused) throw new AppError('conflict', `${teamTitle(team.rec.name)} is already paused`);
     this.saveTeam(team, { paused: true }, { steering: 'pause', reason: 'team paused by the person' });
     for (const a of team.all) if (runsOnClaudeCode(a)) a.abort?.abort();
     return team.rec;
@@ -219,7 +220,7 @@ export class Steering {
   resumeTeam(teamId: string): TeamRecord {
     const team = this.team(teamId);
     this.mustBe(STEERABLE, 'resume a team');
-    if (!team.rec.paused) throw new AppError('conflict', `team ${team.rec.name} is not paused`);
+    if (!team.rec.paused) throw new AppError('conflict', `${teamTitle(team.rec.name)} is not paused`);
     this.saveTeam(team, { paused: false }, { steering: 'resume', reason: 'team resumed by the person' });
     this.h.kick(team);
     return team.rec;
@@ -244,14 +245,14 @@ export class Steering {
       const mission = this.h.writes.mission;
       const designTeam = mission.design.teams.find((t) => t.id === teamId);
       const template = designTeam?.agents.find((a) => a.role === 'coder') ?? team.coders.find((c) => c.spec)?.spec;
-      if (!designTeam || !template) throw new AppError('conflict', `team ${team.rec.name} has no coder to model a new one on`);
+      if (!designTeam || !template) throw new AppError('conflict', `${teamTitle(team.rec.name)} has no coder to model a new one on`);
       const taken = new Set([...this.h.agents.keys(), ...mission.design.teams.flatMap((t) => t.agents.map((a) => a.id))]);
       let n = team.coders.length + 1;
       while (taken.has(`${teamId}-c${n}`)) n += 1;
       const id = `${teamId}-c${n}`;
       const name = options.name?.trim() || `${team.rec.name} coder ${n}`;
       const clash = team.all.find((a) => a.rec.name.toLowerCase() === name.toLowerCase());
-      if (clash) throw new AppError('conflict', `team ${team.rec.name} already has an agent named ${quote(name)}`);
+      if (clash) throw new AppError('conflict', `${teamTitle(team.rec.name)} already has an agent named ${quote(name)}`);
       const model = options.model ?? template.model;
       if (!findModel(model)) throw new AppError('invalid_request', `unknown model ${quote(model)}`);
       const spec: AgentSpec = { ...template, id, name, model };
@@ -323,7 +324,7 @@ export class Steering {
       const others = team.coders.filter((c) => c !== agent && !TERMINAL_AGENT.includes(c.rec.state));
       const unfinished = this.h.teamTasks(team).some((t) => !TERMINAL_TASK.includes(t.state));
       if (others.length === 0 && (unfinished || mission.state === 'planning' || mission.state === 'awaiting_plan_approval')) {
-        throw new AppError('conflict', `${who} is team ${team.rec.name}'s last coder and the team has work left; add another coder first`);
+        throw new AppError('conflict', `${who} is ${teamTitlePossessive(team.rec.name)} last coder and the team has work left; add another coder first`);
       }
       const ws = await workspace();
       const worktree = ws.coderWorktree(agentId);

@@ -17,7 +17,7 @@ const point = (minute: number, costNano: number, calls = costNano > 0 ? 1 : 0): 
 describe('stackByTeam', () => {
   it('keeps the dearest teams apart and sums the rest as other', () => {
     const teams = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i'];
-    const teamMinutes = teams.map((t, i) => ({ minute: 0, teamId: t, calls: 1, costNano: (i + 1) * 10 }));
+    const teamMinutes = teams.map((t, i) => ({ minute: 0, teamKey: t, calls: 1, costNano: (i + 1) * 10 }));
     const { series, seriesTeams } = stackByTeam([point(0, 450, 9)], teamMinutes, 4);
     expect(seriesTeams).toEqual(['i', 'h', 'g', 'other']);
     expect(series[0]!.byTeam).toEqual({ i: 90, h: 80, g: 70, other: 210 });
@@ -27,7 +27,7 @@ describe('stackByTeam', () => {
   it('names calls without a team, and fills quiet minutes with zeros', () => {
     const { series, seriesTeams } = stackByTeam(
       [point(0, 0), point(1, 5)],
-      [{ minute: M, teamId: null, calls: 1, costNano: 5 }],
+      [{ minute: M, teamKey: null, calls: 1, costNano: 5 }],
     );
     expect(seriesTeams).toEqual(['(none)']);
     expect(series.map((p) => p.byTeam)).toEqual([{ '(none)': 0 }, { '(none)': 5 }]);

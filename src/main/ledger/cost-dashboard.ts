@@ -21,6 +21,7 @@ import {
   evaluateAlerts,
   type AlertThresholds,
 } from './alerts.js';
+import { labelRepeats, type ScopedName } from '../../shared/team-label.js';
 import { scopedId, type BudgetGuard } from './budgets.js';
 import { LedgerMetrics, MINUTE_MS, type TeamMinute } from './metrics.js';
 
@@ -152,7 +153,7 @@ export class CostDashboardBuilder {
       throughput: live.throughput,
       budgets,
       alerts,
-      names: this.names(missionId, breakdowns),
+      names: this.names(missionId, breakdowns, seriesTeams),
       missions: this.s.missionOptions.all(MAX_MISSION_OPTIONS) as {
         id: string;
         name: string;
@@ -253,30 +254,35 @@ export class CostDashboardBuilder {
     return bars.slice(0, MAX_BUDGET_BARS);
   }
 
-  /** Names for the ids the breakdowns show (only those, so a long history costs nothing). */
-  private names(missionId: string | undefined, breakdowns: CostsDashboard['breakdowns']): CostNames {
-    const keys = (rows: { key: string | null }[]) =>
-      JSON.stringify(rows.flatMap((r) => (r.key === null ? [] : [r.key])));
+  /**
+   * Names for the keys the breakdowns and the chart show (only those, so a long history
+   * costs nothing). Teams and agents are keyed by mission and id; a name that two of them
+   * share says its mission, so the legend and the tables never list "Team 1" twice.
+   */
+  private names(
+    missionId: string | undefined,
+    breakdowns: CostsDashboard['breakdowns'],
+    seriesTeams: readonly string[],
+  ): CostNames {
+    const keys = (rows: readonly (string | null)[]) => JSON.stringify(rows.filter((k): k is string => k !== null && k !== ''));
     const names: CostNames = { missions: {}, teams: {}, agents: {} };
-    const missionKeys = missionId !== undefined ? JSON.stringify([missionId]) : keys(breakdowns.mission);
+    const missionKeys = missionId !== undefined ? JSON.stringify([missionId]) : keys(breakdowns.mission.map((r) => r.key));
     for (const r of this.s.missionNames.all(missionKeys) as { id: string; name: string }[])
       names.missions[r.id] = r.name;
-    // A design's team and agent ids repeat across its missions; the newest mission's name wins.
-    for (const r of this.s.teamNames.all({ mission: missionId ?? null, keys: keys(breakdowns.team) }) as {
-      id: string;
-      name: string;
-    }[]) {
-      names.teams[r.id] = r.name;
-    }
-    for (const r of this.s.agentNames.all({ mission: missionId ?? null, keys: keys(breakdowns.agent) }) as {
-      id: string;
-      name: string;
-      teamId: string;
+    const agents = this.s.agentNames.all(keys(breakdowns.agent.map((r) => r.key))) as (ScopedName & {
+      teamKey: string;
       role: string;
       model: string;
-    }[]) {
-      names.agents[r.id] = { name: r.name, teamId: r.teamId, role: r.role, model: r.model };
+    })[];
+    const agentLabels = labelRepeats(agents);
+    for (const a of agents) {
+      names.agents[a.key] = { name: agentLabels.get(a.key) ?? a.name, teamKey: a.teamKey, role: a.role, model: a.model };
     }
+    // The agents' teams are named too, even when a team is not in the breakdown.
+    const teamKeys = new Set([...breakdowns.team.map((r) => r.key), ...seriesTeams, ...agents.map((a) => a.teamKey)]);
+    const teams = this.s.teamNames.all(keys([...teamKeys])) as ScopedName[];
+    const teamLabels = labelRepeats(teams);
+    for (const t of teams) names.teams[t.key] = teamLabels.get(t.key) ?? t.name;
     return names;
   }
 }
@@ -310,13 +316,19 @@ function prepare(db: Database.Database) {
       'SELECT id, name, budget_nano AS capNano FROM mission_agents WHERE mission_id = ? AND budget_nano IS NOT NULL ORDER BY sort_order',
     ),
     missionNames: db.prepare('SELECT id, name FROM missions WHERE id IN (SELECT value FROM json_each(?))'),
+    // Keys are `<missionId>/<id>` (scopedKey); the join on both halves uses the primary keys.
     teamNames: db.prepare(
-      `SELECT t.id, t.name FROM mission_teams t JOIN missions m ON m.id = t.mission_id ` +
-        `WHERE (@mission IS NULL OR t.mission_id = @mission) AND t.id IN (SELECT value FROM json_each(@keys)) ORDER BY m.created_at`,
+      `SELECT k.value AS key, t.name, m.name AS missionName FROM json_each(?) k ` +
+        `JOIN mission_teams t ON t.mission_id = substr(k.value, 1, instr(k.value, '/') - 1) ` +
+        `AND t.id = substr(k.value, instr(k.value, '/') + 1) ` +
+        `JOIN missions m ON m.id = t.mission_id ORDER BY m.created_at, t.sort_order`,
     ),
     agentNames: db.prepare(
-      `SELECT a.id, a.name, a.team_id AS teamId, a.role, a.model FROM mission_agents a JOIN missions m ON m.id = a.mission_id ` +
-        `WHERE (@mission IS NULL OR a.mission_id = @mission) AND a.id IN (SELECT value FROM json_each(@keys)) ORDER BY m.created_at`,
+      `SELECT k.value AS key, a.name, m.name AS missionName, a.mission_id || '/' || a.team_id AS teamKey, a.role, a.model ` +
+        `FROM json_each(?) k ` +
+        `JOIN mission_agents a ON a.mission_id = substr(k.value, 1, instr(k.value, '/') - 1) ` +
+        `AND a.id = substr(k.value, instr(k.value, '/') + 1) ` +
+        `JOIN missions m ON m.id = a.mission_id ORDER BY m.created_at, a.sort_order`,
     ),
   };
 }
@@ -332,7 +344,7 @@ export function stackByTeam(
 ): { series: TeamSeriesPoint[]; seriesTeams: string[] } {
   const spendByTeam = new Map<string, number>();
   for (const t of teamMinutes) {
-    const key = t.teamId ?? NO_TEAM_KEY;
+    const key = t.teamKey ?? NO_TEAM_KEY;
     spendByTeam.set(key, (spendByTeam.get(key) ?? 0) + t.costNano);
   }
   const ranked = [...spendByTeam.entries()]
@@ -343,7 +355,7 @@ export function stackByTeam(
   const seriesTeams = ranked.length > named.length ? [...named, OTHER_TEAMS_KEY] : named;
   const byMinute = new Map<number, Record<string, number>>();
   for (const t of teamMinutes) {
-    const raw = t.teamId ?? NO_TEAM_KEY;
+    const raw = t.teamKey ?? NO_TEAM_KEY;
     const key = keep.has(raw) ? raw : OTHER_TEAMS_KEY;
     const entry = byMinute.get(t.minute) ?? {};
     entry[key] = (entry[key] ?? 0) + t.costNano;

@@ -62,8 +62,8 @@ describe('LedgerMetrics', () => {
       [null, 10_000, 1],
     ]);
     expect(metrics.breakdown('team', { missionId: 'm1' }).map((r) => [r.key, r.costTotalNano])).toEqual([
-      ['t1', 6_500_000],
-      ['t2', 0],
+      ['m1/t1', 6_500_000],
+      ['m1/t2', 0],
     ]);
     expect(metrics.breakdown('model').map((r) => [r.key, r.costTotalNano])).toEqual([
       ['claude-opus-4-5', 30_750_000],
@@ -71,9 +71,20 @@ describe('LedgerMetrics', () => {
       ['claude-haiku-4-5', 2_010_000],
     ]);
     expect(metrics.breakdown('agent', { from: T0 + M, to: T0 + 2 * M }).map((r) => [r.key, r.costTotalNano])).toEqual([
-      ['a2', 2_000_000],
-      ['a3', 0],
+      ['m1/a2', 2_000_000],
+      ['m1/a3', 0],
     ]);
+  });
+
+  it("keeps two missions' teams and agents apart when their design gave them the same ids", () => {
+    // m3 was made from m1's design: its team t1 and agent a1 are not m1's.
+    repo.insertMany([call('c7', [0, 2 * S], { missionId: 'm3', teamId: 't1', agentId: 'a1', usage: { inputTokens: 100 } })]);
+    const teams = metrics.breakdown('team').map((r) => r.key);
+    expect(teams.filter((k) => k?.endsWith('/t1'))).toEqual(expect.arrayContaining(['m1/t1', 'm3/t1']));
+    expect(new Set(teams).size).toBe(teams.length);
+    expect(metrics.breakdown('agent').map((r) => r.key)).toEqual(expect.arrayContaining(['m1/a1', 'm3/a1']));
+    const minute0 = metrics.teamSeries({ from: T0, to: T0 + M }).map((r) => r.teamKey);
+    expect(minute0).toEqual([null, 'm1/t1', 'm3/t1']);
   });
 
   it('gives a dense per-minute series', () => {
@@ -150,13 +161,13 @@ describe('LedgerMetrics', () => {
 
   it('splits spend per minute and team, sparse, for the stacked chart', () => {
     expect(metrics.teamSeries({ from: T0, to: T0 + 3 * M })).toEqual([
-      { minute: T0, teamId: null, calls: 1, costNano: 10_000 },
-      { minute: T0, teamId: 't1', calls: 1, costNano: 4_500_000 },
-      { minute: T0 + M, teamId: 't1', calls: 1, costNano: 2_000_000 },
-      { minute: T0 + M, teamId: 't2', calls: 1, costNano: 0 },
-      { minute: T0 + 2 * M, teamId: 't3', calls: 2, costNano: 30_750_000 },
+      { minute: T0, teamKey: null, calls: 1, costNano: 10_000 },
+      { minute: T0, teamKey: 'm1/t1', calls: 1, costNano: 4_500_000 },
+      { minute: T0 + M, teamKey: 'm1/t1', calls: 1, costNano: 2_000_000 },
+      { minute: T0 + M, teamKey: 'm1/t2', calls: 1, costNano: 0 },
+      { minute: T0 + 2 * M, teamKey: 'm2/t3', calls: 2, costNano: 30_750_000 },
     ]);
-    expect(metrics.teamSeries({ missionId: 'm1', from: T0 + M, to: T0 + 2 * M }).map((r) => r.teamId)).toEqual(['t1', 't2']);
+    expect(metrics.teamSeries({ missionId: 'm1', from: T0 + M, to: T0 + 2 * M }).map((r) => r.teamKey)).toEqual(['m1/t1', 'm1/t2']);
     expect(() => metrics.teamSeries({ from: 0, to: 8 * 24 * 60 * M })).toThrow(/at most/);
   });
 });

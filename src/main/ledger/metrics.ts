@@ -59,7 +59,8 @@ export interface MetricsFilter {
 export interface TeamMinute {
   /** Epoch ms at which the minute starts. */
   minute: number;
-  teamId: string | null;
+  /** `<missionId>/<teamId>` (`scopedKey`): a design's team ids repeat in each of its missions. */
+  teamKey: string | null;
   calls: number;
   costNano: number;
 }
@@ -100,12 +101,21 @@ const TOTAL_FIELDS: readonly [keyof UsageTotals, string][] = [
 ];
 const TOTALS_SELECT = TOTAL_FIELDS.map(([key, col]) => `coalesce(sum(${col}), 0) AS ${key}`).join(', ');
 
-const DIMENSION_COLUMN: Record<BreakdownDimension, string> = {
-  agent: 'agent_id',
-  team: 'team_id',
-  model: 'model',
-  mission: 'mission_id',
+/**
+ * What each breakdown groups by, and the key it answers. Team and agent ids come from the
+ * design and repeat in every mission made from it, so their keys are `<missionId>/<id>`
+ * (`scopedKey` in src/shared/team-label.ts); a call without one keys as ''.
+ */
+const DIMENSION_GROUP: Record<BreakdownDimension, { key: string; group: string }> = {
+  agent: { key: scopedColumn('agent_id'), group: 'mission_id, agent_id' },
+  team: { key: scopedColumn('team_id'), group: 'mission_id, team_id' },
+  model: { key: 'model', group: 'model' },
+  mission: { key: 'mission_id', group: 'mission_id' },
 };
+
+function scopedColumn(column: string): string {
+  return `CASE WHEN ${column} = '' THEN '' ELSE mission_id || '/' || ${column} END`;
+}
 
 type Param = string | number;
 interface Where {
@@ -150,11 +160,11 @@ export class LedgerMetrics {
 
   /** Totals grouped by agent, team, model or mission, dearest first. */
   breakdown(by: BreakdownDimension, filter: MetricsFilter = {}): BreakdownRow[] {
-    const column = DIMENSION_COLUMN[by];
+    const { key, group } = DIMENSION_GROUP[by];
     const where = this.where(filter, by === 'agent' || by === 'team' ? 'attribution' : 'summary');
     const rows = this.stmt(
-      `SELECT ${column} AS key, ${TOTALS_SELECT} FROM ${where.table} ${where.sql} ` +
-        `GROUP BY ${column} ORDER BY costTotalNano DESC, key`,
+      `SELECT ${key} AS key, ${TOTALS_SELECT} FROM ${where.table} ${where.sql} ` +
+        `GROUP BY ${group} ORDER BY costTotalNano DESC, key`,
     ).all(...where.params) as Record<string, number | string>[];
     return rows.map((r) => ({ key: r.key === '' ? null : String(r.key), ...toTotals(r) }));
   }
@@ -197,7 +207,7 @@ export class LedgerMetrics {
   /**
    * Spend per minute and team over [from, to), from the `call_minutes` roll-up (keyed by
    * minute first, so this is a range scan). Sparse: only minutes and teams with calls,
-   * in minute order; `teamId` is null for calls without a team.
+   * in minute order; `teamKey` is `<missionId>/<teamId>`, null for calls without a team.
    */
   teamSeries(filter: MetricsFilter & { from: number; to: number }): TeamMinute[] {
     checkTime('from', filter.from);
@@ -207,12 +217,12 @@ export class LedgerMetrics {
     }
     const where = this.where(filter, 'attribution');
     const rows = this.stmt(
-      `SELECT minute, team_id AS teamId, sum(calls) AS calls, sum(cost_total_nano) AS costNano ` +
-        `FROM ${where.table} ${where.sql} GROUP BY minute, team_id ORDER BY minute, team_id`,
-    ).all(...where.params) as { minute: number; teamId: string; calls: number; costNano: number }[];
+      `SELECT minute, ${scopedColumn('team_id')} AS teamKey, sum(calls) AS calls, sum(cost_total_nano) AS costNano ` +
+        `FROM ${where.table} ${where.sql} GROUP BY minute, mission_id, team_id ORDER BY minute, teamKey`,
+    ).all(...where.params) as { minute: number; teamKey: string; calls: number; costNano: number }[];
     return rows.map((r) => ({
       minute: r.minute * MINUTE_MS,
-      teamId: r.teamId === '' ? null : r.teamId,
+      teamKey: r.teamKey === '' ? null : r.teamKey,
       calls: r.calls,
       costNano: r.costNano,
     }));

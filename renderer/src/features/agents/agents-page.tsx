@@ -10,9 +10,11 @@ import { entityKey, selectAgentKeys, useStore } from '../../store/index.js';
 import { NoticeBar } from '../../ui/notice-bar.js';
 import { PageHeader } from '../../ui/page-header.js';
 import '../missions/missions.css';
+import { AgentsTeamStatus } from '../missions/team-status.js';
 import { AgentDrawer } from './agent-drawer.js';
 import { AgentTable } from './agent-table.js';
 import { KillDialog } from './kill-dialog.js';
+import { labelRepeats } from '../../../../src/shared/team-label.js';
 
 /** Memoised: it has no props, so the page's re-render on every batch does not reach it. */
 const Filters = memo(function Filters() {
@@ -26,12 +28,15 @@ const Filters = memo(function Filters() {
         .map((m) => `${m.id}\u0000${m.name}`),
     ),
   );
+  // Keyed by mission and team; a name two missions share says its mission (labelRepeats).
   const teams = useStore(
-    useShallow((s) =>
-      Object.entries(s.missionDetails)
+    useShallow((s) => {
+      const scoped = Object.entries(s.missionDetails)
         .filter(([id]) => !query.missionId || id === query.missionId)
-        .flatMap(([id, d]) => d.teams.map((t) => `${entityKey(id, t.id)}\u0000${t.name}${query.missionId || Object.keys(s.missionDetails).length === 1 ? '' : ` (${s.missions[id]?.name ?? id})`}`)),
-    ),
+        .flatMap(([id, d]) => d.teams.map((t) => ({ key: entityKey(id, t.id), name: t.name, missionName: s.missions[id]?.name ?? id })));
+      const labels = labelRepeats(scoped);
+      return scoped.map((t) => `${t.key}\u0000${labels.get(t.key) ?? t.name}`);
+    }),
   );
   const filtered = JSON.stringify(query) !== JSON.stringify(EMPTY_AGENT_QUERY);
   const pair = (s: string) => s.split('\u0000') as [string, string];
@@ -199,6 +204,7 @@ export function AgentsPage() {
       ) : (
         <>
           <Filters />
+          <AgentsTeamStatus />
           {keys.length === 0 ? (
             <div className="card placeholder" role="status">
               No agent matches these filters.

@@ -5,6 +5,7 @@ import type { ModelPool } from '../../../../src/shared/models.js';
 import { priorityLabel } from '../../../../src/shared/steering.js';
 import { alertsForPool, formatCount, formatPercent, poolGauges, poolStatus } from '../../domain/costs-model.js';
 import { useStore } from '../../store/index.js';
+import { teamTitle } from '../../../../src/shared/team-label.js';
 
 const POOL_LABEL: Record<ModelPool, string> = { opus: 'Opus', sonnet: 'Sonnet', haiku: 'Haiku' };
 const POOLS: readonly ModelPool[] = ['opus', 'sonnet', 'haiku'];
@@ -83,7 +84,7 @@ function TeamShares() {
       <ul className="gauge-list">
         {priorities.map((p) => {
           const share = p.paused || total === 0 ? 0 : p.weight / total;
-          const label = `${p.missionName} · team ${p.teamName}`;
+          const label = `${p.missionName} · ${teamTitle(p.teamName)}`;
           return (
             <li key={`${p.missionId}/${p.teamId}`} className="gauge">
               <div className="gauge-line">

@@ -5,7 +5,7 @@ import { formatUsd, NANO_PER_USD } from '../../../../src/shared/money.js';
 import {
   chartPoints,
   formatClock,
-  seriesColor,
+  seriesColors,
   teamLabel,
   windowSpendNano,
   type ChartMode,
@@ -27,6 +27,7 @@ export function SpendChart({ costs }: { costs: CostsDashboard }) {
   const [mode, setMode] = useState<ChartMode>('cumulative');
   const data = useMemo(() => chartPoints(costs, mode), [costs, mode]);
   const teams = costs.seriesTeams;
+  const colors = useMemo(() => seriesColors(teams), [teams]);
   return (
     <section className="card costs-chart-card" aria-labelledby="spend-chart-title">
       <div className="card-head">
@@ -79,8 +80,8 @@ export function SpendChart({ costs }: { costs: CostsDashboard }) {
                 dataKey={key}
                 name={key}
                 stackId="spend"
-                stroke={seriesColor(key)}
-                fill={seriesColor(key)}
+                stroke={colors[key]}
+                fill={colors[key]}
                 fillOpacity={0.35}
                 strokeWidth={1.5}
                 isAnimationActive={false}
@@ -93,7 +94,7 @@ export function SpendChart({ costs }: { costs: CostsDashboard }) {
         <ul className="chart-legend" aria-label="Teams">
           {teams.map((key) => (
             <li key={key}>
-              <span className="legend-swatch" style={{ background: seriesColor(key) }} aria-hidden="true" />
+              <span className="legend-swatch" style={{ background: colors[key] }} aria-hidden="true" />
               {teamLabel(key, costs.names)}
             </li>
           ))}

@@ -22,6 +22,7 @@ import {
 } from '../../domain/inbox-model.js';
 import { formatDateTime, plural } from '../../lib/format.js';
 import { MoneyInput } from '../../ui/field.js';
+import { teamTitle } from '../../../../src/shared/team-label.js';
 
 /** What the person has typed or ticked for one item, kept while they move around the list. */
 export interface DecisionDraft {
@@ -88,7 +89,7 @@ export function EscalationDetail({
         </h3>
         <p className="muted inbox-detail-meta">
           {mission?.name ?? 'Mission'}
-          {team ? ` · team ${team.name}` : ''}
+          {team ? ` · ${teamTitle(team.name)}` : ''}
           {agent ? ` · ${agent.name} (${agent.role})` : ''} · {formatDateTime(e.createdAt)}
         </p>
       </header>
@@ -122,7 +123,7 @@ export function EscalationDetail({
                 checked={draft.alwaysAllow}
                 onChange={(event) => onDraft({ alwaysAllow: event.target.checked })}
               />
-              Always allow this command for {team ? `team ${team.name}` : 'this team'}
+              Always allow this command for {team ? teamTitle(team.name) : 'this team'}
             </label>
           ) : null}
           <div className="inbox-buttons">
@@ -275,7 +276,7 @@ function PlanContext({ context }: { context: MissionDetail | undefined }) {
       {plan.map((team) => (
         <div key={team.teamId} className="inbox-plan-team">
           <h5>
-            Team {team.name} <span className="muted">· {plural(team.tasks.length, 'task')}</span>
+            {teamTitle(team.name)} <span className="muted">· {plural(team.tasks.length, 'task')}</span>
           </h5>
           {team.summary ? <p className="muted inbox-text">{team.summary}</p> : null}
           <ol className="inbox-plan-tasks">

@@ -14,6 +14,7 @@ import { EMPTY_DRAFT, EscalationDetail, type DecisionDraft } from './escalation-
 import { isTypingTarget, useInboxKeys } from './use-inbox-keys.js';
 import { useNow } from './use-now.js';
 import './inbox.css';
+import { labelRepeats, scopedKey } from '../../../../src/shared/team-label.js';
 
 export function InboxPage() {
   const status = useStore((s) => s.inboxStatus);
@@ -142,13 +143,16 @@ export function InboxPage() {
   );
 
   const missionOptions = Object.values(missions).sort((a, b) => a.name.localeCompare(b.name));
+  // Keyed by mission and team: two missions of one design both have a "Team 1", which
+  // says its mission so the list never shows one name twice.
   const teamOptions = useMemo(() => {
-    const teams = new Map<string, string>();
-    for (const [missionId, detail] of Object.entries(contexts)) {
-      if (filter.missionId !== null && missionId !== filter.missionId) continue;
-      for (const t of detail.teams) teams.set(t.id, t.name);
-    }
-    return [...teams.entries()].sort((a, b) => a[1].localeCompare(b[1]));
+    const teams = Object.entries(contexts)
+      .filter(([missionId]) => filter.missionId === null || missionId === filter.missionId)
+      .flatMap(([missionId, detail]) =>
+        detail.teams.map((t) => ({ key: scopedKey(missionId, t.id), name: t.name, missionName: detail.mission.name })),
+      );
+    const labels = labelRepeats(teams);
+    return teams.map((t): [string, string] => [t.key, labels.get(t.key) ?? t.name]).sort((a, b) => a[1].localeCompare(b[1]));
   }, [contexts, filter.missionId]);
   const openIds = items.filter((e) => e.state === 'open').map((e) => e.id);
   const allChecked = openIds.length > 0 && openIds.every((id) => checked.includes(id));
@@ -213,8 +217,8 @@ export function InboxPage() {
           <span className="field-label">Team</span>
           <select
             className="input"
-            value={filter.teamId ?? ''}
-            onChange={(event) => actions.setFilter({ teamId: event.target.value || null })}
+            value={filter.teamKey ?? ''}
+            onChange={(event) => actions.setFilter({ teamKey: event.target.value || null })}
           >
             <option value="">All teams</option>
             {teamOptions.map(([id, name]) => (

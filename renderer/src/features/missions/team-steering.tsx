@@ -6,6 +6,7 @@ import { STEERING_MESSAGE_MAX, TEAM_PRIORITY_LEVELS, priorityLabel } from '../..
 import { formatDateTime } from '../../lib/format.js';
 import { entityKey, useStore } from '../../store/index.js';
 import { NoticeBar } from '../../ui/notice-bar.js';
+import { teamTitle } from '../../../../src/shared/team-label.js';
 
 const STEERABLE = ['planning', 'awaiting_plan_approval', 'running', 'paused', 'integrating'];
 const STAFFABLE = ['planning', 'awaiting_plan_approval', 'running', 'paused'];
@@ -78,7 +79,7 @@ function TeamCard({ mission, team }: { mission: MissionView; team: MissionTeamVi
     <section className="card steering-card" aria-labelledby={`${ids}-title`}>
       <header className="steering-head">
         <h4 className="card-title" id={`${ids}-title`}>
-          Team {team.name}
+          {teamTitle(team.name)}
         </h4>
         {team.paused ? <span className="badge badge-warn">Paused</span> : null}
         <button
@@ -140,7 +141,7 @@ function TeamCard({ mission, team }: { mission: MissionView; team: MissionTeamVi
           <span className="field-hint">Ctrl+Enter sends.</span>
         </div>
         {messages.length > 0 ? (
-          <ul className="steering-messages" aria-label={`Messages to team ${team.name}`}>
+          <ul className="steering-messages" aria-label={`Messages to ${teamTitle(team.name)}`}>
             {messages.slice(-3).map((m) => (
               <li key={m.id}>
                 <span className="steering-text">{m.text.length > 140 ? `${m.text.slice(0, 139)}…` : m.text}</span>{' '}

@@ -27,6 +27,7 @@ import { agentDndId, teamDndId, type DragData } from './dnd.js';
 import { Menu, type MenuItem } from './menu.js';
 import { BriefFocus } from './team-brief.js';
 import { TeamPhase } from './team-phase.js';
+import { teamTitle } from '../../../../src/shared/team-label.js';
 
 interface TeamCardProps {
   team: TeamForm;
@@ -198,7 +199,7 @@ export function TeamCard({
         >
           <span aria-hidden="true">✎</span>
         </button>
-        <Menu label={`Actions for team ${title}`} items={items} />
+        <Menu label={`Actions for ${teamTitle(title)}`} items={items} />
       </header>
 
       <BriefFocus team={team} edit={edit} />

@@ -205,17 +205,17 @@ describe('costs:get-dashboard', () => {
     expect(byModel['claude-sonnet-4-6']!.costCacheReadNano).toBeGreaterThan(0);
     expect(all.breakdowns.mission.map((r) => r.key).sort()).toEqual([missionId, null].sort());
     expect(all.names.missions[missionId]).toBe('Changelog');
-    expect(all.names.teams.alpha).toBe('Alpha squad');
-    expect(all.names.agents['alpha-c1']).toMatchObject({ name: 'Ada', teamId: 'alpha', role: 'coder' });
+    expect(all.names.teams[`${missionId}/alpha`]).toBe('Alpha squad');
+    expect(all.names.agents[`${missionId}/alpha-c1`]).toMatchObject({ name: 'Ada', teamKey: `${missionId}/alpha`, role: 'coder' });
 
     // Stacked series: every minute's bands add up to its total.
     for (const p of all.series) {
       expect(Object.values(p.byTeam).reduce((a, b) => a + b, 0)).toBe(p.totalNano);
     }
-    expect(all.seriesTeams).toEqual(expect.arrayContaining(['alpha', 'beta', '(none)']));
+    expect(all.seriesTeams).toEqual(expect.arrayContaining([`${missionId}/alpha`, `${missionId}/beta`, '(none)']));
     const last = all.series.at(-1)!;
     expect(last.calls).toBe(3);
-    expect(last.byTeam.beta).toBeGreaterThan(0);
+    expect(last.byTeam[`${missionId}/beta`]).toBeGreaterThan(0);
 
     // Filtered: only the mission, and its totals are the sum of its agents.
     const one = await invoke('costs:get-dashboard', { missionId, windowMinutes: 30 });
@@ -224,6 +224,34 @@ describe('costs:get-dashboard', () => {
     expect(one.seriesTeams).not.toContain('(none)');
     expect(one.errorRate).toMatchObject({ calls: 4, errors: 1 });
     expect(one.latency.count).toBe(3);
+  });
+
+  it('keeps two missions of one design apart, and says the mission where team names repeat', async () => {
+    // A second mission of the same design: its teams and agents have the same ids and names.
+    const design = h.engine.get(missionId).mission.designId;
+    const second = h.engine.create({
+      designId: design,
+      goal: 'Add a readme',
+      name: 'Readme',
+      repoPath: h.repo,
+      baseBranch: 'main',
+      skipPlanApproval: true,
+      allowedCommands: [],
+      copyFiles: [],
+    }).id;
+    calls.insertMany([
+      call(NOW - 2 * M, { teamId: 'alpha', agentId: 'alpha-c1', usage: { inputTokens: 1_000 } }),
+      call(NOW - M, { missionId: second, teamId: 'alpha', agentId: 'alpha-c1', usage: { inputTokens: 3_000 } }),
+      call(NOW - M, { missionId: second, teamId: 'beta', agentId: 'beta-c1', usage: { inputTokens: 2_000 } }),
+    ]);
+    const d = await invoke('costs:get-dashboard', { windowMinutes: 30 });
+    expect(d.breakdowns.team.map((r) => r.key).sort()).toEqual(
+      [`${missionId}/alpha`, `${second}/alpha`, `${second}/beta`].sort(),
+    );
+    const legend = d.seriesTeams.map((k) => d.names.teams[k]);
+    expect(legend).toEqual(expect.arrayContaining(['Alpha squad · Changelog', 'Alpha squad · Readme', 'Team beta']));
+    expect(new Set(legend).size).toBe(legend.length);
+    expect(d.names.agents[`${second}/alpha-c1`]).toMatchObject({ name: 'Ada · Readme', teamKey: `${second}/alpha` });
   });
 
   it('burns per minute elapsed since the first call, and projects to the budget and the end', async () => {

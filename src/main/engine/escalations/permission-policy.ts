@@ -7,6 +7,7 @@ import type { MissionRecord, TaskRecord } from '../../ledger/mission-repository.
 import { isCommandAllowed } from '../../workspace/commands.js';
 import { TERMINAL_AGENT, type AgentRt, type TeamRt } from '../runtime-types.js';
 import { ORCHESTRATION_SERVER } from '../runtimes/claude-code-session.js';
+import { teamTitle } from '../../../shared/team-label.js';
 
 /**
  * The one permission policy: whether an agent's tool use runs, is asked about (its
@@ -240,7 +241,7 @@ export function taskOwnership(p: {
   }
   for (const team of p.mission.design.teams) {
     const owns = teamBrief(team).owns;
-    if (owns.length > 0) others.push({ label: `team ${team.name} (its brief)`, owns });
+    if (owns.length > 0) others.push({ label: `${teamTitle(team.name)} (its brief)`, owns });
   }
   // Missions from before the setting read it as its default.
   return { owns: p.task.owns, policy: (p.mission.settings.ownership as OwnershipPolicy | undefined) ?? 'refuse', others };
