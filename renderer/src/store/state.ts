@@ -23,6 +23,8 @@ import type {
 import type { ModelPool } from '../../../src/shared/models.js';
 import type { PriceTable } from '../../../src/shared/pricing.js';
 import type { SteeringMessageView, TeamPriorityView } from '../../../src/shared/steering.js';
+import type { TaskSpend } from '../../../src/shared/task-spend.js';
+import type { MissionTeamStatus } from '../../../src/shared/team-status.js';
 import type { TeamDesign, TeamDesignSummary } from '../../../src/shared/team.js';
 import type { ConnectionState, TransportKind } from '../api/index.js';
 import type { NotifyPermission } from '../api/notify.js';
@@ -441,6 +443,32 @@ export interface SteeringSlice {
   dismissSteeringNotice(missionId: string): void;
 }
 
+/** A mission's team status and velocity as last measured (`missions:get-team-status`). */
+export interface TeamStatusState {
+  status: LoadStatus;
+  error: string | null;
+  data: MissionTeamStatus | null;
+}
+
+/** A mission's spend per task as last read (`costs:by-task`). */
+export interface TaskSpendState {
+  status: LoadStatus;
+  error: string | null;
+  data: TaskSpend | null;
+}
+
+/** Team status and velocity per mission, and spend per task (`team-status-slice.ts`). */
+export interface TeamStatusSlice {
+  teamStatus: Record<string, TeamStatusState>;
+  taskSpend: Record<string, TaskSpendState>;
+  /** A view shows the mission's teams: load their status and follow the mission's events. Returns the unwatch. */
+  watchTeamStatus(missionId: string): () => void;
+  loadTeamStatus(missionId: string): Promise<void>;
+  /** The Costs screen shows spend per task of this mission (null: none); it follows the mission's cost events. */
+  showTaskSpend(missionId: string | null): void;
+  loadTaskSpend(missionId: string): Promise<void>;
+}
+
 export type StoreState = AppSlice &
   TeamsSlice &
   MissionsSlice &
@@ -452,6 +480,7 @@ export type StoreState = AppSlice &
   MissionLogSlice &
   RuntimesSlice &
   FleetSlice &
-  SteeringSlice;
+  SteeringSlice &
+  TeamStatusSlice;
 
 export type Slice<T> = (deps: StoreDeps) => StateCreator<StoreState, [], [], T>;

@@ -11,6 +11,7 @@ import { createMissionLogSlice } from './mission-log-slice.js';
 import { createRuntimesSlice } from './runtimes-slice.js';
 import { createFleetSlice } from './fleet-slice.js';
 import { createSteeringSlice } from './steering-slice.js';
+import { createTeamStatusSlice } from './team-status-slice.js';
 import type { StoreState } from './state.js';
 import type { StoreDeps } from './types.js';
 
@@ -34,5 +35,6 @@ export function createControlRoomStore(deps: StoreDeps): ControlRoomStore {
     ...createRuntimesSlice(deps)(...args),
     ...createFleetSlice()(deps)(...args),
     ...createSteeringSlice(deps)(...args),
+    ...createTeamStatusSlice()(deps)(...args),
   }));
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { CallsExport, CostsDashboard } from '../costs.js';
+import type { TaskSpend } from '../task-spend.js';
 import { command } from './define.js';
 
 const missionId = z.string().min(1, 'must not be empty').max(64);
@@ -39,6 +40,8 @@ export const costsCommands = {
         path: ['to'],
       }),
   ),
+  /** One mission's spend, tokens and calls per task, dearest first, and what no task accounts for. */
+  'costs:by-task': command<TaskSpend>()(z.object({ missionId }).strict()),
 };
 
 export interface CostsEvents {

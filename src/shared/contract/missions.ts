@@ -18,6 +18,7 @@ import { missionBriefSchema, shareSchema } from '../mission-brief.js';
 import { MAX_BUDGET_USD, NANO_PER_USD } from '../money.js';
 import { quote } from '../quote.js';
 import { LIMITS, repoPathSchema } from '../team.js';
+import type { MissionTeamStatus } from '../team-status.js';
 import { STEERING_MESSAGE_MAX, TEAM_WEIGHT_MAX, TEAM_WEIGHT_MIN, type SteeringMessageView, type TeamPriorityView } from '../steering.js';
 import { command } from './define.js';
 
@@ -186,6 +187,8 @@ export const missionsCommands = {
       })
       .strict(),
   ),
+  /** Each team's task counts, open blockers, finish estimate and velocity figures, measured from the ledger now. */
+  'missions:get-team-status': command<MissionTeamStatus>()(byMission),
   ...steeringCommands,
 };
 

@@ -13,6 +13,7 @@ import { LimitsPanel } from './limits-panel.js';
 import { ModelBreakdown } from './model-breakdown.js';
 import { PerformancePanel } from './performance-panel.js';
 import { SpendChart } from './spend-chart.js';
+import { TaskSpendTable } from './task-spend-table.js';
 import './costs.css';
 
 const WINDOWS = [
@@ -195,6 +196,7 @@ function Dashboard({ costs }: { costs: CostsDashboard }) {
           <PerformancePanel costs={costs} />
           <ModelBreakdown rows={costs.breakdowns.model} />
           <AgentSpendTable costs={costs} />
+          <TaskSpendTable missionId={costs.missionId} />
         </>
       )}
     </>

@@ -19,6 +19,7 @@ import { DirectorDraft } from './director-draft.js';
 import { PlanView } from './plan-view.js';
 import { StateBadge } from './state-badge.js';
 import { TeamSteering } from './team-steering.js';
+import { TeamStatusSection } from './team-status.js';
 
 const ACTIVE = ['planning', 'awaiting_plan_approval', 'running', 'integrating'];
 
@@ -334,6 +335,7 @@ export function MissionPage({ id }: { id: string }) {
       {planApproval ? <PlanApproval escalation={planApproval} mission={mission} /> : null}
       <OpenEscalations escalations={others} />
       <Facts mission={mission} />
+      {mission.state !== 'draft' ? <TeamStatusSection missionId={id} /> : null}
 
       <div className="section-head">
         <h3 className="section-title">Plan</h3>

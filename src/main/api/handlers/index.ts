@@ -11,6 +11,7 @@ import { missionsHandlers } from './missions.js';
 import { runtimesHandlers, type RuntimesHandlerDeps } from './runtimes.js';
 import { settingsHandlers } from './settings.js';
 import { teamsHandlers } from './teams.js';
+import { velocityHandlers } from './velocity.js';
 
 export interface HandlerDeps {
   info: AppInfo;
@@ -35,5 +36,6 @@ export function createHandlers(deps: HandlerDeps): Handlers {
     ...settingsHandlers(deps.settings),
     ...runtimesHandlers(deps.runtimes),
     ...fleetHandlers(deps.fleet ?? null),
+    ...velocityHandlers(deps.costs),
   } satisfies Handlers;
 }
