@@ -29,6 +29,7 @@ export const COMMAND_CHANNELS = [
   'missions:get-log',
   'missions:get-team-status',
   'agents:get-diff',
+  'reviews:get-change',
   'missions:message-leader',
   'missions:list-messages',
   'missions:set-team-priority',

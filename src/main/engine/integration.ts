@@ -1,7 +1,8 @@
 import { errorText, TERMINAL_TASK } from './runtime-types.js';
 import type { MissionHost } from './mission-host.js';
-import { pendingResolution, raiseForPerson, resolveConflict, settleResolution } from './conflicts.js';
+import { pendingResolution, raiseForPerson, resolveConflict, settleResolution, testCommandOf } from './conflicts.js';
 import { activeTeams, openReadyTeams, recordTeamMerged } from './phase-runner.js';
+import { runRecordedTests } from './test-recording.js';
 
 /**
  * The end of each phase and of the mission: the active teams' branches merge into the
@@ -101,6 +102,11 @@ export class MissionIntegration {
       this.h.kickAll();
       return;
     }
+    // The teams' tests, run together on the mission branch: what the person reads before approving.
+    for (const command of missionTestCommands(this.h)) {
+      await runRecordedTests(this.h, command, ws.missionWorktree, { stage: 'final', teamId: null, taskId: null, agentId: null });
+      if (!this.stillIntegrating()) return;
+    }
     const commit = await ws.missionHead();
     if (!this.stillIntegrating()) return;
     this.h.raise({
@@ -178,4 +184,10 @@ export class MissionIntegration {
       { finalCommit: commit, outcome: `merged into ${this.h.mission.baseBranch} at ${commit.slice(0, 12)}` },
     );
   }
+}
+
+/** Each team's test command once (teams of one repository usually share it). */
+function missionTestCommands(h: MissionHost): string[] {
+  const commands = [...h.teams.values()].map((team) => testCommandOf(h.teamAllowlist(team)));
+  return [...new Set(commands.filter((c): c is string => c !== null))];
 }

@@ -47,6 +47,13 @@ import { applySavedWeights, type TeamWeightSink } from './steering.js';
 import { SteeringRepository } from '../ledger/steering-repository.js';
 import type { SteeringMessageView, TeamPriorityView } from '../../shared/steering.js';
 import { phaseNumbers, teamView } from './phases.js';
+import type { ChangeReviewRequest } from '../../shared/contract/reviews.js';
+import type { ChangeReview, CommitInfo } from '../../shared/review.js';
+import { quote } from '../../shared/quote.js';
+import type { EscalationRecord } from '../ledger/mission-tables.js';
+import { commitsBetween, diffRange, resolveCommit } from '../workspace/change-diff.js';
+import { planWorkspace } from '../workspace/workspace-plan.js';
+import { buildChangeReview } from './change-review.js';
 
 export interface MissionEngineOptions {
   db: Database.Database;
@@ -442,8 +449,73 @@ export class MissionEngine {
     // A loaded runtime's workspace, else a transient one: loading a runtime would arm
     // escalation timers for a mission nobody resumed.
     const workspace = this.runtimes.get(missionId)?.workspace ?? (await this.openWorkspace(m, false));
-    const diff = await workspace.diffCoder(agentId);
-    return { missionId, agentId, branch: workspace.coderBranch(agentId), ...diff };
+    const work = await workspace.diffCoder(agentId);
+    const branch = workspace.coderBranch(agentId);
+    const current = this.runtimes.get(missionId)?.agents.get(agentId)?.rec.currentTaskId ?? agent.currentTaskId;
+    const merged = this.store
+      .tasks(missionId)
+      .filter((t) => t.assignee === agentId && t.mergedCommit !== null)
+      .sort((a, b) => b.updatedAt.localeCompare(a.updatedAt));
+    const commits = await contributedCommits(workspace.repoPath, merged.map((t) => t.mergedCommit ?? ''));
+    if (work.files.length > 0 || merged.length === 0) {
+      return { missionId, agentId, branch, ...work, mode: work.files.length > 0 ? 'work-in-progress' : 'none', taskId: current, commits };
+    }
+    // After the merge the coder's branch was reset to its team's: its work is the merge's change.
+    const latest = merged[0]!;
+    const mergeCommit = latest.mergedCommit ?? '';
+    const change = await diffRange(workspace.repoPath, `${mergeCommit}^1`, mergeCommit);
+    const diff = change.files.map((f) => f.patch).join('');
+    return {
+      missionId,
+      agentId,
+      branch,
+      mode: 'contributed',
+      taskId: latest.id,
+      uncommitted: false,
+      base: (await resolveCommit(workspace.repoPath, `${mergeCommit}^1`)) ?? '',
+      head: mergeCommit,
+      files: change.files.map(({ path, status, additions, deletions }) => ({ path, status, additions, deletions })),
+      additions: change.additions,
+      deletions: change.deletions,
+      diff,
+      truncated: change.truncated,
+      changes: change.files,
+      commits,
+    };
+  }
+
+  /**
+   * The change an approval would make, for the person to judge before deciding: an
+   * escalation's (a final merge, a team merge conflict, a task's work), or a mission's,
+   * team's or task's named directly. Reads git and the ledger; changes nothing.
+   */
+  async changeReview(request: ChangeReviewRequest): Promise<ChangeReview> {
+    let escalation: EscalationRecord | undefined;
+    let missionId: string;
+    if ('escalationId' in request) {
+      escalation = this.store.getEscalation(request.escalationId);
+      if (!escalation) throw new AppError('not_found', `no escalation ${quote(request.escalationId)}`);
+      missionId = escalation.missionId;
+    } else {
+      missionId = request.missionId;
+    }
+    const m = this.mustGet(missionId);
+    if (m.state === 'draft') throw new AppError('conflict', `mission "${m.name}" has not started; it has no change to review`);
+    const rt = this.runtimes.get(missionId);
+    // The branch layout only: nothing is created (a finished mission's worktrees may be gone).
+    const layout = await planWorkspace(this.workspaceOptions(rt?.mission ?? m));
+    return buildChangeReview(
+      this.store.db,
+      request,
+      {
+        mission: rt?.mission ?? m,
+        teams: this.store.teams(missionId),
+        agents: this.store.agents(missionId),
+        tasks: this.store.tasks(missionId),
+        escalation,
+      },
+      layout,
+    );
   }
 
   tasks(missionId: string): TaskView[] {
@@ -611,4 +683,14 @@ export class MissionEngine {
     this.loading.set(id, load);
     return load;
   }
+}
+
+/** The commits each merge brought in (its second parent's side), newest merge first. */
+async function contributedCommits(repo: string, merges: readonly string[]): Promise<CommitInfo[]> {
+  const out: CommitInfo[] = [];
+  for (const merge of merges) {
+    if (merge === '') continue;
+    out.push(...(await commitsBetween(repo, `${merge}^1`, `${merge}^2`).catch(() => [])));
+  }
+  return out;
 }

@@ -2,6 +2,8 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AppError } from '../../shared/result.js';
+import type { FileChange } from '../../shared/review.js';
+import { diffWorkInProgress } from './change-diff.js';
 import { parseChangedFiles, parseStatusPaths } from './changed-files.js';
 import { AGENT_EMAIL, CONTROL_ROOM_IDENTITY, git, type GitIdentity } from './git.js';
 import {
@@ -98,6 +100,10 @@ export interface CoderDiff {
   /** The unified diff, cut at a line boundary when over the cap. */
   diff: string;
   truncated: boolean;
+  /** The same change file by file, each with its own patch (see `change-diff.ts`). */
+  changes: FileChange[];
+  /** True when some of it is not committed yet (the coder is still working). */
+  uncommitted: boolean;
 }
 
 export type MergeOutcome =
@@ -153,7 +159,11 @@ export interface MissionWorkspace {
   coderWorktree(coderId: string): string;
   /** Stages everything (new files too) and commits; null when nothing changed. */
   commitCoderWork(coderId: string, message: string, author: string | GitIdentity): Promise<string | null>;
-  /** The coder branch against its merge-base with the team branch (committed work only). */
+  /**
+   * The coder's work in progress against where its task started (the merge-base of its
+   * branch with the team branch): its commits and, when its worktree exists, its
+   * uncommitted edits and new files too (the copied `copyFiles` never).
+   */
   diffCoder(coderId: string, options?: { maxBytes?: number }): Promise<CoderDiff>;
   mergeCoderIntoTeam(coderId: string, options?: MergeOptions): Promise<MergeOutcome>;
   /** Points the coder branch at the team branch and cleans its worktree; returns the commit. */
@@ -286,6 +296,14 @@ export async function checkRepository(repoPath: string, baseBranch: string): Pro
   return (await checkRepoAndBase(repoPath, baseBranch)).repo;
 }
 
+/** True when two file lists say the same (the worktree holds nothing beyond the commits). */
+function sameFiles(a: readonly ChangedFile[], b: readonly ChangedFile[]): boolean {
+  return a.length === b.length && a.every((f, i) => {
+    const g = b[i];
+    return g !== undefined && g.path === f.path && g.status === f.status && g.additions === f.additions && g.deletions === f.deletions;
+  });
+}
+
 class Workspace implements MissionWorkspace {
   readonly repoPath: string;
   readonly baseBranch: string;
@@ -358,9 +376,17 @@ class Workspace implements MissionWorkspace {
         git(['diff', ...common, '--patch', ...range], { cwd, maxStdoutBytes: maxBytes }),
       ]);
 
-      const files = parseChangedFiles(numstat.stdout, nameStatus.stdout);
-      let diff = patch.stdout;
-      if (patch.truncated) {
+      const committed = parseChangedFiles(numstat.stdout, nameStatus.stdout);
+      // The worktree holds what the coder has not committed yet; without it (removed, or a
+      // fleet worker's) the branch is all there is.
+      const wip = existsSync(coder.worktree)
+        ? await diffWorkInProgress(coder.worktree, base, { maxBytes, exclude: this.plan.copyFiles })
+        : null;
+      const files = wip ? wip.files.map(({ path, status, additions, deletions }) => ({ path, status, additions, deletions })) : committed;
+      const uncommitted = wip !== null && !sameFiles(files, committed);
+      let diff = uncommitted ? wip.files.map((f) => f.patch).join('') : patch.stdout;
+      const truncated = uncommitted ? wip.truncated : patch.truncated;
+      if (truncated) {
         const cut = diff.lastIndexOf('\n');
         diff = `${cut > 0 ? diff.slice(0, cut + 1) : diff}[diff truncated at ${maxBytes} bytes; ${files.length} files changed, see the file list]\n`;
       }
@@ -371,7 +397,9 @@ class Workspace implements MissionWorkspace {
         additions: files.reduce((sum, file) => sum + (file.additions ?? 0), 0),
         deletions: files.reduce((sum, file) => sum + (file.deletions ?? 0), 0),
         diff,
-        truncated: patch.truncated,
+        truncated,
+        changes: wip?.files ?? committed.map((f) => ({ ...f, patch: '', truncated: true })),
+        uncommitted,
       };
     });
   }

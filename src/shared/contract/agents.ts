@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { CommitInfo, FileChange } from '../review.js';
 import { command } from './define.js';
 
 /** A file the agent's branch changed; counts are null for binary files. */
@@ -10,10 +11,22 @@ export interface AgentDiffFile {
 }
 
 /**
- * A coder's committed work: its branch against the merge-base with its team branch.
- * Uncommitted edits in the worktree are not in it (the engine commits on submit).
+ * A coder's work. While it works (`work-in-progress`): its branch and its worktree's
+ * uncommitted edits and new files against where its current task started (the merge-base
+ * with its team branch). Once its work is merged and it holds nothing new
+ * (`contributed`): the change its latest merged task brought, and the commits it
+ * contributed. `none`: nothing yet.
  */
 export interface AgentDiff {
+  mode: 'work-in-progress' | 'contributed' | 'none';
+  /** The task the change belongs to (the current one, or the latest merged one). */
+  taskId: string | null;
+  /** True when some of the work in progress is not committed yet. */
+  uncommitted: boolean;
+  /** The change file by file, each with its own patch. */
+  changes: FileChange[];
+  /** The commits the coder contributed through its merged tasks, newest first. */
+  commits: CommitInfo[];
   missionId: string;
   agentId: string;
   /** The coder's branch, as `git branch` shows it. */

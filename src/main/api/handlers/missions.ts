@@ -20,6 +20,7 @@ type MissionHandlers = Pick<
   | 'escalations:decide'
   | 'missions:get-log'
   | 'agents:get-diff'
+  | 'reviews:get-change'
   | 'missions:message-leader'
   | 'missions:list-messages'
   | 'missions:set-team-priority'
@@ -54,6 +55,7 @@ export function missionsHandlers(engine: MissionEngine): MissionHandlers {
     'escalations:decide': (request) => engine.decide(request),
     'missions:get-log': ({ missionId, afterId, limit }) => engine.log(missionId, afterId, limit),
     'agents:get-diff': ({ missionId, agentId }) => engine.diff(missionId, agentId),
+    'reviews:get-change': (request) => engine.changeReview(request),
     'missions:message-leader': ({ missionId, teamId, text }) => engine.messageLeader(missionId, teamId, text),
     'missions:list-messages': ({ missionId }) => engine.steeringMessages(missionId),
     'missions:set-team-priority': ({ missionId, teamId, weight }) => engine.setTeamPriority(missionId, teamId, weight),

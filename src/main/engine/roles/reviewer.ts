@@ -1,12 +1,11 @@
 import type { RequestToolUseBlock } from '../../llm/provider.js';
-import { runCommand } from '../../workspace/commands.js';
 import type { MissionHost } from '../mission-host.js';
 import type { TaskRecord } from '../../ledger/mission-repository.js';
 import { reviewPrompt } from '../prompts.js';
 import { CONFLICT_FEEDBACK, TERMINAL_AGENT, type AgentRt, type TeamRt, type ToolOutcome } from '../runtime-types.js';
 import { reviewTools } from '../../tools/agent-tools.js';
-import { formatCommandOutcome } from '../../tools/workspace-tools.js';
 import { raiseLeaderStall } from './leader.js';
+import { runRecordedTests } from '../test-recording.js';
 
 /**
  * What a reviewer does: decides one submitted task. A team's reviewers take reviews
@@ -29,8 +28,12 @@ export async function runReview(h: MissionHost, team: TeamRt, reviewer: AgentRt,
     const testCommand = h.teamAllowlist(team).find((c) => /\btest\b/.test(c) && !c.endsWith('*')) ?? null;
     let testOutput: string | null = null;
     if (testCommand) {
-      const outcome = await runCommand(testCommand, { cwd: ws.coderWorktree(coderId), timeoutMs: h.ctx.options.commandTimeoutMs });
-      testOutput = formatCommandOutcome(testCommand, outcome);
+      testOutput = await runRecordedTests(h, testCommand, ws.coderWorktree(coderId), {
+        stage: 'review',
+        teamId: team.rec.id,
+        taskId: task.id,
+        agentId: reviewer.rec.id,
+      });
     }
     h.ensureRunnable(reviewer);
     h.appendMessage(reviewer, conv, {
