@@ -9,6 +9,8 @@ const COMMAND_OF: SettingsCommands = {
   idleTimeout: 'settings:set-idle-timeout',
   alertThresholds: 'settings:set-alert-thresholds',
   fleetRedisUrl: 'settings:set-fleet-redis-url',
+  githubToken: 'settings:set-github-token',
+  apiBaseUrl: 'settings:set-api-base-url',
 };
 
 export const createSettingsSlice: Slice<SettingsSlice> = (deps) => (set, get) => {

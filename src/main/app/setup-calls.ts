@@ -3,7 +3,7 @@ import type { ProviderId } from '../../shared/contract/app.js';
 import type { AllPoolLimits } from '../../shared/limits.js';
 import { createGateway, type DrainableGateway } from '../calls/gateway.js';
 import { BudgetGuard, ledgerSpendSource } from '../ledger/budgets.js';
-import { CallsRepository, type CallRecord } from '../ledger/calls-repository.js';
+import { CallsRepository, type CallRecord, type SettleOutcome } from '../ledger/calls-repository.js';
 import { Pricer } from '../ledger/pricing.js';
 import { RateLimiter } from '../limiter/index.js';
 import { AnthropicProvider } from '../llm/anthropic-provider.js';
@@ -39,8 +39,6 @@ export interface CallsStepOptions {
   seed?: number | undefined;
   /** Told after each call's ledger row is written (the cost dashboard refreshes on it). */
   onCallRecorded?: ((record: CallRecord, costNano: number) => void) | undefined;
-  /** `ANTHROPIC_BASE_URL` here, as the SDK's own convention, sends the API's calls elsewhere (a proxy; the loopback fake in tests). */
-  env?: NodeJS.ProcessEnv | undefined;
 }
 
 /** Everything a model call passes through, for the steps after this one. */
@@ -53,17 +51,24 @@ export interface Calls extends Closing {
   calls: CallsRepository;
   /** The provider behind the gateway; Settings may switch what is behind it. */
   provider: ProviderSwitch;
+  /** What a crash had left in flight and was settled at this start. */
+  settled: SettleOutcome;
   makeProvider(id: ProviderId, apiKey: string | null): ModelProvider;
 }
 
 /**
  * The call pipeline (`calls/`): the provider (the simulation unless the API is chosen),
- * the shared rate limiter, budget caps and the calls ledger behind one gateway. Its
+ * the shared rate limiter, budget caps and the calls ledger behind one gateway. Before any
+ * call is admitted, the attempts a crash left in flight (message_start recorded, end not)
+ * are settled into the ledger, so budgets count them. The Anthropic provider sends to the
+ * upstream Settings resolves (saved URL, `ANTHROPIC_BASE_URL`, the public API). Its
  * shutdown waits (bounded) until calls in flight are recorded, then stops the limiter.
  */
 export function setupCalls(options: CallsStepOptions, settings: SettingsService): Calls {
   const pricer = new Pricer(settings.priceTable());
   const calls = new CallsRepository(options.db, pricer);
+  // One ledger serves one engine: what is in flight now was left by this engine's last run.
+  const settled = calls.settleInFlight();
   const budgets = new BudgetGuard({ spend: ledgerSpendSource(options.db), pricer });
   const simulated = options.provider === 'simulated';
   const limiter = new RateLimiter({
@@ -75,8 +80,9 @@ export function setupCalls(options: CallsStepOptions, settings: SettingsService)
       return new SimulatedProvider({ seed: options.seed ?? 1, latencyScale: options.latencyScale ?? 1 });
     }
     if (!apiKey) throw new Error('the Anthropic provider needs ANTHROPIC_API_KEY');
-    const baseURL = options.env?.ANTHROPIC_BASE_URL?.trim();
-    return new AnthropicProvider({ apiKey, ...(baseURL ? { baseURL } : {}) });
+    const upstream = settings.apiBaseUrl();
+    if (upstream.url === null) throw new Error(upstream.problem ?? 'the API base URL is refused');
+    return new AnthropicProvider({ apiKey, baseURL: upstream.url });
   };
   // Settings may switch providers while the gateway keeps the same object.
   const provider = new ProviderSwitch(options.provider, makeProvider(options.provider, settings.apiKey().key));
@@ -93,6 +99,7 @@ export function setupCalls(options: CallsStepOptions, settings: SettingsService)
     budgets,
     calls,
     provider,
+    settled,
     makeProvider,
     close: () => limiter.close(),
     async shutdown(timeoutMs) {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { findModel } from '../../shared/models.js';
 import { scopedId, type BudgetGuard } from '../ledger/budgets.js';
-import type { CallRecord, CallStatus, CallsRepository } from '../ledger/calls-repository.js';
+import type { CallRecord, CallStatus, CallsRepository, InFlightCall } from '../ledger/calls-repository.js';
 import type { RateLimiter, Ticket } from '../limiter/index.js';
 import { estimateInputTokens } from './estimate.js';
 import {
@@ -18,8 +18,8 @@ import {
   type ModelGateway,
   type UpstreamError,
 } from './gateway-types.js';
-import { relayJson, relayStream } from './relay.js';
-import { toCallUsage, toLimiterUsage, type Answered } from './usage.js';
+import { relayJson, relayStream, type Relay } from './relay.js';
+import { toCallUsage, toLimiterUsage, type Answered, type StreamStart } from './usage.js';
 import {
   ProviderError,
   type MessagesRequest,
@@ -70,8 +70,11 @@ interface AttemptPlan<V, T> {
   signal: AbortSignal | undefined;
   onWaiting: (() => void) | undefined;
   onRecorded?: ((record: CallRecord, costNano: number) => void) | undefined;
-  /** One attempt upstream; rejects with what failed (a `ProviderError` where possible). */
-  send(): Promise<{ answered: Answered; value: V }>;
+  /**
+   * One attempt upstream; rejects with what failed (a `ProviderError` where possible).
+   * Calls `started` when the answer's message_start arrives: from then on it is billed.
+   */
+  send(started: (start: StreamStart) => void): Promise<{ answered: Answered; value: V }>;
   /** Whether the caller already received part of the attempt that failed: it is then never retried. */
   delivered?(): boolean;
   /** The caller's result from the successful attempt. */
@@ -181,6 +184,29 @@ export function createGateway(options: GatewayOptions): DrainableGateway {
           waitMs: Math.round(ticket.waitedMs),
         },
       } satisfies Partial<CallRecord>;
+      // From its message_start the attempt is billed, so it is in the ledger from then on:
+      // its in-flight row (the row it is settled as should the app die before the end) is
+      // written in this turn's group, and the attempt's row replaces it in one transaction.
+      let inFlight: InFlightCall | undefined;
+      let startedId: string | undefined;
+      const started = (start: StreamStart): void => {
+        if (startedId !== undefined) return;
+        startedId = start.requestId ?? `cr_${randomUUID()}`;
+        try {
+          inFlight = calls.startLater({
+            ...base,
+            requestId: startedId,
+            messageId: start.messageId,
+            modelResolved: start.model,
+            // A clock stepped back must not make the row invalid.
+            endedAt: Math.max(startedAt, now()),
+            status: 'partial',
+            usage: toCallUsage(start.usage),
+          });
+        } catch {
+          // Cannot be priced or checked now: the attempt's own row at its end says why.
+        }
+      };
       // The row is recorded (in the ledger's write group: queued for the end of this turn)
       // and the budget hold is released only once it is committed, so no admission in
       // between can miss this attempt's spend. `alongside` runs in the row's transaction,
@@ -188,7 +214,7 @@ export function createGateway(options: GatewayOptions): DrainableGateway {
       const record = (row: CallRecord, alongside?: (costNano: number) => void): number => {
         // Settling twice is harmless: the row written alone after a failed store settles again.
         const settle = () => budgets.settle(admission.reservationId);
-        const insert = (): number => calls.insertLater(row, settle).totalNano;
+        const insert = (): number => calls.insertLater(row, settle, inFlight).totalNano;
         let cost: number;
         let storeFailure: unknown;
         try {
@@ -224,13 +250,14 @@ export function createGateway(options: GatewayOptions): DrainableGateway {
 
       let outcome: { answered: Answered; value: V };
       try {
-        outcome = await plan.send();
+        outcome = await plan.send(started);
       } catch (error) {
         const failure = toProviderError(error);
         const billed = failure.partialUsage;
         const status: CallStatus =
           failure.kind === 'aborted' ? 'cancelled' : billed ? 'partial' : 'error';
-        const requestId = failure.requestId ?? `cr_${randomUUID()}`;
+        // The in-flight row's id, so that the row replacing it is the same attempt.
+        const requestId = startedId ?? failure.requestId ?? `cr_${randomUUID()}`;
         record({
           ...base,
           requestId,
@@ -289,7 +316,7 @@ export function createGateway(options: GatewayOptions): DrainableGateway {
       const costNano = record(
         {
           ...base,
-          requestId: answered.requestId ?? `cr_${randomUUID()}`,
+          requestId: startedId ?? answered.requestId ?? `cr_${randomUUID()}`,
           messageId: answered.messageId,
           modelResolved: answered.modelResolved,
           firstTokenAt: answered.firstTokenAt,
@@ -314,8 +341,16 @@ export function createGateway(options: GatewayOptions): DrainableGateway {
       who,
       signal,
       onWaiting: callOptions.onWaiting,
-      async send() {
-        const result = await provider.send(request, { signal, onEvent });
+      async send(started) {
+        const result = await provider.send(request, {
+          signal,
+          onEvent: (event) => {
+            if (event.type === 'message_start') {
+              started({ requestId: event.requestId, messageId: event.messageId, model: null, usage: event.usage });
+            }
+            onEvent?.(event);
+          },
+        });
         return {
           value: result,
           answered: {
@@ -347,7 +382,7 @@ export function createGateway(options: GatewayOptions): DrainableGateway {
     // Set once the caller was sent the status line: from then on nothing is retried.
     let delivered = false;
     const timing: ForwardTiming = { limiterWaitMs: 0, upstreamMs: 0 };
-    const relay = { sink, signal, now, timing, deliver: () => (delivered = true) };
+    const relay = { sink, signal, now, timing, deliver: () => (delivered = true), started: undefined as Relay['started'] };
     return attempt<Answered & { requestId: string }, ForwardResult>({
       model: forwarded.model,
       maxTokens: forwarded.maxTokens,
@@ -358,7 +393,8 @@ export function createGateway(options: GatewayOptions): DrainableGateway {
       onRecorded: forwardOptions.onRecorded,
       delivered: () => delivered,
       timing,
-      async send() {
+      async send(started) {
+        relay.started = started;
         const sent = performance.now();
         const response = await upstream(forwarded.request, signal ? { signal } : {}).finally(() => {
           timing.upstreamMs += performance.now() - sent;

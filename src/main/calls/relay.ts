@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { finished, Readable } from 'node:stream';
 import type { ForwardSink, ForwardTiming } from './gateway-types.js';
 import { SseMeter } from './stream-meter.js';
-import type { Answered } from './usage.js';
+import type { Answered, StreamStart } from './usage.js';
 import { emptyUsage, mergeUsage, ProviderError, type ForwardResponse, type Usage } from '../llm/provider.js';
 
 export interface Relay {
@@ -16,6 +16,8 @@ export interface Relay {
   timing: ForwardTiming;
   /** Marks the attempt as seen by the caller. */
   deliver(): void;
+  /** Told when a streamed answer's message_start passes, as its chunk is handed on. */
+  started?: ((start: StreamStart) => void) | undefined;
 }
 
 /** What a body that broke while it was read is, for the attempt's row. */
@@ -140,7 +142,12 @@ async function eachChunk(
  * `event: error` reaches the caller as the API sent it.
  */
 export async function relayStream(response: ForwardResponse, relay: Relay): Promise<Answered & { requestId: string }> {
-  const meter = new SseMeter(relay.now);
+  const { started } = relay;
+  const meter = new SseMeter(
+    relay.now,
+    started &&
+      ((seen) => started({ requestId: response.requestId, messageId: seen.messageId, model: seen.model, usage: seen.usage ?? emptyUsage() })),
+  );
   relay.deliver();
   relay.sink.head(response.status, response.headers, relay.timing);
   let broken: { error: unknown } | undefined;

@@ -38,13 +38,16 @@ export class SseMeter {
   };
   readonly #decoder = new TextDecoder();
   readonly #now: () => number;
+  readonly #onStart: ((seen: StreamMeter) => void) | undefined;
   /** The text after the last complete line. */
   #rest = '';
   #event: string | null = null;
   #data: string[] = [];
 
-  constructor(now: () => number) {
+  /** `onStart` is told once message_start was read, in the `push` of the chunk that completed it. */
+  constructor(now: () => number, onStart?: (seen: StreamMeter) => void) {
     this.#now = now;
+    this.#onStart = onStart;
   }
 
   push(chunk: Uint8Array): void {
@@ -117,6 +120,7 @@ export class SseMeter {
       seen.usage = mergeUsage(emptyUsage(), message?.usage as Record<string, unknown> | undefined);
       if (typeof message?.id === 'string') seen.messageId = message.id;
       if (typeof message?.model === 'string') seen.model = message.model;
+      this.#onStart?.(seen);
     } else if (event === 'message_delta') {
       seen.usage = mergeUsage(seen.usage ?? emptyUsage(), parsed.usage as Record<string, unknown> | undefined);
       if (typeof parsed.delta?.stop_reason === 'string') seen.stopReason = parsed.delta.stop_reason;

@@ -18,6 +18,17 @@ export interface Answered {
   httpStatus: number;
 }
 
+/** What a streamed answer's message_start says: from here on the attempt is billed. */
+export interface StreamStart {
+  /** The response's `request-id` header, when it had one. */
+  requestId: string | null;
+  messageId: string | null;
+  /** The model the API answered with, when known. */
+  model: string | null;
+  /** message_start's usage: the input and cache tokens, and the output so far. */
+  usage: Usage;
+}
+
 /** The ledger's usage columns from the API's usage object. */
 export function toCallUsage(usage: Usage): CallUsage {
   const split = usage.cache_creation;

@@ -103,6 +103,45 @@ export interface InsertManyOutcome {
   duplicates: string[];
 }
 
+/**
+ * An attempt whose message_start arrived and whose calls row is not written yet (see
+ * {@link CallsRepository.startLater}). Hand it to {@link CallsRepository.insertLater} with
+ * the attempt's row: the in-flight row goes in the same transaction as the calls row.
+ */
+export interface InFlightCall {
+  readonly requestId: string;
+}
+
+/** One row of `calls_in_flight`: an attempt the ledger holds as billed so far. */
+export interface InFlightRow {
+  requestId: string;
+  missionId: string | null;
+  startedAt: number;
+  seenAt: number;
+  costTotalNano: number;
+}
+
+/** What settling a crash's leftovers did (see {@link CallsRepository.settleInFlight}). */
+export interface SettleOutcome {
+  /** Attempts written to `calls` as interrupted (status 'partial'). */
+  settled: number;
+  /** Attempts whose calls row was already there: their in-flight row only was removed. */
+  alreadyRecorded: number;
+  /** Their cost, in nano-dollars. */
+  costNano: number;
+  /** Rows that could not be written (kept, for the next start to try again). */
+  failed: string[];
+}
+
+/** The `error_type` of a row settled from `calls_in_flight`: the app stopped before the stream ended. */
+export const INTERRUPTED_ERROR_TYPE = 'interrupted';
+
+/** The in-flight entry behind an {@link InFlightCall}: whether its row was written, and whether the attempt ended. */
+interface InFlightEntry extends InFlightCall {
+  written: boolean;
+  ended: boolean;
+}
+
 /** Every column of `calls`, in table order: the export and the insert share it. */
 export const CALL_COLUMNS = [
   'id', 'request_id', 'message_id', 'retry_of', 'attempt',
@@ -137,12 +176,22 @@ export class CallsRepository {
   private pricer: Pricer;
   private readonly insertStmt: Database.Statement;
   private readonly getStmt: Database.Statement;
+  private readonly startStmt: Database.Statement;
+  private readonly endStmt: Database.Statement;
 
   constructor(db: Database.Database, pricer: Pricer) {
     this.db = db;
     this.pricer = pricer;
     this.insertStmt = db.prepare(INSERT_SQL);
     this.getStmt = db.prepare(`SELECT ${CALL_COLUMNS.join(', ')} FROM calls WHERE request_id = ?`);
+    this.startStmt = db.prepare(
+      'INSERT INTO calls_in_flight (request_id, mission_id, started_at, seen_at, cost_total_nano, row_json) ' +
+        'VALUES (@request_id, @mission_id, @started_at, @seen_at, @cost_total_nano, @row_json) ' +
+        // A second message_start for one request id (none is expected) keeps the newer figures.
+        'ON CONFLICT (request_id) DO UPDATE SET seen_at = excluded.seen_at, ' +
+        'cost_total_nano = excluded.cost_total_nano, row_json = excluded.row_json',
+    );
+    this.endStmt = db.prepare('DELETE FROM calls_in_flight WHERE request_id = ?');
   }
 
   /** Swaps the price table (Settings edit); rows already written keep their cost. */
@@ -198,11 +247,107 @@ export class CallsRepository {
    * {@link insert} writes it. Returns the attempt's cost. A request id already in the
    * ledger is skipped when the row is written, as {@link insert} skips it.
    */
-  insertLater(record: CallRecord, then?: () => void): CallCost {
+  insertLater(record: CallRecord, then?: () => void, inFlight?: InFlightCall): CallCost {
     const cost = this.price(record);
     const params = toParams(record, cost);
-    deferWrite(this.db, () => this.run(params), then);
+    if (!inFlight) {
+      deferWrite(this.db, () => this.run(params), then);
+      return cost;
+    }
+    const entry = inFlight as InFlightEntry;
+    // An in-flight row still queued is not written at all: this row replaces it in the same flush.
+    entry.ended = true;
+    deferWrite(
+      this.db,
+      () => {
+        // One write: should the insert fail, the in-flight row stays and is settled at the next start.
+        this.run(params);
+        if (entry.written) this.endStmt.run(entry.requestId);
+      },
+      then,
+    );
     return cost;
+  }
+
+  /**
+   * Records a streamed attempt from its message_start: `record` is the row it is billed
+   * as should the app stop before the stream ends (status 'partial', the usage
+   * message_start reported, `endedAt` when it arrived). It is priced and checked now and
+   * written in the ledger's write group (committed at the end of this event-loop turn, so
+   * before the stream is read further), or at once without a group. Returns the handle to
+   * give {@link insertLater} with the attempt's final row, which replaces it in one
+   * transaction. Throws as {@link insertLater} does for a record it cannot price or check.
+   */
+  startLater(record: CallRecord): InFlightCall {
+    const cost = this.price(record);
+    const params = toParams({ ...record, errorType: record.errorType ?? INTERRUPTED_ERROR_TYPE }, cost);
+    const entry: InFlightEntry = { requestId: record.requestId, written: false, ended: false };
+    const row = {
+      request_id: record.requestId,
+      mission_id: record.missionId ?? null,
+      started_at: record.startedAt,
+      seen_at: record.endedAt,
+      cost_total_nano: cost.totalNano,
+      row_json: JSON.stringify(params),
+    };
+    deferWrite(this.db, () => {
+      if (entry.ended) return;
+      this.startStmt.run(row);
+      entry.written = true;
+    });
+    return entry;
+  }
+
+  /**
+   * Settles what a crash left in flight: each attempt whose message_start was recorded
+   * but whose end never was is written to `calls` as the row stored at its message_start
+   * (status 'partial', error type 'interrupted', the usage it reported), and its in-flight
+   * row removed, in one transaction. A request id `calls` already holds is not written
+   * again. Run when an engine starts on the ledger, before any call is admitted: one
+   * ledger serves one engine, whose calls in flight are its own.
+   */
+  settleInFlight(): SettleOutcome {
+    const rows = this.db
+      .prepare('SELECT request_id, cost_total_nano, row_json FROM calls_in_flight ORDER BY seen_at, request_id')
+      .all() as { request_id: string; cost_total_nano: number; row_json: string }[];
+    const outcome: SettleOutcome = { settled: 0, alreadyRecorded: 0, costNano: 0, failed: [] };
+    if (rows.length === 0) return outcome;
+    atomically(
+      this.db,
+      () => {
+        for (const row of rows) {
+          let params: Record<string, string | number | null>;
+          try {
+            params = JSON.parse(row.row_json) as Record<string, string | number | null>;
+            if (params.request_id !== row.request_id) throw new Error('request id mismatch');
+            if (this.run(params).changes === 1) {
+              outcome.settled += 1;
+              outcome.costNano += Number(params.cost_total_nano ?? 0);
+            } else outcome.alreadyRecorded += 1;
+          } catch {
+            outcome.failed.push(row.request_id);
+            continue;
+          }
+          this.endStmt.run(row.request_id);
+        }
+      },
+      'immediate',
+    );
+    return outcome;
+  }
+
+  /** The attempts in flight as the ledger holds them (message_start recorded, end not yet). */
+  inFlight(): InFlightRow[] {
+    const rows = this.db
+      .prepare('SELECT request_id, mission_id, started_at, seen_at, cost_total_nano FROM calls_in_flight ORDER BY seen_at')
+      .all() as { request_id: string; mission_id: string | null; started_at: number; seen_at: number; cost_total_nano: number }[];
+    return rows.map((r) => ({
+      requestId: r.request_id,
+      missionId: r.mission_id,
+      startedAt: r.started_at,
+      seenAt: r.seen_at,
+      costTotalNano: r.cost_total_nano,
+    }));
   }
 
   /**

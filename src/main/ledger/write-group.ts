@@ -154,7 +154,7 @@ export class WriteGroup {
 }
 
 /** Tables whose rows may wait in a group's queue: statements naming them flush it first. */
-const DEFERRED_TABLES = /\b(calls|call_[a-z_]+|transcript_entries|mission_log|mission_agents)\b/i;
+const DEFERRED_TABLES = /\b(calls|calls_in_flight|call_[a-z_]+|transcript_entries|mission_log|mission_agents)\b/i;
 const FLUSHING_METHODS = ['run', 'get', 'all', 'iterate'] as const;
 
 const groups = new WeakMap<Database.Database, WriteGroup>();
@@ -164,7 +164,7 @@ const unflushedPrepare = new WeakMap<Database.Database, (sql: string) => Databas
  * Turns group commit on for `db` (see {@link WriteGroup}); returns the group.
  *
  * From here on, a statement prepared on `db` whose SQL names a table with queued writes
- * (`calls`, its roll-ups, `transcript_entries`, `mission_log`, `mission_agents`) runs the
+ * (`calls`, its roll-ups, `calls_in_flight`, `transcript_entries`, `mission_log`, `mission_agents`) runs the
  * queue before it executes, so every reader (the dashboards, transcripts, exports, tests)
  * and every other writer sees the rows in the order they were written, exactly as if they
  * had not waited.

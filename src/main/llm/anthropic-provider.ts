@@ -39,7 +39,11 @@ import {
 
 export interface AnthropicProviderOptions {
   apiKey: string;
-  /** Where the Messages API lives; tests point this at the loopback fake. */
+  /**
+   * Where the Messages API lives (Settings' upstream; tests point it at the loopback fake).
+   * Without it, the public API: `ANTHROPIC_BASE_URL` is not read here but by Settings,
+   * which resolves the saved URL, then that variable.
+   */
   baseURL?: string;
   /** Time allowed for the response headers to arrive; the SDK's default is 10 minutes. */
   timeoutMs?: number;

@@ -5,6 +5,7 @@ import { allPoolLimitsSchema } from '../../shared/limits.js';
 import { priceTableSchema } from '../../shared/pricing.js';
 import { LIMITS } from '../../shared/team.js';
 import { redisUrlProblem } from '../../shared/validation.js';
+import { apiBaseUrlProblem } from '../../shared/api-base-url.js';
 import { DEFAULT_ALERT_THRESHOLDS } from '../ledger/alerts.js';
 import type { SettingSpec } from '../ledger/settings-repository.js';
 
@@ -24,6 +25,8 @@ export const SETTINGS = {
       fallback: () => null,
     },
   },
+  /** Keep finished missions' team and coder branches (a mission's own choice wins); off by default. */
+  keepBranches: { key: 'missions.keepBranches', spec: { schema: z.boolean(), fallback: () => false } },
   alertThresholds: {
     key: 'alerts.thresholds',
     spec: { schema: alertThresholdsSchema, fallback: () => DEFAULT_ALERT_THRESHOLDS },
@@ -35,6 +38,17 @@ export const SETTINGS = {
       schema: z
         .string()
         .refine((url) => redisUrlProblem(url) === null, 'not a Redis URL')
+        .nullable(),
+      fallback: () => null,
+    },
+  },
+  /** The Messages API's base URL; null = `ANTHROPIC_BASE_URL`, else the public API. Applies live. */
+  apiBaseUrl: {
+    key: 'api.baseUrl',
+    spec: {
+      schema: z
+        .string()
+        .refine((url) => apiBaseUrlProblem(url) === null, 'not an API base URL')
         .nullable(),
       fallback: () => null,
     },

@@ -1,6 +1,8 @@
 import { useId, useState } from 'react';
 import type { ProviderId } from '../../../../src/shared/contract/app.js';
 import { apiKeyShapeProblem, type SettingsView } from '../../../../src/shared/contract/settings.js';
+import { DEFAULT_API_BASE_URL } from '../../../../src/shared/api-base-url.js';
+import { apiBaseUrlInUseText, apiBaseUrlRequest } from './api-base-url-text.js';
 import { apiKeySavedText, apiKeyWhereText } from './api-key-text.js';
 import { SectionStatus } from './section-status.js';
 import { useSectionSave } from './use-section-save.js';
@@ -107,6 +109,65 @@ export function ProviderSection({ settings }: { settings: SettingsView }) {
         </form>
       )}
       <SectionStatus {...apiKey} savedText={apiKeySavedText(settings.apiKey)} />
+      <ApiBaseUrlField settings={settings} />
     </section>
+  );
+}
+
+/** The upstream: where the Anthropic provider's calls (Claude Code's too, through the gateway) are sent. */
+function ApiBaseUrlField({ settings }: { settings: SettingsView }) {
+  const { save, saving, saved, error, setError } = useSectionSave('apiBaseUrl');
+  const [value, setValue] = useState(settings.apiBaseUrl.saved ?? '');
+  const ids = useId();
+  return (
+    <>
+      <h4 className="settings-subtitle" id={`${ids}-title`}>
+        API base URL
+      </h4>
+      <p className="muted" data-testid="api-base-url-in-use">
+        {apiBaseUrlInUseText(settings.apiBaseUrl, settings.provider)}
+      </p>
+      <form
+        className="settings-row"
+        noValidate
+        onSubmit={(event) => {
+          event.preventDefault();
+          const request = apiBaseUrlRequest(value);
+          if (request.error !== null) {
+            setError(request.error);
+            return;
+          }
+          void save({ apiBaseUrl: request.apiBaseUrl }).then((ok) => ok && setValue(request.apiBaseUrl ?? ''));
+        }}
+      >
+        <div className="field settings-grow">
+          <label htmlFor={`${ids}-input`} className="field-label">
+            Base URL (an API gateway or proxy)
+          </label>
+          <input
+            id={`${ids}-input`}
+            className="input"
+            type="text"
+            inputMode="url"
+            autoComplete="off"
+            spellCheck={false}
+            placeholder={DEFAULT_API_BASE_URL}
+            value={value}
+            onChange={(event) => {
+              setValue(event.target.value);
+              if (error) setError(null);
+            }}
+          />
+          <div className="field-hint">
+            Empty: the ANTHROPIC_BASE_URL environment variable, else the public API. Applies to calls from now on; no
+            user or password in it (the key is the API key).
+          </div>
+        </div>
+        <button type="submit" className="btn btn-primary" disabled={saving}>
+          Save URL
+        </button>
+      </form>
+      <SectionStatus saving={saving} saved={saved} error={error} />
+    </>
   );
 }
