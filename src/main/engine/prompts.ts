@@ -1,4 +1,5 @@
 import type { EscalationRecord, MissionRecord, TaskRecord } from '../ledger/mission-repository.js';
+import { PROJECT_MEMORY_FILE, PROJECT_MEMORY_MAX_CHARS } from '../../shared/project-memory.js';
 
 /**
  * What agents are told. The first lines of every prompt are `Key: value` lines
@@ -183,6 +184,31 @@ export function stallPrompt(e: EscalationRecord, coderName: string, task: TaskRe
     '',
     'The task will be reset and started again. Give the coder guidance for the new attempt with answer_coder,',
     'or pass the problem to the person with escalate_to_human.',
+  ].join('\n');
+}
+
+/**
+ * The repository's CLAUDE.md as built-in agents read it, appended to their stable system
+ * prompt (Claude Code reads the file itself): the same project memory on both runtimes.
+ * Cut at `PROJECT_MEMORY_MAX_CHARS` with a note saying so, so that a huge file cannot
+ * crowd out the conversation; '' when the repository has none.
+ */
+export function projectMemorySection(text: string | null): string {
+  if (text === null || text.trim() === '') return '';
+  const body = text.trimEnd();
+  const cut = body.length > PROJECT_MEMORY_MAX_CHARS;
+  return [
+    '',
+    '',
+    `The repository's ${PROJECT_MEMORY_FILE} (its project memory: follow its conventions):`,
+    `<${PROJECT_MEMORY_FILE}>`,
+    cut ? body.slice(0, PROJECT_MEMORY_MAX_CHARS) : body,
+    `</${PROJECT_MEMORY_FILE}>`,
+    ...(cut
+      ? [
+          `(${PROJECT_MEMORY_FILE} is cut here: ${PROJECT_MEMORY_MAX_CHARS.toLocaleString('en-US')} of its ${body.length.toLocaleString('en-US')} characters. Read the file for the rest when you need it.)`,
+        ]
+      : []),
   ].join('\n');
 }
 

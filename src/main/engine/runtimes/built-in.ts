@@ -3,7 +3,8 @@ import type { Clock } from '../../limiter/clock.js';
 import { GatewayError, type GatewayResult } from '../../calls/gateway-types.js';
 import type { ConversationMessage, MessagesRequest, RequestToolResultBlock, RequestToolUseBlock } from '../../llm/provider.js';
 import { renderForSummary, toRequestBlocks, withCacheBreakpoints, type CachePlan, type Conversation } from '../conversation.js';
-import { COMPACTION_SYSTEM } from '../prompts.js';
+import { COMPACTION_SYSTEM, projectMemorySection } from '../prompts.js';
+import { readProjectMemory } from '../project-memory.js';
 import { Halt, TERMINAL_AGENT, type AgentRt, type LoopEnd, type TeamRt, type ToolOutcome } from '../runtime-types.js';
 import { parseToolCall, toolDefinitions, type ToolSet } from '../../tools/agent-tools.js';
 import type { AgentHost, AgentJob, AgentRuntimeDriver } from './agent-runtime.js';
@@ -18,7 +19,29 @@ const SUMMARY_MARKER = '\n\n[Summary of your earlier work in this conversation]\
  * reply through the job's `handle`.
  */
 export class BuiltInDriver implements AgentRuntimeDriver {
+  /** Each team's CLAUDE.md section, read once: a stable system prompt stays in the prompt cache. */
+  private readonly memory = new Map<string, string>();
+
   constructor(protected readonly host: AgentHost) {}
+
+  /**
+   * The repository's CLAUDE.md as the team's worktree has it (where Claude Code agents
+   * read theirs), for the system prompt; '' without one or without a workspace yet.
+   */
+  protected projectMemory(team: TeamRt, agent: AgentRt): string {
+    const key = `${this.host.mission.id}/${team.rec.id}`;
+    const cached = this.memory.get(key);
+    if (cached !== undefined) return cached;
+    let dir: string;
+    try {
+      dir = this.host.workdir({ kind: 'plan', team, agent, taskId: null });
+    } catch {
+      return '';
+    }
+    const section = projectMemorySection(readProjectMemory(dir)?.text ?? null);
+    this.memory.set(key, section);
+    return section;
+  }
 
   /**
    * The turn loop every job shares: answer pending tool calls, then call the model,
@@ -107,7 +130,7 @@ export class BuiltInDriver implements AgentRuntimeDriver {
     await this.maybeCompact(team, agent, conv, taskId);
     h.ensureRunnable(agent);
     const model = findModel(agent.rec.model);
-    const prompt = { system: h.systemPrompt(agent, team), messages: conv.messages, tools: toolDefinitions(tools) };
+    const prompt = { system: h.systemPrompt(agent, team) + this.projectMemory(team, agent), messages: conv.messages, tools: toolDefinitions(tools) };
     const request: MessagesRequest = {
       model: agent.rec.model,
       ...(ctx.options.promptCaching ? withCacheBreakpoints(prompt, cachePlan(agent, conv)) : prompt),
