@@ -27,6 +27,7 @@ export const COMMAND_CHANNELS = [
   'escalations:list',
   'escalations:decide',
   'missions:get-log',
+  'missions:get-result',
   'missions:get-team-status',
   'agents:get-diff',
   'reviews:get-change',

@@ -3,6 +3,7 @@ import type { MissionHost } from './mission-host.js';
 import { pendingResolution, raiseForPerson, resolveConflict, settleResolution, testCommandOf } from './conflicts.js';
 import { activeTeams, openReadyTeams, recordTeamMerged } from './phase-runner.js';
 import { runRecordedTests } from './test-recording.js';
+import { summariseMergedTeams } from './result-summary.js';
 
 /**
  * The end of each phase and of the mission: the active teams' branches merge into the
@@ -91,6 +92,9 @@ export class MissionIntegration {
       await settleResolution(this.h, 'teams', team.rec.id);
       mergedTeams.push(team.rec.id);
     }
+    // Each merged team's leader writes what it delivered, for the result (never fails the mission).
+    await summariseMergedTeams(this.h);
+    if (!this.stillIntegrating()) return;
     if ([...this.h.teams.values()].some((t) => t.rec.phaseState === 'waiting')) {
       const started = await openReadyTeams(this.h, mergedTeams.length > 0 ? `after ${mergedTeams.join(', ')} merged` : 'resumed');
       if (!this.stillIntegrating()) return;

@@ -1,4 +1,6 @@
 import { resolve } from 'node:path';
+import type { MissionResult } from '../../shared/mission-result.js';
+import { buildMissionResult } from './mission-result.js';
 import type Database from 'better-sqlite3';
 import type { AgentDiff } from '../../shared/contract/agents.js';
 import type { CreateMissionRequest, DecideEscalationRequest } from '../../shared/contract/missions.js';
@@ -516,6 +518,12 @@ export class MissionEngine {
       },
       layout,
     );
+  }
+
+  /** A mission's result (what was delivered, by whom, at what cost): see mission-result.ts. */
+  async result(id: string): Promise<MissionResult> {
+    const m = this.mustGet(id);
+    return buildMissionResult(this.store, m, this.view(m).missionBranch);
   }
 
   tasks(missionId: string): TaskView[] {

@@ -15,6 +15,7 @@ import {
   type TranscriptEntry,
 } from '../mission.js';
 import { missionBriefSchema, shareSchema } from '../mission-brief.js';
+import type { MissionResult } from '../mission-result.js';
 import { MAX_BUDGET_USD, NANO_PER_USD } from '../money.js';
 import { quote } from '../quote.js';
 import { LIMITS, repoPathSchema } from '../team.js';
@@ -189,6 +190,8 @@ export const missionsCommands = {
   ),
   /** Each team's task counts, open blockers, finish estimate and velocity figures, measured from the ledger now. */
   'missions:get-team-status': command<MissionTeamStatus>()(byMission),
+  /** What a mission delivered, by whom, at what cost and time, and how it ended (`mission-result.ts`). */
+  'missions:get-result': command<MissionResult>()(byId),
   ...steeringCommands,
 };
 

@@ -19,6 +19,7 @@ type MissionHandlers = Pick<
   | 'escalations:list'
   | 'escalations:decide'
   | 'missions:get-log'
+  | 'missions:get-result'
   | 'agents:get-diff'
   | 'reviews:get-change'
   | 'missions:message-leader'
@@ -54,6 +55,7 @@ export function missionsHandlers(engine: MissionEngine): MissionHandlers {
     'escalations:list': ({ missionId, openOnly }) => engine.escalations(missionId, openOnly),
     'escalations:decide': (request) => engine.decide(request),
     'missions:get-log': ({ missionId, afterId, limit }) => engine.log(missionId, afterId, limit),
+    'missions:get-result': ({ id }) => engine.result(id),
     'agents:get-diff': ({ missionId, agentId }) => engine.diff(missionId, agentId),
     'reviews:get-change': (request) => engine.changeReview(request),
     'missions:message-leader': ({ missionId, teamId, text }) => engine.messageLeader(missionId, teamId, text),

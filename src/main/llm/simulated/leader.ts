@@ -8,6 +8,7 @@ import { parseTaskContext } from './coder.js';
 import {
   attemptNumber,
   clip,
+  firstLabel,
   lastLabel,
   lastIndexOfRole,
   pastToolCalls,
@@ -180,4 +181,41 @@ export function resolutionReply({ request }: RoleInput): DraftBlock[] {
   const unwritten = files.filter((f) => !written.has(f));
   if (unwritten.length > 0) return unwritten.map((path) => call('write_file', { path, content: keepBothSides(read.get(path) ?? '') }));
   return [call('submit_resolution', { summary: `Kept both sides in ${files.join(', ') || 'the conflicting files'}: the changes touched different lines.` })];
+}
+
+/** The tool the engine's leaders answer the result summary with (engine/result-summary.ts). */
+export const RESULT_SUMMARY_TOOL_NAME = 'submit_result_summary';
+
+/**
+ * The leader's summary of what its team delivered, written from the prompt alone: the
+ * team, its merged tasks (who did each, in its own words) and the files changed. Nothing
+ * fixed: a different delivery reads differently.
+ */
+export function resultSummaryReply({ request }: RoleInput): DraftBlock[] {
+  const text = promptText(request);
+  const team = firstLabel(text, 'Team') ?? 'The team';
+  const files = (/^Files changed \((\d+)\): (.*)$/m.exec(text) ?? []).slice(1);
+  const count = Number(files[0] ?? 0);
+  const listed = (files[1] ?? '').split(',').map((f) => f.trim()).filter((f) => f !== '' && f !== '…');
+  const tasks = [...text.matchAll(/^- ([^:\n]+): (.*?)(?: \[by ([^\]]+)\])? \| (.*)$/gm)].map((m) => ({
+    key: m[1] ?? '',
+    title: m[2] ?? '',
+    by: m[3] ?? null,
+    said: m[4] ?? '',
+  }));
+  const parts: string[] = [];
+  if (tasks.length === 0) parts.push(`${team} merged no task of its own.`);
+  else {
+    const done = tasks.map((t) => `${t.title}${t.by ? ` (${t.by})` : ''}`);
+    parts.push(`${team} delivered ${tasks.length} task${tasks.length === 1 ? '' : 's'}: ${done.join('; ')}.`);
+    const notes = tasks.map((t) => t.said).filter((s) => s !== '' && s !== 'no summary');
+    if (notes.length > 0) parts.push(clip(notes.join(' '), 600));
+  }
+  if (count > 0) {
+    const shown = listed.slice(0, 8);
+    parts.push(`Changed ${count} file${count === 1 ? '' : 's'}: ${shown.join(', ')}${count > shown.length ? ', and more' : ''}.`);
+  }
+  const check = listed.find((f) => /test|spec/i.test(f));
+  parts.push(check ? `Check that ${check} passes on the mission branch before merging.` : 'Check the changed files before merging.');
+  return [call(RESULT_SUMMARY_TOOL_NAME, { summary: parts.join(' ') })];
 }

@@ -5,17 +5,18 @@
 import { promptText, toolNames } from './conversation.js';
 import { codingReply } from './coder.js';
 import { DIRECTOR_TOOL_NAME, directorReply } from './director.js';
-import { escalationReply, resolutionReply, reviewReply } from './leader.js';
+import { escalationReply, RESULT_SUMMARY_TOOL_NAME, resolutionReply, resultSummaryReply, reviewReply } from './leader.js';
 import { planningReply } from './planner.js';
 import { call, say, type DraftBlock, type RoleInput } from './reply.js';
 import { textReply } from './summariser.js';
 
 /** The role a request asks for. */
-export type SimulatedRole = 'planning' | 'coding' | 'review' | 'escalation' | 'resolution' | 'message' | 'director' | 'text';
+export type SimulatedRole = 'planning' | 'coding' | 'review' | 'escalation' | 'resolution' | 'message' | 'director' | 'result_summary' | 'text';
 
 /** The role implied by the offered tool names (the engine's catalogue in engine/tools.ts). */
 export function roleOf(tools: readonly string[]): SimulatedRole {
   if (tools.includes(DIRECTOR_TOOL_NAME)) return 'director';
+  if (tools.includes(RESULT_SUMMARY_TOOL_NAME)) return 'result_summary';
   if (tools.includes('create_task') || tools.includes('submit_plan')) return 'planning';
   if (tools.includes('approve_submission') || tools.includes('reject_submission')) return 'review';
   if (tools.includes('answer_coder') || tools.includes('escalate_to_human')) return 'escalation';
@@ -67,7 +68,9 @@ export function draftReply(input: RoleInput): DraftBlock[] {
                 ? messageReply(input)
                 : role === 'director'
                   ? directorReply(input)
-                  : textReply(input);
+                  : role === 'result_summary'
+                    ? resultSummaryReply(input)
+                    : textReply(input);
   // Never call a tool that was not offered: the engine would answer with an error.
   const allowed = blocks.filter((b) => b.type === 'text' || offered.includes(b.name));
 
