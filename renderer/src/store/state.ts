@@ -318,6 +318,7 @@ export interface SettingsCommands {
   idleTimeout: 'settings:set-idle-timeout';
   alertThresholds: 'settings:set-alert-thresholds';
   fleetRedisUrl: 'settings:set-fleet-redis-url';
+  apiBaseUrl: 'settings:set-api-base-url';
 }
 
 export type SettingsSection = keyof SettingsCommands;

@@ -15,6 +15,7 @@ import { maskApiKey } from './api-key.js';
 import { checkPriceTableEdit, withBundledRows } from './price-table-edits.js';
 import { maskRedisUrl } from '../../shared/redis-url.js';
 import { safeMessage } from '../../shared/quote.js';
+import { API_BASE_URL_ENV, apiBaseUrlProblem, DEFAULT_API_BASE_URL, type ApiBaseUrlSource } from '../../shared/api-base-url.js';
 import type { ProviderSwitch } from './provider-switch.js';
 import type { SecretStore } from './secret-store.js';
 import { SETTINGS } from './setting-keys.js';
@@ -119,6 +120,46 @@ export class SettingsService {
     return this.repo.get(SETTINGS.fleetRedisUrl.key, SETTINGS.fleetRedisUrl.spec);
   }
 
+  /**
+   * Where the Anthropic provider sends calls: the URL saved in Settings, else
+   * `ANTHROPIC_BASE_URL` from the engine's environment, else the public API. `url` is null
+   * (and `problem` says why, without repeating the value) when the environment's URL is in
+   * force but refused: no call is sent anywhere then, rather than to a place not chosen.
+   */
+  apiBaseUrl(): { url: string | null; source: ApiBaseUrlSource; saved: string | null; problem: string | null } {
+    return this.resolveApiBaseUrl(this.repo.get(SETTINGS.apiBaseUrl.key, SETTINGS.apiBaseUrl.spec));
+  }
+
+  /**
+   * Saves (or with null removes) the Messages API's base URL. When the engine runs on the
+   * Anthropic provider, calls from now on go to the new upstream (calls in flight finish
+   * where they started; Claude Code sessions' calls pass through the gateway, so theirs
+   * too). Before the engine is attached (a headless set-up) it is only saved. Refused,
+   * with nothing saved: a URL that is not one, and, while the API is in use, a removal
+   * that would leave a refused `ANTHROPIC_BASE_URL` in force.
+   */
+  setApiBaseUrl(apiBaseUrl: string | null): SettingsView {
+    const problem = apiBaseUrl === null ? null : apiBaseUrlProblem(apiBaseUrl);
+    if (problem) throw new AppError('invalid_request', `apiBaseUrl: ${problem}`);
+    const live = this.targets;
+    const next = this.resolveApiBaseUrl(apiBaseUrl);
+    const onApi = live?.provider.id === 'anthropic';
+    if (onApi && next.url === null) throw new AppError('invalid_request', `apiBaseUrl: ${next.problem ?? 'no usable URL'}`);
+    this.repo.set(SETTINGS.apiBaseUrl.key, SETTINGS.apiBaseUrl.spec, apiBaseUrl);
+    if (live && onApi) live.provider.use('anthropic', live.makeProvider('anthropic', this.apiKey().key));
+    return this.changed();
+  }
+
+  private resolveApiBaseUrl(saved: string | null): ReturnType<SettingsService['apiBaseUrl']> {
+    if (saved !== null) return { url: saved, source: 'settings', saved, problem: null };
+    const fromEnv = this.env[API_BASE_URL_ENV]?.trim();
+    if (!fromEnv) return { url: DEFAULT_API_BASE_URL, source: 'default', saved, problem: null };
+    const problem = apiBaseUrlProblem(fromEnv);
+    return problem
+      ? { url: null, source: 'env', saved, problem: `${API_BASE_URL_ENV} ${problem}` }
+      : { url: fromEnv, source: 'env', saved, problem: null };
+  }
+
   /** The price table in force: the saved one (with any newer bundled rows), else the bundled one. */
   priceTable(): PriceTable {
     const stored = this.repo.get(SETTINGS.priceTable.key, SETTINGS.priceTable.spec);
@@ -175,6 +216,7 @@ export class SettingsService {
       idleTimeoutSec: this.idleTimeoutSec(),
       alertThresholds: this.alertThresholds(),
       fleet: this.fleetView(),
+      apiBaseUrl: this.apiBaseUrlView(),
       dataDir: this.dataDir,
     };
   }
@@ -268,6 +310,11 @@ export class SettingsService {
   setFleetRedisUrl(redisUrl: string | null): SettingsView {
     this.repo.set(SETTINGS.fleetRedisUrl.key, SETTINGS.fleetRedisUrl.spec, redisUrl);
     return this.changed();
+  }
+
+  private apiBaseUrlView(): SettingsView['apiBaseUrl'] {
+    const { url, source, saved, problem } = this.apiBaseUrl();
+    return { saved, effective: url, source, problem };
   }
 
   private fleetView(): SettingsView['fleet'] {

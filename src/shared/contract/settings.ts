@@ -6,6 +6,7 @@ import { LIMITS } from '../team.js';
 import { MAX_REDIS_URL_LENGTH, savedRedisUrlProblem } from '../validation.js';
 import type { ProviderId } from './app.js';
 import { command } from './define.js';
+import { apiBaseUrlProblem, MAX_API_BASE_URL_LENGTH, type ApiBaseUrlSource } from '../api-base-url.js';
 
 export const PROVIDER_IDS = ['simulated', 'anthropic'] as const satisfies readonly ProviderId[];
 
@@ -77,6 +78,21 @@ export interface FleetSettingView {
   activeSource: FleetUrlSource | null;
 }
 
+/**
+ * Where the Anthropic provider sends its calls (the gateway's, the built-in loop's and,
+ * through the gateway, Claude Code's): a saved URL wins, then `ANTHROPIC_BASE_URL`, then
+ * the public API. A change applies to calls from now on.
+ */
+export interface ApiBaseUrlView {
+  /** The URL saved in Settings, null when none. */
+  saved: string | null;
+  /** The URL calls go to; null when `ANTHROPIC_BASE_URL` is in force but refused (see `problem`). */
+  effective: string | null;
+  source: ApiBaseUrlSource;
+  /** Why the environment's URL is refused (it is not repeated), or null. */
+  problem: string | null;
+}
+
 /** Everything the Settings area shows and edits. */
 export interface SettingsView {
   provider: ProviderId;
@@ -92,6 +108,8 @@ export interface SettingsView {
   idleTimeoutSec: number;
   alertThresholds: AlertThresholds;
   fleet: FleetSettingView;
+  /** The Messages API's base URL (the upstream). */
+  apiBaseUrl: ApiBaseUrlView;
   /** Where the ledger and worktrees live; read-only. */
   dataDir: string;
 }
@@ -105,6 +123,16 @@ const apiKeySchema = z
   .regex(/^[\x21-\x7e]+$/, 'must be printable characters without spaces')
   .superRefine((value, ctx) => {
     const problem = apiKeyShapeProblem(value);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  });
+
+const apiBaseUrlSchema = z
+  .string({ error: 'must be a string, or null to use ANTHROPIC_BASE_URL or the public API' })
+  .trim()
+  .min(1, 'must not be empty (send null to use ANTHROPIC_BASE_URL or the public API)')
+  .max(MAX_API_BASE_URL_LENGTH, `must be at most ${MAX_API_BASE_URL_LENGTH} characters`)
+  .superRefine((value, ctx) => {
+    const problem = apiBaseUrlProblem(value);
     if (problem) ctx.addIssue({ code: 'custom', message: problem });
   });
 
@@ -148,6 +176,14 @@ export const settingsCommands = {
    */
   'settings:set-fleet-redis-url': command<SettingsView>()(
     z.object({ redisUrl: redisUrlSchema.nullable() }).strict(),
+  ),
+  /**
+   * Saves (or with null removes) the Messages API's base URL: calls from now on go there
+   * (calls in flight finish where they started). Null falls back to ANTHROPIC_BASE_URL,
+   * then the public API.
+   */
+  'settings:set-api-base-url': command<SettingsView>()(
+    z.object({ apiBaseUrl: apiBaseUrlSchema.nullable() }).strict(),
   ),
 };
 

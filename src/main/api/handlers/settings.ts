@@ -11,6 +11,7 @@ type SettingsHandlers = Pick<
   | 'settings:set-idle-timeout'
   | 'settings:set-alert-thresholds'
   | 'settings:set-fleet-redis-url'
+  | 'settings:set-api-base-url'
 >;
 
 /** Handlers for the Settings area: validated requests to the settings service, which answers the masked view. */
@@ -24,5 +25,6 @@ export function settingsHandlers(settings: SettingsService): SettingsHandlers {
     'settings:set-idle-timeout': ({ idleTimeoutSec }) => settings.setIdleTimeout(idleTimeoutSec),
     'settings:set-alert-thresholds': ({ alertThresholds }) => settings.setAlertThresholds(alertThresholds),
     'settings:set-fleet-redis-url': ({ redisUrl }) => settings.setFleetRedisUrl(redisUrl),
+    'settings:set-api-base-url': ({ apiBaseUrl }) => settings.setApiBaseUrl(apiBaseUrl),
   };
 }
