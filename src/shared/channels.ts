@@ -52,6 +52,7 @@ export const COMMAND_CHANNELS = [
   'settings:set-idle-timeout',
   'settings:set-alert-thresholds',
   'settings:set-fleet-redis-url',
+  'settings:set-api-base-url',
   'runtimes:get-status',
   'fleet:get-status',
 ] as const;
