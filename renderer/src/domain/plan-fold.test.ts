@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { MissionSummary, MissionTeamView, TaskState, TaskView } from '../../../src/shared/mission.js';
 import { recountMissions } from '../store/missions-slice.js';
-import { foldTeamPlan } from './plan-fold.js';
+import { foldTeamPlan, planBadge } from './plan-fold.js';
 
 /**
  * "Ask for changes" cancels a plan's tasks and the leaders plan a new round. The page,
@@ -83,5 +83,24 @@ describe('the mission\'s counts in the store', () => {
     const next = recountMissions(state, ['m1']);
     // 10 merged of team a's plan and team b's 10 new tasks: "10/20 merged", not "10/30" nor "0/10".
     expect(next.missions?.m1?.taskCounts).toEqual({ merged: 10, ready: 10 });
+  });
+});
+
+describe('the plan badge', () => {
+  const team = (planState: MissionTeamView['planState'], phaseState: MissionTeamView['phaseState'] = 'active') => ({ planState, phaseState });
+
+  it('says "Plan submitted" only while the plan waits for approval, then "Plan approved"', () => {
+    const waiting = [task('t1', 0, 1, 'planned'), task('t1', 0, 2, 'planned')];
+    expect(planBadge(team('submitted'), waiting)?.label).toBe('Plan submitted');
+    // Approved: the tasks moved on (ready, then claimed); a mission that skips approval gets here at once.
+    const approved = [task('t1', 0, 1, 'in_progress'), task('t1', 0, 2, 'ready')];
+    expect(planBadge(team('submitted'), approved)).toEqual({ label: 'Plan approved', tone: 'success' });
+    expect(planBadge(team('submitted', 'merged'), [])?.label).toBe('Plan approved');
+  });
+
+  it('shows nothing for a team waiting for earlier phases, and the planning states otherwise', () => {
+    expect(planBadge(team('pending', 'waiting'), [])).toBeNull();
+    expect(planBadge(team('planning'), [])?.label).toBe('Planning…');
+    expect(planBadge(team('pending'), [])?.label).toBe('Not planned yet');
   });
 });

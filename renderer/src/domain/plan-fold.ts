@@ -34,3 +34,23 @@ export function foldTeamPlan(missionRound: number, team: Pick<MissionTeamView, '
     byKey: new Map(current.map((t) => [t.key, t])),
   };
 }
+
+/** The plan badge of a team's card; null while the team waits for earlier phases. */
+export interface PlanBadge {
+  label: string;
+  tone: 'plain' | 'accent' | 'success';
+}
+
+/**
+ * Where a team's plan stands: "Plan submitted" only while it waits for the person's
+ * approval (every task of it still planned); once any task of the current plan moved on
+ * (approved by the person, or at once when approval is skipped), it reads "Plan approved".
+ */
+export function planBadge(team: Pick<MissionTeamView, 'planState' | 'phaseState'>, current: readonly TaskView[]): PlanBadge | null {
+  if (team.phaseState === 'waiting') return null;
+  if (team.planState === 'pending') return { label: 'Not planned yet', tone: 'plain' };
+  if (team.planState === 'planning') return { label: 'Planning…', tone: 'accent' };
+  const live = current.filter((t) => t.state !== 'cancelled');
+  const approved = team.phaseState === 'merged' || live.some((t) => t.state !== 'planned');
+  return approved ? { label: 'Plan approved', tone: 'success' } : { label: 'Plan submitted', tone: 'accent' };
+}

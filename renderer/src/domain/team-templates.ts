@@ -135,3 +135,21 @@ export function designFromTemplate(template: DesignTemplate, newId: NewId): Desi
   }
   return form;
 }
+
+/** The launch form lists templates beside saved designs; a template's choice is this prefix and its id. */
+export const TEMPLATE_CHOICE_PREFIX = 'template:';
+
+/** The template a launch-form choice names, or undefined for a saved design's id. */
+export function templateOfChoice(choice: string): DesignTemplate | undefined {
+  return choice.startsWith(TEMPLATE_CHOICE_PREFIX) ? findTemplate(choice.slice(TEMPLATE_CHOICE_PREFIX.length)) : undefined;
+}
+
+/**
+ * A name no saved design has yet: a template launched twice saves "Solo team", then
+ * "Solo team 2", so the Teams list can tell them apart.
+ */
+export function freeDesignName(name: string, taken: readonly string[]): string {
+  const used = new Set(taken.map((n) => n.trim().toLowerCase()));
+  if (!used.has(name.toLowerCase())) return name;
+  for (let n = 2; ; n += 1) if (!used.has(`${name} ${n}`.toLowerCase())) return `${name} ${n}`;
+}

@@ -11,6 +11,9 @@ import {
 import { currentPlanTasks } from '../../../src/shared/plan-rounds.js';
 import { briefShares, errorForField, fieldOfError, launchRequest } from '../domain/launch-form.js';
 import { sameRoute } from '../domain/route.js';
+import { designFromTemplate, freeDesignName, templateOfChoice } from '../domain/team-templates.js';
+import { formToDraft } from '../domain/design-form.js';
+import { teamDesignSchema } from '../../../src/shared/team.js';
 import { plainMessage } from '../lib/plain-message.js';
 import { batchEvents } from './event-batch.js';
 import type { MissionAction, MissionDetailState, MissionEvent, MissionsSlice, Slice, StoreState } from './state.js';
@@ -211,6 +214,21 @@ export const createMissionsSlice: Slice<MissionsSlice> = (deps) => (set, get, st
     async loadLaunchDesign(id) {
       const current = get().launchDesign;
       if (current?.id === id && current.status === 'loading') return;
+      const template = templateOfChoice(id);
+      if (template) {
+        // A template is not saved yet: its teams (briefs, phases) come from the template itself.
+        ++launchDesignRequest;
+        const built = formToDraft(designFromTemplate(template, deps.newId));
+        const design = built.ok
+          ? teamDesignSchema.safeParse({ ...built.draft, id: 'template', revision: 1, createdAt: '', updatedAt: '' })
+          : null;
+        set({
+          launchDesign: design?.success
+            ? { id, status: 'ready', error: null, design: design.data }
+            : { id, status: 'error', error: `the template “${template.label}” could not be laid out`, design: null },
+        });
+        return;
+      }
       const request = ++launchDesignRequest;
       set({ launchDesign: { id, status: 'loading', error: null, design: current?.id === id ? current.design : null } });
       const result = await deps.api.invoke('teams:get', { id });
@@ -278,6 +296,28 @@ export const createMissionsSlice: Slice<MissionsSlice> = (deps) => (set, get, st
         return null;
       }
       set({ launching: true, launchErrors: {}, launchError: null });
+      const template = templateOfChoice(form.designId);
+      if (template) {
+        // A template launches as a design of its own, saved first (the mission keeps a
+        // snapshot of it, and the person can reopen it in Teams). The teams the form
+        // showed are the ones saved: their ids key the shares typed for them.
+        const design = chosen?.id === form.designId ? chosen.design : null;
+        if (!design) {
+          set({ launching: false, launchError: 'The template is still being laid out; try again in a moment.' });
+          return null;
+        }
+        const { id: _id, revision: _revision, createdAt: _created, updatedAt: _updated, ...draft } = design;
+        void [_id, _revision, _created, _updated];
+        const saved = await deps.api.invoke('teams:save', {
+          design: { ...draft, name: freeDesignName(draft.name, get().teams.map((d) => d.name)) },
+        });
+        if (!saved.ok) {
+          set({ launching: false, launchError: `Could not save the template as a design: ${plainMessage(saved.error.message)}` });
+          return null;
+        }
+        built.request.designId = saved.data.id;
+        void get().loadTeams();
+      }
       const created = await deps.api.invoke('missions:create', built.request);
       if (!created.ok) {
         const message = plainMessage(created.error.message);

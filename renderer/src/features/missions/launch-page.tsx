@@ -6,6 +6,7 @@ import { useStore } from '../../store/index.js';
 import { LaunchShares } from './launch-shares.js';
 import { Field, MoneyInput } from '../../ui/field.js';
 import { PageHeader } from '../../ui/page-header.js';
+import { DESIGN_TEMPLATES, TEMPLATE_CHOICE_PREFIX, templateOfChoice } from '../../domain/team-templates.js';
 
 /** The engine's message for a field, under it, announced when it appears. */
 function FieldError({ id, message }: { id: string; message: string | undefined }) {
@@ -59,8 +60,10 @@ export function LaunchPage() {
 
   const update = (patch: Partial<LaunchForm>) => setForm((f) => ({ ...f, ...patch }));
   const design = designs.find((d) => d.id === designId);
+  const template = templateOfChoice(designId);
   // The whole design (briefs, phases) pre-fills the shares; a saved edit of it (a new revision) reloads it.
-  const revision = design?.revision;
+  // A template never changes: it is laid out once per choice.
+  const revision = design?.revision ?? (template ? 1 : undefined);
   useEffect(() => {
     if (designId === '' || revision === undefined) return;
     // Loading, refused (the person retries), or as new as the list says: nothing to do.
@@ -102,7 +105,13 @@ export function LaunchPage() {
           <Field
             id={ids.design}
             label="Team design"
-            hint={design ? `${plural(design.teamCount, 'team')} · ${plural(design.agentCount, 'agent')}` : undefined}
+            hint={
+              design
+                ? `${plural(design.teamCount, 'team')} · ${plural(design.agentCount, 'agent')}`
+                : template
+                  ? `${template.summary} Launching saves it as a design you can change in Teams.`
+                  : undefined
+            }
           >
             <select
               id={ids.design}
@@ -113,20 +122,32 @@ export function LaunchPage() {
               // Another design has other teams: shares typed for this one do not carry over.
               onChange={(e) => update({ designId: e.target.value, shares: {} })}
             >
-              <option value="">{designsStatus === 'loading' ? 'Loading designs…' : designs.length === 0 ? 'No designs yet' : 'Choose a design'}</option>
-              {designs.map((d) => (
-                <option key={d.id} value={d.id}>
-                  {d.name}
-                </option>
-              ))}
+              <option value="">{designsStatus === 'loading' ? 'Loading designs…' : 'Choose a design or a template'}</option>
+              {designs.length > 0 ? (
+                <optgroup label="Saved designs">
+                  {designs.map((d) => (
+                    <option key={d.id} value={d.id}>
+                      {d.name}
+                    </option>
+                  ))}
+                </optgroup>
+              ) : null}
+              <optgroup label="Templates">
+                {DESIGN_TEMPLATES.map((t) => (
+                  <option key={t.id} value={`${TEMPLATE_CHOICE_PREFIX}${t.id}`}>
+                    {t.label}
+                  </option>
+                ))}
+              </optgroup>
             </select>
             <FieldError id={errorId('designId')} message={errors.designId} />
             {designsStatus === 'ready' && designs.length === 0 ? (
               <div className="field-hint">
+                No saved design yet: launch from a template, or{' '}
                 <button type="button" className="inline-link" onClick={() => navigate({ area: 'teams', design: 'new' })}>
-                  Design a team
-                </button>{' '}
-                first: a mission needs leaders and coders.
+                  design a team
+                </button>
+                .
               </div>
             ) : null}
           </Field>

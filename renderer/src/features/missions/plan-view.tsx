@@ -1,18 +1,12 @@
 import { useShallow } from 'zustand/react/shallow';
 import type { MissionTeamView, TaskView } from '../../../../src/shared/mission.js';
 import { TASK_STATE_LABELS } from '../../domain/labels.js';
-import { foldTeamPlan } from '../../domain/plan-fold.js';
+import { foldTeamPlan, planBadge } from '../../domain/plan-fold.js';
 import { resolvingTeamIds } from '../../domain/team-conflicts.js';
 import { entityKey, useStore } from '../../store/index.js';
 import { StateBadge } from './state-badge.js';
 
 const collator = new Intl.Collator(undefined, { numeric: true, sensitivity: 'base' });
-
-const PLAN_STATE: Record<MissionTeamView['planState'], string> = {
-  pending: 'Not planned yet',
-  planning: 'Planning…',
-  submitted: 'Plan submitted',
-};
 
 /** Tasks of one mission, by team, in plan order (keys sort naturally: T2 before T10). */
 function useMissionTasks(missionId: string): TaskView[] {
@@ -88,6 +82,7 @@ function TeamPlan({
 }) {
   // Only the current plan is rows and progress; tasks of plans sent back are folded away below.
   const { current: tasks, superseded, merged, byKey } = foldTeamPlan(planRound, team, allTasks);
+  const badge = planBadge(team, tasks);
   return (
     <section className="card table-card team-plan" aria-label={`Plan of ${team.name}`} data-phase-state={team.phaseState}>
       <header className="team-plan-head">
@@ -102,11 +97,11 @@ function TeamPlan({
           >
             {phaseStateLabel(team, teamNames, resolving)}
           </span>
-          {team.phaseState === 'waiting' ? null : (
-            <span className={`badge${team.planState === 'submitted' ? ' badge-success' : team.planState === 'planning' ? ' badge-accent' : ''}`}>
-              {PLAN_STATE[team.planState]}
+          {badge ? (
+            <span className={`badge${badge.tone === 'plain' ? '' : ` badge-${badge.tone}`}`} aria-label={`Plan of ${team.name}: ${badge.label}`}>
+              {badge.label}
             </span>
-          )}
+          ) : null}
         </div>
         <span className="muted">{tasks.length > 0 ? `${merged} of ${tasks.length} merged` : ''}</span>
       </header>
