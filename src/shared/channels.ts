@@ -47,6 +47,7 @@ export const COMMAND_CHANNELS = [
   'costs:export-calls',
   'costs:by-task',
   'costs:cache-share',
+  'costs:cache-share',
   'costs:by-role',
   'costs:get-workload',
   'limits:get-state',

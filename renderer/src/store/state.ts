@@ -35,6 +35,7 @@ import type { InboxFilter } from '../domain/inbox-model.js';
 import type { LaunchErrors, LaunchForm } from '../domain/launch-form.js';
 import type { Area, Route } from '../domain/route.js';
 import type { LoadStatus, Notice, StoreDeps, ThemePreference } from './types.js';
+import type { CacheShareSlice } from './cache-share-slice.js';
 
 // The store's shape: each slice's state and actions, what components read and call. The
 // slices implement these in their own files and reach each other only through
@@ -482,6 +483,7 @@ export type StoreState = AppSlice &
   RuntimesSlice &
   FleetSlice &
   SteeringSlice &
-  TeamStatusSlice;
+  TeamStatusSlice &
+  CacheShareSlice;
 
 export type Slice<T> = (deps: StoreDeps) => StateCreator<StoreState, [], [], T>;

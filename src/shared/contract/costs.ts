@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { CacheShare } from '../cache-share.js';
 import type { CallsExport, CostsDashboard } from '../costs.js';
 import type { TaskSpend } from '../task-spend.js';
 import { command } from './define.js';
@@ -42,6 +43,8 @@ export const costsCommands = {
   ),
   /** One mission's spend, tokens and calls per task, dearest first, and what no task accounts for. */
   'costs:by-task': command<TaskSpend>()(z.object({ missionId }).strict()),
+  /** The cache-read share of input tokens per agent and per model, all time, for one mission or all. */
+  'costs:cache-share': command<CacheShare>()(z.object({ missionId: missionId.optional() }).strict()),
 };
 
 export interface CostsEvents {

@@ -7,6 +7,7 @@ import { PageHeader } from '../../ui/page-header.js';
 import { AgentSpendTable } from './agent-spend-table.js';
 import { AlertsList } from './alerts-list.js';
 import { BudgetPanel } from './budget-panel.js';
+import { CacheSharePanel } from './cache-share-panel.js';
 import { FleetPanel } from './fleet-panel.js';
 import { KpiCards } from './kpi-cards.js';
 import { LimitsPanel } from './limits-panel.js';
@@ -197,6 +198,7 @@ function Dashboard({ costs }: { costs: CostsDashboard }) {
           <ModelBreakdown rows={costs.breakdowns.model} />
           <AgentSpendTable costs={costs} />
           <TaskSpendTable missionId={costs.missionId} />
+          <CacheSharePanel missionId={costs.missionId} />
         </>
       )}
     </>

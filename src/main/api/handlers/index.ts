@@ -5,6 +5,7 @@ import type { SettingsService } from '../../settings/index.js';
 import type { Handlers } from '../dispatch.js';
 import type { EventHub } from '../event-hub.js';
 import { appHandlers } from './app.js';
+import { cacheShareHandlers } from './cache-share.js';
 import { costsHandlers, type CostsHandlerDeps } from './costs.js';
 import { fleetHandlers, type FleetStatusSource } from './fleet.js';
 import { missionsHandlers } from './missions.js';
@@ -37,5 +38,6 @@ export function createHandlers(deps: HandlerDeps): Handlers {
     ...runtimesHandlers(deps.runtimes),
     ...fleetHandlers(deps.fleet ?? null),
     ...velocityHandlers(deps.costs),
+    ...cacheShareHandlers(deps.costs),
   } satisfies Handlers;
 }
