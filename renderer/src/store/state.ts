@@ -21,6 +21,9 @@ import type {
   TranscriptEntry,
 } from '../../../src/shared/mission.js';
 import type { ModelPool } from '../../../src/shared/models.js';
+import type { MeasuredWorkload } from '../../../src/shared/design-estimate.js';
+import type { ProjectMemoryInfo } from '../../../src/shared/project-memory.js';
+import type { RoleCostRow } from '../../../src/shared/role-costs.js';
 import type { PriceTable } from '../../../src/shared/pricing.js';
 import type { SteeringMessageView, TeamPriorityView } from '../../../src/shared/steering.js';
 import type { TaskSpend } from '../../../src/shared/task-spend.js';
@@ -471,7 +474,28 @@ export interface TeamStatusSlice {
   loadTaskSpend(missionId: string): Promise<void>;
 }
 
+/** Something fetched from the engine: its status, why the last fetch failed, and what is held. */
+export interface Fetched<T> {
+  status: LoadStatus;
+  error: string | null;
+  data: T | null;
+}
+
+/** What the ledger measured for the designer, the launch form and the Costs screen (`ledger-insights-slice.ts`). */
+export interface LedgerInsightsSlice {
+  /** Cost per role and model, by mission id ('' for the recent missions together). */
+  roleCosts: Record<string, Fetched<RoleCostRow[]>>;
+  /** The workload per role and model the design estimate uses. */
+  measuredWorkload: Fetched<MeasuredWorkload[]>;
+  /** The CLAUDE.md of the repository path last checked; null before any. */
+  projectMemory: (Fetched<ProjectMemoryInfo | null> & { repoPath: string }) | null;
+  loadRoleCosts(missionId: string | null): Promise<void>;
+  loadMeasuredWorkload(): Promise<void>;
+  checkProjectMemory(repoPath: string): Promise<void>;
+}
+
 export type StoreState = AppSlice &
+  LedgerInsightsSlice &
   TeamsSlice &
   MissionsSlice &
   EscalationsSlice &

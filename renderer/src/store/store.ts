@@ -12,6 +12,7 @@ import { createRuntimesSlice } from './runtimes-slice.js';
 import { createFleetSlice } from './fleet-slice.js';
 import { createSteeringSlice } from './steering-slice.js';
 import { createTeamStatusSlice } from './team-status-slice.js';
+import { createLedgerInsightsSlice } from './ledger-insights-slice.js';
 import { createCacheShareSlice } from './cache-share-slice.js';
 import type { StoreState } from './state.js';
 import type { StoreDeps } from './types.js';
@@ -37,6 +38,7 @@ export function createControlRoomStore(deps: StoreDeps): ControlRoomStore {
     ...createFleetSlice()(deps)(...args),
     ...createSteeringSlice(deps)(...args),
     ...createTeamStatusSlice()(deps)(...args),
+    ...createLedgerInsightsSlice(deps)(...args),
     ...createCacheShareSlice()(deps)(...args),
   }));
 }

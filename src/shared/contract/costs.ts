@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import type { CacheShare } from '../cache-share.js';
 import type { CallsExport, CostsDashboard } from '../costs.js';
+import type { MeasuredWorkload } from '../design-estimate.js';
+import type { RoleCostRow } from '../role-costs.js';
 import type { TaskSpend } from '../task-spend.js';
 import { command } from './define.js';
 
@@ -45,6 +47,10 @@ export const costsCommands = {
   'costs:by-task': command<TaskSpend>()(z.object({ missionId }).strict()),
   /** The cache-read share of input tokens per agent and per model, all time, for one mission or all. */
   'costs:cache-share': command<CacheShare>()(z.object({ missionId: missionId.optional() }).strict()),
+  /** "/cost per role": spend, tokens, cost per merged task, first-review approval and rework by role and model; one mission or the recent ones. */
+  'costs:by-role': command<RoleCostRow[]>()(z.object({ missionId: missionId.optional() }).strict()),
+  /** The workload per role and model measured in the recent missions, for the design estimate. */
+  'costs:get-workload': command<MeasuredWorkload[]>()(z.object({}).strict()),
 };
 
 export interface CostsEvents {

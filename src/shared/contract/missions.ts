@@ -19,6 +19,7 @@ import type { MissionResult } from '../mission-result.js';
 import { MAX_BUDGET_USD, NANO_PER_USD } from '../money.js';
 import { quote } from '../quote.js';
 import { LIMITS, repoPathSchema } from '../team.js';
+import type { ProjectMemoryInfo } from '../project-memory.js';
 import type { MissionTeamStatus } from '../team-status.js';
 import { STEERING_MESSAGE_MAX, TEAM_WEIGHT_MAX, TEAM_WEIGHT_MIN, type SteeringMessageView, type TeamPriorityView } from '../steering.js';
 import { command } from './define.js';
@@ -192,6 +193,10 @@ export const missionsCommands = {
   'missions:get-team-status': command<MissionTeamStatus>()(byMission),
   /** What a mission delivered, by whom, at what cost and time, and how it ended (`mission-result.ts`). */
   'missions:get-result': command<MissionResult>()(byId),
+  /** The repository's CLAUDE.md (size in lines and tokens), or null without one: the launch form weighs its cost. */
+  'missions:check-project-memory': command<ProjectMemoryInfo | null>()(
+    z.object({ repoPath: z.string().trim().min(1, 'must not be empty').max(4_096) }).strict(),
+  ),
   ...steeringCommands,
 };
 

@@ -41,6 +41,7 @@ import { CONFIGURED_LIMITS, EstimatePanel } from './estimate-panel.js';
 import { Palette } from './palette.js';
 import { TeamCard } from './team-card.js';
 import { TeamInspector } from './team-inspector.js';
+import { useLedgerMeasures } from './use-ledger-measures.js';
 import { formPhases } from '../../domain/design-phases.js';
 
 /** What each kind of drag may land on. */
@@ -128,6 +129,7 @@ export function Designer({ form }: { form: DesignForm }) {
   const runtimes = useStore((s) => s.runtimes);
   const runtimesStatus = useStore((s) => s.runtimesStatus);
   const provider = useStore((s) => s.info?.provider.id);
+  const { measured, roleCosts } = useLedgerMeasures();
   const [selected, setSelectedAgent] = useState<string | null>(null);
   // The side panel edits one thing: an agent, or a team's brief and phase.
   const [selectedTeamId, setSelectedTeamId] = useState<string | null>(null);
@@ -198,8 +200,8 @@ export function Designer({ form }: { form: DesignForm }) {
     [settings.priceTable, openedAt],
   );
   const issues = useMemo(
-    () => checkDesign(form, { today: new Date(openedAt).toISOString().slice(0, 10), provider, runtimes, prices }),
-    [form, openedAt, provider, runtimes, prices],
+    () => checkDesign(form, { today: new Date(openedAt).toISOString().slice(0, 10), provider, runtimes, prices, roleCosts }),
+    [form, openedAt, provider, runtimes, prices, roleCosts],
   );
   const preset = settings.presets.find((p) => p.id === limitsChoice);
   const limits = preset?.pools ?? settings.poolLimits;
@@ -219,8 +221,9 @@ export function Designer({ form }: { form: DesignForm }) {
         })),
         prices,
         limits,
+        ...(measured ? { measured } : {}),
       }),
-    [ordered, prices, limits],
+    [ordered, prices, limits, measured],
   );
 
   const sensors = useSensors(

@@ -2,15 +2,19 @@ import { useId } from 'react';
 import {
   DEFAULT_WORKLOAD,
   LIMIT_LABELS,
+  MIN_MEASURED_CALLS,
   POOL_LABELS,
   describePool,
+  workloadFigures,
   type DesignEstimate,
+  type WorkloadFigure,
 } from '../../../../src/shared/design-estimate.js';
 import { formatUsd } from '../../../../src/shared/money.js';
 import { AGENT_ROLES } from '../../../../src/shared/team.js';
 import { ROLE_LABELS } from '../../domain/design-form.js';
 import { plural } from '../../lib/format.js';
 import type { DesignerSettings } from '../../store/index.js';
+import { shortModel } from './agent-row.js';
 
 export const CONFIGURED_LIMITS = 'configured';
 
@@ -23,6 +27,11 @@ const kilo = (n: number): string => {
   if (n >= 1_000) return `${short(n / 1_000)}k`;
   return String(Math.round(n));
 };
+
+/** "measured over 412 calls" or "assumed": where a figure of the estimate comes from. */
+export function sourceText(figure: WorkloadFigure): string {
+  return figure.source === 'measured' ? `measured over ${figure.calls.toLocaleString('en-US')} calls` : 'assumed';
+}
 
 interface EstimatePanelProps {
   estimate: DesignEstimate;
@@ -46,6 +55,12 @@ export function EstimatePanel({
   onRetry,
 }: EstimatePanelProps) {
   const id = useId();
+  // The design's roles and models as the estimate priced them; the role defaults for an empty design.
+  const rows =
+    estimate.workload.length > 0
+      ? estimate.workload
+      : AGENT_ROLES.map((role) => workloadFigures(role, '', undefined, DEFAULT_WORKLOAD));
+  const measuredAny = rows.some((w) => w.callsPerHour.source === 'measured');
   const limited = estimate.limitedNanoPerHour < estimate.nanoPerHour;
   const ready = settings.status === 'ready';
 
@@ -179,14 +194,16 @@ export function EstimatePanel({
             </p>
           ) : null}
 
-          <details className="estimate-assumptions">
-            <summary>Assumptions</summary>
+          <details className="estimate-assumptions" open={measuredAny || undefined}>
+            <summary>{measuredAny ? 'Workload: measured and assumed' : 'Assumptions'}</summary>
             <p className="muted">
               Every agent busy all hour, at prices in force now. Cached prompt reads are billed at the
-              cache-read price and do not count against input TPM. Real figures for a mission are on the Costs
-              screen.
+              cache-read price and do not count against input TPM. A role on a model that past missions ran for
+              at least {MIN_MEASURED_CALLS} calls is estimated from what they measured (calls per hour from each
+              agent&apos;s first call to its last, waits included); any other is assumed. Real figures for a
+              mission are on the Costs screen.
             </p>
-            <table className="estimate-table">
+            <table className="estimate-table" aria-label="Workload per role">
               <thead>
                 <tr>
                   <th scope="col">Role</th>
@@ -194,27 +211,30 @@ export function EstimatePanel({
                     Calls/h
                   </th>
                   <th scope="col" className="num">
-                    In + cached
+                    In + cached + written
                   </th>
                   <th scope="col" className="num">
                     Out
                   </th>
+                  <th scope="col">Source</th>
                 </tr>
               </thead>
               <tbody>
-                {AGENT_ROLES.map((role) => {
-                  const w = DEFAULT_WORKLOAD[role];
-                  return (
-                    <tr key={role}>
-                      <th scope="row">{ROLE_LABELS[role]}</th>
-                      <td className="num">{w.callsPerHour}</td>
-                      <td className="num">
-                        {kilo(w.inputTokensPerCall)} + {kilo(w.cachedInputTokensPerCall)}
-                      </td>
-                      <td className="num">{kilo(w.outputTokensPerCall)}</td>
-                    </tr>
-                  );
-                })}
+                {rows.map((w) => (
+                  <tr key={`${w.role}/${w.model}`} data-testid="estimate-workload-row">
+                    <th scope="row">
+                      {ROLE_LABELS[w.role]}
+                      {w.model ? <span className="muted"> · {shortModel(w.model)}</span> : null}
+                    </th>
+                    <td className="num">{kilo(w.callsPerHour.value)}</td>
+                    <td className="num">
+                      {kilo(w.inputTokensPerCall.value)} + {kilo(w.cachedInputTokensPerCall.value)} +{' '}
+                      {kilo(w.cacheWriteTokensPerCall.value)}
+                    </td>
+                    <td className="num">{kilo(w.outputTokensPerCall.value)}</td>
+                    <td className="muted">{sourceText(w.callsPerHour)}</td>
+                  </tr>
+                ))}
               </tbody>
             </table>
           </details>

@@ -6,6 +6,8 @@ import type { Handlers } from '../dispatch.js';
 import type { EventHub } from '../event-hub.js';
 import { appHandlers } from './app.js';
 import { cacheShareHandlers } from './cache-share.js';
+import { roleCostsHandlers } from './role-costs.js';
+import { projectMemoryHandlers } from './project-memory.js';
 import { costsHandlers, type CostsHandlerDeps } from './costs.js';
 import { fleetHandlers, type FleetStatusSource } from './fleet.js';
 import { missionsHandlers } from './missions.js';
@@ -39,5 +41,7 @@ export function createHandlers(deps: HandlerDeps): Handlers {
     ...fleetHandlers(deps.fleet ?? null),
     ...velocityHandlers(deps.costs),
     ...cacheShareHandlers(deps.costs),
+    ...roleCostsHandlers(deps.costs),
+    ...projectMemoryHandlers(),
   } satisfies Handlers;
 }
