@@ -123,6 +123,25 @@ export interface BillingEntry {
   status: BillingStatus;
 }
 
+/**
+ * A streamed response whose message_start the fake has written and flushed: from then on
+ * the real API bills it, whatever happens to the stream. The bill a crash test checks the
+ * ledger against (`billing` only gets an entry when a request ends, here or by a cut).
+ */
+export interface MessageStartEntry {
+  requestId: string;
+  messageId: string;
+  model: string;
+  /** Epoch ms (real clock) when the event was flushed to the socket. */
+  sentAt: number;
+  /** The usage message_start reported. */
+  inputTokens: number;
+  cacheCreation5mInputTokens: number;
+  cacheCreation1hInputTokens: number;
+  cacheReadInputTokens: number;
+  outputTokens: number;
+}
+
 export interface FakeStats {
   requests: number;
   /** `POST /v1/messages/count_tokens` requests answered (free: never billed, no faults consumed). */
@@ -135,6 +154,8 @@ export interface FakeStats {
 export interface FakeMessagesApi {
   url: string;
   billing: BillingEntry[];
+  /** Every streamed response whose message_start was flushed, in order (see {@link MessageStartEntry}). */
+  messageStarts: MessageStartEntry[];
   stats: FakeStats;
   /** With `keepBodies`: request-id -> the 200 answer's body as written so far (JSON, or SSE text). */
   sentBodies: Map<string, string>;
@@ -290,6 +311,7 @@ export async function startFakeMessagesApi(options: FakeMessagesApiOptions = {})
   const promptCache = new Map<string, { expires: number; ttlMs: number }>(); // key -> expiry (clock ms)
 
   const billing: BillingEntry[] = [];
+  const messageStarts: MessageStartEntry[] = [];
   const sentBodies = new Map<string, string>();
   const keep = (requestId: string, text: string): void => {
     if (options.keepBodies) sentBodies.set(requestId, (sentBodies.get(requestId) ?? '') + text);
@@ -740,6 +762,19 @@ export async function startFakeMessagesApi(options: FakeMessagesApiOptions = {})
         usage: usage(seenOutput),
       },
     });
+    if (!closed) {
+      messageStarts.push({
+        requestId,
+        messageId,
+        model: body.model,
+        sentAt: Date.now(),
+        inputTokens: entry.inputTokens,
+        cacheCreation5mInputTokens: entry.cacheCreation5mInputTokens,
+        cacheCreation1hInputTokens: entry.cacheCreation1hInputTokens,
+        cacheReadInputTokens: entry.cacheReadInputTokens,
+        outputTokens: seenOutput,
+      });
+    }
     await send('ping', {});
     if (fault.kind === 'cut_after_start') return cut();
     if (fault.kind === 'stream_error') {
@@ -803,6 +838,7 @@ export async function startFakeMessagesApi(options: FakeMessagesApiOptions = {})
   return {
     url: `http://127.0.0.1:${port}`,
     billing,
+    messageStarts,
     stats,
     sentBodies,
     setScript(next) {
