@@ -138,6 +138,8 @@ export interface MissionView extends MissionSummary {
   copyFiles: string[];
   settings: MissionSettings;
   missionBranch: string | null;
+  /** Its team and coder branches outlive it (its own choice, else the Settings default); worktrees never do. */
+  keepBranches: boolean;
   finalCommit: string | null;
   startedAt: string | null;
   endedAt: string | null;

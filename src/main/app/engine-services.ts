@@ -79,6 +79,7 @@ export function createEngineServices(options: EngineServicesOptions): EngineServ
       claudeCode,
       ...(fleet ? { fleet: { turns: fleet, ...(fleetConfig?.repoUrl ? { repoUrl: fleetConfig.repoUrl } : {}) } } : {}),
       defaults: settings.missionDefaults(),
+      keepBranches: settings.keepBranches(),
     }),
   );
   steps.add(setupLiveSettings(options, settings, calls, engine));
@@ -108,7 +109,7 @@ function setupSettings(options: EngineServicesOptions): { settings: SettingsServ
 /** The mission engine over the gateway; closing stops every agent, aborting calls in flight. */
 function setupEngine(
   options: EngineServicesOptions,
-  parts: Pick<MissionEngineOptions, 'gateway' | 'budgets' | 'claudeCode' | 'fleet' | 'teamWeights'> & {
+  parts: Pick<MissionEngineOptions, 'gateway' | 'budgets' | 'claudeCode' | 'fleet' | 'teamWeights' | 'keepBranches'> & {
     defaults: MissionEngineOptions['defaults'];
   },
 ): { engine: MissionEngine } & Closing {
@@ -118,6 +119,7 @@ function setupEngine(
     budgets: parts.budgets,
     ...(parts.teamWeights ? { teamWeights: parts.teamWeights } : {}),
     claudeCode: parts.claudeCode,
+    ...(parts.keepBranches === undefined ? {} : { keepBranches: parts.keepBranches }),
     ...(parts.fleet ? { fleet: parts.fleet } : {}),
     worktreesDir: join(options.dataDir, 'worktrees'),
     ...(options.events ? { events: options.events } : {}),

@@ -60,9 +60,14 @@ function launch(harness: Harness): string {
 }
 
 /** A team's integration worktree, as git lists it. */
+/** `cr/<mission slug>`: the folder of the mission's branches, named after the mission. */
+function branchesOf(missionId: string): string {
+  return (h?.engine.get(missionId).mission.missionBranch ?? '').replace(/\/@mission$/, '');
+}
+
 function teamWorktree(harness: Harness, missionId: string, teamId: string): string {
   const list = git(harness.repo, 'worktree', 'list', '--porcelain').split('\n\n');
-  const entry = list.find((e) => e.includes(`branch refs/heads/cr/${missionId}/${teamId}/@team`));
+  const entry = list.find((e) => e.includes(`branch refs/heads/${branchesOf(missionId)}/${teamId}/@team`));
   const path = /^worktree (.*)$/m.exec(entry ?? '')?.[1];
   if (!path) throw new Error(`no worktree for team ${teamId}`);
   return path;
@@ -110,7 +115,7 @@ describe('a conflict between two teams of one phase', () => {
     expect(conflicts.map((e) => [e.level, e.state, e.decision, e.decidedBy, e.teamId])).toEqual([['leader', 'resolved', 'approve', 'leader', 'b']]);
     const resolution = conflicts[0]?.payload.resolution as { leaderName: string; branch: string; attempts: { problem: string | null; testOutput: string | null }[] };
     expect(resolution.leaderName).toBe('b-lead');
-    expect(resolution.branch).toBe(`cr/${missionId}/@resolve/b`);
+    expect(resolution.branch).toBe(`${branchesOf(missionId)}/@resolve/b`);
     // The tests ran on the resolution and passed.
     expect(resolution.attempts).toHaveLength(1);
     expect(resolution.attempts[0]?.problem).toBeNull();
@@ -128,15 +133,15 @@ describe('a conflict between two teams of one phase', () => {
 
     // Both teams' lines reached main, and team B was merged into the mission branch once.
     expect(git(h.repo, 'show', 'main:README.md')).toBe('# demo\nfrom A\nfrom B');
-    const merges = git(h.repo, 'log', '--merges', '--format=%s', `cr/${missionId}/@mission`).split('\n');
+    const merges = git(h.repo, 'log', '--merges', '--format=%s', `${branchesOf(missionId)}/@mission`).split('\n');
     expect(merges.filter((s) => s.startsWith('Merge team b into mission'))).toHaveLength(1);
     expect(logNotes(h, missionId).map((d) => d.resolution)).toEqual(['started', 'landed']);
     const log = h.engine.log(missionId, 0, 2_000).map((r) => r.summary);
-    expect(log).toContain(`b-lead of Team b is resolving a merge conflict on cr/${missionId}/@resolve/b (your team's branch is the one whose merge conflicts)`);
+    expect(log).toContain(`b-lead of Team b is resolving a merge conflict on ${branchesOf(missionId)}/@resolve/b (your team's branch is the one whose merge conflicts)`);
     expect(log.some((line) => line.startsWith('b-lead resolved the merge conflict: “Kept both sides in README.md'))).toBe(true);
     // The resolution's worktree is gone; its branch stays for the record.
     expect(git(h.repo, 'worktree', 'list')).not.toContain('@resolve');
-    expect(git(h.repo, 'rev-parse', '--verify', `cr/${missionId}/@resolve/b`)).toMatch(/^[0-9a-f]{40}$/);
+    expect(git(h.repo, 'rev-parse', '--verify', `${branchesOf(missionId)}/@resolve/b`)).toMatch(/^[0-9a-f]{40}$/);
     expect(h.errors).toEqual([]);
   }, 120_000);
 
@@ -150,7 +155,7 @@ describe('a conflict between two teams of one phase', () => {
     const esc = decided[0] as EscalationView;
     expect(esc.teamId).toBe('b');
     expect(esc.detail).toContain('Conflicting files: README.md.');
-    expect(esc.detail).toContain(`b-lead tried to resolve it on cr/${missionId}/@resolve/b`);
+    expect(esc.detail).toContain(`b-lead tried to resolve it on ${branchesOf(missionId)}/@resolve/b`);
     expect(esc.detail).toMatch(/Attempt 1: Kept both sides in README.md.* — refused: `node scripts\/test.mjs` failed/);
     expect(esc.detail).toContain('README.md must not hold all of from A and from B');
     expect(esc.detail).toContain('b-lead passed this on: b-lead gave up:');
@@ -197,7 +202,7 @@ describe('a conflict between two teams of one phase', () => {
     // One resolution job, resumed: its transcript holds one prompt.
     const prompts = harness.engine.transcript(missionId, 'b-lead').filter((e) => e.conversation === `resolve:${pending?.id}` && e.role === 'user' && typeof e.content === 'string');
     expect(prompts).toHaveLength(1);
-    const merges = git(harness.repo, 'log', '--merges', '--format=%s', `cr/${missionId}/@mission`).split('\n');
+    const merges = git(harness.repo, 'log', '--merges', '--format=%s', `${branchesOf(missionId)}/@mission`).split('\n');
     expect(merges.filter((s) => s.startsWith('Merge team b into mission'))).toHaveLength(1);
     expect(merges.filter((s) => s.startsWith('Merge team a into mission'))).toHaveLength(1);
     expect(git(harness.repo, 'show', 'main:README.md')).toBe('# demo\nfrom A\nfrom B');
@@ -225,7 +230,7 @@ describe('the final merge into a base that moved on', () => {
     const resolution = conflicts[0]?.payload.resolution as { leaderName: string; why: string; branch: string };
     expect(resolution.leaderName).toBe('a-lead');
     expect(resolution.why).toBe('your team delivered 1 of the 1 conflicting files');
-    expect(resolution.branch).toBe(`cr/${missionId}/@resolve/@final`);
+    expect(resolution.branch).toBe(`${branchesOf(missionId)}/@resolve/@final`);
     expect(git(harness.repo, 'show', 'main:README.md')).toBe('# demo\nfrom A\nfrom main');
     expect(detail.mission.finalCommit).toBe(git(harness.repo, 'rev-parse', 'main'));
     expect(harness.errors).toEqual([]);

@@ -130,7 +130,10 @@ describe('worktrees', () => {
     await driveToEnd(h, m.id, (e) => (e.type === 'final_merge' ? { decision: 'deny' } : { decision: 'approve' }));
     expect(git(h.repo, 'rev-parse', 'main')).toBe(before);
     expect(h.engine.get(m.id).mission.outcome).toMatch(/declined/);
-    expect(existsSync(join(h.dir, 'worktrees', m.id))).toBe(true);
+    // Declined, it is over all the same: its worktrees go, its mission branch keeps the work.
+    await h.engine.branchesSettled();
+    expect(existsSync(join(h.dir, 'worktrees', m.id))).toBe(false);
+    expect(git(h.repo, 'rev-parse', '--verify', h.engine.get(m.id).mission.missionBranch ?? '')).toMatch(/^[0-9a-f]{40}$/);
     expect(readFileSync(join(h.repo, 'README.md'), 'utf8')).toBe('# demo\n');
   });
 });

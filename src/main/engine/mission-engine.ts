@@ -32,6 +32,8 @@ import {
   type MissionWorkspace,
 } from '../workspace/mission-workspace.js';
 import { Director } from './director.js';
+import { MissionBranches } from './mission-branches.js';
+import type { CleanUpResult, LeftoversView } from '../../shared/contract/missions.js';
 import { createMission } from './mission-create.js';
 import { needsWorkspace } from './escalations/decisions.js';
 import { describeLogRows } from './mission-log.js';
@@ -87,6 +89,8 @@ export interface MissionEngineOptions {
   fleet?: { turns: RemoteTurns; repoUrl?: string };
   /** The shared rate limiter's team weights: a team's priority is set there (and re-applied on start). */
   teamWeights?: TeamWeightSink;
+  /** Keep a finished mission's team and coder branches unless it says otherwise (Settings). Default false. */
+  keepBranches?: boolean;
 }
 
 const ACTIVE_STATES: readonly MissionState[] = ['planning', 'running', 'integrating'];
@@ -105,6 +109,8 @@ export class MissionEngine {
   private readonly ctx: EngineContext;
   /** Drafts each team's share before the leaders plan, when a mission asks for it. */
   private readonly director: Director;
+  /** Readable branch names, the end-of-mission clean-up and the "clean up" action. */
+  private readonly branches: MissionBranches;
   private readonly runtimes = new Map<string, MissionRuntime>();
   private readonly loading = new Map<string, Promise<MissionRuntime>>();
   private readonly worktreesDir: string;
@@ -126,6 +132,7 @@ export class MissionEngine {
       claudeCode: options.claudeCode,
       fleet: options.fleet,
       teamWeights: options.teamWeights,
+      missionEnded: (m) => this.branches.ended(m),
       logError: options.logError ?? ((what, error) => console.error(`[control-room] ${what} failed:`, error)),
       options: {
         compactionModel: options.compactionModel ?? 'claude-haiku-4-5',
@@ -138,10 +145,20 @@ export class MissionEngine {
       },
     };
     this.director = new Director(this.ctx);
+    this.branches = new MissionBranches({
+      db: options.db,
+      store: this.store,
+      now: () => this.now(),
+      logError: this.ctx.logError,
+      current: (id) => this.runtimes.get(id)?.mission ?? this.store.getMission(id),
+      openWorkspace: (id) => this.runtimes.get(id)?.workspace ?? null,
+    });
+    this.branches.setDefaultKeep(options.keepBranches ?? false);
     this.worktreesDir = resolve(options.worktreesDir);
     this.defaults = { ...DEFAULT_MISSION_SETTINGS, ...options.defaults };
     this.reaperIntervalMs = options.reaperIntervalMs ?? 5_000;
     this.recover();
+    this.branches.sweep();
     applySavedWeights(new SteeringRepository(options.db), options.teamWeights);
     this.scheduleReaper();
   }
@@ -588,6 +605,35 @@ export class MissionEngine {
     this.runtimes.clear();
   }
 
+  // ------------------------------------------------------------------ branches and clean-up (mission-branches.ts)
+
+  /** Keep (or not) one mission's team and coder branches when it ends; null follows the Settings default. */
+  setKeepBranches(missionId: string, keep: boolean | null): MissionView {
+    const m = this.mustGet(missionId);
+    this.branches.setKeep(missionId, keep);
+    return this.view(m);
+  }
+
+  /** The Settings default of keeping a finished mission's branches (missions without a choice of their own). */
+  setKeepBranchesDefault(keep: boolean): void {
+    this.branches.setDefaultKeep(keep);
+  }
+
+  /** What finished missions left behind (worktrees, branches), and `cr/` branches no mission of this ledger owns. */
+  listLeftovers(): Promise<LeftoversView> {
+    return this.branches.leftovers();
+  }
+
+  /** Removes what the given finished missions (default: all) left; refuses any mission that is not finished. */
+  cleanUp(missionIds?: readonly string[]): Promise<CleanUpResult> {
+    return this.branches.cleanUp(missionIds);
+  }
+
+  /** Resolves once every end-of-mission clean-up started so far is over (the CLI and tests wait on it). */
+  branchesSettled(): Promise<void> {
+    return this.branches.settled();
+  }
+
   /** Whether any agent of the mission is in the middle of a job (tests poll it). */
   isBusy(missionId: string): boolean {
     return this.director.busy || (this.runtimes.get(missionId)?.busy() ?? false);
@@ -619,7 +665,8 @@ export class MissionEngine {
       setupCommand: m.setupCommand,
       copyFiles: m.copyFiles,
       settings: m.settings,
-      missionBranch: rt?.workspace?.missionBranch ?? (m.state === 'draft' ? null : `cr/${m.id}/@mission`),
+      missionBranch: rt?.workspace?.missionBranch ?? (m.state === 'draft' ? null : this.branches.missionBranch(m)),
+      keepBranches: this.branches.keeps(m.id),
       finalCommit: m.finalCommit,
       startedAt: m.startedAt,
       endedAt: m.endedAt,
@@ -647,7 +694,8 @@ export class MissionEngine {
   }
 
   private async openWorkspace(m: MissionRecord, create: boolean): Promise<MissionWorkspace> {
-    const options = this.workspaceOptions(m);
+    const names = await this.branches.names(m, create);
+    const options = { ...this.workspaceOptions(m), ...(names ? { names } : {}) };
     if (!create) return openMissionWorkspace(options);
     try {
       return await createMissionWorkspace(options);

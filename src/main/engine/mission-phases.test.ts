@@ -113,7 +113,7 @@ function checkPhasedMission(harness: Harness, missionId: string, decided: Escala
 
   // C's branch started at the mission branch after both merges, so its first coder commit builds on them.
   expect(a.mergedCommit && b.mergedCommit && c.startCommit).toBeTruthy();
-  const teamBranch = `cr/${missionId}/c/@team`;
+  const teamBranch = (detail.mission.missionBranch ?? '').replace(/@mission$/, 'c/@team');
   const firstCoderCommit = git(harness.repo, 'rev-list', '--reverse', '--no-merges', `${c.startCommit}..${teamBranch}`).split('\n')[0] ?? '';
   expect(firstCoderCommit).toMatch(/^[0-9a-f]{40}$/);
   for (const merged of [a.mergedCommit, b.mergedCommit]) {
@@ -254,7 +254,7 @@ describe('a restart mid-mission', () => {
     expect(h.engine.get(missionId).mission.state).toBe('done');
 
     // One merge commit per team on the mission branch, and one merge note per team in the log.
-    const merges = git(h.repo, 'log', '--merges', '--format=%s', `cr/${missionId}/@mission`).split('\n');
+    const merges = git(h.repo, 'log', '--merges', '--format=%s', h.engine.get(missionId).mission.missionBranch ?? '').split('\n');
     for (const id of ['a', 'b', 'c']) expect(merges.filter((s) => s.startsWith(`Merge team ${id} into mission`))).toHaveLength(1);
     const notes = h.ledger.db
       .prepare("SELECT subject_id FROM mission_log WHERE mission_id = ? AND kind = 'note' AND to_state = 'merged' ORDER BY id")

@@ -6,7 +6,7 @@ import type { ModelGateway } from '../calls/gateway-types.js';
 import type { FileTools } from '../workspace/file-tools.js';
 import type { ToolOutcome } from '../tools/agent-tools.js';
 import type { Conversation } from './conversation.js';
-import type { AgentRecord, MissionStore, TaskRecord, TeamRecord } from '../ledger/mission-repository.js';
+import type { AgentRecord, MissionRecord, MissionStore, TaskRecord, TeamRecord } from '../ledger/mission-repository.js';
 import type { ClaudeCodeEnvironment } from './runtimes/claude-code.js';
 import type { RemoteTurns } from '../tools/remote-turn.js';
 
@@ -59,6 +59,8 @@ export interface EngineContext {
   logError(what: string, error: unknown): void;
   /** The shared rate limiter's team weights (steering sets a team's priority there). */
   teamWeights?: TeamWeightSink | undefined;
+  /** A mission reached done, failed or cancelled (its worktrees and branches are cleaned up). */
+  missionEnded?: ((mission: MissionRecord) => void) | undefined;
 }
 
 /** Thrown inside an agent's job to stop it quietly: killed, paused, cancelled, or the ledger closed. */

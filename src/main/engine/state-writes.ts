@@ -1,4 +1,4 @@
-import type { AgentState, AgentView, MissionState, MissionSummary, TaskState } from '../../shared/mission.js';
+import { FINAL_MISSION_STATES, type AgentState, type AgentView, type MissionState, type MissionSummary, type TaskState } from '../../shared/mission.js';
 import type { Clock } from '../limiter/clock.js';
 import {
   taskView,
@@ -165,14 +165,16 @@ export interface MissionWriteHooks {
 export class StateWrites extends AgentWrites {
   #mission: MissionRecord;
   private readonly budgets: BudgetCapSink | undefined;
+  private readonly endedHook: ((mission: MissionRecord) => void) | undefined;
 
   constructor(
-    io: LedgerIo & { budgets: BudgetCapSink | undefined },
+    io: LedgerIo & { budgets: BudgetCapSink | undefined; missionEnded?: ((mission: MissionRecord) => void) | undefined },
     mission: MissionRecord,
     private readonly hooks: MissionWriteHooks,
   ) {
     super(io, mission.id);
     this.budgets = io.budgets;
+    this.endedHook = io.missionEnded;
     this.#mission = mission;
   }
 
@@ -198,6 +200,7 @@ export class StateWrites extends AgentWrites {
     });
     this.#mission = next;
     this.emitMission();
+    if (FINAL_MISSION_STATES.includes(state) && !FINAL_MISSION_STATES.includes(from)) this.endedHook?.(next);
   }
 
   /** A change of the mission's row that is no state change (steering's design snapshot); the caller logs why. */

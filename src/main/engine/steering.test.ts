@@ -219,10 +219,11 @@ describe('coders added and removed', () => {
 
     const added = await h.engine.addCoder(m.id, 'core', { name: 'Extra hand' });
     expect(added).toMatchObject({ id: 'core-c2', name: 'Extra hand', role: 'coder', model: 'claude-sonnet-4-6' });
-    const worktree = join(h.dir, 'worktrees', m.id, 'core', 'core-c2');
+    // Named after its name: `core/extra-hand`.
+    const worktree = join(h.dir, 'worktrees', m.id, 'core', 'extra-hand');
     expect(existsSync(worktree)).toBe(true);
     // Its branch starts from the team branch.
-    const branch = git(h.repo, 'for-each-ref', '--format=%(refname:short)', 'refs/heads/').split('\n').find((b) => b.endsWith('/core/core-c2'));
+    const branch = git(h.repo, 'for-each-ref', '--format=%(refname:short)', 'refs/heads/').split('\n').find((b) => b.endsWith('/core/extra-hand'));
     expect(branch).toBeDefined();
     // It claims the task nobody had taken, and its work is merged.
     await waitFor(() => h!.engine.tasks(m.id).find((t) => t.id === waiting.id && t.state === 'merged' && t.assignee === 'core-c2'), 20_000, 'the new coder\'s task merged');

@@ -36,7 +36,7 @@ export interface LiveSettingsTargets {
   limiter: { setLimits(pool: ModelPool, limits: AllPoolLimits[ModelPool]): void };
   /** Everything that prices calls (the calls ledger, the budget guard). */
   pricers: { setPricer(pricer: Pricer): void }[];
-  engine: { setDefaults(defaults: Partial<MissionSettings>): void };
+  engine: { setDefaults(defaults: Partial<MissionSettings>): void; setKeepBranchesDefault(keep: boolean): void };
   provider: ProviderSwitch;
   /** Builds a provider; `apiKey` is set for 'anthropic'. */
   makeProvider(id: ProviderId, apiKey: string | null): ModelProvider;
@@ -182,6 +182,19 @@ export class SettingsService {
     return idle === null ? {} : { idleTimeoutSec: idle };
   }
 
+  /** Whether finished missions keep their team and coder branches unless they chose otherwise. */
+  keepBranches(): boolean {
+    return this.repo.get(SETTINGS.keepBranches.key, SETTINGS.keepBranches.spec);
+  }
+
+  /** Keep (or delete) the team and coder branches of missions that end from now on, unless they chose. */
+  setKeepBranches(keepBranches: boolean): SettingsView {
+    const live = this.live();
+    this.repo.set(SETTINGS.keepBranches.key, SETTINGS.keepBranches.spec, keepBranches);
+    live.engine.setKeepBranchesDefault(keepBranches);
+    return this.changed();
+  }
+
   /** The thresholds alerts are evaluated against. */
   alertThresholds(): AlertThresholds {
     return this.repo.get(SETTINGS.alertThresholds.key, SETTINGS.alertThresholds.spec);
@@ -214,6 +227,7 @@ export class SettingsService {
       presets: LIMIT_PRESETS,
       priceTable: this.priceTable(),
       idleTimeoutSec: this.idleTimeoutSec(),
+      keepBranches: this.keepBranches(),
       alertThresholds: this.alertThresholds(),
       fleet: this.fleetView(),
       apiBaseUrl: this.apiBaseUrlView(),

@@ -33,6 +33,7 @@ function live(secrets: SecretStore = new MemorySecretStore()) {
   const limits: { pool: string; rpm: number }[] = [];
   const pricers: Pricer[] = [];
   const defaults: Partial<MissionSettings>[] = [];
+  const keeps: boolean[] = [];
   const built: { id: ProviderId; key: string | null }[] = [];
   const fake = (name: string): ModelProvider => ({ send: () => Promise.reject(new Error(name)) });
   const provider = new ProviderSwitch('simulated', fake('sim'));
@@ -40,7 +41,7 @@ function live(secrets: SecretStore = new MemorySecretStore()) {
   service.attach({
     limiter: { setLimits: (pool, l) => limits.push({ pool, rpm: l.rpm }) },
     pricers: [{ setPricer: (p) => pricers.push(p) }],
-    engine: { setDefaults: (d) => defaults.push(d) },
+    engine: { setDefaults: (d) => defaults.push(d), setKeepBranchesDefault: (keep) => keeps.push(keep) },
     provider,
     makeProvider: (id, key) => {
       built.push({ id, key });
@@ -48,10 +49,19 @@ function live(secrets: SecretStore = new MemorySecretStore()) {
     },
     defaultPoolLimits: (id) => (id === 'simulated' ? SIM : API),
   });
-  return { service, limits, pricers, defaults, built, provider };
+  return { service, limits, pricers, defaults, keeps, built, provider };
 }
 
 describe('SettingsService', () => {
+  it('keeps finished missions\' branches only once a person turns it on, and tells the running engine', () => {
+    const { service, keeps } = live();
+    expect(service.view().keepBranches).toBe(false);
+    expect(service.setKeepBranches(true).keepBranches).toBe(true);
+    expect(keeps).toEqual([true]);
+    // Saved in the ledger: a new service (the next start) reads it back.
+    expect(new SettingsService({ db: ledger.db, env: {}, dataDir: dir, secrets: new MemorySecretStore() }).keepBranches()).toBe(true);
+  });
+
   it('applies edits to the running engine', () => {
     const { service, limits, pricers, defaults } = live();
     service.setPoolLimits(LIMIT_PRESETS[1]!.pools);

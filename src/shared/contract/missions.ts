@@ -4,6 +4,7 @@ import {
   ESCALATION_TYPES,
   MISSION_STATES,
   OWNERSHIP_POLICIES,
+  type MissionState,
   type AgentView,
   type EscalationView,
   type MissionDetail,
@@ -198,6 +199,57 @@ export const missionsCommands = {
     z.object({ repoPath: z.string().trim().min(1, 'must not be empty').max(4_096) }).strict(),
   ),
   ...steeringCommands,
+  ...cleanUpCommands,
+};
+
+/** What one finished mission left behind, as found on disk (`missions:list-leftovers`). */
+export interface MissionLeftovers {
+  missionId: string;
+  name: string;
+  state: MissionState;
+  repoPath: string;
+  endedAt: string | null;
+  /** Its worktrees still registered with git. */
+  worktrees: string[];
+  /** Its team and coder (and conflict-resolution) branches; clean-up deletes them. */
+  branches: string[];
+  /** The mission branch, which clean-up keeps (it holds the mission's work). */
+  missionBranch: string | null;
+  /** Its worktree folder when it is still on disk; clean-up removes it. */
+  worktreeDir: string | null;
+  /** Bytes in the worktree folder; null when counting would be slow (a node_modules). */
+  sizeBytes: number | null;
+  /** The person chose to keep its branches (clean-up still deletes them when asked). */
+  keepBranches: boolean;
+}
+
+/** Branches under `cr/<slug>/` of a repository no mission of this ledger owns: listed, never removed. */
+export interface UnknownLeftovers {
+  repoPath: string;
+  slug: string;
+  branches: string[];
+}
+
+export interface LeftoversView {
+  missions: MissionLeftovers[];
+  unknown: UnknownLeftovers[];
+}
+
+export interface CleanUpResult {
+  /** What went, per mission (missions with nothing left are not listed). */
+  missions: { missionId: string; worktrees: string[]; branches: string[] }[];
+}
+
+/** Readable branches and clean-up (`engine/mission-branches.ts`). */
+const cleanUpCommands = {
+  /** What done, failed and cancelled missions left behind; nothing of a working or paused mission. */
+  'missions:list-leftovers': command<LeftoversView>()(z.object({}).strict()),
+  /** Removes what the given finished missions (default: every finished one) left; any other mission is refused. */
+  'missions:clean-up': command<CleanUpResult>()(
+    z.object({ missionIds: z.array(id).min(1, 'name at least one mission, or leave it out for all').max(1_000).optional() }).strict(),
+  ),
+  /** Keep (true) or delete (false) the mission's team and coder branches when it ends; null follows Settings. */
+  'missions:set-keep-branches': command<MissionView>()(z.object({ id, keepBranches: z.boolean().nullable() }).strict()),
 };
 
 export interface MissionsEvents {

@@ -106,6 +106,8 @@ export interface SettingsView {
   priceTable: PriceTable;
   /** Default idle timeout of new missions' agents (an agent's own setting wins). */
   idleTimeoutSec: number;
+  /** Keep a finished mission's team and coder branches (its worktrees go either way); a mission's own choice wins. */
+  keepBranches: boolean;
   alertThresholds: AlertThresholds;
   fleet: FleetSettingView;
   /** The Messages API's base URL (the upstream). */
@@ -166,6 +168,8 @@ export const settingsCommands = {
       })
       .strict(),
   ),
+  /** Whether a finished mission's team and coder branches are kept (a mission's own choice wins). */
+  'settings:set-keep-branches': command<SettingsView>()(z.object({ keepBranches: z.boolean() }).strict()),
   'settings:set-alert-thresholds': command<SettingsView>()(
     z.object({ alertThresholds: alertThresholdsSchema }).strict(),
   ),

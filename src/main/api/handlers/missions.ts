@@ -30,6 +30,9 @@ type MissionHandlers = Pick<
   | 'missions:remove-coder'
   | 'missions:pause-team'
   | 'missions:resume-team'
+  | 'missions:list-leftovers'
+  | 'missions:clean-up'
+  | 'missions:set-keep-branches'
 >;
 
 /** Handlers for missions, their agents, tasks and escalations: validated requests straight to the engine. */
@@ -66,5 +69,8 @@ export function missionsHandlers(engine: MissionEngine): MissionHandlers {
     'missions:remove-coder': ({ missionId, agentId }) => engine.removeCoder(missionId, agentId),
     'missions:pause-team': ({ missionId, teamId }) => engine.pauseTeam(missionId, teamId),
     'missions:resume-team': ({ missionId, teamId }) => engine.resumeTeam(missionId, teamId),
+    'missions:list-leftovers': () => engine.listLeftovers(),
+    'missions:clean-up': ({ missionIds }) => engine.cleanUp(missionIds),
+    'missions:set-keep-branches': ({ id, keepBranches }) => engine.setKeepBranches(id, keepBranches),
   };
 }

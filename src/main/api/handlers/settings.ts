@@ -9,6 +9,7 @@ type SettingsHandlers = Pick<
   | 'settings:set-pool-limits'
   | 'settings:set-price-table'
   | 'settings:set-idle-timeout'
+  | 'settings:set-keep-branches'
   | 'settings:set-alert-thresholds'
   | 'settings:set-fleet-redis-url'
   | 'settings:set-api-base-url'
@@ -23,6 +24,7 @@ export function settingsHandlers(settings: SettingsService): SettingsHandlers {
     'settings:set-pool-limits': ({ poolLimits }) => settings.setPoolLimits(poolLimits),
     'settings:set-price-table': ({ priceTable }) => settings.setPriceTable(priceTable),
     'settings:set-idle-timeout': ({ idleTimeoutSec }) => settings.setIdleTimeout(idleTimeoutSec),
+    'settings:set-keep-branches': ({ keepBranches }) => settings.setKeepBranches(keepBranches),
     'settings:set-alert-thresholds': ({ alertThresholds }) => settings.setAlertThresholds(alertThresholds),
     'settings:set-fleet-redis-url': ({ redisUrl }) => settings.setFleetRedisUrl(redisUrl),
     'settings:set-api-base-url': ({ apiBaseUrl }) => settings.setApiBaseUrl(apiBaseUrl),

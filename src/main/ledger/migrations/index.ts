@@ -10,6 +10,8 @@ import designBriefs from './0009-design-briefs.sql';
 import callsInFlight from './0010-calls-in-flight.sql';
 import testRuns from './0011-test-runs.sql';
 import missionResults from './0012-mission-results.sql';
+import branchNames from './0013-branch-names.sql';
+import missionResults from './0012-mission-results.sql';
 
 /**
  * Every migration, in order. Forward-only: never edit or reorder a shipped entry (the
@@ -34,5 +36,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 9, name: '0009-design-briefs', sql: designBriefs },
   { version: 10, name: '0010-calls-in-flight', sql: callsInFlight },
   { version: 11, name: '0011-test-runs', sql: testRuns },
+  { version: 12, name: '0012-mission-results', sql: missionResults },
+  { version: 13, name: '0013-branch-names', sql: branchNames },
   { version: 12, name: '0012-mission-results', sql: missionResults },
 ];
