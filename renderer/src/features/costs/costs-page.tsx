@@ -15,6 +15,7 @@ import { ModelBreakdown } from './model-breakdown.js';
 import { PerformancePanel } from './performance-panel.js';
 import { SpendChart } from './spend-chart.js';
 import { TaskSpendTable } from './task-spend-table.js';
+import { RoleCostPanel } from './role-cost-panel.js';
 import './costs.css';
 
 const WINDOWS = [
@@ -198,6 +199,7 @@ function Dashboard({ costs }: { costs: CostsDashboard }) {
           <ModelBreakdown rows={costs.breakdowns.model} />
           <AgentSpendTable costs={costs} />
           <TaskSpendTable missionId={costs.missionId} />
+          <RoleCostPanel missionId={costs.missionId} />
           <CacheSharePanel missionId={costs.missionId} />
         </>
       )}
