@@ -150,6 +150,18 @@ const steeringCommands = {
   'missions:resume-team': command<MissionTeamView>()(byTeam),
 };
 
+/** Readable branches and clean-up (`engine/mission-branches.ts`). */
+const cleanUpCommands = {
+  /** What done, failed and cancelled missions left behind; nothing of a working or paused mission. */
+  'missions:list-leftovers': command<LeftoversView>()(z.object({}).strict()),
+  /** Removes what the given finished missions (default: every finished one) left; any other mission is refused. */
+  'missions:clean-up': command<CleanUpResult>()(
+    z.object({ missionIds: z.array(id).min(1, 'name at least one mission, or leave it out for all').max(1_000).optional() }).strict(),
+  ),
+  /** Keep (true) or delete (false) the mission's team and coder branches when it ends; null follows Settings. */
+  'missions:set-keep-branches': command<MissionView>()(z.object({ id, keepBranches: z.boolean().nullable() }).strict()),
+};
+
 export const missionsCommands = {
   'missions:create': command<MissionView>()(createMissionSchema),
   'missions:list': command<MissionSummary[]>()(
@@ -239,18 +251,6 @@ export interface CleanUpResult {
   /** What went, per mission (missions with nothing left are not listed). */
   missions: { missionId: string; worktrees: string[]; branches: string[] }[];
 }
-
-/** Readable branches and clean-up (`engine/mission-branches.ts`). */
-const cleanUpCommands = {
-  /** What done, failed and cancelled missions left behind; nothing of a working or paused mission. */
-  'missions:list-leftovers': command<LeftoversView>()(z.object({}).strict()),
-  /** Removes what the given finished missions (default: every finished one) left; any other mission is refused. */
-  'missions:clean-up': command<CleanUpResult>()(
-    z.object({ missionIds: z.array(id).min(1, 'name at least one mission, or leave it out for all').max(1_000).optional() }).strict(),
-  ),
-  /** Keep (true) or delete (false) the mission's team and coder branches when it ends; null follows Settings. */
-  'missions:set-keep-branches': command<MissionView>()(z.object({ id, keepBranches: z.boolean().nullable() }).strict()),
-};
 
 export interface MissionsEvents {
   'missions:changed': MissionSummary;
