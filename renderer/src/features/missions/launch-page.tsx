@@ -4,6 +4,7 @@ import { emptyLaunchForm, type LaunchField, type LaunchForm } from '../../domain
 import { plural } from '../../lib/format.js';
 import { useStore } from '../../store/index.js';
 import { LaunchShares } from './launch-shares.js';
+import { ProjectMemoryNotice } from './project-memory-notice.js';
 import { Field, MoneyInput } from '../../ui/field.js';
 import { PageHeader } from '../../ui/page-header.js';
 import { DESIGN_TEMPLATES, TEMPLATE_CHOICE_PREFIX, templateOfChoice } from '../../domain/team-templates.js';
@@ -199,6 +200,7 @@ export function LaunchPage() {
                 onChange={(e) => update({ repoPath: e.target.value })}
               />
               <FieldError id={errorId('repoPath')} message={errors.repoPath} />
+              <ProjectMemoryNotice repoPath={form.repoPath} />
             </Field>
             <Field id={ids.branch} label="Base branch" className="branch-field" hint="Work starts from it and merges back into it.">
               <input
