@@ -148,8 +148,8 @@ describe('control-room run --resume', () => {
     // The merged mission leaves no checkout behind: only the person's own worktree remains.
     expect(git(repo, 'worktree', 'list', '--porcelain').split('\n').filter((l) => l.startsWith('worktree '))).toEqual([`worktree ${repo}`]);
     expect(existsSync(worktrees) ? readdirSync(worktrees) : []).toEqual([]);
-    // The branches keep the work.
-    expect(git(repo, 'branch', '--list', `cr/${missionId}/*`)).not.toBe('');
+    // The mission branch keeps the work; its team and coder branches went with the mission.
+    expect(git(repo, 'branch', '--list', 'cr/*').split('\n').map((b) => b.trim())).toEqual([expect.stringMatching(/^cr\/[a-z0-9.-]+\/@mission$/)]);
   }, 90_000);
 
   it('asks again on stdin for what was still open, resumes the named mission, and refuses finished or unknown ones in one line', async () => {

@@ -19,7 +19,6 @@ import { TeamRepository, type ValidTeamDesignDraft } from '../ledger/team-reposi
 import { openUserSecretStore } from '../settings/index.js';
 import { stringOption, UsageError, type OptionSpecs, type ParsedArgs } from './args.js';
 import { ledgerPath, pickResumable, progressText } from './missions-command.js';
-import { removeMissionWorktrees } from './mission-worktrees.js';
 import { validateRunRequest, type PendingMissionRequest } from './run-request.js';
 import { askBrief, briefLines, briefReady } from './run-director.js';
 import { autoAnswer, cannotGoOn, cannotGoOnLine } from './run-auto-answer.js';
@@ -174,9 +173,10 @@ export async function runMissionCommand(args: ParsedArgs, io: RunIo): Promise<nu
     const final = engine.get(missionId);
     const agents = engine.agents(missionId);
     const total = agents.reduce((n, a) => n + a.costNanoUsd, 0);
-    // Merged: the branches hold the work, so the per-coder checkouts go (a declined merge keeps them to look at).
-    const record = new MissionStore(ledger.db).getMission(missionId);
-    const removed = final.mission.state === 'done' && final.mission.finalCommit !== null && record ? await removeMissionWorktrees(record.repoPath, record.worktreeRoot) : 0;
+    // Ended (merged, declined, failed or cancelled), the mission lost its worktrees and its team
+    // and coder branches (unless kept) in the engine; wait for that before saying so.
+    await engine.branchesSettled();
+    const kept = final.mission.missionBranch;
     if (json) {
       out(JSON.stringify({ event: 'summary', mission: final.mission, agents, totalNanoUsd: total }));
     } else {
@@ -187,7 +187,7 @@ export async function runMissionCommand(args: ParsedArgs, io: RunIo): Promise<nu
         out(`  ${a.name.padEnd(20)} ${a.role.padEnd(8)} in ${String(a.inputTokens).padStart(9)}  out ${String(a.outputTokens).padStart(8)}  ${formatUsd(a.costNanoUsd)}`);
       }
       out(`  ${'total'.padEnd(29)} ${formatUsd(total)}`);
-      if (removed > 0) out(`Removed its ${removed} worktrees; the branches cr/${missionId}/… keep the work.`);
+      if (kept) out(`Its worktrees were removed${final.mission.keepBranches ? ' (its branches were kept)' : ''}; the branch ${kept} keeps the work.`);
     }
     return final.mission.state === 'done' ? 0 : 1;
   } catch (error) {
