@@ -326,6 +326,12 @@ describe('teamStatus on a scripted mission', () => {
     expect(t.velocity.integration).toEqual({ count: 0, of: 0 });
     expect(t.eta).toEqual({ remaining: 1, finishAt: null, reason: 'nothing merged yet' });
 
+    // Its one task waits on an open escalation: no finish is promised, whatever the pace.
+    s.escalation({ id: 'q', teamId: 't', type: 'budget', created: 6, agentId: 'c1', taskId: 'X' });
+    s.move('X', 7, 'ready', { feedback: 'redo' }, null);
+    s.move('X', 8, 'claimed', { agentId: 'c1' }, 'c1');
+    expect(teamStatus(s.l.db, 'm-new', NOW).teams[0]!.eta).toEqual({ remaining: 1, finishAt: null, reason: 'the task left is blocked' });
+
     s.mission('cancelled', 0, at(30));
     const ended = teamStatus(s.l.db, 'm-new', NOW).teams[0]!;
     expect(ended.eta.reason).toBe('the mission is cancelled');

@@ -206,6 +206,8 @@ export function computeTeamStatus(input: VelocityInput, now: number): MissionTea
     if (current.length === 0) reason = 'no tasks planned yet';
     else if (remaining === 0) reason = 'every task is merged';
     else if (final) reason = `the mission is ${input.missionState}`;
+    // A pace says nothing about tasks that wait on a person or a leader.
+    else if (counts.blocked === remaining) reason = remaining === 1 ? 'the task left is blocked' : 'every task left is blocked';
     else if (mergedPerHour === null) reason = 'nothing merged yet';
     else finishAt = new Date(now + Math.round((remaining / mergedPerHour) * HOUR_MS)).toISOString();
 

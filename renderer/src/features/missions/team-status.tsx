@@ -205,12 +205,13 @@ export function AgentsTeamStatus() {
   });
   const missionId = missionFilter || only;
   return (
-    <section className="team-status-section" aria-label="Team status">
+    // A plain block, not a labelled region: the cards are the regions, named by their teams.
+    <div className="team-status-section">
       {missionId ? (
         <TeamStatusCards missionId={missionId} teamKey={teamKey} />
       ) : (
         <p className="muted team-status-hint">Choose a mission above to see each team&apos;s progress, blockers and velocity.</p>
       )}
-    </section>
+    </div>
   );
 }
