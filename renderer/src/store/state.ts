@@ -39,6 +39,7 @@ import type { LaunchErrors, LaunchForm } from '../domain/launch-form.js';
 import type { Area, Route } from '../domain/route.js';
 import type { LoadStatus, Notice, StoreDeps, ThemePreference } from './types.js';
 import type { CacheShareSlice } from './cache-share-slice.js';
+import type { ReviewsSlice } from './reviews-slice.js';
 
 // The store's shape: each slice's state and actions, what components read and call. The
 // slices implement these in their own files and reach each other only through
@@ -508,6 +509,7 @@ export type StoreState = AppSlice &
   FleetSlice &
   SteeringSlice &
   TeamStatusSlice &
-  CacheShareSlice;
+  CacheShareSlice &
+  ReviewsSlice;
 
 export type Slice<T> = (deps: StoreDeps) => StateCreator<StoreState, [], [], T>;

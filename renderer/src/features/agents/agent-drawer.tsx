@@ -1,5 +1,6 @@
 import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
+import type { AgentDiff } from '../../../../src/shared/contract/agents.js';
 import type { AgentView, TaskView } from '../../../../src/shared/mission.js';
 import { formatUsd } from '../../../../src/shared/money.js';
 import { isLive } from '../../domain/agent-query.js';
@@ -11,6 +12,8 @@ import { entityKey, useStore, type AgentDetailState } from '../../store/index.js
 import { StateBadge } from '../missions/state-badge.js';
 import { AgentStateBadge, IdleTime } from './agent-cells.js';
 import { KillDialog } from './kill-dialog.js';
+import { DiffViewer, initiallyOpen } from '../review/diff-viewer.js';
+import { FileList } from '../review/file-list.js';
 
 type Tab = 'transcript' | 'task' | 'diff';
 // Rendering thousands of messages at once would stall the drawer; older ones wait for a click.
@@ -186,16 +189,16 @@ function DiffPanel({ detail, agent }: { detail: AgentDetailState; agent: AgentVi
   }
   const diff = detail.diff;
   return (
-    <div className="drawer-pad diff-panel">
+    <div className="drawer-pad diff-panel review">
       <div className="diff-toolbar">
         <span className="muted">
           {diff ? (
             <>
-              <code>{diff.branch}</code> · {diff.files.length} files · <span className="diff-plus">+{diff.additions}</span>{' '}
-              <span className="diff-minus">−{diff.deletions}</span>
+              {DIFF_MODE[diff.mode]} · <code>{diff.branch}</code> · {diff.files.length} files ·{' '}
+              <span className="diff-plus">+{diff.additions}</span> <span className="diff-minus">−{diff.deletions}</span>
             </>
           ) : (
-            'Committed work on the coder’s branch, against its team branch.'
+            'The coder’s work in progress, or what it contributed once merged.'
           )}
         </span>
         <button type="button" className="btn btn-small" disabled={detail.diffStatus === 'loading'} onClick={() => void loadDiff()}>
@@ -207,47 +210,63 @@ function DiffPanel({ detail, agent }: { detail: AgentDetailState; agent: AgentVi
           Could not load the diff: {detail.diffError}
         </div>
       ) : diff && diff.files.length === 0 ? (
-        <p className="muted">
-          Nothing on this branch that the team branch does not have: either no work is committed yet (a coder’s work is
-          committed when it submits) or it has been merged already.
-        </p>
+        <p className="muted">Nothing yet: the coder has not changed a file since its task started, and none of its work is merged.</p>
       ) : diff ? (
-        <>
-          <ul className="diff-files">
-            {diff.files.map((f) => (
-              <li key={f.path}>
-                <span className={`diff-status diff-${f.status}`}>{f.status}</span>
-                <code>{f.path}</code>
-                <span className="muted">{f.additions === null ? 'binary' : `+${f.additions} −${f.deletions ?? 0}`}</span>
-              </li>
-            ))}
-          </ul>
-          <pre className="diff-body" aria-label="Diff">
-            {diff.diff.split('\n').map((line, i) => (
-              <span
-                key={i}
-                className={
-                  line.startsWith('+') && !line.startsWith('+++')
-                    ? 'diff-line-add'
-                    : line.startsWith('-') && !line.startsWith('---')
-                      ? 'diff-line-del'
-                      : line.startsWith('@@')
-                        ? 'diff-line-hunk'
-                        : undefined
-                }
-              >
-                {line || ' '}
-              </span>
-            ))}
-          </pre>
-          {diff.truncated ? <p className="muted">The diff was cut short at its size limit.</p> : null}
-        </>
+        <DrawerDiff diff={diff} />
       ) : (
         <div className="placeholder" role="status">
           <span className="spinner" aria-hidden="true" /> Loading the diff…
         </div>
       )}
     </div>
+  );
+}
+
+const DIFF_MODE: Record<AgentDiff['mode'], string> = {
+  'work-in-progress': 'Work in progress',
+  contributed: 'Merged work',
+  none: 'No work yet',
+};
+
+function DrawerDiff({ diff }: { diff: AgentDiff }) {
+  const [open, setOpen] = useState<Set<string>>(() => initiallyOpen(diff.changes));
+  const [shownFor, setShownFor] = useState(diff);
+  if (shownFor !== diff) {
+    setShownFor(diff);
+    setOpen(initiallyOpen(diff.changes));
+  }
+  const toggle = (path: string) =>
+    setOpen((current) => {
+      const next = new Set(current);
+      if (next.has(path)) next.delete(path);
+      else next.add(path);
+      return next;
+    });
+  return (
+    <>
+      <p className="muted">
+        {diff.mode === 'work-in-progress'
+          ? diff.uncommitted
+            ? 'Against where its task started, with the edits it has not committed yet.'
+            : 'Against where its task started.'
+          : 'The change its latest merged task brought into the team branch.'}
+      </p>
+      <FileList files={diff.changes} idPrefix="agent-diff" onOpen={(path) => setOpen((c) => new Set(c).add(path))} />
+      <DiffViewer files={diff.changes} idPrefix="agent-diff" open={open} onToggle={toggle} />
+      {diff.truncated ? <p className="muted">The diff was cut short at its size limit.</p> : null}
+      {diff.commits.length > 0 ? (
+        <section aria-label="Contributed commits">
+          <h5>Commits it contributed</h5>
+          <ul className="review-commits">
+            {diff.commits.map((c) => (
+              <li key={c.sha}>
+                <code>{c.sha.slice(0, 10)}</code> {c.subject} <span className="muted">· {formatDateTime(c.at)}</span>
+              </li>
+            ))}
+          </ul>
+        </section>
+      ) : null}
+    </>
   );
 }
 

@@ -23,6 +23,7 @@ import {
 import { formatDateTime, plural } from '../../lib/format.js';
 import { MoneyInput } from '../../ui/field.js';
 import { teamTitle } from '../../../../src/shared/team-label.js';
+import { ChangeReview } from '../review/change-review.js';
 
 /** What the person has typed or ticked for one item, kept while they move around the list. */
 export interface DecisionDraft {
@@ -108,6 +109,8 @@ export function EscalationDetail({
       ) : null}
 
       <TypeContext escalation={e} context={context} />
+
+      {changesCode(e, task) ? <ChangeReview request={{ escalationId: e.id }} shortcut /> : null}
 
       <BudgetContext escalation={e} mission={mission} draft={draft} onDraft={onDraft} open={open} inputId={`${ids}-budget`} />
 
@@ -199,6 +202,16 @@ export function EscalationDetail({
       )}
     </article>
   );
+}
+
+/**
+ * Whether approving this item lands code, so the person sees the change first: the final
+ * merge, a merge conflict, a task given up after its attempts, a submission waiting for
+ * its review.
+ */
+function changesCode(e: EscalationView, task: MissionDetail['tasks'][number] | undefined): boolean {
+  if (e.type === 'final_merge' || e.type === 'merge_conflict' || e.type === 'dead_letter') return true;
+  return task !== undefined && (task.state === 'submitted' || task.state === 'reviewed');
 }
 
 function TypeContext({ escalation: e, context }: { escalation: EscalationView; context: MissionDetail | undefined }) {

@@ -20,6 +20,7 @@ import { PlanView } from './plan-view.js';
 import { StateBadge } from './state-badge.js';
 import { TeamSteering } from './team-steering.js';
 import { TeamStatusSection } from './team-status.js';
+import { MissionChanges } from '../review/mission-changes.js';
 
 const ACTIVE = ['planning', 'awaiting_plan_approval', 'running', 'integrating'];
 
@@ -333,6 +334,7 @@ export function MissionPage({ id }: { id: string }) {
         </section>
       ) : null}
       {planApproval ? <PlanApproval escalation={planApproval} mission={mission} /> : null}
+      <MissionChanges escalations={openEscalations} />
       <OpenEscalations escalations={others} />
       <Facts mission={mission} />
       {mission.state !== 'draft' ? <TeamStatusSection missionId={id} /> : null}
