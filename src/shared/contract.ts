@@ -10,6 +10,7 @@ import { limitsCommands, type LimitsEvents } from './contract/limits.js';
 import { settingsCommands, type SettingsEvents } from './contract/settings.js';
 import { runtimesCommands, type RuntimesEvents } from './contract/runtimes.js';
 import { fleetCommands, type FleetEvents } from './contract/fleet.js';
+import { pullRequestsCommands } from './contract/pull-requests.js';
 import { reviewsCommands } from './contract/reviews.js';
 import type { Result } from './result.js';
 
@@ -30,6 +31,7 @@ export const commands = {
   ...settingsCommands,
   ...runtimesCommands,
   ...fleetCommands,
+  ...pullRequestsCommands,
   ...reviewsCommands,
 };
 

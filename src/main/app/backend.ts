@@ -195,6 +195,7 @@ function setupHandlers(
     teams: new TeamRepository(ledger.db),
     engine: services.engine,
     settings: services.settings,
+    pullRequests: services.pullRequests,
     fleet: services.fleet,
     costs: {
       db: ledger.db,

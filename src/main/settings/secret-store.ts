@@ -1,7 +1,7 @@
 import type { ApiKeyStorage } from '../../shared/contract/settings.js';
 
 /**
- * Where main keeps secrets (today: the Anthropic API key). The key never leaves main: no
+ * Where main keeps secrets (the Anthropic API key, the GitHub token). The key never leaves main: no
  * command answers it, no event carries it, and it is never written to the ledger, so
  * the only code that sees it is the store and the provider that sends it.
  *
@@ -27,8 +27,11 @@ export interface SecretStore {
   set(name: SecretName, value: string | null): void;
 }
 
-/** The secrets Control Room keeps; a closed list so a typo cannot create a second key. */
-export const SECRET_NAMES = ['anthropic-api-key'] as const;
+/**
+ * The secrets Control Room keeps; a closed list so a typo cannot create a second key.
+ * `github-token`: the token pull requests are opened with (`src/main/publish/`).
+ */
+export const SECRET_NAMES = ['anthropic-api-key', 'github-token'] as const;
 export type SecretName = (typeof SECRET_NAMES)[number];
 
 /** Holds secrets in a private field for the process lifetime; see {@link SecretStore}. */

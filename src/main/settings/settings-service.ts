@@ -14,6 +14,7 @@ import type { ModelProvider } from '../llm/provider.js';
 import { maskApiKey } from './api-key.js';
 import { checkPriceTableEdit, withBundledRows } from './price-table-edits.js';
 import { maskRedisUrl } from '../../shared/redis-url.js';
+import { maskGithubToken } from '../../shared/pull-request.js';
 import { safeMessage } from '../../shared/quote.js';
 import { API_BASE_URL_ENV, apiBaseUrlProblem, DEFAULT_API_BASE_URL, type ApiBaseUrlSource } from '../../shared/api-base-url.js';
 import type { ProviderSwitch } from './provider-switch.js';
@@ -230,6 +231,7 @@ export class SettingsService {
       keepBranches: this.keepBranches(),
       alertThresholds: this.alertThresholds(),
       fleet: this.fleetView(),
+      github: this.githubView(),
       apiBaseUrl: this.apiBaseUrlView(),
       dataDir: this.dataDir,
     };
@@ -329,6 +331,30 @@ export class SettingsService {
   private apiBaseUrlView(): SettingsView['apiBaseUrl'] {
     const { url, source, saved, problem } = this.apiBaseUrl();
     return { saved, effective: url, source, problem };
+  }
+
+  /** The GitHub token pull requests are opened with (unmasked: main only, for `publish/`), null when none. */
+  githubToken(): string | null {
+    return this.secrets.get('github-token');
+  }
+
+  /** Stores (or with null removes) the GitHub token in the secret store; never in the ledger. */
+  setGithubToken(token: string | null): SettingsView {
+    try {
+      this.secrets.set('github-token', token);
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      throw new AppError(
+        'unavailable',
+        `token: the GitHub token was not ${token === null ? 'removed' : 'saved'} (${this.secrets.where}): ${safeMessage(reason)}`,
+      );
+    }
+    return this.changed();
+  }
+
+  private githubView(): SettingsView['github'] {
+    const token = this.githubToken();
+    return { set: token !== null, masked: token === null ? null : maskGithubToken(token), volatile: token !== null && !this.secrets.persistent };
   }
 
   private fleetView(): SettingsView['fleet'] {

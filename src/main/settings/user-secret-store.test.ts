@@ -127,8 +127,14 @@ describe('openUserSecretStore', () => {
     });
     expect(store.where).toBe('keychain');
     expect(fallbackReason).toBeNull();
-    expect(opened).toEqual([`Control Room/anthropic-api-key (${dir})`]);
+    expect(opened).toEqual([`Control Room/anthropic-api-key (${dir})`, `Control Room/github-token (${dir})`]);
     store.set('anthropic-api-key', KEY);
+    expect([...keychain.values()]).toEqual([KEY]);
+    // The GitHub token is an item of its own: saving or removing it leaves the API key alone.
+    const token = 'ghp_' + 'T'.repeat(36);
+    store.set('github-token', token);
+    expect(keychain.get(`github-token (${dir})`)).toBe(token);
+    store.set('github-token', null);
     expect([...keychain.values()]).toEqual([KEY]);
     expect(readdirSync(dir)).toEqual([]);
   });

@@ -3,7 +3,7 @@ import type { ApiKeyStorage } from '../../shared/contract/settings.js';
 import { quote, safeMessage } from '../../shared/quote.js';
 import { KeyFileSecretStore, KEY_FILE } from './key-file-secret-store.js';
 import { KEYCHAIN_SERVICE, keychainAccount, KeychainSecretStore, type KeychainEntry } from './keychain-secret-store.js';
-import { MemorySecretStore, type SecretName, type SecretStore } from './secret-store.js';
+import { MemorySecretStore, SECRET_NAMES, type SecretName, type SecretStore } from './secret-store.js';
 
 /**
  * Chooses the secret store instead of trying the keychain first: `keychain`, `key-file` or
@@ -62,6 +62,9 @@ async function probeKeychain(
     const probe = await open(KEYCHAIN_SERVICE, keychainAccount('anthropic-api-key', options.dataDir));
     probe.getPassword();
     entries.set('anthropic-api-key', probe);
+    for (const name of SECRET_NAMES) {
+      if (!entries.has(name)) entries.set(name, await open(KEYCHAIN_SERVICE, keychainAccount(name, options.dataDir)));
+    }
   } catch (error) {
     return { ok: false, reason: firstLine(error) };
   }

@@ -1,6 +1,7 @@
 import type { AppInfo } from '../../../shared/contract/app.js';
 import type { MissionEngine } from '../../engine/mission-engine.js';
 import type { TeamRepository } from '../../ledger/team-repository.js';
+import type { MissionPullRequests } from '../../publish/mission-pull-requests.js';
 import type { SettingsService } from '../../settings/index.js';
 import type { Handlers } from '../dispatch.js';
 import type { EventHub } from '../event-hub.js';
@@ -11,6 +12,7 @@ import { projectMemoryHandlers } from './project-memory.js';
 import { costsHandlers, type CostsHandlerDeps } from './costs.js';
 import { fleetHandlers, type FleetStatusSource } from './fleet.js';
 import { missionsHandlers } from './missions.js';
+import { pullRequestsHandlers } from './pull-requests.js';
 import { runtimesHandlers, type RuntimesHandlerDeps } from './runtimes.js';
 import { settingsHandlers } from './settings.js';
 import { teamsHandlers } from './teams.js';
@@ -23,6 +25,8 @@ export interface HandlerDeps {
   engine: MissionEngine;
   costs: CostsHandlerDeps;
   settings: SettingsService;
+  /** Missions' pull requests (`publish/`). */
+  pullRequests: MissionPullRequests;
   /** The runtime probes; the real ones when left out. */
   runtimes?: RuntimesHandlerDeps;
   /** The fleet, when turns go to workers on Redis; absent or null when they run in this process. */
@@ -39,6 +43,7 @@ export function createHandlers(deps: HandlerDeps): Handlers {
     ...settingsHandlers(deps.settings),
     ...runtimesHandlers(deps.runtimes),
     ...fleetHandlers(deps.fleet ?? null),
+    ...pullRequestsHandlers(deps.pullRequests),
     ...velocityHandlers(deps.costs),
     ...cacheShareHandlers(deps.costs),
     ...roleCostsHandlers(deps.costs),

@@ -1,4 +1,5 @@
 import type { EscalationDecision } from '../../../shared/mission.js';
+import { pullRequestUrlOf } from '../../../shared/pull-request.js';
 import { AppError } from '../../../shared/result.js';
 import type { EscalationRecord, TaskRecord } from '../../ledger/mission-repository.js';
 import type { MissionWorkspace } from '../../workspace/mission-workspace.js';
@@ -163,11 +164,20 @@ export class Decisions {
         return;
       case 'final_merge':
         if (esc.decision === 'approve') await this.h.finalize();
-        else {
+        else if (pullRequestUrlOf(esc.comment)) {
+          // Answered with a pull request (`publish/`): the work goes to the base branch through it.
+          const url = pullRequestUrlOf(esc.comment);
+          const on = this.h.workspace()?.missionBranch ?? (typeof esc.payload.missionBranch === 'string' ? esc.payload.missionBranch : 'the mission branch');
+          writes.setMissionState('done', { finalMerge: 'pull_request', url }, {
+            outcome: `pull request opened: ${url} (the work is on ${on})`,
+            resultKind: 'pull_request',
+          });
+        } else {
           // The branch the escalation was raised with: declining needs no workspace open.
           const raisedOn = typeof esc.payload.missionBranch === 'string' ? esc.payload.missionBranch : null;
           writes.setMissionState('done', { finalMerge: 'declined' }, {
             outcome: `final merge declined; the work stays on ${this.h.workspace()?.missionBranch ?? raisedOn ?? 'the mission branch'}`,
+            resultKind: 'declined',
           });
         }
         return;
@@ -177,7 +187,6 @@ export class Decisions {
 
   private async applyStall(esc: EscalationRecord, team: TeamRt | undefined, raiser: AgentRt | undefined, guidance: string): Promise<void> {
     const { writes } = this.h;
-            resultKind: 'declined',
     // A team left without the agents it needs, or (no team) a mission in which no agent can
     // act: approve restarts the stopped agents (of the team, or of every working team), deny fails the mission.
     if (esc.payload.noAgents === true) {
