@@ -1,6 +1,6 @@
 import { useId } from 'react';
 import type { RuntimeStatus } from '../../../../src/shared/contract/runtimes.js';
-import { agentNanoPerHour, type ModelPrices } from '../../../../src/shared/design-estimate.js';
+import { workloadFor, workNanoPerHour, type MeasuredWorkload, type ModelPrices } from '../../../../src/shared/design-estimate.js';
 import type { DesignIssue, DesignFix } from '../../../../src/shared/design-rules.js';
 import { MODELS, findModel } from '../../../../src/shared/models.js';
 import { formatUsd } from '../../../../src/shared/money.js';
@@ -41,6 +41,8 @@ interface InspectorProps {
   team: TeamForm | undefined;
   issues: DesignIssue[];
   prices: ModelPrices;
+  /** What past missions measured (`costs:get-workload`): the hourly figure uses it as the estimate does. */
+  measured?: readonly MeasuredWorkload[] | undefined;
   /** `runtimes:get-status`; empty while unknown. */
   runtimes: readonly RuntimeStatus[];
   edit: Edit;
@@ -54,6 +56,7 @@ export function AgentInspector({
   team,
   issues,
   prices,
+  measured,
   runtimes,
   edit,
   onClose,
@@ -79,7 +82,8 @@ export function AgentInspector({
   const fix = (value: DesignFix) => edit((f, newId) => applyFix(f, value, newId));
   const model = findModel(agent.model);
   const price = prices[agent.model];
-  const hourly = price ? agentNanoPerHour(agent.role, price) : null;
+  // As the estimate prices it: measured for this role on this model where the ledger has enough.
+  const hourly = price ? workNanoPerHour(workloadFor(agent.role, agent.model, measured), price) : null;
   const idleCustom =
     agent.idleTimeoutSec !== null && !IDLE_PRESETS.some((p) => p.sec === agent.idleTimeoutSec)
       ? agent.idleTimeoutSec

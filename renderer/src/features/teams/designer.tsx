@@ -422,6 +422,7 @@ export function Designer({ form }: { form: DesignForm }) {
             team={selectedTeam}
             issues={selected ? issues.filter((i) => i.agentId === selected) : []}
             prices={prices}
+            measured={measured}
             runtimes={runtimes}
             edit={edit}
             onClose={() => setSelected(null)}
