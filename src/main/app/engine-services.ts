@@ -8,6 +8,7 @@ import type { Fleet } from '../fleet/index.js';
 import type { BudgetGuard } from '../ledger/budgets.js';
 import type { CallRecord } from '../ledger/calls-repository.js';
 import type { RateLimiter } from '../limiter/index.js';
+import { MissionPullRequests } from '../publish/mission-pull-requests.js';
 import { MemorySecretStore, SettingsService, type SecretStore } from '../settings/index.js';
 import { defaultPoolLimits, setupCalls, type Calls } from './setup-calls.js';
 import { setupClaudeCode } from './setup-claude-code.js';
@@ -38,6 +39,8 @@ export interface EngineServicesOptions {
    * to workers on other machines (default: loopback only).
    */
   fleet?: FleetConfig;
+  /** GitHub's REST API for pull requests; default `CONTROL_ROOM_GITHUB_API_URL`, else https://api.github.com. */
+  githubApiUrl?: string;
 }
 
 export interface EngineServices {
@@ -49,6 +52,8 @@ export interface EngineServices {
   settings: SettingsService;
   /** The fleet, when turns go to workers (`fleet` option). */
   fleet: Fleet | null;
+  /** Missions' pull requests (`publish/`), with the GitHub token from Settings. */
+  pullRequests: MissionPullRequests;
   close(): void;
   /**
    * Stops every agent (aborting calls in flight) and waits, at most `timeoutMs`, until
@@ -83,6 +88,7 @@ export function createEngineServices(options: EngineServicesOptions): EngineServ
     }),
   );
   steps.add(setupLiveSettings(options, settings, calls, engine));
+  const { pullRequests } = steps.add(setupPullRequests(options, settings, engine));
   return {
     engine,
     gateway: calls.gateway,
@@ -90,6 +96,7 @@ export function createEngineServices(options: EngineServicesOptions): EngineServ
     budgets: calls.budgets,
     settings,
     fleet,
+    pullRequests,
     close: () => steps.close(),
     shutdown: (timeoutMs = 5_000) => steps.shutdown(timeoutMs),
   };
@@ -128,6 +135,25 @@ function setupEngine(
     defaults: { ...parts.defaults, ...options.engine?.defaults },
   });
   return { engine, close: () => engine.close() };
+}
+
+/** Pull requests, reading the GitHub token from Settings at each use (a change applies at once). */
+function setupPullRequests(
+  options: EngineServicesOptions,
+  settings: SettingsService,
+  engine: MissionEngine,
+): { pullRequests: MissionPullRequests } & Closing {
+  const githubApiUrl = options.githubApiUrl ?? options.env.CONTROL_ROOM_GITHUB_API_URL;
+  const pullRequests = new MissionPullRequests({
+    db: options.db,
+    engine,
+    // The description is the mission's result, as missions:get-result answers it.
+    result: (missionId) => engine.result(missionId),
+    token: () => settings.githubToken(),
+    env: options.env,
+    ...(githubApiUrl ? { githubApiUrl } : {}),
+  });
+  return { pullRequests, close: () => undefined };
 }
 
 /** Lets a change saved in Settings reach the running limiter, pricers, engine and provider. */

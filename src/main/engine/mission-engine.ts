@@ -21,6 +21,7 @@ import {
 } from '../../shared/mission.js';
 import { findModel } from '../../shared/models.js';
 import { AppError } from '../../shared/result.js';
+import { PULL_REQUEST_DECISION_PREFIX } from '../../shared/pull-request.js';
 import { TeamRepository } from '../ledger/team-repository.js';
 import { scopedId } from '../ledger/budgets.js';
 import { systemClock, type Clock, type TimerHandle } from '../limiter/clock.js';
@@ -582,6 +583,26 @@ export class MissionEngine {
       decidedBy: 'human',
       alwaysAllow: request.alwaysAllow,
       ...(request.budgetNanoUsd === undefined ? {} : { budgetNano: request.budgetNanoUsd }),
+    });
+    const decided = await rt.decisions.apply(recorded);
+    if (FINAL_MISSION_STATES.includes(rt.mission.state)) this.runtimes.delete(rt.mission.id);
+    return escalationView(decided);
+  }
+
+  /**
+   * Answers the awaited final merge with a pull request `publish/` opened (the mission
+   * branch pushed to a remote): the escalation is resolved by the person with a comment
+   * naming the pull request, and the mission ends done with its branch unmerged here, its
+   * result a pull request. No git: the base branch is not touched.
+   */
+  async settleFinalMergeWithPullRequest(escalationId: string, url: string): Promise<EscalationView> {
+    const esc = this.store.getEscalation(escalationId);
+    if (!esc || esc.type !== 'final_merge') throw new AppError('not_found', `no final merge escalation with id "${escalationId}"`);
+    const rt = this.runtimeSync(esc.missionId);
+    const recorded = rt.decisions.record(escalationId, {
+      decision: 'deny',
+      comment: `${PULL_REQUEST_DECISION_PREFIX}${url}`,
+      decidedBy: 'human',
     });
     const decided = await rt.decisions.apply(recorded);
     if (FINAL_MISSION_STATES.includes(rt.mission.state)) this.runtimes.delete(rt.mission.id);

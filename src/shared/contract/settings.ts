@@ -4,6 +4,7 @@ import { allPoolLimitsSchema, type AllPoolLimits, type LimitPreset } from '../li
 import { priceTableSchema, type PriceTable } from '../pricing.js';
 import { LIMITS } from '../team.js';
 import { MAX_REDIS_URL_LENGTH, savedRedisUrlProblem } from '../validation.js';
+import { githubTokenShapeProblem, MAX_GITHUB_TOKEN_LENGTH, type GithubTokenStatus } from '../pull-request.js';
 import type { ProviderId } from './app.js';
 import { command } from './define.js';
 import { apiBaseUrlProblem, MAX_API_BASE_URL_LENGTH, type ApiBaseUrlSource } from '../api-base-url.js';
@@ -112,6 +113,8 @@ export interface SettingsView {
   fleet: FleetSettingView;
   /** The Messages API's base URL (the upstream). */
   apiBaseUrl: ApiBaseUrlView;
+  /** The GitHub token pull requests are opened with (`src/main/publish/`): only whether one is set, and its mask. */
+  github: GithubTokenStatus;
   /** Where the ledger and worktrees live; read-only. */
   dataDir: string;
 }
@@ -125,6 +128,16 @@ const apiKeySchema = z
   .regex(/^[\x21-\x7e]+$/, 'must be printable characters without spaces')
   .superRefine((value, ctx) => {
     const problem = apiKeyShapeProblem(value);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  });
+
+const githubTokenSchema = z
+  .string({ error: 'must be a string, or null to remove the token' })
+  .trim()
+  .min(1, 'must not be empty (send null to remove the token)')
+  .max(MAX_GITHUB_TOKEN_LENGTH, `must be at most ${MAX_GITHUB_TOKEN_LENGTH} characters`)
+  .superRefine((value, ctx) => {
+    const problem = githubTokenShapeProblem(value);
     if (problem) ctx.addIssue({ code: 'custom', message: problem });
   });
 
@@ -189,6 +202,8 @@ export const settingsCommands = {
   'settings:set-api-base-url': command<SettingsView>()(
     z.object({ apiBaseUrl: apiBaseUrlSchema.nullable() }).strict(),
   ),
+  /** Stores (or with null removes) the GitHub token pull requests are opened with, in main's secret store. The answer carries only its mask. */
+  'settings:set-github-token': command<SettingsView>()(z.object({ token: githubTokenSchema.nullable() }).strict()),
 };
 
 export interface SettingsEvents {

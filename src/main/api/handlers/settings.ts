@@ -13,6 +13,7 @@ type SettingsHandlers = Pick<
   | 'settings:set-alert-thresholds'
   | 'settings:set-fleet-redis-url'
   | 'settings:set-api-base-url'
+  | 'settings:set-github-token'
 >;
 
 /** Handlers for the Settings area: validated requests to the settings service, which answers the masked view. */
@@ -28,5 +29,6 @@ export function settingsHandlers(settings: SettingsService): SettingsHandlers {
     'settings:set-alert-thresholds': ({ alertThresholds }) => settings.setAlertThresholds(alertThresholds),
     'settings:set-fleet-redis-url': ({ redisUrl }) => settings.setFleetRedisUrl(redisUrl),
     'settings:set-api-base-url': ({ apiBaseUrl }) => settings.setApiBaseUrl(apiBaseUrl),
+    'settings:set-github-token': ({ token }) => settings.setGithubToken(token),
   };
 }

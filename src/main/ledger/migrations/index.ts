@@ -11,7 +11,7 @@ import callsInFlight from './0010-calls-in-flight.sql';
 import testRuns from './0011-test-runs.sql';
 import missionResults from './0012-mission-results.sql';
 import branchNames from './0013-branch-names.sql';
-import missionResults from './0012-mission-results.sql';
+import pullRequests from './0014-pull-requests.sql';
 
 /**
  * Every migration, in order. Forward-only: never edit or reorder a shipped entry (the
@@ -38,5 +38,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 11, name: '0011-test-runs', sql: testRuns },
   { version: 12, name: '0012-mission-results', sql: missionResults },
   { version: 13, name: '0013-branch-names', sql: branchNames },
-  { version: 12, name: '0012-mission-results', sql: missionResults },
+  { version: 14, name: '0014-pull-requests', sql: pullRequests },
 ];
