@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { FINAL_MISSION_STATES, type MissionSummary } from '../../shared/mission.js';
+import { resultLabel } from '../../shared/mission-result.js';
 import { formatUsd } from '../../shared/money.js';
 import { quote, safeMessage } from '../../shared/quote.js';
 import { DATABASE_FILE, defaultDataDir } from '../app/paths.js';
@@ -27,6 +28,15 @@ export function missionProgress(m: Pick<MissionSummary, 'taskCounts'>): { merged
   let total = 0;
   for (const [state, n] of Object.entries(m.taskCounts)) if (state !== 'cancelled') total += n ?? 0;
   return { merged: m.taskCounts.merged ?? 0, total };
+}
+
+/**
+ * A mission's state as the listing shows it: how a finished one ended where its state
+ * does not say ('done (merged)', 'done (declined)', 'done (pull request)'), else its state.
+ */
+export function stateText(m: Pick<MissionSummary, 'state' | 'resultKind'>): string {
+  const kind = resultLabel(m)?.toLowerCase();
+  return kind && kind !== m.state ? `${m.state} (${kind})` : m.state;
 }
 
 /** `3/5 merged`, or `no tasks yet`. */
@@ -100,7 +110,7 @@ export function missionsCommand(args: ParsedArgs, io: CliIo): Promise<number> {
     const rows = missions.map((m) => [
       m.id,
       safeMessage(m.name, 40),
-      m.state,
+      stateText(m),
       progressText(m),
       `${formatUsd(m.spentNanoUsd)}${m.budgetNanoUsd === null ? '' : ` / ${formatUsd(m.budgetNanoUsd)}`}`,
       m.updatedAt.replace('T', ' ').replace(/\.\d+Z$/, 'Z'),

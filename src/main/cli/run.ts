@@ -5,6 +5,7 @@ import type { Readable } from 'node:stream';
 import type { EventEnvelope } from '../../shared/contract.js';
 import type { ProviderId } from '../../shared/contract/app.js';
 import type { EscalationView } from '../../shared/mission.js';
+import { resultLabel } from '../../shared/mission-result.js';
 import { formatUsd } from '../../shared/money.js';
 import { quote, safeMessage } from '../../shared/quote.js';
 import { AppError } from '../../shared/result.js';
@@ -23,6 +24,7 @@ import { validateRunRequest, type PendingMissionRequest } from './run-request.js
 import { askBrief, briefLines, briefReady } from './run-director.js';
 import { autoAnswer, cannotGoOn, cannotGoOnLine } from './run-auto-answer.js';
 import type { CliIo } from './cli-io.js';
+import { resultLines } from './result-text.js';
 
 /** The options of `control-room run`, as its help shows them. */
 export const RUN_OPTIONS = {
@@ -177,17 +179,23 @@ export async function runMissionCommand(args: ParsedArgs, io: RunIo): Promise<nu
     // and coder branches (unless kept) in the engine; wait for that before saying so.
     await engine.branchesSettled();
     const kept = final.mission.missionBranch;
+    // The mission's result, as missions:get-result answers it: the last line of the JSON stream.
+    const result = await engine.result(missionId);
     if (json) {
       out(JSON.stringify({ event: 'summary', mission: final.mission, agents, totalNanoUsd: total }));
+      out(JSON.stringify(result));
     } else {
       out('');
-      out(`Mission ${final.mission.state}: ${final.mission.outcome ?? ''}`);
+      const kind = resultLabel(final.mission);
+      out(`Mission ${final.mission.state}${kind && kind.toLowerCase() !== final.mission.state ? ` (${kind.toLowerCase()})` : ''}: ${final.mission.outcome ?? ''}`);
       out('Cost per agent:');
       for (const a of agents) {
         out(`  ${a.name.padEnd(20)} ${a.role.padEnd(8)} in ${String(a.inputTokens).padStart(9)}  out ${String(a.outputTokens).padStart(8)}  ${formatUsd(a.costNanoUsd)}`);
       }
       out(`  ${'total'.padEnd(29)} ${formatUsd(total)}`);
       if (kept) out(`Its worktrees were removed${final.mission.keepBranches ? ' (its branches were kept)' : ''}; the branch ${kept} keeps the work.`);
+      out('');
+      for (const line of resultLines(result)) out(line);
     }
     return final.mission.state === 'done' ? 0 : 1;
   } catch (error) {
@@ -263,7 +271,8 @@ function describeEvent(event: EventEnvelope): string | null {
   switch (event.name) {
     case 'missions:changed': {
       const p = event.payload as EventEnvelope<'missions:changed'>['payload'];
-      return `mission  ${p.state}${p.outcome ? ` (${p.outcome})` : ''}`;
+      const kind = resultLabel(p);
+      return `mission  ${p.state}${kind && kind.toLowerCase() !== p.state ? ` ${kind.toLowerCase()}` : ''}${p.outcome ? ` (${p.outcome})` : ''}`;
     }
     case 'tasks:changed': {
       const p = event.payload as EventEnvelope<'tasks:changed'>['payload'];
