@@ -11,7 +11,6 @@ import { NoticeBar } from '../../ui/notice-bar.js';
 import { PageHeader } from '../../ui/page-header.js';
 import '../missions/missions.css';
 import { AgentsTeamStatus } from '../missions/team-status.js';
-import { AgentsTeamStatus } from '../missions/team-status.js';
 import { AgentDrawer } from './agent-drawer.js';
 import { AgentTable } from './agent-table.js';
 import { KillDialog } from './kill-dialog.js';
@@ -205,7 +204,6 @@ export function AgentsPage() {
       ) : (
         <>
           <Filters />
-          <AgentsTeamStatus />
           <AgentsTeamStatus />
           {keys.length === 0 ? (
             <div className="card placeholder" role="status">
