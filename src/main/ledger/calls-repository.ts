@@ -282,17 +282,17 @@ export class CallsRepository {
     const cost = this.price(record);
     const params = toParams({ ...record, errorType: record.errorType ?? INTERRUPTED_ERROR_TYPE }, cost);
     const entry: InFlightEntry = { requestId: record.requestId, written: false, ended: false };
-    const row = {
-      request_id: record.requestId,
-      mission_id: record.missionId ?? null,
-      started_at: record.startedAt,
-      seen_at: record.endedAt,
-      cost_total_nano: cost.totalNano,
-      row_json: JSON.stringify(params),
-    };
     deferWrite(this.db, () => {
       if (entry.ended) return;
-      this.startStmt.run(row);
+      this.startStmt.run({
+        request_id: record.requestId,
+        mission_id: record.missionId ?? null,
+        started_at: record.startedAt,
+        seen_at: record.endedAt,
+        cost_total_nano: cost.totalNano,
+        // Serialised only when written: an attempt that ended in the same turn never is.
+        row_json: JSON.stringify(params),
+      });
       entry.written = true;
     });
     return entry;

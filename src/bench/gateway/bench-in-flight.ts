@@ -1,0 +1,84 @@
+/**
+ * `npm run bench:in-flight`: what billing a streamed call from its message_start costs the
+ * ledger (issue 20). Each call is written the way the gateway writes it, in a real ledger
+ * opened as the app opens it (group commit, background checkpoints), with N calls ending
+ * per event-loop turn; three ways in one run, each three times (median shown):
+ *   - row only: the attempt's calls row at its end (the baseline, as before);
+ *   - in flight across turns: an in-flight row at message_start, committed with that turn,
+ *     then the calls row and the in-flight row's removal at the end, a turn later (a real
+ *     stream: message_start and the end are never in one turn);
+ *   - in one turn: message_start and the end in the same turn (an instant provider), where
+ *     the queued in-flight row is never written.
+ * Prints microseconds of wall time per call (commits included) and each as a ratio of the
+ * baseline. Options: --calls N (default 20000).
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CallsRepository, type CallRecord, type InFlightCall } from '../../main/ledger/calls-repository.js';
+import { openLedger } from '../../main/ledger/database.js';
+import { defaultPricer } from '../../main/ledger/pricing.js';
+
+type Mode = 'row only' | 'in flight across turns' | 'in one turn';
+const T0 = Date.UTC(2026, 0, 15);
+const turn = () => new Promise((resolve) => setImmediate(resolve));
+
+function record(requestId: string, ended: boolean): CallRecord {
+  return {
+    requestId,
+    missionId: 'm1',
+    teamId: 't1',
+    agentId: `a${requestId.length % 50}`,
+    role: 'coder',
+    modelRequested: 'claude-sonnet-4-6',
+    startedAt: T0,
+    endedAt: T0 + 500,
+    status: ended ? 'ok' : 'partial',
+    usage: { inputTokens: 1_200, outputTokens: ended ? 300 : 1, cacheReadTokens: 20_000 },
+  };
+}
+
+/** Microseconds of wall time per call for `calls` calls, `perTurn` ending in each turn. */
+async function run(mode: Mode, calls: number, perTurn: number): Promise<number> {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-in-flight-'));
+  const ledger = openLedger(join(dir, 'ledger.db'), { groupCommit: true, checkpoints: 'background' });
+  const repo = new CallsRepository(ledger.db, defaultPricer());
+  let pending: { id: string; inFlight?: InFlightCall }[] = [];
+  let started = 0;
+  const t = performance.now();
+  while (started < calls || pending.length > 0) {
+    const ending = pending;
+    pending = [];
+    for (const p of ending) repo.insertLater(record(p.id, true), undefined, p.inFlight);
+    for (let i = 0; i < perTurn && started < calls; i++, started++) {
+      const id = `req-${started}`;
+      if (mode === 'row only') pending.push({ id });
+      else if (mode === 'in flight across turns') pending.push({ id, inFlight: repo.startLater(record(id, false)) });
+      else repo.insertLater(record(id, true), undefined, repo.startLater(record(id, false)));
+    }
+    await turn();
+  }
+  await turn();
+  const us = ((performance.now() - t) * 1_000) / calls;
+  ledger.close();
+  rmSync(dir, { recursive: true, force: true });
+  return us;
+}
+
+async function main(): Promise<void> {
+  const at = process.argv.indexOf('--calls');
+  const calls = at > 0 ? Number(process.argv[at + 1]) : 20_000;
+  const modes: Mode[] = ['row only', 'in flight across turns', 'in one turn'];
+  for (const perTurn of [1, 10]) {
+    await run('row only', 2_000, perTurn); // warm-up
+    const samples = new Map<Mode, number[]>(modes.map((m) => [m, []]));
+    // Interleaved, so drift hits every mode alike.
+    for (let round = 0; round < 3; round++) for (const mode of modes) samples.get(mode)!.push(await run(mode, calls, perTurn));
+    const median = (mode: Mode) => [...samples.get(mode)!].sort((a, b) => a - b)[1]!;
+    const base = median('row only');
+    const figures = modes.map((mode) => `${mode} ${median(mode).toFixed(1)} us/call (x${(median(mode) / base).toFixed(2)})`);
+    console.log(`${perTurn} call(s) ending per turn: ${figures.join('; ')}`);
+  }
+}
+
+await main();
