@@ -38,6 +38,7 @@ import type { InboxFilter } from '../domain/inbox-model.js';
 import type { LaunchErrors, LaunchForm } from '../domain/launch-form.js';
 import type { Area, Route } from '../domain/route.js';
 import type { LoadStatus, Notice, StoreDeps, ThemePreference } from './types.js';
+import type { MissionResultSlice } from './mission-result-slice.js';
 import type { CacheShareSlice } from './cache-share-slice.js';
 import type { ReviewsSlice } from './reviews-slice.js';
 
@@ -496,6 +497,7 @@ export interface LedgerInsightsSlice {
 }
 
 export type StoreState = AppSlice &
+  MissionResultSlice &
   LedgerInsightsSlice &
   TeamsSlice &
   MissionsSlice &

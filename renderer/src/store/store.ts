@@ -8,6 +8,7 @@ import { createInboxSlice } from './inbox-slice.js';
 import { createSettingsSlice } from './settings-slice.js';
 import { createCostsSlice } from './costs-slice.js';
 import { createMissionLogSlice } from './mission-log-slice.js';
+import { createMissionResultSlice } from './mission-result-slice.js';
 import { createRuntimesSlice } from './runtimes-slice.js';
 import { createFleetSlice } from './fleet-slice.js';
 import { createSteeringSlice } from './steering-slice.js';
@@ -35,6 +36,7 @@ export function createControlRoomStore(deps: StoreDeps): ControlRoomStore {
     ...createSettingsSlice(deps)(...args),
     ...createCostsSlice()(deps)(...args),
     ...createMissionLogSlice()(deps)(...args),
+    ...createMissionResultSlice(deps)(...args),
     ...createRuntimesSlice(deps)(...args),
     ...createFleetSlice()(deps)(...args),
     ...createSteeringSlice(deps)(...args),

@@ -57,9 +57,18 @@ const SEP = '\x1f';
 const REC = '\x1e';
 
 /** The non-merge commits a task's merge brought in, oldest first; throws when git cannot say. */
-async function taskCommits(repo: string, mergeCommit: string): Promise<{ sha: string; author: string; at: string; subject: string }[]> {
+async function taskCommits(
+  repo: string,
+  mergeCommit: string,
+): Promise<{ sha: string; author: string; at: string; subject: string }[]> {
   const out = await git(
-    ['log', '--no-merges', '--reverse', `--format=%H${SEP}%an${SEP}%aI${SEP}%s${REC}`, `${mergeCommit}^1..${mergeCommit}^2`],
+    [
+      'log',
+      '--no-merges',
+      '--reverse',
+      `--format=%H${SEP}%an${SEP}%aI${SEP}%s${REC}`,
+      `${mergeCommit}^1..${mergeCommit}^2`,
+    ],
     { cwd: repo, internal: true, timeoutMs: 15_000 },
   );
   return out.stdout
@@ -73,7 +82,11 @@ async function taskCommits(repo: string, mergeCommit: string): Promise<{ sha: st
 }
 
 /** Builds the result of mission `m` from the ledger (and git, for the commits). */
-export async function buildMissionResult(store: MissionStore, m: MissionRecord, missionBranch: string | null): Promise<MissionResult> {
+export async function buildMissionResult(
+  store: MissionStore,
+  m: MissionRecord,
+  missionBranch: string | null,
+): Promise<MissionResult> {
   const results = new MissionResultsStore(store.db);
   const teamRows = store.teams(m.id);
   const allTasks = store.tasks(m.id);
@@ -112,7 +125,7 @@ export async function buildMissionResult(store: MissionStore, m: MissionRecord, 
       key: t.key,
       title: t.title,
       state: t.state,
-      assignee: t.assignee ? agentName.get(t.assignee) ?? t.assignee : null,
+      assignee: t.assignee ? (agentName.get(t.assignee) ?? t.assignee) : null,
       attempts: t.attempts,
       submissionSummary: t.submissionSummary,
       mergedCommit: t.mergedCommit,
@@ -235,7 +248,10 @@ export async function buildMissionResult(store: MissionStore, m: MissionRecord, 
     })),
   };
 
-  async function agentCommits(repo: string, mergedTasks: readonly TaskRecord[]): Promise<{ commits: MissionResultCommit[]; source: 'git' | 'tasks' }> {
+  async function agentCommits(
+    repo: string,
+    mergedTasks: readonly TaskRecord[],
+  ): Promise<{ commits: MissionResultCommit[]; source: 'git' | 'tasks' }> {
     try {
       const lists = await Promise.all(mergedTasks.map((t) => taskCommits(repo, t.mergedCommit ?? '')));
       const out: MissionResultCommit[] = [];
@@ -244,7 +260,14 @@ export async function buildMissionResult(store: MissionStore, m: MissionRecord, 
         for (const c of lists[i] ?? []) {
           if (seen.has(c.sha)) continue;
           seen.add(c.sha);
-          out.push({ sha: c.sha, subject: c.subject, author: c.author, agentId: t.assignee, teamId: t.teamId, at: c.at || null });
+          out.push({
+            sha: c.sha,
+            subject: c.subject,
+            author: c.author,
+            agentId: t.assignee,
+            teamId: t.teamId,
+            at: c.at || null,
+          });
         }
       });
       return { commits: out.sort((a, b) => (a.at ?? '').localeCompare(b.at ?? '')), source: 'git' };

@@ -22,13 +22,15 @@ const MAX_TOKENS = 1_024;
 
 export const RESULT_SUMMARY_TOOL_DEFINITION: ToolDefinition = {
   name: RESULT_SUMMARY_TOOL,
-  description: "Submit a short summary of what your team delivered in this mission, for the person's review of the result.",
+  description:
+    "Submit a short summary of what your team delivered in this mission, for the person's review of the result.",
   input_schema: {
     type: 'object',
     properties: {
       summary: {
         type: 'string',
-        description: 'A few sentences: what the team built or changed, where (main files), and anything the person should check.',
+        description:
+          'A few sentences: what the team built or changed, where (main files), and anything the person should check.',
       },
     },
     required: ['summary'],
@@ -36,7 +38,7 @@ export const RESULT_SUMMARY_TOOL_DEFINITION: ToolDefinition = {
 };
 
 const SYSTEM =
-  'You are the leader of a team of coding agents. Your team\'s work has just been merged into the mission branch. ' +
+  "You are the leader of a team of coding agents. Your team's work has just been merged into the mission branch. " +
   `Write what the team delivered for the person who supervises the mission. Answer with one call of ${RESULT_SUMMARY_TOOL}.`;
 
 /** What the leader is told about its team's delivery. */
@@ -51,19 +53,23 @@ export interface SummaryInput {
 
 /** The leader's prompt: the labelled facts it summarises (the simulated leader reads the same labels). */
 export function summaryPrompt(input: SummaryInput): string {
-  const lines = [
-    `Team: ${input.team}`,
-    `Mission goal: ${input.goal.split('\n')[0] ?? ''}`,
-  ];
+  const lines = [`Team: ${input.team}`, `Mission goal: ${input.goal.split('\n')[0] ?? ''}`];
   if (input.share?.trim()) lines.push(`Team's share: ${input.share.trim().split('\n')[0]}`);
   if (input.planSummary?.trim()) lines.push(`Plan: ${input.planSummary.trim()}`);
   const shown = input.files.slice(0, 60);
-  lines.push(`Files changed (${input.files.length}): ${shown.join(', ')}${input.files.length > shown.length ? ', …' : ''}`);
+  lines.push(
+    `Files changed (${input.files.length}): ${shown.join(', ')}${input.files.length > shown.length ? ', …' : ''}`,
+  );
   lines.push('Merged tasks:');
   for (const t of input.tasks) {
-    lines.push(`- ${t.key}: ${t.title}${t.assignee ? ` [by ${t.assignee}]` : ''} | ${t.submissionSummary?.trim().split('\n')[0] || 'no summary'}`);
+    lines.push(
+      `- ${t.key}: ${t.title}${t.assignee ? ` [by ${t.assignee}]` : ''} | ${t.submissionSummary?.trim().split('\n')[0] || 'no summary'}`,
+    );
   }
-  lines.push('', `Call ${RESULT_SUMMARY_TOOL} once with a summary of a few sentences: what was delivered, the main files, and what the person should check before merging.`);
+  lines.push(
+    '',
+    `Call ${RESULT_SUMMARY_TOOL} once with a summary of a few sentences: what was delivered, the main files, and what the person should check before merging.`,
+  );
   return lines.join('\n');
 }
 
@@ -72,17 +78,24 @@ export type SummaryReply = { ok: true; summary: string } | { ok: false; error: s
 /** Reads the leader's reply: its tool call with a non-empty summary, cut to {@link RESULT_SUMMARY_MAX}. */
 export function parseSummaryReply(content: readonly ResponseContentBlock[]): SummaryReply {
   const use = content.find((b) => b.type === 'tool_use' && b.name === RESULT_SUMMARY_TOOL);
-  if (!use || use.type !== 'tool_use') return { ok: false, error: `the leader answered without calling ${RESULT_SUMMARY_TOOL}` };
+  if (!use || use.type !== 'tool_use')
+    return { ok: false, error: `the leader answered without calling ${RESULT_SUMMARY_TOOL}` };
   const summary = (use.input as Record<string, unknown> | null)?.summary;
-  if (typeof summary !== 'string' || summary.trim() === '') return { ok: false, error: `the leader's ${RESULT_SUMMARY_TOOL} has no summary` };
+  if (typeof summary !== 'string' || summary.trim() === '')
+    return { ok: false, error: `the leader's ${RESULT_SUMMARY_TOOL} has no summary` };
   const text = summary.trim();
-  return { ok: true, summary: text.length > RESULT_SUMMARY_MAX ? `${text.slice(0, RESULT_SUMMARY_MAX - 1)}…` : text };
+  return {
+    ok: true,
+    summary: text.length > RESULT_SUMMARY_MAX ? `${text.slice(0, RESULT_SUMMARY_MAX - 1)}…` : text,
+  };
 }
 
 /** The summary when the leader's is missing: its merged tasks' own submission summaries. */
 export function fallbackSummary(tasks: SummaryInput['tasks']): string {
   if (tasks.length === 0) return 'No task of this team was merged.';
-  const text = tasks.map((t) => `- ${t.key} (${t.title}): ${t.submissionSummary?.trim() || 'merged'}`).join('\n');
+  const text = tasks
+    .map((t) => `- ${t.key} (${t.title}): ${t.submissionSummary?.trim() || 'merged'}`)
+    .join('\n');
   return text.length > RESULT_SUMMARY_MAX ? `${text.slice(0, RESULT_SUMMARY_MAX - 1)}…` : text;
 }
 
@@ -115,7 +128,7 @@ async function summariseTeam(h: MissionHost, results: MissionResultsStore, team:
     key: t.key,
     title: t.title,
     submissionSummary: t.submissionSummary,
-    assignee: t.assignee ? names.get(t.assignee) ?? t.assignee : null,
+    assignee: t.assignee ? (names.get(t.assignee) ?? t.assignee) : null,
   }));
   const input: SummaryInput = {
     team: team.rec.name,
@@ -141,11 +154,23 @@ async function summariseTeam(h: MissionHost, results: MissionResultsStore, team:
           tool_choice: { type: 'tool', name: RESULT_SUMMARY_TOOL },
           max_tokens: MAX_TOKENS,
         },
-        { missionId: h.mission.id, teamId: team.rec.id, agentId: leader.rec.id, role: 'leader', taskId: null },
+        {
+          missionId: h.mission.id,
+          teamId: team.rec.id,
+          agentId: leader.rec.id,
+          role: 'leader',
+          taskId: null,
+        },
         {
           onStored: (stored) => {
             // The exchange is the leader's transcript too, in the call's transaction.
-            const base = { missionId: h.mission.id, agentId: leader.rec.id, conversation: `result:${team.rec.id}`, kind: 'message' as const, at: h.now() };
+            const base = {
+              missionId: h.mission.id,
+              agentId: leader.rec.id,
+              conversation: `result:${team.rec.id}`,
+              kind: 'message' as const,
+              at: h.now(),
+            };
             h.ctx.store.appendTranscript({ ...base, seq: 0, message: { role: 'user', content: prompt } });
             h.ctx.store.appendTranscript({
               ...base,
@@ -157,7 +182,10 @@ async function summariseTeam(h: MissionHost, results: MissionResultsStore, team:
           },
         },
       );
-      leader.usage.input += result.usage.input_tokens + result.usage.cache_creation_input_tokens + result.usage.cache_read_input_tokens;
+      leader.usage.input +=
+        result.usage.input_tokens +
+        result.usage.cache_creation_input_tokens +
+        result.usage.cache_read_input_tokens;
       leader.usage.output += result.usage.output_tokens;
       leader.usage.cost += result.costNano;
       outcome = parseSummaryReply(result.message.content);

@@ -2,12 +2,11 @@ import { useEffect } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import type { MissionSummary } from '../../../../src/shared/mission.js';
 import { formatUsd } from '../../../../src/shared/money.js';
-import { MISSION_STATE_LABELS } from '../../domain/labels.js';
 import { formatDateTime } from '../../lib/format.js';
 import { missionSpent, useStore } from '../../store/index.js';
 import { NoticeBar } from '../../ui/notice-bar.js';
 import { PageHeader } from '../../ui/page-header.js';
-import { StateBadge } from './state-badge.js';
+import { MissionStateBadge } from './state-badge.js';
 
 /** Newest first: what someone opening the list is most likely looking for. */
 function byCreatedDesc(a: MissionSummary, b: MissionSummary): number {
@@ -124,7 +123,6 @@ export function MissionList() {
             </thead>
             <tbody>
               {missions.map((m) => {
-                const state = MISSION_STATE_LABELS[m.state];
                 return (
                   <tr key={m.id}>
                     <th scope="row" className="mission-name-cell">
@@ -136,7 +134,7 @@ export function MissionList() {
                       </div>
                     </th>
                     <td>
-                      <StateBadge label={state.label} tone={state.tone} pulse={m.state === 'running' || m.state === 'planning'} />
+                      <MissionStateBadge mission={m} />
                     </td>
                     <td>
                       <MissionProgress mission={m} />

@@ -3,7 +3,7 @@ import { useShallow } from 'zustand/react/shallow';
 import type { EscalationView, MissionView } from '../../../../src/shared/mission.js';
 import { isLive } from '../../domain/agent-query.js';
 import { cancelMissionText, killIdleText } from '../../domain/kill-text.js';
-import { BUSY_AGENT_STATES, ESCALATION_TYPE_LABELS, MISSION_STATE_LABELS } from '../../domain/labels.js';
+import { BUSY_AGENT_STATES, ESCALATION_TYPE_LABELS } from '../../domain/labels.js';
 import { formatDateTime } from '../../lib/format.js';
 import { entityKey, missionSpent, useStore } from '../../store/index.js';
 import { ConfirmDialog } from '../../ui/confirm-dialog.js';
@@ -17,7 +17,8 @@ import { MissionAgents } from './mission-agents.js';
 import { MissionProgress, SpendText } from './mission-list.js';
 import { DirectorDraft } from './director-draft.js';
 import { PlanView } from './plan-view.js';
-import { StateBadge } from './state-badge.js';
+import { MissionStateBadge } from './state-badge.js';
+import { MissionResultSection } from './mission-result.js';
 import { TeamSteering } from './team-steering.js';
 import { TeamStatusSection } from './team-status.js';
 import { MissionChanges } from '../review/mission-changes.js';
@@ -300,7 +301,6 @@ export function MissionPage({ id }: { id: string }) {
     );
   }
 
-  const state = MISSION_STATE_LABELS[mission.state];
   const final = mission.state === 'done' || mission.state === 'failed' || mission.state === 'cancelled';
   const planApproval = openEscalations.find((e) => e.type === 'plan_approval');
   const brief = openEscalations.find((e) => e.type === 'mission_brief');
@@ -311,7 +311,7 @@ export function MissionPage({ id }: { id: string }) {
       {back}
       <PageHeader
         title={mission.name}
-        badge={<StateBadge label={state.label} tone={state.tone} pulse={mission.state === 'running' || mission.state === 'planning'} />}
+        badge={<MissionStateBadge mission={mission} />}
         subtitle={<span className="mission-goal">{mission.goal}</span>}
         actions={<Controls mission={mission} />}
       />
@@ -324,6 +324,7 @@ export function MissionPage({ id }: { id: string }) {
           </span>
         </div>
       ) : null}
+      {final ? <MissionResultSection missionId={id} /> : null}
 
       {brief ? (
         <section className="card" aria-labelledby={`${id}-brief`}>
