@@ -40,6 +40,7 @@ import type { Area, Route } from '../domain/route.js';
 import type { LoadStatus, Notice, StoreDeps, ThemePreference } from './types.js';
 import type { MissionResultSlice } from './mission-result-slice.js';
 import type { CacheShareSlice } from './cache-share-slice.js';
+import type { PullRequestsSlice } from './pull-requests-slice.js';
 import type { ReviewsSlice } from './reviews-slice.js';
 
 // The store's shape: each slice's state and actions, what components read and call. The
@@ -324,6 +325,7 @@ export interface SettingsCommands {
   idleTimeout: 'settings:set-idle-timeout';
   alertThresholds: 'settings:set-alert-thresholds';
   fleetRedisUrl: 'settings:set-fleet-redis-url';
+  githubToken: 'settings:set-github-token';
   apiBaseUrl: 'settings:set-api-base-url';
 }
 
@@ -512,6 +514,7 @@ export type StoreState = AppSlice &
   SteeringSlice &
   TeamStatusSlice &
   CacheShareSlice &
-  ReviewsSlice;
+  ReviewsSlice &
+  PullRequestsSlice;
 
 export type Slice<T> = (deps: StoreDeps) => StateCreator<StoreState, [], [], T>;

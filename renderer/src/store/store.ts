@@ -15,6 +15,7 @@ import { createSteeringSlice } from './steering-slice.js';
 import { createTeamStatusSlice } from './team-status-slice.js';
 import { createLedgerInsightsSlice } from './ledger-insights-slice.js';
 import { createCacheShareSlice } from './cache-share-slice.js';
+import { createPullRequestsSlice } from './pull-requests-slice.js';
 import { createReviewsSlice } from './reviews-slice.js';
 import type { StoreState } from './state.js';
 import type { StoreDeps } from './types.js';
@@ -43,6 +44,7 @@ export function createControlRoomStore(deps: StoreDeps): ControlRoomStore {
     ...createTeamStatusSlice()(deps)(...args),
     ...createLedgerInsightsSlice(deps)(...args),
     ...createCacheShareSlice()(deps)(...args),
+    ...createPullRequestsSlice(deps)(...args),
     ...createReviewsSlice(deps)(...args),
   }));
 }

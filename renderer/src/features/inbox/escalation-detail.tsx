@@ -24,6 +24,7 @@ import { formatDateTime, plural } from '../../lib/format.js';
 import { MoneyInput } from '../../ui/field.js';
 import { teamTitle } from '../../../../src/shared/team-label.js';
 import { ChangeReview } from '../review/change-review.js';
+import { PullRequestPanel } from '../missions/pull-request-panel.js';
 
 /** What the person has typed or ticked for one item, kept while they move around the list. */
 export interface DecisionDraft {
@@ -269,6 +270,7 @@ function TypeContext({ escalation: e, context }: { escalation: EscalationView; c
           <code>{payloadText(e.payload, 'commit')?.slice(0, 12)}</code>
         </p>
       ) : null}
+      {e.type === 'final_merge' && e.state === 'open' ? <PullRequestPanel missionId={e.missionId} /> : null}
       {e.type === 'plan_approval' ? <PlanContext context={context} /> : null}
     </>
   );

@@ -22,6 +22,7 @@ import { MissionResultSection } from './mission-result.js';
 import { TeamSteering } from './team-steering.js';
 import { TeamStatusSection } from './team-status.js';
 import { MissionChanges } from '../review/mission-changes.js';
+import { PullRequestPanel } from './pull-request-panel.js';
 
 const ACTIVE = ['planning', 'awaiting_plan_approval', 'running', 'integrating'];
 
@@ -335,6 +336,7 @@ export function MissionPage({ id }: { id: string }) {
         </section>
       ) : null}
       {planApproval ? <PlanApproval escalation={planApproval} mission={mission} /> : null}
+      {mission.state === 'done' && mission.finalCommit === null ? <PullRequestPanel missionId={id} /> : null}
       <MissionChanges escalations={openEscalations} />
       <OpenEscalations escalations={others} />
       <Facts mission={mission} />

@@ -3,6 +3,7 @@ import { useStore, type ThemePreference } from '../../store/index.js';
 import { PageHeader } from '../../ui/page-header.js';
 import { AlertsSection, IdleTimeoutSection } from './behaviour-section.js';
 import { FleetSection } from './fleet-section.js';
+import { GithubSection } from './github-section.js';
 import { LimitsSection } from './limits-section.js';
 import { PricesSection } from './prices-section.js';
 import { ProviderSection } from './provider-section.js';
@@ -83,6 +84,7 @@ export function SettingsPage() {
           <IdleTimeoutSection key={`idle-${settings.idleTimeoutSec}`} settings={settings} />
           <AlertsSection key={JSON.stringify(settings.alertThresholds)} settings={settings} />
           <FleetSection key={`fleet-${settings.fleet.redisUrl ?? ''}`} settings={settings} />
+          <GithubSection settings={settings} />
         </>
       ) : settingsStatus === 'error' ? (
         <div className="inline-error" role="alert">
