@@ -28,7 +28,9 @@ const EMPTY: ChangeReviewState = { status: 'idle', error: null, review: null };
 
 export const createReviewsSlice: Slice<ReviewsSlice> = (deps) => (set) => {
   const patch = (key: string, next: Partial<ChangeReviewState>) =>
-    set((s) => ({ changeReviews: { ...s.changeReviews, [key]: { ...(s.changeReviews[key] ?? EMPTY), ...next } } }));
+    set((s) => ({
+      changeReviews: { ...s.changeReviews, [key]: { ...(s.changeReviews[key] ?? EMPTY), ...next } },
+    }));
   // A refresh asked for while one is in flight waits for it: answers never arrive out of order.
   const inFlight = new Map<string, Promise<void>>();
 

@@ -3,7 +3,13 @@ import type { ChangeReviewRequest } from '../../shared/contract/reviews.js';
 import { AppError } from '../../shared/result.js';
 import type { ChangeReview, ChangeScope, CommitInfo, TestRunView } from '../../shared/review.js';
 import { quote } from '../../shared/quote.js';
-import type { AgentRecord, EscalationRecord, MissionRecord, TaskRecord, TeamRecord } from '../ledger/mission-tables.js';
+import type {
+  AgentRecord,
+  EscalationRecord,
+  MissionRecord,
+  TaskRecord,
+  TeamRecord,
+} from '../ledger/mission-tables.js';
 import { ReviewQueries } from '../ledger/review-queries.js';
 import { TestRunsRepository } from '../ledger/test-runs.js';
 import {
@@ -57,7 +63,10 @@ export function changeTarget(request: ChangeReviewRequest, m: ReviewedMission, l
     } else if (esc.taskId) {
       taskId = esc.taskId;
     } else {
-      throw new AppError('invalid_request', `escalation ${quote(esc.title)} does not approve a change to code`);
+      throw new AppError(
+        'invalid_request',
+        `escalation ${quote(esc.title)} does not approve a change to code`,
+      );
     }
   } else if ('missionId' in request) {
     teamId = request.teamId ?? null;
@@ -68,7 +77,10 @@ export function changeTarget(request: ChangeReviewRequest, m: ReviewedMission, l
     const task = m.tasks.find((t) => t.id === taskId);
     if (!task) throw new AppError('not_found', `no task ${quote(taskId)} in mission ${quote(mission.name)}`);
     if (teamId !== null && task.teamId !== teamId) {
-      throw new AppError('invalid_request', `task ${quote(task.title)} is not a task of team ${quote(teamId)}`);
+      throw new AppError(
+        'invalid_request',
+        `task ${quote(task.title)} is not a task of team ${quote(teamId)}`,
+      );
     }
     const team = layout.teams.find((t) => t.id === task.teamId);
     const coder = task.assignee ? layout.coders.get(task.assignee) : undefined;
@@ -85,14 +97,16 @@ export function changeTarget(request: ChangeReviewRequest, m: ReviewedMission, l
   if (teamId !== null) {
     const team = layout.teams.find((t) => t.id === teamId);
     const record = m.teams.find((t) => t.id === teamId);
-    if (!team || !record) throw new AppError('not_found', `no team ${quote(teamId)} in mission ${quote(mission.name)}`);
+    if (!team || !record)
+      throw new AppError('not_found', `no team ${quote(teamId)} in mission ${quote(mission.name)}`);
     return {
       scope: 'team-merge',
       title: `Team ${record.name} into the mission branch`,
       teamId,
       task: null,
-      baseRef: layout.missionBranch,
-      headRef: team.branch,
+      // Once merged (its branch may be gone since), its merge into the mission branch is its change.
+      baseRef: record.mergedCommit ? `${record.mergedCommit}^1` : layout.missionBranch,
+      headRef: record.mergedCommit ?? team.branch,
       tasks: m.tasks.filter((t) => t.teamId === teamId),
     };
   }
@@ -162,18 +176,30 @@ export async function buildChangeReview(
     calls: cost.calls,
   };
 
-  async function changeOf(t: Target, plan: Plan): Promise<{ base: string; head: string; diff: ChangeDiff; commits: CommitInfo[] }> {
+  async function changeOf(
+    t: Target,
+    plan: Plan,
+  ): Promise<{ base: string; head: string; diff: ChangeDiff; commits: CommitInfo[] }> {
     const headCommit = await resolveCommit(repo, t.headRef);
     const startCommit = await resolveCommit(repo, t.baseRef);
     if (!headCommit || !startCommit) {
-      throw new AppError('not_found', `the branches of ${t.title.toLowerCase()} are gone from ${repo} (${t.baseRef}, ${t.headRef})`);
+      throw new AppError(
+        'not_found',
+        `the branches of ${t.title.toLowerCase()} are gone from ${repo} (${t.baseRef}, ${t.headRef})`,
+      );
     }
     // A merged task or mission: its merge commit's first parent is where it started.
-    const merged = t.scope === 'task' ? Boolean(t.task?.mergedCommit) : t.scope === 'final-merge' && Boolean(m.mission.finalCommit);
+    const merged =
+      t.scope === 'task'
+        ? Boolean(t.task?.mergedCommit)
+        : t.scope === 'final-merge'
+          ? Boolean(m.mission.finalCommit)
+          : Boolean(m.teams.find((team) => team.id === t.teamId)?.mergedCommit);
     const base = merged ? startCommit : ((await mergeBaseOf(repo, startCommit, headCommit)) ?? startCommit);
     const commits = await commitsBetween(repo, base, merged ? `${headCommit}^2` : headCommit).catch(() => []);
     // A task still in the coder's hands: its worktree holds work not committed yet.
-    const coder = t.scope === 'task' && !merged && t.task?.assignee ? plan.coders.get(t.task.assignee) : undefined;
+    const coder =
+      t.scope === 'task' && !merged && t.task?.assignee ? plan.coders.get(t.task.assignee) : undefined;
     const diff =
       coder && existsSync(coder.worktree)
         ? await diffWorkInProgress(coder.worktree, base, { exclude: plan.copyFiles })

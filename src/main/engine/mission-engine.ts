@@ -466,24 +466,37 @@ export class MissionEngine {
     if (!agent) throw new AppError('not_found', `no agent "${agentId}" in mission "${m.name}"`);
     if (agent.role !== 'coder') throw new AppError('invalid_request', `${agent.name} is a ${agent.role}; only coders have a branch of their own`);
     if (m.state === 'draft') throw new AppError('conflict', `mission "${m.name}" has not started; ${agent.name} has no branch yet`);
-    // A loaded runtime's workspace, else a transient one: loading a runtime would arm
-    // escalation timers for a mission nobody resumed.
-    const workspace = this.runtimes.get(missionId)?.workspace ?? (await this.openWorkspace(m, false));
-    const work = await workspace.diffCoder(agentId);
-    const branch = workspace.coderBranch(agentId);
-    const current = this.runtimes.get(missionId)?.agents.get(agentId)?.rec.currentTaskId ?? agent.currentTaskId;
     const merged = this.store
       .tasks(missionId)
       .filter((t) => t.assignee === agentId && t.mergedCommit !== null)
       .sort((a, b) => b.updatedAt.localeCompare(a.updatedAt));
-    const commits = await contributedCommits(workspace.repoPath, merged.map((t) => t.mergedCommit ?? ''));
-    if (work.files.length > 0 || merged.length === 0) {
-      return { missionId, agentId, branch, ...work, mode: work.files.length > 0 ? 'work-in-progress' : 'none', taskId: current, commits };
+    const loaded = this.runtimes.get(missionId)?.workspace;
+    const finished = m.state === 'done' || m.state === 'failed' || m.state === 'cancelled';
+    // A loaded runtime's workspace, else a transient one: loading a runtime would arm
+    // escalation timers for a mission nobody resumed. A finished mission's worktrees and
+    // coder branches may be cleaned up, and opening would make them again: its coders
+    // show only what they contributed.
+    const workspace = loaded ?? (finished ? null : await this.openWorkspace(m, false));
+    const repoPath = workspace?.repoPath ?? m.repoPath;
+    const commits = await contributedCommits(repoPath, merged.map((t) => t.mergedCommit ?? ''));
+    if (workspace) {
+      const work = await workspace.diffCoder(agentId);
+      const branch = workspace.coderBranch(agentId);
+      const current = this.runtimes.get(missionId)?.agents.get(agentId)?.rec.currentTaskId ?? agent.currentTaskId;
+      if (work.files.length > 0 || merged.length === 0) {
+        return { missionId, agentId, branch, ...work, mode: work.files.length > 0 ? 'work-in-progress' : 'none', taskId: current, commits };
+      }
     }
+    const names = await this.branches.names(m, false);
+    const branch = (await planWorkspace({ ...this.workspaceOptions(m), ...(names ? { names } : {}) })).coders.get(agentId)?.branch ?? '';
     // After the merge the coder's branch was reset to its team's: its work is the merge's change.
-    const latest = merged[0]!;
+    const latest = merged[0];
+    if (!latest) {
+      const none = { files: [], additions: 0, deletions: 0, diff: '', truncated: false, changes: [], uncommitted: false };
+      return { missionId, agentId, branch, base: '', head: '', ...none, mode: 'none', taskId: null, commits };
+    }
     const mergeCommit = latest.mergedCommit ?? '';
-    const change = await diffRange(workspace.repoPath, `${mergeCommit}^1`, mergeCommit);
+    const change = await diffRange(repoPath, `${mergeCommit}^1`, mergeCommit);
     const diff = change.files.map((f) => f.patch).join('');
     return {
       missionId,
@@ -492,7 +505,7 @@ export class MissionEngine {
       mode: 'contributed',
       taskId: latest.id,
       uncommitted: false,
-      base: (await resolveCommit(workspace.repoPath, `${mergeCommit}^1`)) ?? '',
+      base: (await resolveCommit(repoPath, `${mergeCommit}^1`)) ?? '',
       head: mergeCommit,
       files: change.files.map(({ path, status, additions, deletions }) => ({ path, status, additions, deletions })),
       additions: change.additions,
@@ -523,7 +536,8 @@ export class MissionEngine {
     if (m.state === 'draft') throw new AppError('conflict', `mission "${m.name}" has not started; it has no change to review`);
     const rt = this.runtimes.get(missionId);
     // The branch layout only: nothing is created (a finished mission's worktrees may be gone).
-    const layout = await planWorkspace(this.workspaceOptions(rt?.mission ?? m));
+    const names = await this.branches.names(rt?.mission ?? m, false);
+    const layout = await planWorkspace({ ...this.workspaceOptions(rt?.mission ?? m), ...(names ? { names } : {}) });
     return buildChangeReview(
       this.store.db,
       request,

@@ -18,7 +18,12 @@ export interface TestRunSubject {
  * that the person sees what the tests said before approving the change; answers the output
  * as a prompt shows it. A failure to record is logged, never thrown: the review goes on.
  */
-export async function runRecordedTests(h: MissionHost, command: string, cwd: string, subject: TestRunSubject): Promise<string> {
+export async function runRecordedTests(
+  h: MissionHost,
+  command: string,
+  cwd: string,
+  subject: TestRunSubject,
+): Promise<string> {
   const startedAt = new Date(h.ctx.clock.now()).toISOString();
   const headCommit = await resolveCommit(cwd, 'HEAD').catch(() => null);
   const outcome = await runCommand(command, { cwd, timeoutMs: h.ctx.options.commandTimeoutMs });

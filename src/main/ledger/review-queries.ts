@@ -62,7 +62,11 @@ export class ReviewQueries {
    * The verdicts on the given tasks' submissions, oldest first, numbered by attempt.
    * `titles` names the tasks and `names` the agents (the log stores their ids).
    */
-  verdicts(missionId: string, titles: ReadonlyMap<string, string>, names: ReadonlyMap<string, string>): ReviewVerdict[] {
+  verdicts(
+    missionId: string,
+    titles: ReadonlyMap<string, string>,
+    names: ReadonlyMap<string, string>,
+  ): ReviewVerdict[] {
     const attempts = new Map<string, number>();
     const out: ReviewVerdict[] = [];
     for (const row of this.verdictsStmt.all(missionId)) {

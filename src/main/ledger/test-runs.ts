@@ -38,9 +38,18 @@ export class TestRunsRepository {
     this.s = {
       insert: db.prepare(INSERT.insertSql()),
       byMission: TEST_RUNS.select<[missionId: string]>(db, 'WHERE mission_id = ? ORDER BY id'),
-      byTask: TEST_RUNS.select<[missionId: string, taskId: string]>(db, 'WHERE mission_id = ? AND task_id = ? ORDER BY id'),
-      byTeam: TEST_RUNS.select<[missionId: string, teamId: string]>(db, 'WHERE mission_id = ? AND team_id = ? ORDER BY id'),
-      lastFinal: TEST_RUNS.select<[missionId: string]>(db, "WHERE mission_id = ? AND stage = 'final' ORDER BY id DESC LIMIT 1"),
+      byTask: TEST_RUNS.select<[missionId: string, taskId: string]>(
+        db,
+        'WHERE mission_id = ? AND task_id = ? ORDER BY id',
+      ),
+      byTeam: TEST_RUNS.select<[missionId: string, teamId: string]>(
+        db,
+        'WHERE mission_id = ? AND team_id = ? ORDER BY id',
+      ),
+      lastFinal: TEST_RUNS.select<[missionId: string]>(
+        db,
+        "WHERE mission_id = ? AND stage = 'final' ORDER BY id DESC LIMIT 1",
+      ),
     };
   }
 

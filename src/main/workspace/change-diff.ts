@@ -31,7 +31,12 @@ export interface ChangeDiff {
  * The change from commit `base` to commit `head` in `repo`, file by file, each file with
  * its own part of the unified diff (cut per file and for the whole, see the caps).
  */
-export async function diffRange(repo: string, base: string, head: string, options: ChangeDiffOptions = {}): Promise<ChangeDiff> {
+export async function diffRange(
+  repo: string,
+  base: string,
+  head: string,
+  options: ChangeDiffOptions = {},
+): Promise<ChangeDiff> {
   return diffOf(repo, [base, head], options);
 }
 
@@ -52,7 +57,8 @@ export async function diffWorkInProgress(
   const others = await git(['ls-files', '--others', '--exclude-standard', '-z'], { cwd: worktree });
   const untracked = splitNul(others.stdout).filter((path) => !exclude.has(path));
   const maxFileBytes = options.maxFileBytes ?? FILE_PATCH_MAX_BYTES;
-  let budget = (options.maxBytes ?? CHANGE_DIFF_MAX_BYTES) - tracked.files.reduce((sum, f) => sum + f.patch.length, 0);
+  let budget =
+    (options.maxBytes ?? CHANGE_DIFF_MAX_BYTES) - tracked.files.reduce((sum, f) => sum + f.patch.length, 0);
   const added: FileChange[] = [];
   for (const [index, path] of untracked.entries()) {
     if (index >= UNTRACKED_MAX || budget <= 0) {
@@ -79,13 +85,23 @@ export async function diffWorkInProgress(
       truncated: patch.cut || out.truncated,
     });
   }
-  const files = [...tracked.files.filter((f) => !exclude.has(f.path)), ...added].sort((a, b) => a.path.localeCompare(b.path));
+  const files = [...tracked.files.filter((f) => !exclude.has(f.path)), ...added].sort((a, b) =>
+    a.path < b.path ? -1 : a.path > b.path ? 1 : 0,
+  );
   return totals(files);
 }
 
 /** The commits in `head` that are not in `base`, newest first (at most `limit`). */
-export async function commitsBetween(repo: string, base: string, head: string, limit = 200): Promise<CommitInfo[]> {
-  const out = await git(['log', '--no-color', `--max-count=${limit}`, '--format=%H%x1f%s%x1f%an%x1f%aI%x1e', `${base}..${head}`], { cwd: repo });
+export async function commitsBetween(
+  repo: string,
+  base: string,
+  head: string,
+  limit = 200,
+): Promise<CommitInfo[]> {
+  const out = await git(
+    ['log', '--no-color', `--max-count=${limit}`, '--format=%H%x1f%s%x1f%an%x1f%aI%x1e', `${base}..${head}`],
+    { cwd: repo },
+  );
   return out.stdout
     .split('\x1e')
     .map((record) => record.trim())
@@ -98,7 +114,10 @@ export async function commitsBetween(repo: string, base: string, head: string, l
 
 /** The commit `ref` names, or null when it names none. */
 export async function resolveCommit(repo: string, ref: string): Promise<string | null> {
-  const out = await git(['rev-parse', '--verify', '--quiet', `${ref}^{commit}`], { cwd: repo, okExitCodes: [1] });
+  const out = await git(['rev-parse', '--verify', '--quiet', `${ref}^{commit}`], {
+    cwd: repo,
+    okExitCodes: [1],
+  });
   return out.exitCode === 0 ? out.stdout.trim() : null;
 }
 
@@ -108,7 +127,11 @@ export async function mergeBaseOf(repo: string, a: string, b: string): Promise<s
   return out.exitCode === 0 ? out.stdout.trim() : null;
 }
 
-async function diffOf(cwd: string, range: readonly string[], options: ChangeDiffOptions): Promise<ChangeDiff> {
+async function diffOf(
+  cwd: string,
+  range: readonly string[],
+  options: ChangeDiffOptions,
+): Promise<ChangeDiff> {
   const maxBytes = options.maxBytes ?? CHANGE_DIFF_MAX_BYTES;
   const maxFileBytes = options.maxFileBytes ?? FILE_PATCH_MAX_BYTES;
   const [numstat, nameStatus, patch] = await Promise.all([
@@ -121,8 +144,9 @@ async function diffOf(cwd: string, range: readonly string[], options: ChangeDiff
   const files = counted.map((file): FileChange => {
     const whole = patches.get(file.path);
     if (whole === undefined) return { ...file, patch: '', truncated: patch.truncated };
-    // The last file of a cut diff is incomplete even when it fits its own cap.
-    const lastOfCut = patch.truncated && whole.end === patch.stdout.length;
+    // The last file of a cut diff may be incomplete even when it fits its own cap: it is
+    // whole when its lines add up to git's counts.
+    const lastOfCut = patch.truncated && whole.end === patch.stdout.length && !countsMatch(whole.text, file);
     const cut = cutPatch(whole.text, maxFileBytes);
     return { ...file, patch: cut.text, truncated: cut.cut || lastOfCut };
   });
@@ -174,12 +198,33 @@ function unquote(text: string): string {
       bytes.push(parseInt(text.slice(i + 1, i + 4), 8));
       i += 3;
     } else {
-      const escapes: Record<string, number> = { n: 10, t: 9, '"': 34, '\\': 92, a: 7, b: 8, f: 12, r: 13, v: 11 };
+      const escapes: Record<string, number> = {
+        n: 10,
+        t: 9,
+        '"': 34,
+        '\\': 92,
+        a: 7,
+        b: 8,
+        f: 12,
+        r: 13,
+        v: 11,
+      };
       bytes.push(escapes[next] ?? next.charCodeAt(0));
       i += 1;
     }
   }
   return Buffer.from(bytes).toString('utf8');
+}
+
+function countsMatch(patch: string, file: { additions: number | null; deletions: number | null }): boolean {
+  if (file.additions === null) return true;
+  let additions = 0;
+  let deletions = 0;
+  for (const line of patch.split('\n')) {
+    if (line.startsWith('+') && !line.startsWith('+++')) additions++;
+    else if (line.startsWith('-') && !line.startsWith('---')) deletions++;
+  }
+  return additions === file.additions && deletions === file.deletions;
 }
 
 /** Cuts a patch at a line boundary under `max` characters. */

@@ -15,7 +15,13 @@ import { VerdictsSection } from './verdicts-section.js';
  * the diff, the tests that ran, the leaders' verdicts and the cost. Fetched when shown.
  * With `shortcut`, the key `v` (while nobody types) moves the focus to it.
  */
-export function ChangeReview({ request, shortcut = false }: { request: ChangeReviewRequest; shortcut?: boolean }) {
+export function ChangeReview({
+  request,
+  shortcut = false,
+}: {
+  request: ChangeReviewRequest;
+  shortcut?: boolean;
+}) {
   const key = changeReviewKey(request);
   const state = useStore((s) => s.changeReviews[key]);
   const load = useStore((s) => s.loadChangeReview);
@@ -33,7 +39,8 @@ export function ChangeReview({ request, shortcut = false }: { request: ChangeRev
   useEffect(() => {
     if (!shortcut) return;
     const onKey = (event: KeyboardEvent) => {
-      if (event.key !== 'v' || event.defaultPrevented || event.ctrlKey || event.metaKey || event.altKey) return;
+      if (event.key !== 'v' || event.defaultPrevented || event.ctrlKey || event.metaKey || event.altKey)
+        return;
       if (isTypingTarget(event.target) || document.querySelector('dialog[open]')) return;
       event.preventDefault();
       headingRef.current?.scrollIntoView({ block: 'start' });
@@ -83,7 +90,10 @@ function ReviewBody({ review, idPrefix }: { review: Review; idPrefix: string }) 
     setShownFor(review);
     setOpen(initiallyOpen(review.files));
   }
-  const taskTitles = useMemo(() => new Map(review.verdicts.map((v) => [v.taskId, v.taskTitle])), [review.verdicts]);
+  const taskTitles = useMemo(
+    () => new Map(review.verdicts.map((v) => [v.taskId, v.taskTitle])),
+    [review.verdicts],
+  );
   const toggle = (path: string) =>
     setOpen((current) => {
       const next = new Set(current);
@@ -102,16 +112,28 @@ function ReviewBody({ review, idPrefix }: { review: Review; idPrefix: string }) 
         </dd>
         <dt>Cost</dt>
         <dd>
-          {formatUsd(review.costNanoUsd)} <span className="muted">({plural(review.calls, 'model call')})</span>
+          {formatUsd(review.costNanoUsd)}{' '}
+          <span className="muted">({plural(review.calls, 'model call')})</span>
         </dd>
         <dt>Compared</dt>
         <dd>
-          <code title={review.base}>{review.base.slice(0, 12)}</code> → <code title={review.head}>{review.head.slice(0, 12)}</code>{' '}
+          <code title={review.base}>{review.base.slice(0, 12)}</code> →{' '}
+          <code title={review.head}>{review.head.slice(0, 12)}</code>{' '}
           <span className="muted">({review.headRef})</span>
         </dd>
       </dl>
-      {review.truncated ? <p className="muted">Some files’ diffs are cut short or left out: the change is over the size limit.</p> : null}
-      {review.files.length > 0 ? <FileList files={review.files} idPrefix={idPrefix} onOpen={(path) => setOpen((c) => new Set(c).add(path))} /> : null}
+      {review.truncated ? (
+        <p className="muted">
+          Some files’ diffs are cut short or left out: the change is over the size limit.
+        </p>
+      ) : null}
+      {review.files.length > 0 ? (
+        <FileList
+          files={review.files}
+          idPrefix={idPrefix}
+          onOpen={(path) => setOpen((c) => new Set(c).add(path))}
+        />
+      ) : null}
       <DiffViewer files={review.files} idPrefix={idPrefix} open={open} onToggle={toggle} />
       {review.commits.length > 0 ? (
         <details className="review-section">
@@ -119,7 +141,10 @@ function ReviewBody({ review, idPrefix }: { review: Review; idPrefix: string }) 
           <ul className="review-commits">
             {review.commits.map((c) => (
               <li key={c.sha}>
-                <code>{c.sha.slice(0, 10)}</code> {c.subject} <span className="muted">· {c.author} · {formatDateTime(c.at)}</span>
+                <code>{c.sha.slice(0, 10)}</code> {c.subject}{' '}
+                <span className="muted">
+                  · {c.author} · {formatDateTime(c.at)}
+                </span>
               </li>
             ))}
           </ul>

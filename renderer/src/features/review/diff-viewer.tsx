@@ -122,13 +122,17 @@ export function Counts({ file }: { file: Pick<FileChange, 'additions' | 'deletio
   if (file.additions === null) return <span className="muted review-counts">binary</span>;
   return (
     <span className="review-counts">
-      <span className="diff-plus">+{file.additions}</span> <span className="diff-minus">−{file.deletions ?? 0}</span>
+      <span className="diff-plus">+{file.additions}</span>{' '}
+      <span className="diff-minus">−{file.deletions ?? 0}</span>
     </span>
   );
 }
 
 function FileBody({ file, viewType }: { file: FileChange; viewType: ViewType }) {
-  const parsed = useMemo(() => (file.patch ? parseDiff(file.patch, { nearbySequences: 'zip' })[0] : undefined), [file.patch]);
+  const parsed = useMemo(
+    () => (file.patch ? parseDiff(file.patch, { nearbySequences: 'zip' })[0] : undefined),
+    [file.patch],
+  );
   const language = languageOf(file.path);
   const tokens = useMemo((): HunkTokens | undefined => {
     if (!parsed || !language || changedLines(file) > LARGE_FILE_LINES) return undefined;
@@ -141,17 +145,29 @@ function FileBody({ file, viewType }: { file: FileChange; viewType: ViewType }) 
   }, [parsed, language, file]);
 
   if (!file.patch) {
-    return <p className="muted review-file-note">{file.truncated ? 'This file’s diff was left out: the change is over its size limit.' : 'No text diff (a mode change or a binary file).'}</p>;
+    return (
+      <p className="muted review-file-note">
+        {file.truncated
+          ? 'This file’s diff was left out: the change is over its size limit.'
+          : 'No text diff (a mode change or a binary file).'}
+      </p>
+    );
   }
   if (!parsed || parsed.hunks.length === 0) {
-    return <p className="muted review-file-note">{file.additions === null ? 'Binary file.' : 'No text changes.'}</p>;
+    return (
+      <p className="muted review-file-note">
+        {file.additions === null ? 'Binary file.' : 'No text changes.'}
+      </p>
+    );
   }
   return (
     <>
       <Diff viewType={viewType} diffType={parsed.type} hunks={parsed.hunks} {...(tokens ? { tokens } : {})}>
         {(hunks) => hunks.map((hunk) => <Hunk key={hunk.content} hunk={hunk} />)}
       </Diff>
-      {file.truncated ? <p className="muted review-file-note">This file’s diff was cut short at its size limit.</p> : null}
+      {file.truncated ? (
+        <p className="muted review-file-note">This file’s diff was cut short at its size limit.</p>
+      ) : null}
     </>
   );
 }

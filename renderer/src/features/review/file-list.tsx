@@ -30,7 +30,9 @@ export function FileList({
           >
             <code>{f.path}</code>
           </button>
-          <span className={`review-status review-status-${f.status}`}>{f.status === 'type-changed' ? 'type' : f.status}</span>
+          <span className={`review-status review-status-${f.status}`}>
+            {f.status === 'type-changed' ? 'type' : f.status}
+          </span>
           <Counts file={f} />
         </li>
       ))}

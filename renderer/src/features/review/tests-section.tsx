@@ -13,7 +13,13 @@ function outcome(run: TestRunView): { label: string; className: string } {
 }
 
 /** The test runs of a change, newest first; the latest one open with its output. */
-export function TestsSection({ tests, taskTitles }: { tests: readonly TestRunView[]; taskTitles: ReadonlyMap<string, string> }) {
+export function TestsSection({
+  tests,
+  taskTitles,
+}: {
+  tests: readonly TestRunView[];
+  taskTitles: ReadonlyMap<string, string>;
+}) {
   return (
     <section className="review-section" aria-label="Tests">
       <h4 className="inbox-section-title">Tests</h4>
