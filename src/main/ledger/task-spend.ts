@@ -14,31 +14,39 @@ import type { TaskSpend, TaskSpendRow } from '../../shared/task-spend.js';
 export function taskSpend(db: Database.Database, missionId: string): TaskSpend {
   const exists = db.prepare('SELECT 1 FROM missions WHERE id = ?').get(missionId);
   if (!exists) throw new AppError('not_found', `no mission ${quote(missionId)}`);
-  const rows = db
+  // One pass over the mission's calls (by the mission's index), summed per task id; the
+  // sums are then matched to the tasks here. Joining calls to each task would read them
+  // once per task, and a second query for the rest would read them all again.
+  const sums = db
     .prepare(
-      `SELECT t.id AS taskId, t.title, t.team_id AS teamId, coalesce(tm.name, t.team_id) AS teamName, t.state,
-              count(c.id) AS calls,
-              coalesce(sum(c.input_tokens), 0) AS inputTokens,
-              coalesce(sum(c.output_tokens), 0) AS outputTokens,
-              coalesce(sum(c.cost_total_nano), 0) AS costNanoUsd
+      `SELECT task_id AS taskId, count(*) AS calls, sum(input_tokens) AS inputTokens,
+              sum(output_tokens) AS outputTokens, sum(cost_total_nano) AS costNanoUsd
+         FROM calls WHERE mission_id = ? GROUP BY task_id`,
+    )
+    .all(missionId) as (TaskSpend['unattributed'] & { taskId: string | null })[];
+  const tasks = db
+    .prepare(
+      `SELECT t.id AS taskId, t.title, t.team_id AS teamId, coalesce(tm.name, t.team_id) AS teamName, t.state
          FROM mission_tasks t
          LEFT JOIN mission_teams tm ON tm.mission_id = t.mission_id AND tm.id = t.team_id
-         LEFT JOIN calls c ON c.mission_id = t.mission_id AND c.task_id = t.id
-        WHERE t.mission_id = ?
-        GROUP BY t.id
-        ORDER BY costNanoUsd DESC, t.sort_order, t.id`,
+        WHERE t.mission_id = ? ORDER BY t.sort_order, t.id`,
     )
-    .all(missionId) as TaskSpendRow[];
-  const rest = db
-    .prepare(
-      `SELECT count(*) AS calls,
-              coalesce(sum(input_tokens), 0) AS inputTokens,
-              coalesce(sum(output_tokens), 0) AS outputTokens,
-              coalesce(sum(cost_total_nano), 0) AS costNanoUsd
-         FROM calls c
-        WHERE c.mission_id = ?
-          AND (c.task_id IS NULL OR NOT EXISTS (SELECT 1 FROM mission_tasks t WHERE t.mission_id = c.mission_id AND t.id = c.task_id))`,
-    )
-    .get(missionId) as TaskSpend['unattributed'];
+    .all(missionId) as Pick<TaskSpendRow, 'taskId' | 'title' | 'teamId' | 'teamName' | 'state'>[];
+  const byTask = new Map(sums.filter((r) => r.taskId !== null).map((r) => [r.taskId!, r]));
+  const rows: TaskSpendRow[] = tasks.map((t) => {
+    const sum = byTask.get(t.taskId);
+    byTask.delete(t.taskId);
+    return { ...t, calls: sum?.calls ?? 0, inputTokens: sum?.inputTokens ?? 0, outputTokens: sum?.outputTokens ?? 0, costNanoUsd: sum?.costNanoUsd ?? 0 };
+  });
+  // Dearest first; the plan's order among equals (the sort is stable).
+  rows.sort((a, b) => b.costNanoUsd - a.costNanoUsd);
+  // What is left: calls of no task, or of a task id the mission does not have.
+  const rest = { calls: 0, inputTokens: 0, outputTokens: 0, costNanoUsd: 0 };
+  for (const r of [...sums.filter((x) => x.taskId === null), ...byTask.values()]) {
+    rest.calls += r.calls;
+    rest.inputTokens += r.inputTokens;
+    rest.outputTokens += r.outputTokens;
+    rest.costNanoUsd += r.costNanoUsd;
+  }
   return { missionId, rows, unattributed: rest };
 }

@@ -141,20 +141,38 @@ export function computeTeamStatus(input: VelocityInput, now: number): MissionTea
   const final = FINAL_MISSION_STATES.includes(input.missionState);
   const end = final ? (input.endedAt ?? now) : now;
   const gaps = pausedIntervals(input.missionTransitions, end);
+  // Everything grouped by team once: a mission may have many teams and thousands of log rows.
+  const group = <T>(items: readonly T[], key: (item: T) => string | null | undefined): Map<string, T[]> => {
+    const out = new Map<string, T[]>();
+    for (const item of items) {
+      const k = key(item);
+      if (k === null || k === undefined) continue;
+      const list = out.get(k);
+      if (list) list.push(item);
+      else out.set(k, [item]);
+    }
+    return out;
+  };
   const teamOfTask = new Map(input.tasks.map((t) => [t.id, t.teamId]));
+  const tasksOf = group(input.tasks, (t) => t.teamId);
+  const movesOf = group(input.transitions, (m) => teamOfTask.get(m.taskId));
+  const escalationsOf = group(input.escalations, (e) => e.teamId);
   const open = input.escalations.filter((e) => e.state === 'open');
+  const waitingTasks = new Set(open.map((e) => e.taskId));
+  const waitingAgents = new Set(open.map((e) => e.agentId));
 
   const teams = input.teams.map((team): TeamStatus => {
-    const tasks = input.tasks.filter((t) => t.teamId === team.id);
+    const tasks = tasksOf.get(team.id) ?? [];
     const current = tasks.filter((t) => isCurrentTask(t, rounds));
-    const teamOpen = open.filter((e) => e.teamId === team.id).sort((a, b) => a.createdAt - b.createdAt);
+    const teamEscalations = escalationsOf.get(team.id) ?? [];
+    const teamOpen = teamEscalations.filter((e) => e.state === 'open').sort((a, b) => a.createdAt - b.createdAt);
 
     // Counts: a task waits on an open escalation when one names it or its coder.
     const counts: TeamTaskCounts = { assigned: 0, waiting: 0, inProgress: 0, inReview: 0, blocked: 0, done: 0 };
     for (const t of current) {
       let bucket = TASK_BUCKETS[t.state];
       if (bucket === null) continue;
-      if (bucket === 'inProgress' && open.some((e) => e.taskId === t.id || (t.assignee !== null && e.agentId === t.assignee))) bucket = 'blocked';
+      if (bucket === 'inProgress' && (waitingTasks.has(t.id) || (t.assignee !== null && waitingAgents.has(t.assignee)))) bucket = 'blocked';
       counts[bucket] += 1;
       counts.assigned += 1;
     }
@@ -169,7 +187,7 @@ export function computeTeamStatus(input: VelocityInput, now: number): MissionTea
     }));
 
     // The log, per task of this team, in order.
-    const moves = input.transitions.filter((m) => teamOfTask.get(m.taskId) === team.id);
+    const moves = movesOf.get(team.id) ?? [];
     const submissions = moves.filter((m) => m.to === 'submitted').length;
     const isRejection = (m: TaskTransition) => m.from === 'submitted' && (m.to === 'ready' || m.to === 'dead_letter') && m.feedback;
     const rejected = moves.filter(isRejection).length;
@@ -184,11 +202,11 @@ export function computeTeamStatus(input: VelocityInput, now: number): MissionTea
     const mergeMoves = moves.filter((m) => m.to === 'merged');
     const merged = mergeMoves.length;
     const taskConflicts = moves.filter((m) => m.from === 'reviewed' && (m.to === 'ready' || m.to === 'dead_letter') && m.feedback).length;
-    const teamConflicted = input.escalations.some((e) => e.teamMergeConflict && e.teamId === team.id);
+    const teamConflicted = teamEscalations.some((e) => e.teamMergeConflict);
     const teamMergeTried = team.phaseState === 'merged' || teamConflicted;
     const integration = ratio(merged + (team.phaseState === 'merged' && !teamConflicted ? 1 : 0), merged + taskConflicts + (teamMergeTried ? 1 : 0));
 
-    const decided = input.escalations.filter((e) => e.teamId === team.id && e.state === 'resolved' && e.decidedAt !== null);
+    const decided = teamEscalations.filter((e) => e.state === 'resolved' && e.decidedAt !== null);
     const medianBlockerMs = median(decided.map((e) => e.decidedAt! - e.createdAt));
 
     // Active time: from the first claim to now, or to the last merge once nothing is left.
@@ -308,7 +326,9 @@ export function readVelocityInput(db: Database.Database, missionId: string): Vel
   const costByTeam = new Map(
     (
       db
-        .prepare('SELECT team_id AS teamId, coalesce(sum(cost_total_nano), 0) AS cost FROM calls WHERE mission_id = ? AND team_id IS NOT NULL GROUP BY team_id')
+        // The all-time roll-up (migration 0002's triggers keep it with every call row): a few
+        // rows per agent instead of every call of the mission. No team is stored as ''.
+        .prepare(`SELECT team_id AS teamId, sum(cost_total_nano) AS cost FROM call_totals WHERE mission_id = ? AND team_id <> '' GROUP BY team_id`)
         .all(missionId) as { teamId: string; cost: number }[]
     ).map((r) => [r.teamId, Number(r.cost)]),
   );
