@@ -9,6 +9,7 @@ import { resultLabel } from '../../shared/mission-result.js';
 import { formatUsd } from '../../shared/money.js';
 import { quote, safeMessage } from '../../shared/quote.js';
 import { AppError } from '../../shared/result.js';
+import { remoteNameSchema } from '../../shared/contract/pull-requests.js';
 import { parseTeamFile } from '../../shared/team-file.js';
 import { selectProvider } from '../app/backend.js';
 import { createEngineServices } from '../app/engine-services.js';
@@ -42,6 +43,11 @@ export const RUN_OPTIONS = {
   'auto-approve': { type: 'boolean', description: 'Approve every escalation instead of asking on stdin' },
   director: { type: 'boolean', description: "Ask the director to draft each team's share first (approve it, or send it back with a comment, on stdin)" },
   json: { type: 'boolean', description: 'Print every event as a JSON line' },
+  'pull-request': {
+    type: 'string',
+    valueName: 'REMOTE',
+    description: 'End with a pull request instead of a local merge: push the mission branch to REMOTE (e.g. origin) and open one on GitHub (the token from Settings > GitHub, else a logged-in gh)',
+  },
 } as const satisfies OptionSpecs;
 
 /** What a resumed mission keeps from its creation: these describe a new mission only. */
@@ -78,6 +84,11 @@ export async function runMissionCommand(args: ParsedArgs, io: RunIo): Promise<nu
   const json = args.values.json === true;
   const autoApprove = args.values['auto-approve'] === true;
   const dbPath = ledgerPath(args, io);
+  const pullRequestRemote = stringOption(args, 'pull-request');
+  if (pullRequestRemote !== undefined) {
+    const checked = remoteNameSchema.safeParse(pullRequestRemote);
+    if (!checked.success) throw new UsageError(`--pull-request ${checked.error.issues[0]?.message ?? 'must name a git remote'}`);
+  }
 
   let fresh: NewMission | undefined;
   if (resume) {
@@ -157,6 +168,18 @@ export async function runMissionCommand(args: ParsedArgs, io: RunIo): Promise<nu
         if (e.type === 'mission_brief' && !briefReady(e)) continue;
         if (e.type === 'mission_brief' && autoApprove && !json) for (const line of briefLines(e)) out(line);
         if (autoApprove && cannotGoOn(e) && !json) out(cannotGoOnLine(e));
+        if (e.type === 'final_merge' && pullRequestRemote !== undefined) {
+          // `--pull-request`: the final merge is answered by a pull request, never merged here.
+          try {
+            const pr = await services.pullRequests.open({ missionId, remote: pullRequestRemote, draft: false });
+            out(json ? JSON.stringify({ event: 'pull-request', ...pr }) : `Pull request #${pr.number} opened: ${pr.url}`);
+          } catch (error) {
+            // Nothing was merged or recorded: the final merge still waits for the next try.
+            out(`Could not open the pull request: ${error instanceof Error ? error.message : String(error)}; the final merge still waits; ${resumeHint}.`);
+            return 1;
+          }
+          continue;
+        }
         const answer = autoApprove
           ? autoAnswer(e)
           : e.type === 'mission_brief'
