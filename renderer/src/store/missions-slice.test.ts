@@ -94,6 +94,7 @@ function view(over: Partial<MissionView> = {}): MissionView {
     copyFiles: [],
     settings: DEFAULT_MISSION_SETTINGS,
     missionBranch: null,
+    keepBranches: false,
     finalCommit: null,
     startedAt: null,
     endedAt: null,

@@ -7,6 +7,7 @@ const COMMAND_OF: SettingsCommands = {
   poolLimits: 'settings:set-pool-limits',
   priceTable: 'settings:set-price-table',
   idleTimeout: 'settings:set-idle-timeout',
+  keepBranches: 'settings:set-keep-branches',
   alertThresholds: 'settings:set-alert-thresholds',
   fleetRedisUrl: 'settings:set-fleet-redis-url',
   githubToken: 'settings:set-github-token',

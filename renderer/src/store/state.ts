@@ -41,6 +41,7 @@ import type { LoadStatus, Notice, StoreDeps, ThemePreference } from './types.js'
 import type { MissionResultSlice } from './mission-result-slice.js';
 import type { CacheShareSlice } from './cache-share-slice.js';
 import type { PullRequestsSlice } from './pull-requests-slice.js';
+import type { CleanupSlice } from './cleanup-slice.js';
 import type { ReviewsSlice } from './reviews-slice.js';
 
 // The store's shape: each slice's state and actions, what components read and call. The
@@ -323,6 +324,7 @@ export interface SettingsCommands {
   poolLimits: 'settings:set-pool-limits';
   priceTable: 'settings:set-price-table';
   idleTimeout: 'settings:set-idle-timeout';
+  keepBranches: 'settings:set-keep-branches';
   alertThresholds: 'settings:set-alert-thresholds';
   fleetRedisUrl: 'settings:set-fleet-redis-url';
   githubToken: 'settings:set-github-token';
@@ -515,6 +517,7 @@ export type StoreState = AppSlice &
   TeamStatusSlice &
   CacheShareSlice &
   ReviewsSlice &
-  PullRequestsSlice;
+  PullRequestsSlice &
+  CleanupSlice;
 
 export type Slice<T> = (deps: StoreDeps) => StateCreator<StoreState, [], [], T>;

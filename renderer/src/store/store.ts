@@ -16,6 +16,7 @@ import { createTeamStatusSlice } from './team-status-slice.js';
 import { createLedgerInsightsSlice } from './ledger-insights-slice.js';
 import { createCacheShareSlice } from './cache-share-slice.js';
 import { createPullRequestsSlice } from './pull-requests-slice.js';
+import { createCleanupSlice } from './cleanup-slice.js';
 import { createReviewsSlice } from './reviews-slice.js';
 import type { StoreState } from './state.js';
 import type { StoreDeps } from './types.js';
@@ -45,6 +46,7 @@ export function createControlRoomStore(deps: StoreDeps): ControlRoomStore {
     ...createLedgerInsightsSlice(deps)(...args),
     ...createCacheShareSlice()(deps)(...args),
     ...createPullRequestsSlice(deps)(...args),
+    ...createCleanupSlice(deps)(...args),
     ...createReviewsSlice(deps)(...args),
   }));
 }

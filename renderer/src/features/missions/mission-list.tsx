@@ -7,6 +7,7 @@ import { missionSpent, useStore } from '../../store/index.js';
 import { NoticeBar } from '../../ui/notice-bar.js';
 import { PageHeader } from '../../ui/page-header.js';
 import { MissionStateBadge } from './state-badge.js';
+import { CleanUpButton } from './cleanup-dialog.js';
 
 /** Newest first: what someone opening the list is most likely looking for. */
 function byCreatedDesc(a: MissionSummary, b: MissionSummary): number {
@@ -63,9 +64,12 @@ export function MissionList() {
         title="Missions"
         subtitle="A mission gives a team design a goal on a git repository. Leaders plan, coders work in their own worktrees, and nothing reaches your branch until you approve the final merge."
         actions={
-          <button type="button" className="btn btn-primary" onClick={launch}>
-            Launch mission
-          </button>
+          <>
+            <CleanUpButton />
+            <button type="button" className="btn btn-primary" onClick={launch}>
+              Launch mission
+            </button>
+          </>
         }
       />
       <NoticeBar notice={notice} onDismiss={dismissMissionNotice} />

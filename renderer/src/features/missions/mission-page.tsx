@@ -18,6 +18,7 @@ import { MissionProgress, SpendText } from './mission-list.js';
 import { DirectorDraft } from './director-draft.js';
 import { PlanView } from './plan-view.js';
 import { MissionStateBadge } from './state-badge.js';
+import { KeepBranchesToggle } from './cleanup-dialog.js';
 import { MissionResultSection } from './mission-result.js';
 import { TeamSteering } from './team-steering.js';
 import { TeamStatusSection } from './team-status.js';
@@ -340,6 +341,7 @@ export function MissionPage({ id }: { id: string }) {
       <MissionChanges escalations={openEscalations} />
       <OpenEscalations escalations={others} />
       <Facts mission={mission} />
+      <KeepBranchesToggle mission={mission} />
       {mission.state !== 'draft' ? <TeamStatusSection missionId={id} /> : null}
 
       <div className="section-head">

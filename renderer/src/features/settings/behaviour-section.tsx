@@ -98,3 +98,34 @@ export function AlertsSection({ settings }: { settings: SettingsView }) {
     </section>
   );
 }
+
+/** Whether finished missions keep their team and coder branches (a mission's own choice wins). */
+export function KeepBranchesSection({ settings }: { settings: SettingsView }) {
+  const { save, saving, saved, error } = useSectionSave('keepBranches');
+  const ids = useId();
+  return (
+    <section className="card settings-card" aria-labelledby={`${ids}-title`}>
+      <h3 id={`${ids}-title`} className="card-title">
+        Finished missions
+      </h3>
+      <div className="settings-row">
+        <label htmlFor={`${ids}-keep`} className="field-label">
+          <input
+            id={`${ids}-keep`}
+            type="checkbox"
+            checked={settings.keepBranches}
+            disabled={saving}
+            aria-describedby={`${ids}-keep-hint`}
+            onChange={(event) => void save({ keepBranches: event.target.checked })}
+          />{' '}
+          Keep branches
+        </label>
+      </div>
+      <div id={`${ids}-keep-hint`} className="field-hint">
+        When a mission ends, its worktrees are removed. Ticked, its team and coder branches stay too; otherwise they are deleted.
+        The mission branch always stays until you merge or delete it. A mission’s own “Keep branches” wins.
+      </div>
+      <SectionStatus saving={saving} saved={saved} error={error} />
+    </section>
+  );
+}

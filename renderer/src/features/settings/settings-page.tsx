@@ -1,7 +1,7 @@
 import { useEffect, useId } from 'react';
 import { useStore, type ThemePreference } from '../../store/index.js';
 import { PageHeader } from '../../ui/page-header.js';
-import { AlertsSection, IdleTimeoutSection } from './behaviour-section.js';
+import { AlertsSection, IdleTimeoutSection, KeepBranchesSection } from './behaviour-section.js';
 import { FleetSection } from './fleet-section.js';
 import { GithubSection } from './github-section.js';
 import { LimitsSection } from './limits-section.js';
@@ -82,6 +82,7 @@ export function SettingsPage() {
           <LimitsSection key={JSON.stringify(settings.poolLimits)} settings={settings} />
           <PricesSection settings={settings} />
           <IdleTimeoutSection key={`idle-${settings.idleTimeoutSec}`} settings={settings} />
+          <KeepBranchesSection settings={settings} />
           <AlertsSection key={JSON.stringify(settings.alertThresholds)} settings={settings} />
           <FleetSection key={`fleet-${settings.fleet.redisUrl ?? ''}`} settings={settings} />
           <GithubSection settings={settings} />
