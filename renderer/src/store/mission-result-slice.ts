@@ -1,20 +1,6 @@
-import type { MissionResult } from '../../../src/shared/mission-result.js';
 import { FINAL_MISSION_STATES } from '../../../src/shared/mission.js';
 import { plainMessage } from '../lib/plain-message.js';
-import type { Slice } from './state.js';
-import type { LoadStatus } from './types.js';
-
-export interface MissionResultState {
-  status: LoadStatus;
-  error: string | null;
-  data: MissionResult | null;
-}
-
-/** A finished mission's result for its page (`missions:get-result`), by mission id. */
-export interface MissionResultSlice {
-  missionResults: Record<string, MissionResultState>;
-  loadMissionResult(missionId: string): Promise<void>;
-}
+import type { MissionResultSlice, Slice } from './state.js';
 
 /**
  * The result is read from the ledger when asked for; it changes only when its mission
@@ -22,7 +8,7 @@ export interface MissionResultSlice {
  * (the page is open) fetches it again.
  */
 export const createMissionResultSlice: Slice<MissionResultSlice> = (deps) => (set, get) => {
-  const put = (missionId: string, patch: Partial<MissionResultState>) => {
+  const put = (missionId: string, patch: Partial<MissionResultSlice['missionResults'][string]>) => {
     const current = get().missionResults[missionId] ?? { status: 'idle', error: null, data: null };
     set({ missionResults: { ...get().missionResults, [missionId]: { ...current, ...patch } } });
   };
