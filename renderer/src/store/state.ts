@@ -38,7 +38,7 @@ import type { InboxFilter } from '../domain/inbox-model.js';
 import type { LaunchErrors, LaunchForm } from '../domain/launch-form.js';
 import type { Area, Route } from '../domain/route.js';
 import type { LoadStatus, Notice, StoreDeps, ThemePreference } from './types.js';
-import type { MissionResultSlice } from './mission-result-slice.js';
+import type { MissionResult } from '../../../src/shared/mission-result.js';
 import type { CacheShareSlice } from './cache-share-slice.js';
 import type { PullRequestsSlice } from './pull-requests-slice.js';
 import type { CleanupSlice } from './cleanup-slice.js';
@@ -498,6 +498,12 @@ export interface LedgerInsightsSlice {
   loadRoleCosts(missionId: string | null): Promise<void>;
   loadMeasuredWorkload(): Promise<void>;
   checkProjectMemory(repoPath: string): Promise<void>;
+}
+
+/** A finished mission's result for its page (`missions:get-result`), by mission id (`mission-result-slice.ts`). */
+export interface MissionResultSlice {
+  missionResults: Record<string, { status: LoadStatus; error: string | null; data: MissionResult | null }>;
+  loadMissionResult(missionId: string): Promise<void>;
 }
 
 export type StoreState = AppSlice &
