@@ -11,7 +11,6 @@ const COMMAND_OF: SettingsCommands = {
   alertThresholds: 'settings:set-alert-thresholds',
   fleetRedisUrl: 'settings:set-fleet-redis-url',
   githubToken: 'settings:set-github-token',
-  githubToken: 'settings:set-github-token',
   apiBaseUrl: 'settings:set-api-base-url',
 };
 
