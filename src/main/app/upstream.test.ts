@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { ForwardingGateway } from '../calls/gateway-types.js';
 import { openLedger, type Ledger } from '../ledger/database.js';
 import { DEFAULT_FAKE_API_KEY, startFakeMessagesApi, type FakeMessagesApi } from '../llm/testing/fake-messages-api.js';
 import { createEngineServices, type EngineServices } from './engine-services.js';
@@ -49,7 +50,8 @@ const ask = (s: EngineServices) =>
   s.gateway.call({ model: 'claude-sonnet-4-6', max_tokens: 64, messages: [{ role: 'user', content: 'hello' }] }, WHO);
 /** What Claude Code's traffic takes: the raw path through the gateway (count_tokens: free, no row). */
 const countTokens = (s: EngineServices) =>
-  s.gateway.countTokens({
+  // The engine's services hand out the gateway as the engine sees it; Claude Code's server holds the same one.
+  (s.gateway as unknown as ForwardingGateway).countTokens({
     path: '/v1/messages/count_tokens',
     headers: { 'anthropic-version': '2023-06-01' },
     body: new TextEncoder().encode(JSON.stringify({ model: 'claude-sonnet-4-6', messages: [{ role: 'user', content: 'hi' }] })),

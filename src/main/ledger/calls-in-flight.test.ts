@@ -15,7 +15,7 @@ import { defaultPricer } from './pricing.js';
 
 const T0 = Date.UTC(2026, 0, 15, 10, 0, 0);
 let dir: string;
-let open: Ledger[] = [];
+const open: Ledger[] = [];
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'cr-in-flight-'));
 });
