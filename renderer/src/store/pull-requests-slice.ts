@@ -1,25 +1,5 @@
-import type { PullRequestOptionsView, PullRequestView } from '../../../src/shared/pull-request.js';
 import { plainMessage } from '../lib/plain-message.js';
-import type { Slice } from './state.js';
-import type { LoadStatus } from './types.js';
-
-/** One mission's pull request form: what the engine said may be done, and an open in flight. */
-export interface PullRequestState {
-  status: LoadStatus;
-  error: string | null;
-  options: PullRequestOptionsView | null;
-  opening: boolean;
-  /** Why the last open failed (one line from the engine), null when it did not. */
-  openError: string | null;
-}
-
-/** Missions' pull requests (`missions:pull-request-options`, `missions:open-pull-request`). */
-export interface PullRequestsSlice {
-  pullRequests: Record<string, PullRequestState>;
-  loadPullRequestOptions(missionId: string): Promise<void>;
-  /** Pushes the mission branch and opens its pull request; answers it, or null (the error is in the state). */
-  openPullRequest(missionId: string, request: { remote: string; title?: string; draft: boolean }): Promise<PullRequestView | null>;
-}
+import type { PullRequestsSlice, PullRequestState, Slice } from './state.js';
 
 const EMPTY: PullRequestState = { status: 'idle', error: null, options: null, opening: false, openError: null };
 

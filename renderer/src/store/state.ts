@@ -40,7 +40,7 @@ import type { Area, Route } from '../domain/route.js';
 import type { LoadStatus, Notice, StoreDeps, ThemePreference } from './types.js';
 import type { MissionResult } from '../../../src/shared/mission-result.js';
 import type { CacheShareSlice } from './cache-share-slice.js';
-import type { PullRequestsSlice } from './pull-requests-slice.js';
+import type { PullRequestOptionsView, PullRequestView } from '../../../src/shared/pull-request.js';
 import type { CleanupSlice } from './cleanup-slice.js';
 import type { ReviewsSlice } from './reviews-slice.js';
 
@@ -501,6 +501,24 @@ export interface LedgerInsightsSlice {
 }
 
 /** A finished mission's result for its page (`missions:get-result`), by mission id (`mission-result-slice.ts`). */
+/** One mission's pull request form: what the engine said may be done, and an open in flight. */
+export interface PullRequestState {
+  status: LoadStatus;
+  error: string | null;
+  options: PullRequestOptionsView | null;
+  opening: boolean;
+  /** Why the last open failed (one line from the engine), null when it did not. */
+  openError: string | null;
+}
+
+/** Missions' pull requests (`missions:pull-request-options`, `missions:open-pull-request`). */
+export interface PullRequestsSlice {
+  pullRequests: Record<string, PullRequestState>;
+  loadPullRequestOptions(missionId: string): Promise<void>;
+  /** Pushes the mission branch and opens its pull request; answers it, or null (the error is in the state). */
+  openPullRequest(missionId: string, request: { remote: string; title?: string; draft: boolean }): Promise<PullRequestView | null>;
+}
+
 export interface MissionResultSlice {
   missionResults: Record<string, { status: LoadStatus; error: string | null; data: MissionResult | null }>;
   loadMissionResult(missionId: string): Promise<void>;
