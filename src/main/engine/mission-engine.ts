@@ -623,6 +623,20 @@ export class MissionEngine {
     return escalationView(decided);
   }
 
+  /**
+   * A pull request opened for a mission whose final merge was declined: it now ends as a
+   * pull request (its outcome names it). A mission that ended otherwise is left as it is.
+   */
+  recordPullRequest(missionId: string, url: string): MissionView {
+    const m = this.mustGet(missionId);
+    if (m.state !== 'done' || m.resultKind !== 'declined') return this.view(m);
+    const rt = this.runtimeSync(missionId);
+    const branch = this.view(m).missionBranch ?? 'the mission branch';
+    rt.setMissionState('done', { finalMerge: 'pull_request', url }, { outcome: `pull request opened: ${url} (the work is on ${branch})`, resultKind: 'pull_request' });
+    this.runtimes.delete(missionId);
+    return this.view(rt.mission);
+  }
+
   /** Stops every agent (in-flight calls are aborted; the gateway records what they used) and pauses working missions. */
   close(): void {
     if (this.closed) return;

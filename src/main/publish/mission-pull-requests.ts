@@ -15,6 +15,8 @@ export interface PullRequestEngine {
   get(id: string): MissionDetail;
   /** Resolves the awaited final merge as "opened a pull request"; the mission ends done. */
   settleFinalMergeWithPullRequest(escalationId: string, url: string): Promise<unknown>;
+  /** A mission whose final merge was declined now ends as a pull request. */
+  recordPullRequest(missionId: string, url: string): unknown;
 }
 
 export interface MissionPullRequestsOptions extends PublishConfig {
@@ -107,6 +109,7 @@ export class MissionPullRequests {
       });
       const awaiting = finalMergeAwaited(detail);
       if (awaiting) await this.config.engine.settleFinalMergeWithPullRequest(awaiting.id, row.url);
+      else this.config.engine.recordPullRequest(missionId, row.url);
       return row;
     } finally {
       this.opening.delete(missionId);

@@ -199,6 +199,8 @@ describe('pull requests through the API', () => {
     expect((await data<MissionDetail>('missions:get', { id })).mission).toMatchObject({ state: 'done', resultKind: 'declined' });
     const pr = await data<PullRequestView>('missions:open-pull-request', { missionId: id, remote: 'fork' });
     expect(pr).toMatchObject({ remote: 'fork', via: 'api', number: 1 });
+    // The mission reads as a pull request now, no longer as declined.
+    expect((await data<MissionDetail>('missions:get', { id })).mission).toMatchObject({ state: 'done', resultKind: 'pull_request', outcome: expect.stringContaining(pr.url) as string });
     const branch = (await data<MissionDetail>('missions:get', { id })).mission.missionBranch!;
     expect(git(bare, 'rev-parse', `refs/heads/${branch}`)).toBe(git(repo, 'rev-parse', branch));
     await data('missions:cancel', { id: draft.id });
