@@ -120,7 +120,7 @@ function ApiBaseUrlField({ settings }: { settings: SettingsView }) {
   const [value, setValue] = useState(settings.apiBaseUrl.saved ?? '');
   const ids = useId();
   return (
-    <>
+    <div role="group" aria-labelledby={`${ids}-title`}>
       <h4 className="settings-subtitle" id={`${ids}-title`}>
         API base URL
       </h4>
@@ -168,6 +168,6 @@ function ApiBaseUrlField({ settings }: { settings: SettingsView }) {
         </button>
       </form>
       <SectionStatus saving={saving} saved={saved} error={error} />
-    </>
+    </div>
   );
 }
