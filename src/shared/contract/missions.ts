@@ -231,7 +231,7 @@ export interface MissionLeftovers {
   worktreeDir: string | null;
   /** Bytes in the worktree folder; null when counting would be slow (a node_modules). */
   sizeBytes: number | null;
-  /** The person chose to keep its branches (clean-up still deletes them when asked). */
+  /** Its branches were kept (Settings or its own choice); clean-up still deletes them when asked. */
   keepBranches: boolean;
 }
 

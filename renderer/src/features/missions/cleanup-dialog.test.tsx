@@ -53,7 +53,7 @@ describe('the clean-up dialog', () => {
     expect(html).toContain('1 worktree and 2 branches (3.0 MB)');
     expect(html).toContain('<code>cr/fix-the-login-page/core/ada</code>');
     expect(html).toContain('Kept: <code>cr/fix-the-login-page/@mission</code>');
-    expect(html).toContain('you chose to keep its branches');
+    expect(html).toContain('kept by “Keep branches”');
     // The first is ticked, the kept one is not.
     const boxes = html.match(/<input type="checkbox"[^>]*>/g) ?? [];
     expect(boxes).toHaveLength(2);

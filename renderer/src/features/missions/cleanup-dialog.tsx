@@ -99,7 +99,7 @@ export function CleanupDialogBody({ ids, status, error, leftovers, selected, onT
                 </label>
                 <div id={`${ids}-${m.missionId}`} className="cleanup-detail">
                   {leftoverSummary(m)}
-                  {m.keepBranches ? ' · you chose to keep its branches' : ''}
+                  {m.keepBranches ? ' · kept by “Keep branches”' : ''}
                   <span className="muted"> · {m.repoPath}</span>
                 </div>
                 {m.branches.length > 0 ? (
@@ -264,6 +264,8 @@ export function KeepBranchesToggle({ mission }: { mission: { id: string; state: 
   const [deleted, setDeleted] = useState<number | null>(null);
   // The engine's reason for a failed deletion is the store's (cleanUpError).
   const [failed, setFailed] = useState(false);
+  // The choice shows at once; the mission's own value takes over once the engine has it.
+  const [pending, setPending] = useState<boolean | null>(null);
   const ids = useId();
   const ended = FINAL_STATES.has(mission.state);
 
@@ -314,15 +316,17 @@ export function KeepBranchesToggle({ mission }: { mission: { id: string; state: 
         <input
           id={`${ids}-keep`}
           type="checkbox"
-          checked={mission.keepBranches}
+          checked={pending ?? mission.keepBranches}
           disabled={busy}
           aria-describedby={`${ids}-keep-hint`}
           onChange={(event) => {
             const keep = event.target.checked;
             setBusy(true);
             setError(null);
+            setPending(keep);
             void setKeepBranches(mission.id, keep).then((outcome) => {
               setBusy(false);
+              setPending(null);
               if (!outcome.ok) setError(outcome.error);
             });
           }}
