@@ -11,7 +11,7 @@ export { visibleInboxItems } from './inbox-slice.js';
 export { entityKey, missionSpent } from './missions-slice.js';
 export { selectAgentKeys } from './agents-slice.js';
 export { runtimeProblem } from './runtimes-slice.js';
-export { changeReviewKey, type ChangeReviewState } from './reviews-slice.js';
+export { changeReviewKey } from './reviews-slice.js';
 
 const StoreContext = createContext<ControlRoomStore | null>(null);
 

@@ -1,22 +1,6 @@
 import type { ChangeReviewRequest } from '../../../src/shared/contract/reviews.js';
-import type { ChangeReview } from '../../../src/shared/review.js';
 import { plainMessage } from '../lib/plain-message.js';
-import type { Slice } from './state.js';
-import type { LoadStatus } from './types.js';
-
-/** One change review as fetched: what an approval would change (`reviews:get-change`). */
-export interface ChangeReviewState {
-  status: LoadStatus;
-  error: string | null;
-  review: ChangeReview | null;
-}
-
-/** Change reviews by request (see `changeReviewKey`), fetched when a review is shown. */
-export interface ReviewsSlice {
-  changeReviews: Record<string, ChangeReviewState>;
-  /** Fetches (or refreshes) the review of a change; the last answer stays shown while it loads. */
-  loadChangeReview(request: ChangeReviewRequest): Promise<void>;
-}
+import type { ChangeReviewState, ReviewsSlice, Slice } from './state.js';
 
 /** The key a request's review is kept under: an escalation's id, or the mission/team/task scope. */
 export function changeReviewKey(request: ChangeReviewRequest): string {

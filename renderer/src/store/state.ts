@@ -1,3 +1,5 @@
+import type { ChangeReviewRequest } from '../../../src/shared/contract/reviews.js';
+import type { ChangeReview } from '../../../src/shared/review.js';
 import type { StateCreator } from 'zustand/vanilla';
 import type { AgentDiff } from '../../../src/shared/contract/agents.js';
 import type { AppInfo } from '../../../src/shared/contract/app.js';
@@ -42,7 +44,6 @@ import type { MissionResult } from '../../../src/shared/mission-result.js';
 import type { CacheShareSlice } from './cache-share-slice.js';
 import type { PullRequestOptionsView, PullRequestView } from '../../../src/shared/pull-request.js';
 import type { CleanupSlice } from './cleanup-slice.js';
-import type { ReviewsSlice } from './reviews-slice.js';
 
 // The store's shape: each slice's state and actions, what components read and call. The
 // slices implement these in their own files and reach each other only through
@@ -524,6 +525,20 @@ export interface MissionResultSlice {
   loadMissionResult(missionId: string): Promise<void>;
 }
 
+/** One change review as fetched: what an approval would change (`reviews:get-change`). */
+export interface ChangeReviewState {
+  status: LoadStatus;
+  error: string | null;
+  review: ChangeReview | null;
+}
+
+/** Change reviews by request (see `changeReviewKey`), fetched when a review is shown. */
+export interface ReviewsSlice {
+  changeReviews: Record<string, ChangeReviewState>;
+  /** Fetches (or refreshes) the review of a change; the last answer stays shown while it loads. */
+  loadChangeReview(request: ChangeReviewRequest): Promise<void>;
+}
+
 export type StoreState = AppSlice &
   MissionResultSlice &
   LedgerInsightsSlice &
@@ -540,8 +555,8 @@ export type StoreState = AppSlice &
   SteeringSlice &
   TeamStatusSlice &
   CacheShareSlice &
-  ReviewsSlice &
   PullRequestsSlice &
-  CleanupSlice;
+  CleanupSlice &
+  ReviewsSlice;
 
 export type Slice<T> = (deps: StoreDeps) => StateCreator<StoreState, [], [], T>;

@@ -210,7 +210,7 @@ function DiffPanel({ detail, agent }: { detail: AgentDetailState; agent: AgentVi
           Could not load the diff: {detail.diffError}
         </div>
       ) : diff && diff.files.length === 0 ? (
-        <p className="muted">Nothing yet: the coder has not changed a file since its task started, and none of its work is merged.</p>
+        <p className="muted">Nothing on this branch yet: the coder has not changed a file since its task started, and none of its work is merged.</p>
       ) : diff ? (
         <DrawerDiff diff={diff} />
       ) : (
