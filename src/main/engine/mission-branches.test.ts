@@ -80,6 +80,11 @@ describe('a mission that ends', () => {
     expect(existsSync(join(h.dir, 'worktrees', m.id))).toBe(false);
     // The mission branch was merged: main holds its work.
     expect(git(h.repo, 'merge-base', '--is-ancestor', 'cr/todo-cli-first-cut/@mission', 'main')).toBe('');
+    // A coder's Diff still answers (from what it contributed) and makes no worktree or branch again.
+    const diff = await h.engine.diff(m.id, 'core-c1');
+    expect(diff.agentId).toBe('core-c1');
+    expect(crBranches(h)).toEqual(['cr/todo-cli-first-cut/@mission']);
+    expect(worktrees(h)).toEqual([h.repo]);
   });
 
   it('keeps its team and coder branches (not its worktrees) when the Settings say so, or the mission does', async () => {

@@ -24,6 +24,8 @@ export interface MissionBranchesDeps {
   current(id: string): MissionRecord | undefined;
   /** The open workspace of a loaded mission, removed first so its queued git work finishes. */
   openWorkspace(id: string): MissionWorkspace | null;
+  /** That workspace is removed: a loaded mission must not offer it any more (its diff reads the branches). */
+  workspaceRemoved(id: string, workspace: MissionWorkspace): void;
 }
 
 /**
@@ -95,7 +97,10 @@ export class MissionBranches {
       (async () => {
         await Promise.resolve();
         // Its own queue first: a merge or commit already asked for finishes before the worktrees go.
-        await workspace?.remove().catch(() => undefined);
+        if (workspace) {
+          await workspace.remove().catch(() => undefined);
+          this.deps.workspaceRemoved(m.id, workspace);
+        }
         await this.endOf(m.id);
       })(),
     );

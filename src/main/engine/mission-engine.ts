@@ -153,6 +153,10 @@ export class MissionEngine {
       logError: this.ctx.logError,
       current: (id) => this.runtimes.get(id)?.mission ?? this.store.getMission(id),
       openWorkspace: (id) => this.runtimes.get(id)?.workspace ?? null,
+      workspaceRemoved: (id, workspace) => {
+        const rt = this.runtimes.get(id);
+        if (rt?.workspace === workspace) rt.workspace = null;
+      },
     });
     this.branches.setDefaultKeep(options.keepBranches ?? false);
     this.worktreesDir = resolve(options.worktreesDir);
