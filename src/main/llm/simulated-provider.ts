@@ -23,9 +23,9 @@ import {
   type Usage,
 } from './provider.js';
 import { messageText, systemText } from './simulated/conversation.js';
-import { planLatency, poolOf, PROFILES } from './simulated/profiles.js';
+import { planLatency, poolOf, PROFILES, WORKLOADS, type WorkloadName } from './simulated/profiles.js';
 import { hashParts, Rng } from './simulated/random.js';
-import type { DraftBlock } from './simulated/reply.js';
+import type { Behaviour, DraftBlock } from './simulated/reply.js';
 import { draftReply } from './simulated/roles.js';
 import { inputUsage, outputTokens, toUsage } from './simulated/usage.js';
 
@@ -43,6 +43,8 @@ export interface SimulatedProviderOptions {
   commandRate?: number;
   /** Chance a first review rejects the submission. Default 0.2. */
   rejectRate?: number;
+  /** How coders work: `demo` (quick, the default) or `session` (tens of turns a task, as real sessions). */
+  workload?: WorkloadName;
   /** Injectable timer; defaults to real timers. */
   sleep?: SimulatedSleep;
 }
@@ -79,7 +81,7 @@ const MIN_PAUSE_MS = 25;
 export class SimulatedProvider implements ModelProvider {
   readonly #seed: number;
   readonly #latencyScale: number;
-  readonly #behaviour: { questionRate: number; commandRate: number; rejectRate: number };
+  readonly #behaviour: Behaviour;
   readonly #sleep: SimulatedSleep;
 
   constructor(options: SimulatedProviderOptions = {}) {
@@ -89,6 +91,7 @@ export class SimulatedProvider implements ModelProvider {
       questionRate: options.questionRate ?? 0.1,
       commandRate: options.commandRate ?? 0.15,
       rejectRate: options.rejectRate ?? 0.2,
+      readsPerTask: WORKLOADS[options.workload ?? 'demo'].readsPerTask,
     };
     this.#sleep = options.sleep ?? realSleep;
   }

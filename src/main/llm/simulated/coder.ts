@@ -220,7 +220,7 @@ export function codingReply(input: RoleInput): DraftBlock[] {
     // Submitted and accepted: end the turn, as a model does, rather than submitting in a loop.
     return [say(`Submitted ${ctx.key} for review; waiting for the leader's verdict.`)];
   }
-  if (phaseTurns >= MAX_CODER_TURNS - 1 || spec === null) {
+  if (phaseTurns >= MAX_CODER_TURNS - 1 + behaviour.readsPerTask || spec === null) {
     const why =
       spec === null
         ? `Could not write any of ${files.modules.join(', ') || 'the owned paths'}: ${clip(writes.find((c) => !ok(c))?.result?.text ?? 'every path was refused', 300)}. No code was changed; the task needs paths I may write.`
@@ -233,6 +233,9 @@ export function codingReply(input: RoleInput): DraftBlock[] {
 
   // First attempt.
   const listing = calls.find((c) => c.name === 'list_dir');
+  if (!listing && behaviour.readsPerTask > 0) {
+    return [say(`Starting on ${ctx.key}: mapping the code around it first.`), call('list_dir', { path: '.', depth: 3 })];
+  }
   if (!listing) {
     return limitParallel(
       [
@@ -251,6 +254,13 @@ export function codingReply(input: RoleInput): DraftBlock[] {
       ],
       parallel,
     );
+  }
+  const nextRead = behaviour.readsPerTask > 0 && writes.length === 0 ? nextFileToRead(listing, calls, ctx, seed, behaviour.readsPerTask) : null;
+  if (nextRead) {
+    return [
+      ...(rng.chance(0.5) ? [say(rng.pick([`Reading ${nextRead}.`, `Next, ${nextRead}: it is close to what ${ctx.key} touches.`, `Checking how ${nextRead} does it.`]))] : []),
+      call('read_file', { path: nextRead }),
+    ];
   }
   const needsPackage = /\.js$/i.test(spec.modulePath) && /package\.json/.test(listing.result?.text ?? '');
   if (needsPackage && !calls.some((c) => c.name === 'read_file' && c.input['path'] === 'package.json')) {
@@ -312,6 +322,25 @@ export function codingReply(input: RoleInput): DraftBlock[] {
         .trim(),
     ),
   ];
+}
+
+/**
+ * The next source file a coder in a long session reads before writing: the listing's code
+ * files outside the task's own paths, in an order fixed by the seed and the task (so each
+ * coder explores differently, and a resumed conversation reads on where it stopped).
+ * Null once `reads` files were read, or the listing has no more.
+ */
+function nextFileToRead(listing: PastToolCall, calls: readonly PastToolCall[], ctx: TaskContext, seed: number, reads: number): string | null {
+  const read = new Set(calls.filter((c) => c.name === 'read_file').map(pathOf));
+  if (read.size >= reads) return null;
+  const owned = ctx.owns.map(stripGlob).filter((p) => p !== '');
+  const files = (listing.result?.text ?? '')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => CODE_FILE.test(l) && !l.includes(' -> ') && !l.startsWith('node_modules/'))
+    .filter((l) => !owned.some((o) => l === o || l.startsWith(`${o}/`)));
+  const order = files.map((f) => ({ f, k: hashParts(seed, ctx.key, f) })).sort((a, b) => a.k - b.k || a.f.localeCompare(b.f));
+  return order.find(({ f }) => !read.has(f))?.f ?? null;
 }
 
 function headerNote(spec: CodeSpec): string {

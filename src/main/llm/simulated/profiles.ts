@@ -93,3 +93,22 @@ export function planLatency(
     streamMs: (outputTokens / speed) * 1_000,
   };
 }
+
+/**
+ * The shape of a simulated coder's session. `demo` is quick (a look around, write, submit:
+ * about five turns a task), for demos and tests. `session` is shaped like real coding
+ * sessions, for the cost benchmark: the coder reads the code around its task one file a
+ * turn before writing, so a task takes tens of turns, the context grows with every turn,
+ * and each tool output is a whole source file (a few thousand tokens in a real repository).
+ */
+export interface WorkloadProfile {
+  /** Files a coder reads before writing, at most (fewer when the repository has fewer). */
+  readsPerTask: number;
+}
+
+export const WORKLOADS = {
+  demo: { readsPerTask: 0 },
+  session: { readsPerTask: 24 },
+} as const satisfies Record<string, WorkloadProfile>;
+
+export type WorkloadName = keyof typeof WORKLOADS;

@@ -10,6 +10,8 @@ export interface Behaviour {
   questionRate: number;
   commandRate: number;
   rejectRate: number;
+  /** Files a coder reads before writing (`WORKLOADS` in profiles.ts); 0 for a quick demo. */
+  readsPerTask: number;
 }
 
 export interface RoleInput {
