@@ -1,6 +1,7 @@
 import { useEffect, useId, useState } from 'react';
 import type { PullRequestOptionsView, PullRequestView } from '../../../../src/shared/pull-request.js';
 import { useStore } from '../../store/index.js';
+import './pull-request-panel.css';
 
 const VIA_LABEL = { api: "GitHub's API", gh: 'the gh command' } as const;
 
@@ -78,25 +79,13 @@ export function PullRequestPanelView({ options, opening, error, onOpen }: PullRe
           </p>
         ) : (
           <form
-            className="settings-row"
+            className="pull-request-form"
             onSubmit={(event) => {
               event.preventDefault();
               onOpen({ remote, draft, ...(title.trim() ? { title: title.trim() } : {}) });
             }}
           >
             <div className="field">
-              <label htmlFor={`${ids}-remote`} className="field-label">
-                Remote
-              </label>
-              <select id={`${ids}-remote`} className="input" value={remote} onChange={(event) => setRemote(event.target.value)}>
-                {options.remotes.map((r) => (
-                  <option key={r.name} value={r.name}>
-                    {r.name} — {r.github ?? r.url}
-                  </option>
-                ))}
-              </select>
-            </div>
-            <div className="field settings-grow">
               <label htmlFor={`${ids}-pr-title`} className="field-label">
                 Title
               </label>
@@ -110,12 +99,26 @@ export function PullRequestPanelView({ options, opening, error, onOpen }: PullRe
                 onChange={(event) => setTitle(event.target.value)}
               />
             </div>
-            <label className="checkbox">
-              <input type="checkbox" checked={draft} onChange={(event) => setDraft(event.target.checked)} /> Draft
-            </label>
-            <button type="submit" className="btn" disabled={opening || remote === ''}>
-              {opening ? 'Pushing and opening…' : 'Push and open pull request'}
-            </button>
+            <div className="pull-request-controls">
+              <div className="field">
+                <label htmlFor={`${ids}-remote`} className="field-label">
+                  Remote
+                </label>
+                <select id={`${ids}-remote`} className="input" value={remote} onChange={(event) => setRemote(event.target.value)}>
+                  {options.remotes.map((r) => (
+                    <option key={r.name} value={r.name}>
+                      {r.name} — {r.github ?? r.url}
+                    </option>
+                  ))}
+                </select>
+              </div>
+              <label className="pull-request-draft">
+                <input type="checkbox" checked={draft} onChange={(event) => setDraft(event.target.checked)} /> Draft
+              </label>
+              <button type="submit" className="btn" disabled={opening || remote === ''}>
+                {opening ? 'Pushing and opening…' : 'Push and open pull request'}
+              </button>
+            </div>
           </form>
         )
       ) : null}
