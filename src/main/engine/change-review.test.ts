@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { EscalationView } from '../../shared/mission.js';
 import { SimulatedProvider } from '../llm/simulated-provider.js';
+import { changeTarget } from './change-review.js';
 import { createHarness, git, saveDesign, waitFor, type Harness } from './testing/harness.js';
 
 let h: Harness | undefined;
@@ -155,6 +156,59 @@ describe('change review', () => {
     );
     await expect(harness.engine.changeReview({ missionId, taskId: 'missing' })).rejects.toThrow(
       /no task "missing"/,
+    );
+  });
+});
+
+describe('which change an escalation approves', () => {
+  const layout = {
+    repo: '/repo',
+    baseBranch: 'main',
+    missionBranch: 'cr/todo/@mission',
+    teams: [{ id: 'core', branch: 'cr/todo/core/@team', worktree: '/wt/core', coders: [] }],
+    coders: new Map([
+      ['core-c1', { id: 'core-c1', teamId: 'core', branch: 'cr/todo/core/cora', worktree: '/wt/cora' }],
+    ]),
+    copyFiles: [],
+  } as unknown as Parameters<typeof changeTarget>[2];
+  const task = { id: 't1', teamId: 'core', title: 'Parser', assignee: 'core-c1', mergedCommit: null };
+  const mission = (escalation: Record<string, unknown>) =>
+    ({
+      mission: { id: 'm1', name: 'Todo', baseBranch: 'main', finalCommit: null },
+      teams: [{ id: 'core', name: 'Core', mergedCommit: null }],
+      agents: [],
+      tasks: [task],
+      escalation: { teamId: null, taskId: null, title: 'An item', ...escalation },
+    }) as unknown as Parameters<typeof changeTarget>[1];
+  const target = (escalation: Record<string, unknown>) =>
+    changeTarget({ escalationId: 'e1' }, mission(escalation), layout);
+
+  it('a final merge, or a conflict of it: the mission branch into the base', () => {
+    expect(target({ type: 'final_merge' })).toMatchObject({
+      scope: 'final-merge',
+      baseRef: 'main',
+      headRef: 'cr/todo/@mission',
+    });
+    expect(target({ type: 'merge_conflict', teamId: null })).toMatchObject({ scope: 'final-merge' });
+  });
+
+  it("a team's merge conflict: the team branch into the mission branch", () => {
+    expect(target({ type: 'merge_conflict', teamId: 'core' })).toMatchObject({
+      scope: 'team-merge',
+      baseRef: 'cr/todo/@mission',
+      headRef: 'cr/todo/core/@team',
+      teamId: 'core',
+    });
+  });
+
+  it("an item about a task: the coder's work on it; an item about no code is refused", () => {
+    expect(target({ type: 'dead_letter', teamId: 'core', taskId: 't1' })).toMatchObject({
+      scope: 'task',
+      baseRef: 'cr/todo/core/@team',
+      headRef: 'cr/todo/core/cora',
+    });
+    expect(() => target({ type: 'plan_approval', title: 'Approve the plan' })).toThrow(
+      /"Approve the plan" does not approve a change to code/,
     );
   });
 });
