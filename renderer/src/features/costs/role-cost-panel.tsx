@@ -80,13 +80,13 @@ export function RoleCostTable({ rows }: { rows: readonly RoleCostRow[] }) {
               Spend
             </th>
             <th scope="col" className="num">
-              Merged tasks
+              Merged
             </th>
             <th scope="col" className="num">
               Per merged task
             </th>
-            <th scope="col" className="num" title="Tasks approved at their first review, of those reviewed">
-              First-review approval
+            <th scope="col" className="num" title="First-review approval: tasks approved at their first review, of those reviewed">
+              First review
             </th>
             <th scope="col" className="num" title="Rejections per reviewed task">
               Rework
