@@ -4,6 +4,7 @@
  * output that costs more than what is visible. Cache hits are derived from the request
  * alone, so the same request is always billed the same.
  */
+import { minCacheableTokens } from '../cache-rules.js';
 import type { CacheControl, MessagesRequest, Usage } from '../provider.js';
 import type { ModelProfile } from './profiles.js';
 import type { Rng } from './random.js';
@@ -76,7 +77,13 @@ export interface InputUsage {
  * previous turn of the same conversation already sent is read from the cache: that is
  * everything before the assistant's last reply (the previous request ended there), or
  * before the last user message when the conversation has no such shape. The rest of the
- * prefix, up to the last breakpoint, is written to the cache; after it is plain input.
+ * prefix, up to the last breakpoint, is written to the cache; after it is plain input. A
+ * prefix under the model's minimum cacheable length is neither read nor written.
+ *
+ * Stateless, like every reply of this provider (a pure function of the request): it
+ * assumes the previous turn's prefix is cached, which holds for every turn but the first
+ * after a compaction (which the API bills as a write) or after the cache expired. The
+ * loopback fake (`testing/fake-messages-api.ts`) keeps a real cache for tests that need it.
  */
 export function inputUsage(request: MessagesRequest): InputUsage {
   const segs = segments(request);
@@ -109,7 +116,12 @@ export function inputUsage(request: MessagesRequest): InputUsage {
       seenEnd = segs.filter((s) => s.message < boundary).reduce((n, s) => n + s.tokens, 0);
     }
   }
-  const read = Math.min(seenEnd, breakpointEnd);
+  // A prefix shorter than the model's minimum is never cached: neither read nor written.
+  const minimum = minCacheableTokens(request.model);
+  if (breakpointEnd < minimum) {
+    return { input_tokens: total, cache_read_input_tokens: 0, cache_creation_5m: 0, cache_creation_1h: 0 };
+  }
+  const read = seenEnd >= minimum ? Math.min(seenEnd, breakpointEnd) : 0;
   const written = breakpointEnd - read;
   return {
     input_tokens: Math.max(0, total - breakpointEnd),

@@ -10,6 +10,7 @@ import { createHash } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { findModel, type ModelPool } from '../../../shared/models.js';
+import { MAX_CACHE_BREAKPOINTS, minCacheableTokens } from '../cache-rules.js';
 import type { MessagesRequest, StopReason } from '../provider.js';
 
 export interface PoolLimits {
@@ -268,15 +269,6 @@ const sleep = (ms: number): Promise<void> =>
 
 const tokensOf = (chars: number): number => Math.ceil(chars / 4);
 
-/**
- * The shortest prefix the API caches, in tokens, by model (its prompt-caching docs): a
- * breakpoint on a shorter prefix is ignored, the request is billed as plain input.
- */
-export function minCacheableTokens(model: string): number {
-  if (model === 'claude-sonnet-4-5') return 1_024;
-  if (findModel(model)?.pool === 'sonnet') return 2_048;
-  return 4_096;
-}
 
 /**
  * Starts the fake on 127.0.0.1 with an ephemeral port.
@@ -932,8 +924,8 @@ function checkBreakpoints(b: Record<string, unknown>): void {
   for (const m of b['messages'] as Array<{ content: unknown }>) {
     if (Array.isArray(m.content)) for (const block of m.content) visit(block);
   }
-  if (ttls.length > 4)
-    throw invalid(`A maximum of 4 blocks with cache_control may be provided. Found ${ttls.length}.`);
+  if (ttls.length > MAX_CACHE_BREAKPOINTS)
+    throw invalid(`A maximum of ${MAX_CACHE_BREAKPOINTS} blocks with cache_control may be provided. Found ${ttls.length}.`);
   const firstShort = ttls.indexOf('5m');
   if (firstShort >= 0 && ttls.lastIndexOf('1h') > firstShort)
     throw invalid("a ttl='1h' cache_control block must not come after a ttl='5m' cache_control block");
