@@ -87,8 +87,14 @@ export async function pushBranch(repoPath: string, remote: string, branch: strin
     await git(['push', '--porcelain', '--', remote, `${ref}:${ref}`], { cwd: repoPath, timeoutMs: PUSH_TIMEOUT_MS });
   } catch (error) {
     if (!(error instanceof GitError)) throw error;
-    const why = error.timedOut ? `timed out after ${PUSH_TIMEOUT_MS / 60_000} minutes` : pushRejection(`${error.stdout}\n${error.stderr}`);
-    throw new AppError('conflict', scrub(`the push of ${branch} to ${quote(remote)} was rejected: ${why}`, redact));
+    const output = `${error.stdout}\n${error.stderr}`;
+    // The remote refused the branch (a status line), or the push never got that far (no access, no network).
+    const refused = /^!/m.test(output);
+    const why = error.timedOut ? `timed out after ${PUSH_TIMEOUT_MS / 60_000} minutes` : pushRejection(output);
+    const hint = /could not read (Username|Password)|Authentication failed|Permission denied \(publickey\)/i.test(output)
+      ? ' (git has no credentials for this remote: set up a credential helper, e.g. "gh auth setup-git", or use an ssh remote)'
+      : '';
+    throw new AppError('conflict', scrub(`the push of ${branch} to ${quote(remote)} ${refused ? 'was rejected' : 'failed'}: ${why}${hint}`, redact));
   }
 }
 

@@ -175,6 +175,18 @@ describe('opening a pull request through the REST API', () => {
     expect(api.requests).toEqual([]);
   });
 
+  it('says the push failed, and why, when git cannot reach the remote or has no credentials for it', async () => {
+    git(repo, 'remote', 'add', 'origin', 'https://github.com/acme/widgets.git');
+    git(repo, 'config', 'remote.origin.pushurl', join(dir, 'missing.git'));
+    const missing = await failure(openPullRequest(withToken(), input()));
+    expect(missing.message).toMatch(/^the push of cr\/m1\/@mission to "origin" failed: .*missing\.git/);
+    expect(missing.message).not.toContain('\n');
+    expect(pushRejection("fatal: could not read Username for 'https://github.com': terminal prompts disabled")).toBe(
+      "could not read Username for 'https://github.com': terminal prompts disabled",
+    );
+    expect(api.requests).toEqual([]);
+  });
+
   it('says what to set when there is neither a token nor gh', async () => {
     addBareRemote(repo, dir);
     const error = await failure(openPullRequest(withToken(null), input()));
