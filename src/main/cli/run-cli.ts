@@ -12,6 +12,7 @@ import {
 import type { CliIo } from './cli-io.js';
 import { LEDGER_EXPORT_OPTIONS, ledgerExportCommand } from './ledger-export.js';
 import { MISSIONS_OPTIONS, missionsCommand } from './missions-command.js';
+import { CLEAN_UP_MAX_MISSIONS, CLEAN_UP_OPTIONS, cleanUpCommand } from './clean-up-command.js';
 import { RUN_OPTIONS, runMissionCommand } from './run.js';
 import { serveCommand, type ServeOptions } from './serve-command.js';
 import { startCommand } from './start-command.js';
@@ -97,6 +98,14 @@ export const COMMANDS: readonly CliCommand[] = [
     usage: '[--db FILE] [--json]',
     options: MISSIONS_OPTIONS,
     run: (args, io) => missionsCommand(args, io),
+  },
+  {
+    name: 'clean-up',
+    summary: "Remove what finished missions left: worktrees, team and coder branches (mission branches stay)",
+    usage: '[MISSION...] [--db FILE] [--dry-run]',
+    options: CLEAN_UP_OPTIONS,
+    maxPositionals: CLEAN_UP_MAX_MISSIONS,
+    run: (args, io) => cleanUpCommand(args, io),
   },
   {
     name: 'worker',
