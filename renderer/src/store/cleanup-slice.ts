@@ -1,28 +1,7 @@
-import type { CleanUpResult, LeftoversView } from '../../../src/shared/contract/missions.js';
-import type { MissionView } from '../../../src/shared/mission.js';
 import { plainMessage } from '../lib/plain-message.js';
-import type { Slice } from './state.js';
-import type { LoadStatus } from './types.js';
+import type { CleanupSlice, Slice } from './state.js';
 
-/**
- * What finished missions left behind and the "Clean up" action (`missions:list-leftovers`,
- * `missions:clean-up`), and a mission's "Keep branches" choice (`missions:set-keep-branches`).
- */
-export interface CleanupSlice {
-  leftovers: LeftoversView | null;
-  leftoversStatus: LoadStatus;
-  leftoversError: string | null;
-  /** A removal in flight. */
-  cleaning: boolean;
-  /** Why the last removal failed (one line from the engine), null when it did not. */
-  cleanUpError: string | null;
-  loadLeftovers(): Promise<void>;
-  /** Removes what the given finished missions left; answers what went, or null (the error is in the state). */
-  cleanUp(missionIds: string[]): Promise<CleanUpResult | null>;
-  /** Keep (or not) a mission's team and coder branches when it ends; answers the mission, or the engine's error. */
-  setKeepBranches(missionId: string, keep: boolean): Promise<{ ok: true; mission: MissionView } | { ok: false; error: string }>;
-}
-
+/** The "Clean up" dialog's listing and removal, and a mission's "Keep branches" (see `CleanupSlice`). */
 export const createCleanupSlice: Slice<CleanupSlice> = (deps) => (set, get) => ({
   leftovers: null,
   leftoversStatus: 'idle',

@@ -43,7 +43,7 @@ import type { LoadStatus, Notice, StoreDeps, ThemePreference } from './types.js'
 import type { MissionResult } from '../../../src/shared/mission-result.js';
 import type { CacheShareSlice } from './cache-share-slice.js';
 import type { PullRequestOptionsView, PullRequestView } from '../../../src/shared/pull-request.js';
-import type { CleanupSlice } from './cleanup-slice.js';
+import type { CleanUpResult, LeftoversView } from '../../../src/shared/contract/missions.js';
 
 // The store's shape: each slice's state and actions, what components read and call. The
 // slices implement these in their own files and reach each other only through
@@ -356,6 +356,25 @@ export interface SettingsSlice {
     section: S,
     request: SettingsRequests[S],
   ): Promise<SettingsSaveOutcome>;
+}
+
+/**
+ * What finished missions left behind and the "Clean up" action (`missions:list-leftovers`,
+ * `missions:clean-up`), and a mission's "Keep branches" choice (`missions:set-keep-branches`).
+ */
+export interface CleanupSlice {
+  leftovers: LeftoversView | null;
+  leftoversStatus: LoadStatus;
+  leftoversError: string | null;
+  /** A removal in flight. */
+  cleaning: boolean;
+  /** Why the last removal failed (one line from the engine), null when it did not. */
+  cleanUpError: string | null;
+  loadLeftovers(): Promise<void>;
+  /** Removes what the given finished missions left; answers what went, or null (the error is in the state). */
+  cleanUp(missionIds: string[]): Promise<CleanUpResult | null>;
+  /** Keep (or not) a mission's team and coder branches when it ends; answers the mission, or the engine's error. */
+  setKeepBranches(missionId: string, keep: boolean): Promise<{ ok: true; mission: MissionView } | { ok: false; error: string }>;
 }
 
 export interface CostsSlice {
