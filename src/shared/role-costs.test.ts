@@ -29,19 +29,21 @@ function row(model: string, tasks: number, approved: number, rejections: number,
     reviewedTasks: tasks,
     firstReviewApproved: approved,
     firstReviewApprovalRate: tasks > 0 ? approved / tasks : null,
+    // Every rejected submission was submitted again.
+    submissions: tasks + rejections,
     rejections,
-    reworkPerTask: tasks > 0 ? rejections / tasks : null,
+    reworkRate: tasks > 0 ? rejections / (tasks + rejections) : null,
   };
 }
 
 describe('rightSize', () => {
   it('suggests the cheaper model that did the role as well, with the figures', () => {
-    // Opus: 33/35 = 94%, 4/35 = 0.11 rework; Sonnet: 37/40 = 92.5%, 5/40 = 0.13 rework.
+    // Opus: 33/35 = 94%, 4 of 39 submissions rejected (10%); Sonnet: 37/40 = 92.5%, 5 of 45 (11%).
     const rows = [row(OPUS, 35, 33, 4, 1.2), row(SONNET, 40, 37, 5, 0.41)];
     const s = rightSize('coder', OPUS, rows);
     expect(s).toMatchObject({ role: 'coder', from: OPUS, to: SONNET });
     expect(s?.text).toBe(
-      'Sonnet 4.6 coders: 93% first-review approval over 40 tasks vs Opus 4.8 94% over 35; 0.13 vs 0.11 rework rounds per task; $0.41 vs $1.20 per merged task',
+      'Sonnet 4.6 coders: 93% first-review approval over 40 tasks vs Opus 4.8 94% over 35; 11% vs 10% of submissions sent back for rework; $0.41 vs $1.20 per merged task',
     );
     // Never the other way round: Opus costs more per merged task.
     expect(rightSize('coder', SONNET, rows)).toBeNull();
@@ -59,7 +61,7 @@ describe('rightSize', () => {
     expect(RIGHT_SIZE_APPROVAL_MARGIN).toBe(0.05);
     expect(rightSize('coder', OPUS, [row(OPUS, 40, 40, 0, 1.2), row(SONNET, 40, 38, 2, 0.41)])).not.toBeNull();
     expect(rightSize('coder', OPUS, [row(OPUS, 40, 40, 0, 1.2), row(SONNET, 40, 37, 3, 0.41)])).toBeNull();
-    // Same approval, but 0.3 more rework rounds per task (12/40 vs 0/40).
+    // Same approval, but 12 of 52 submissions rejected (23%) against none: over 10 points more.
     expect(rightSize('coder', OPUS, [row(OPUS, 40, 38, 0, 1.2), row(SONNET, 40, 38, 12, 0.41)])).toBeNull();
   });
 });

@@ -33,17 +33,22 @@ export interface RoleCostRow {
   firstReviewApproved: number;
   /** firstReviewApproved / reviewedTasks; null without a reviewed task. */
   firstReviewApprovalRate: number | null;
-  /** Rejections of these agents' submissions, all reviews counted. */
+  /** Submissions these agents made (moves into review), first and later ones. */
+  submissions: number;
+  /** Of those, rejected by their review (sent back, or to the dead letters). */
   rejections: number;
-  /** rejections / reviewedTasks: rework rounds per task; null without a reviewed task. */
-  reworkPerTask: number | null;
+  /**
+   * rejections / submissions: the share of submissions sent back for rework (the team
+   * status's "rework" reads the log the same way); null without a submission.
+   */
+  reworkRate: number | null;
 }
 
 /** The right-size advice needs this many reviewed tasks on each of the two models. */
 export const RIGHT_SIZE_MIN_TASKS = 20;
 /** "As well": first-review approval at most this far below (0.05 = 5 points)… */
 export const RIGHT_SIZE_APPROVAL_MARGIN = 0.05;
-/** …and at most this many more rework rounds per task. */
+/** …and a rework rate at most this far above (0.1 = 10 points). */
 export const RIGHT_SIZE_REWORK_MARGIN = 0.1;
 
 export interface RightSize {
@@ -54,7 +59,7 @@ export interface RightSize {
   to: string;
   fromRow: RoleCostRow;
   toRow: RoleCostRow;
-  /** "Sonnet coders: 92% first-review approval over 40 tasks vs Opus 94% over 35; $0.41 vs $1.20 per merged task". */
+  /** "Sonnet 4.6 coders: 92% first-review approval over 40 tasks vs Opus 4.8 94% over 35; 8% vs 6% of submissions reworked; $0.41 vs $1.20 per merged task". */
   text: string;
 }
 
@@ -76,21 +81,21 @@ function sentence(role: AgentRole, to: RoleCostRow, from: RoleCostRow): string {
   return (
     `${shortLabel(to.model)} ${PLURAL_ROLE[role]}: ${pct(to.firstReviewApprovalRate ?? 0)} first-review approval over ` +
     `${to.reviewedTasks} tasks vs ${shortLabel(from.model)} ${pct(from.firstReviewApprovalRate ?? 0)} over ${from.reviewedTasks}; ` +
-    `${(to.reworkPerTask ?? 0).toFixed(2)} vs ${(from.reworkPerTask ?? 0).toFixed(2)} rework rounds per task; ` +
+    `${pct(to.reworkRate ?? 0)} vs ${pct(from.reworkRate ?? 0)} of submissions sent back for rework; ` +
     `${formatUsd(to.costPerMergedTaskNano ?? 0)} vs ${formatUsd(from.costPerMergedTaskNano ?? 0)} per merged task`
   );
 }
 
 function measured(row: RoleCostRow | undefined): row is RoleCostRow & {
   firstReviewApprovalRate: number;
-  reworkPerTask: number;
+  reworkRate: number;
   costPerMergedTaskNano: number;
 } {
   return (
     row !== undefined &&
     row.reviewedTasks >= RIGHT_SIZE_MIN_TASKS &&
     row.firstReviewApprovalRate !== null &&
-    row.reworkPerTask !== null &&
+    row.reworkRate !== null &&
     row.costPerMergedTaskNano !== null
   );
 }
@@ -111,7 +116,7 @@ export function rightSize(role: AgentRole, model: string, rows: readonly RoleCos
     if (row.costPerMergedTaskNano >= current.costPerMergedTaskNano) continue;
     // The epsilon keeps a difference of exactly the margin inside it despite float arithmetic.
     if (row.firstReviewApprovalRate < current.firstReviewApprovalRate - RIGHT_SIZE_APPROVAL_MARGIN - 1e-9) continue;
-    if (row.reworkPerTask > current.reworkPerTask + RIGHT_SIZE_REWORK_MARGIN + 1e-9) continue;
+    if (row.reworkRate > current.reworkRate + RIGHT_SIZE_REWORK_MARGIN + 1e-9) continue;
     if (best && best.toRow.costPerMergedTaskNano! <= row.costPerMergedTaskNano) continue;
     best = { role, from: model, to: row.model, fromRow: current, toRow: row, text: sentence(role, row, current) };
   }

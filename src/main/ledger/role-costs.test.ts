@@ -50,15 +50,23 @@ describe('roleCosts', () => {
     f.log('m1', 't1', 'reviewed', 'merged');
     // t2: c1's submission rejected, then c2 took it over and it was approved and merged.
     f.log('m1', 't2', 'ready', 'claimed', { agentId: 'c1' });
+    f.log('m1', 't2', 'in_progress', 'submitted');
     f.log('m1', 't2', 'submitted', 'ready', { feedback: 'no tests' });
     f.log('m1', 't2', 'ready', 'claimed', { agentId: 'c2' });
+    f.log('m1', 't2', 'in_progress', 'submitted');
     f.log('m1', 't2', 'submitted', 'reviewed', { by: 'lead' });
     f.log('m1', 't2', 'reviewed', 'merged');
     // t3: c2 rejected twice, the second time to the dead letters.
     f.log('m1', 't3', 'ready', 'claimed', { agentId: 'c2' });
+    f.log('m1', 't3', 'in_progress', 'submitted');
     f.log('m1', 't3', 'submitted', 'ready', { feedback: 'wrong file' });
     f.log('m1', 't3', 'ready', 'claimed', { agentId: 'c2' });
+    f.log('m1', 't3', 'in_progress', 'submitted');
     f.log('m1', 't3', 'submitted', 'dead_letter', { feedback: 'still wrong' });
+    // t4: c2 submitted, then was killed: the task went back without a review.
+    f.log('m1', 't4', 'ready', 'claimed', { agentId: 'c2' });
+    f.log('m1', 't4', 'in_progress', 'submitted');
+    f.log('m1', 't4', 'submitted', 'ready', { reason: 'coder killed' });
 
     const rows = roleCosts(f.ledger.db);
     const of = (role: string, model: string) => rows.find((r) => r.role === role && r.model === model);
@@ -79,20 +87,24 @@ describe('roleCosts', () => {
       reviewedTasks: 2,
       firstReviewApproved: 1,
       firstReviewApprovalRate: 0.5,
+      // Submitted t1 and t2, one of the two sent back.
+      submissions: 2,
       rejections: 1,
-      reworkPerTask: 0.5,
+      reworkRate: 0.5,
     });
     expect(of('coder', OPUS)).toMatchObject({
       agents: 1,
       cacheWriteTokens: 300,
       mergedTasks: 1,
       costPerMergedTaskNano: spend('c2'),
-      // t2's first verdict was c1's; t3's first verdict was a rejection of c2's work.
+      // t2's first verdict was c1's; t3's first verdict was a rejection of c2's work; t4 had none.
       reviewedTasks: 1,
       firstReviewApproved: 0,
       firstReviewApprovalRate: 0,
+      // t2 once, t3 twice, t4 once; t3's two were sent back.
+      submissions: 4,
       rejections: 2,
-      reworkPerTask: 2,
+      reworkRate: 0.5,
     });
     // The leader claims nothing: its merged tasks are its team's (t1 and t2).
     expect(of('leader', OPUS)).toMatchObject({
@@ -105,7 +117,7 @@ describe('roleCosts', () => {
       costPerMergedTaskNano: Math.round(spend('lead') / 2),
       reviewedTasks: 0,
       firstReviewApprovalRate: null,
-      reworkPerTask: null,
+      reworkRate: null,
     });
     expect(rows.map((r) => r.spendNano)).toEqual([...rows.map((r) => r.spendNano)].sort((a, b) => b - a));
   });

@@ -10,10 +10,12 @@ import { WORKLOAD_MISSIONS } from './workload.js';
  * Attribution, from the mission log (each task transition is a row):
  * - a task is its last claimant's (`to_state = 'claimed'`, detail `agentId`) when it is
  *   merged; leaders and reviewers claim no task, so theirs are their team's merged tasks;
- * - a review verdict is a transition out of `submitted`: to `reviewed` approves, to
- *   `ready` or `dead_letter` rejects; it judges the agent whose claim came before it;
- * - a task's first verdict counts toward first-review approval; every rejection counts
- *   as rework.
+ * - a submission is a move into `submitted`; a review verdict is a move out of it: to
+ *   `reviewed` approves, to `ready` or `dead_letter` with the reviewer's `feedback`
+ *   rejects (without feedback its coder was killed: no review); both belong to the agent
+ *   whose claim came before them (the team status in `velocity.ts` reads the log alike);
+ * - a task's first verdict counts toward first-review approval; rework is the share of
+ *   submissions rejected.
  */
 
 /** Roles that do not claim tasks: their merged tasks are their team's. */
@@ -72,17 +74,16 @@ const LOG_SQL = `
   WITH ${SCOPE}
   SELECT l.mission_id, l.subject_id, l.from_state, l.to_state, l.detail_json
   FROM recent r JOIN mission_log l ON l.mission_id = r.id
-  WHERE l.kind = 'task' AND (l.to_state IN ('claimed', 'merged') OR l.from_state = 'submitted')
+  WHERE l.kind = 'task' AND (l.to_state IN ('claimed', 'merged', 'submitted') OR l.from_state = 'submitted')
   ORDER BY l.id`;
 
 const key = (missionId: string, id: string) => `${missionId}\n${id}`;
 
-function claimant(detailJson: string): string | null {
+function detailOf(detailJson: string): { agentId?: unknown; feedback?: unknown } {
   try {
-    const detail = JSON.parse(detailJson) as { agentId?: unknown };
-    return typeof detail.agentId === 'string' ? detail.agentId : null;
+    return JSON.parse(detailJson) as { agentId?: unknown; feedback?: unknown };
   } catch {
-    return null;
+    return {};
   }
 }
 
@@ -104,18 +105,22 @@ export function roleCosts(db: Database.Database, options: { missionId?: string }
   const reviewed = new Map<string, number>();
   const approved = new Map<string, number>();
   const rejected = new Map<string, number>();
+  const submitted = new Map<string, number>();
   const bump = (m: Map<string, number>, k: string) => m.set(k, (m.get(k) ?? 0) + 1);
 
   for (const row of log) {
     const task = key(row.mission_id, row.subject_id);
     if (row.to_state === 'claimed') {
-      const agentId = claimant(row.detail_json);
-      if (agentId) lastClaim.set(task, key(row.mission_id, agentId));
+      const { agentId } = detailOf(row.detail_json);
+      if (typeof agentId === 'string') lastClaim.set(task, key(row.mission_id, agentId));
       continue;
     }
     const coder = lastClaim.get(task);
     if (!coder) continue;
-    if (row.from_state === 'submitted' && (row.to_state === 'reviewed' || row.to_state === 'ready' || row.to_state === 'dead_letter')) {
+    if (row.to_state === 'submitted') bump(submitted, coder);
+    const rejects =
+      (row.to_state === 'ready' || row.to_state === 'dead_letter') && typeof detailOf(row.detail_json).feedback === 'string';
+    if (row.from_state === 'submitted' && (row.to_state === 'reviewed' || rejects)) {
       const approves = row.to_state === 'reviewed';
       if (!judged.has(task)) {
         judged.add(task);
@@ -154,8 +159,9 @@ export function roleCosts(db: Database.Database, options: { missionId?: string }
         reviewedTasks: 0,
         firstReviewApproved: 0,
         firstReviewApprovalRate: null,
+        submissions: 0,
         rejections: 0,
-        reworkPerTask: null,
+        reworkRate: null,
       } satisfies RoleCostRow);
     row.agents += 1;
     row.calls += a.calls;
@@ -169,6 +175,7 @@ export function roleCosts(db: Database.Database, options: { missionId?: string }
       : (merged.get(k) ?? 0);
     row.reviewedTasks += reviewed.get(k) ?? 0;
     row.firstReviewApproved += approved.get(k) ?? 0;
+    row.submissions += submitted.get(k) ?? 0;
     row.rejections += rejected.get(k) ?? 0;
     out.set(group, row);
   }
@@ -179,7 +186,7 @@ export function roleCosts(db: Database.Database, options: { missionId?: string }
       ...r,
       costPerMergedTaskNano: r.mergedTasks > 0 ? Math.round(r.spendNano / r.mergedTasks) : null,
       firstReviewApprovalRate: r.reviewedTasks > 0 ? r.firstReviewApproved / r.reviewedTasks : null,
-      reworkPerTask: r.reviewedTasks > 0 ? r.rejections / r.reviewedTasks : null,
+      reworkRate: r.submissions > 0 ? r.rejections / r.submissions : null,
     }))
     .sort((a, b) => b.spendNano - a.spendNano || a.role.localeCompare(b.role) || a.model.localeCompare(b.model));
 }

@@ -88,7 +88,7 @@ export function RoleCostTable({ rows }: { rows: readonly RoleCostRow[] }) {
             <th scope="col" className="num" title="First-review approval: tasks approved at their first review, of those reviewed">
               First review
             </th>
-            <th scope="col" className="num" title="Rejections per reviewed task">
+            <th scope="col" className="num" title="Rework: the share of submissions their review sent back">
               Rework
             </th>
           </tr>
@@ -112,7 +112,7 @@ export function RoleCostTable({ rows }: { rows: readonly RoleCostRow[] }) {
                 {pct(r.firstReviewApprovalRate)}
                 {r.reviewedTasks > 0 ? <span className="muted"> of {r.reviewedTasks}</span> : null}
               </td>
-              <td className="num">{r.reworkPerTask === null ? '—' : r.reworkPerTask.toFixed(2)}</td>
+              <td className="num">{pct(r.reworkRate)}</td>
             </tr>
           ))}
         </tbody>
