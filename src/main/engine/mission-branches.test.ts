@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { MissionView } from '../../shared/mission.js';
@@ -117,6 +117,14 @@ describe('a mission that ends', () => {
     await h.engine.branchesSettled();
     expect(crBranches(h)).toEqual(['cr/cancel-me/@mission']);
     expect(worktrees(h)).toEqual([h.repo]);
+  });
+
+  it("says what is wrong with a repository that went away before the start, and names nothing", async () => {
+    h = createHarness(sim());
+    const m = create(h, 'Gone');
+    rmSync(h.repo, { recursive: true, force: true });
+    await expect(h.engine.start(m.id)).rejects.toThrow(/the repository folder ".*" does not exist/);
+    expect(h.ledger.db.prepare('SELECT count(*) FROM mission_workspaces').pluck().get()).toBe(0);
   });
 
   it('names the same branches when the app restarts mid-mission', async () => {

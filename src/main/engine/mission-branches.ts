@@ -13,7 +13,14 @@ import {
   usedMissionSlugs,
   type MissionSite,
 } from '../workspace/cleanup.js';
-import { assignNames, toRefSlug, type MissionWorkspace, type NamesSource, type WorkspaceNames } from '../workspace/mission-workspace.js';
+import {
+  assignNames,
+  checkRepository,
+  toRefSlug,
+  type MissionWorkspace,
+  type NamesSource,
+  type WorkspaceNames,
+} from '../workspace/mission-workspace.js';
 
 export interface MissionBranchesDeps {
   db: Database.Database;
@@ -73,12 +80,21 @@ export class MissionBranches {
       return names;
     }
     if (!creating) return undefined;
-    const used = await usedMissionSlugs(m.repoPath);
+    // The person's errors first (no such folder, not a checkout, no such branch), in their words.
+    const repo = await checkRepository(m.repoPath, m.baseBranch);
+    const used = await usedMissionSlugs(repo);
     if (used.has(toRefSlug(m.id))) return undefined;
-    for (const slug of this.repo.missionSlugs()) used.add(slug);
-    const names = assignNames(namesSource(m), used);
-    this.repo.setNames(m.id, names);
-    return names;
+    // Two missions starting at once may pick the same slug; the unique index lets one have it.
+    for (let attempt = 0; ; attempt++) {
+      const taken = new Set([...used, ...this.repo.missionSlugs()]);
+      const names = assignNames(namesSource(m), taken);
+      try {
+        this.repo.setNames(m.id, names);
+        return names;
+      } catch (error) {
+        if (attempt >= 2 || !String(error).includes('UNIQUE')) throw error;
+      }
+    }
   }
 
   /** The mission's integration branch, named as its workspace names it. */
