@@ -119,6 +119,20 @@ describe('a mission that ends', () => {
     expect(worktrees(h)).toEqual([h.repo]);
   });
 
+  it('keeps naming by ids a mission whose branches a version before readable names made, to its end', async () => {
+    h = createHarness(sim());
+    const m = create(h, 'Old timer');
+    // What a start interrupted before this version left: the id-named mission branch.
+    git(h.repo, 'branch', `cr/${m.id}/@mission`, 'main');
+    await h.engine.start(m.id);
+    expect(h.engine.get(m.id).mission.missionBranch).toBe(`cr/${m.id}/@mission`);
+    expect(crBranches(h)).toEqual([`cr/${m.id}/@mission`, `cr/${m.id}/core/@team`, `cr/${m.id}/core/core-c1`, `cr/${m.id}/core/core-c2`]);
+    await driveToEnd(h, m.id);
+    await h.engine.branchesSettled();
+    expect(crBranches(h)).toEqual([`cr/${m.id}/@mission`]);
+    expect(worktrees(h)).toEqual([h.repo]);
+  });
+
   it("says what is wrong with a repository that went away before the start, and names nothing", async () => {
     h = createHarness(sim());
     const m = create(h, 'Gone');
