@@ -9,8 +9,9 @@
  *     stream: message_start and the end are never in one turn);
  *   - in one turn: message_start and the end in the same turn (an instant provider), where
  *     the queued in-flight row is never written.
- * Prints microseconds of wall time per call (commits included) and each as a ratio of the
- * baseline. Options: --calls N (default 20000).
+ * Prints microseconds per call of this process's CPU time (user + system: SQLite's work, the
+ * commits included; steadier than wall time on a busy machine) and of wall time, each with
+ * its ratio to the baseline. Options: --calls N (default 20000).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -38,14 +39,20 @@ function record(requestId: string, ended: boolean): CallRecord {
   };
 }
 
-/** Microseconds of wall time per call for `calls` calls, `perTurn` ending in each turn. */
-async function run(mode: Mode, calls: number, perTurn: number): Promise<number> {
+interface Sample {
+  cpuUs: number;
+  wallUs: number;
+}
+
+/** Microseconds of CPU and wall time per call for `calls` calls, `perTurn` ending in each turn. */
+async function run(mode: Mode, calls: number, perTurn: number): Promise<Sample> {
   const dir = mkdtempSync(join(tmpdir(), 'bench-in-flight-'));
   const ledger = openLedger(join(dir, 'ledger.db'), { groupCommit: true, checkpoints: 'background' });
   const repo = new CallsRepository(ledger.db, defaultPricer());
   let pending: { id: string; inFlight?: InFlightCall }[] = [];
   let started = 0;
   const t = performance.now();
+  const cpu = process.cpuUsage();
   while (started < calls || pending.length > 0) {
     const ending = pending;
     pending = [];
@@ -59,10 +66,11 @@ async function run(mode: Mode, calls: number, perTurn: number): Promise<number> 
     await turn();
   }
   await turn();
-  const us = ((performance.now() - t) * 1_000) / calls;
+  const wallUs = ((performance.now() - t) * 1_000) / calls;
+  const used = process.cpuUsage(cpu);
   ledger.close();
   rmSync(dir, { recursive: true, force: true });
-  return us;
+  return { cpuUs: (used.user + used.system) / calls, wallUs };
 }
 
 async function main(): Promise<void> {
@@ -71,13 +79,19 @@ async function main(): Promise<void> {
   const modes: Mode[] = ['row only', 'in flight across turns', 'in one turn'];
   for (const perTurn of [1, 10]) {
     await run('row only', 2_000, perTurn); // warm-up
-    const samples = new Map<Mode, number[]>(modes.map((m) => [m, []]));
+    const samples = new Map<Mode, Sample[]>(modes.map((m) => [m, []]));
     // Interleaved, so drift hits every mode alike.
     for (let round = 0; round < 3; round++) for (const mode of modes) samples.get(mode)!.push(await run(mode, calls, perTurn));
-    const median = (mode: Mode) => [...samples.get(mode)!].sort((a, b) => a - b)[1]!;
-    const base = median('row only');
-    const figures = modes.map((mode) => `${mode} ${median(mode).toFixed(1)} us/call (x${(median(mode) / base).toFixed(2)})`);
-    console.log(`${perTurn} call(s) ending per turn: ${figures.join('; ')}`);
+    const median = (mode: Mode, key: keyof Sample) => samples.get(mode)!.map((s) => s[key]).sort((a, b) => a - b)[1]!;
+    console.log(`${perTurn} call(s) ending per turn:`);
+    for (const mode of modes) {
+      const cpu = median(mode, 'cpuUs');
+      const wall = median(mode, 'wallUs');
+      console.log(
+        `  ${mode.padEnd(24)} CPU ${cpu.toFixed(1)} us/call (x${(cpu / median('row only', 'cpuUs')).toFixed(2)}), ` +
+          `wall ${wall.toFixed(1)} us/call (x${(wall / median('row only', 'wallUs')).toFixed(2)})`,
+      );
+    }
   }
 }
 
