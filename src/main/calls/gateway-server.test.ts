@@ -142,7 +142,8 @@ const cachedBody = (extra: Record<string, unknown> = {}) => ({
   system: [
     {
       type: 'text',
-      text: 'You are Claude Code. '.repeat(60),
+      // Over Haiku 4.5's minimum cacheable prefix (4,096 tokens), like Claude Code's real system prompt.
+      text: 'You are Claude Code. '.repeat(800),
       cache_control: { type: 'ephemeral', ttl: '1h' },
     },
   ],
