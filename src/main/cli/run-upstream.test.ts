@@ -67,6 +67,14 @@ describe('control-room run, and the upstream', () => {
     expect(out).toMatch(/invalid x-api-key/);
   });
 
+  it('refuses to start on an ANTHROPIC_BASE_URL with a password in it, in one line that does not repeat it', async () => {
+    const paths = setup();
+    const { code, out } = await run(paths, { ANTHROPIC_BASE_URL: 'https://me:hunter22@gw.corp.example' });
+    expect(code).toBe(1);
+    expect(out).toMatch(/^control-room run: ANTHROPIC_BASE_URL must not carry a user or password[^\n]*\n$/);
+    expect(out).not.toContain('hunter22');
+  });
+
   it('sends the mission to the URL saved in Settings, over ANTHROPIC_BASE_URL', async () => {
     const paths = setup();
     const viaEnv = await fake();
