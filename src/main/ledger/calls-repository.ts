@@ -318,8 +318,10 @@ export class CallsRepository {
         for (const row of rows) {
           let params: Record<string, string | number | null>;
           try {
-            params = JSON.parse(row.row_json) as Record<string, string | number | null>;
-            if (params.request_id !== row.request_id) throw new Error('request id mismatch');
+            const stored = JSON.parse(row.row_json) as Record<string, string | number | null>;
+            if (stored.request_id !== row.request_id) throw new Error('request id mismatch');
+            // A column added to calls after the row was stored is null (a NOT NULL one leaves the row in `failed`).
+            params = Object.fromEntries(INSERT_COLUMNS.map((column) => [column, stored[column] ?? null]));
             if (this.run(params).changes === 1) {
               outcome.settled += 1;
               outcome.costNano += Number(params.cost_total_nano ?? 0);
