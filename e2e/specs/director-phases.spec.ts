@@ -163,7 +163,8 @@ test('briefs and phases set in the designer reach the launch form; the director 
   await page.keyboard.press('a');
   await expect(mergeRow).toHaveCount(0, { timeout: 15_000 });
   await page.goto(missionUrl);
-  await expect(ui.stateBadge).toHaveText('Done', { timeout: 30_000 });
+  // A finished mission's badge says how it ended: merged, not merely done.
+  await expect(ui.stateBadge).toHaveText('Merged', { timeout: 30_000 });
   await expect(ui.teamPhaseState('Core')).toHaveText('Merged into the mission branch');
   await expect(ui.teamPhaseState('Web')).toHaveText('Merged into the mission branch');
   await saveScreen('mission-phases-done');
