@@ -63,6 +63,7 @@ export const createEscalationsSlice: Slice<EscalationsSlice> = (deps) => (set, g
       put(escalation);
       get().inboxEscalationChanged(escalation, previous);
       get().touchMissionLog(escalation.missionId);
+      get().touchTeamStatus(escalation.missionId);
     },
   };
 };

@@ -495,6 +495,8 @@ export interface TeamStatusSlice {
   /** A view shows the mission's teams: load their status and follow the mission's events. Returns the unwatch. */
   watchTeamStatus(missionId: string): () => void;
   loadTeamStatus(missionId: string): Promise<void>;
+  /** Something about `missionId` changed: if a view shows its teams, they are measured again (throttled). */
+  touchTeamStatus(missionId: string): void;
   /** The Costs screen shows spend per task of this mission (null: none); it follows the mission's cost events. */
   showTaskSpend(missionId: string | null): void;
   loadTaskSpend(missionId: string): Promise<void>;

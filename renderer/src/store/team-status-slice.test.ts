@@ -88,6 +88,35 @@ describe('the team status slice', () => {
     expect(count('missions:get-team-status', 'm1')).toBe(4);
   });
 
+  it('measures again when an escalation of the mission changes, through the escalations slice', async () => {
+    const { store, emit, count } = setup();
+    store.getState().watchTeamStatus('m1');
+    await vi.advanceTimersByTimeAsync(TEAM_STATUS_REFRESH_MS);
+    expect(count('missions:get-team-status', 'm1')).toBe(1);
+    emit('escalations:changed', {
+      id: 'e1',
+      missionId: 'm1',
+      teamId: 'core',
+      agentId: 'core-c1',
+      taskId: null,
+      type: 'question',
+      level: 'human',
+      state: 'open',
+      title: 'Which runner?',
+      detail: '',
+      payload: {},
+      decision: null,
+      comment: null,
+      alwaysAllow: false,
+      decidedBy: null,
+      timeoutAt: null,
+      createdAt: '2026-01-15T10:00:00.000Z',
+      decidedAt: null,
+    });
+    await vi.advanceTimersByTimeAsync(0);
+    expect(count('missions:get-team-status', 'm1')).toBe(2);
+  });
+
   it("shows the engine's message when the mission cannot be measured", async () => {
     const { store } = setup('no mission "m9"');
     store.getState().watchTeamStatus('m9');

@@ -49,7 +49,7 @@ export const createTeamStatusSlice =
     deps.api.on('missions:changed', (m) => touch(m.id));
     deps.api.on('missions:team-changed', (t) => touch(t.missionId));
     deps.api.on('tasks:changed', (t) => touch(t.missionId));
-    deps.api.on('escalations:changed', (e) => touch(e.missionId));
+    // Escalations arrive through the escalations slice, their one listener (`touchTeamStatus`).
     deps.api.on('costs:changed', (c) => {
       touch(c.missionId);
       if (c.missionId !== null && c.missionId === spendMission) spendRefresh();
@@ -119,6 +119,10 @@ export const createTeamStatusSlice =
         });
         loading.set(missionId, request);
         return request;
+      },
+
+      touchTeamStatus(missionId) {
+        touch(missionId);
       },
 
       showTaskSpend(missionId) {
