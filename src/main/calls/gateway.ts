@@ -382,7 +382,8 @@ export function createGateway(options: GatewayOptions): DrainableGateway {
     // Set once the caller was sent the status line: from then on nothing is retried.
     let delivered = false;
     const timing: ForwardTiming = { limiterWaitMs: 0, upstreamMs: 0 };
-    const relay = { sink, signal, now, timing, deliver: () => (delivered = true), started: undefined as Relay['started'] };
+    // `started` is the attempt's own: each attempt sets it before it sends.
+    const relay: Relay = { sink, signal, now, timing, deliver: () => (delivered = true) };
     return attempt<Answered & { requestId: string }, ForwardResult>({
       model: forwarded.model,
       maxTokens: forwarded.maxTokens,
