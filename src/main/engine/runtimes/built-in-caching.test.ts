@@ -74,8 +74,12 @@ async function runMission(options: Partial<MissionEngineOptions> = {}): Promise<
 
 const systemText = (r: MessagesRequest): string =>
   typeof r.system === 'string' ? r.system : (r.system ?? []).map((b) => b.text).join('\n');
-/** Calls of agents at work (the compaction call has no tools). */
-const agentCalls = (seen: Seen[]): Seen[] => seen.filter((s) => (s.body.tools ?? []).length > 0);
+/**
+ * Calls of the built-in loop: its system prompt names the agent and its team. One-shot
+ * calls (compaction, a leader's result summary) are never repeated and carry no breakpoint.
+ */
+const agentCalls = (seen: Seen[]): Seen[] =>
+  seen.filter((s) => (s.body.tools ?? []).length > 0 && /^You are .+, (the leader|an? \w+) of team /.test(systemText(s.body)));
 const isLeader = (s: Seen): boolean => /, the leader of team /.test(systemText(s.body));
 
 function breakpoints(r: MessagesRequest): CacheControl[] {
