@@ -56,6 +56,9 @@ export interface MissionResultFile {
   path: string;
   /** Names of the teams that changed it. */
   teams: string[];
+  /** Lines added and deleted by those teams (git's numstat); null for a binary file or when git cannot tell. */
+  additions: number | null;
+  deletions: number | null;
 }
 
 export interface MissionResultTeam {

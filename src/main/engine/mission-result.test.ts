@@ -79,6 +79,14 @@ describe('a mission result', () => {
     const onMain = git(harness.repo, 'ls-tree', '-r', '--name-only', 'main').split('\n');
     expect(result.files.length).toBeGreaterThan(0);
     for (const f of result.files) expect(onMain).toContain(f.path);
+    // Each file's lines as git counts them from the team's start to its merge (new files: added only).
+    for (const f of result.files) {
+      const team = result.teams.find((t) => f.teams.includes(t.name));
+      const start = harness.ledger.db.prepare('SELECT start_commit AS c FROM mission_teams WHERE mission_id = ? AND id = ?').get(id, team?.id) as { c: string };
+      const [added, deleted] = git(harness.repo, 'diff', '--numstat', start.c, team?.mergedCommit ?? '', '--', f.path).split('\t');
+      expect([f.additions, f.deletions]).toEqual([Number(added), Number(deleted)]);
+      expect(f.additions).toBeGreaterThan(0);
+    }
     expect(result.files.filter((f) => f.teams.includes('core')).every((f) => f.path.startsWith('src/storage/'))).toBe(true);
 
     // Commits: from git, each attributed to the coder of its task's team, and each is on main.
@@ -118,6 +126,15 @@ describe('a mission result', () => {
       ['final_merge', 'approve', 'human'],
     ]);
     expect(harness.errors).toEqual([]);
+
+    // A mission merged before leaders wrote summaries (no rows) shows what each merge recorded, and says so.
+    harness.ledger.db.prepare('DELETE FROM team_result_summaries WHERE mission_id = ?').run(id);
+    const older = await harness.engine.result(id);
+    for (const t of older.teams) {
+      expect(t.summarySource).toBe('fallback');
+      expect(t.summary).toBe(detail.teams.find((x) => x.id === t.id)?.delivery?.summary);
+      expect(t.summaryNote).toMatch(/before leaders wrote summaries/);
+    }
   }, 120_000);
 
   it('of a declined final merge: declined, in the list too, with its work still listed from the mission branch', async () => {

@@ -81,6 +81,42 @@ async function taskCommits(
     });
 }
 
+/**
+ * Lines added and deleted per file by each merged team, from its start to its merge
+ * (`git diff --numstat`); a binary file counts null, and a team git cannot answer for
+ * (its commits gone) is left out.
+ */
+async function lineCounts(
+  repo: string,
+  teams: readonly { id: string; startCommit: string | null; mergedCommit: string | null }[],
+): Promise<Map<string, Map<string, { additions: number | null; deletions: number | null }>>> {
+  const out = new Map<string, Map<string, { additions: number | null; deletions: number | null }>>();
+  await Promise.all(
+    teams.map(async (team) => {
+      if (!team.startCommit || !team.mergedCommit) return;
+      try {
+        const res = await git(
+          ['diff', '--numstat', '-z', '--no-renames', team.startCommit, team.mergedCommit],
+          { cwd: repo, internal: true, timeoutMs: 15_000 },
+        );
+        const counts = new Map<string, { additions: number | null; deletions: number | null }>();
+        for (const entry of res.stdout.split('\0')) {
+          const m = /^(\d+|-)\t(\d+|-)\t(.+)$/s.exec(entry);
+          if (!m?.[3]) continue;
+          counts.set(m[3], {
+            additions: m[1] === '-' ? null : Number(m[1]),
+            deletions: m[2] === '-' ? null : Number(m[2]),
+          });
+        }
+        out.set(team.id, counts);
+      } catch {
+        // The commits are gone: the files are still listed, without their line counts.
+      }
+    }),
+  );
+  return out;
+}
+
 /** Builds the result of mission `m` from the ledger (and git, for the commits). */
 export async function buildMissionResult(
   store: MissionStore,
@@ -149,9 +185,14 @@ export async function buildMissionResult(
       name: team.name,
       phaseState: team.phaseState,
       mergedCommit: team.mergedCommit,
-      summary: s?.summary ?? null,
-      summarySource: s?.source ?? null,
-      summaryNote: s?.note ?? null,
+      // A team merged before leaders summarised (migration 0012) keeps what its merge recorded.
+      summary: s?.summary ?? team.delivery?.summary ?? null,
+      summarySource: s?.source ?? (team.delivery ? 'fallback' : null),
+      summaryNote: s
+        ? s.note
+        : team.delivery
+          ? 'merged before leaders wrote summaries; this is what its merge recorded'
+          : null,
       files: team.delivery?.files ?? [],
       tasksMerged: own.filter((t) => t.state === 'merged').length,
       tasksTotal: own.length,
@@ -166,10 +207,16 @@ export async function buildMissionResult(
   const teamName = new Map(teamRows.map((t) => [t.id, t.name]));
 
   const files = new Map<string, MissionResultFile>();
+  const stats = await lineCounts(m.repoPath, teamRows);
   for (const team of teams) {
     for (const path of team.files) {
-      const f = files.get(path) ?? { path, teams: [] };
+      const f = files.get(path) ?? { path, teams: [], additions: null, deletions: null };
       f.teams.push(team.name);
+      const counted = stats.get(team.id)?.get(path);
+      if (counted) {
+        f.additions = counted.additions === null ? null : (f.additions ?? 0) + counted.additions;
+        f.deletions = counted.deletions === null ? null : (f.deletions ?? 0) + counted.deletions;
+      }
       files.set(path, f);
     }
   }

@@ -30,7 +30,7 @@ const result = (over: Partial<MissionResult> = {}): MissionResult => ({
   startedAt: '2026-01-01T10:00:00.000Z',
   endedAt: '2026-01-01T10:03:05.000Z',
   durationMs: 185_000,
-  files: [{ path: 'src/todo.js', teams: ['Core'] }],
+  files: [{ path: 'src/todo.js', teams: ['Core'], additions: 12, deletions: 3 }],
   teams: [
     {
       id: 'core',
@@ -127,7 +127,7 @@ describe('MissionResultView', () => {
     expect(t).toContain('1/1 task merged · $0.15 · 3m 00s');
     expect(t).toContain('Todo store merged Cora $0.10 2m 00s');
     expect(t).toContain('Planning, reviews and merges $0.05');
-    expect(t).toContain('src/todo.js Core');
+    expect(t).toContain('src/todo.js +12 −3 Core');
     expect(t).toContain('Cora Core 1 1 $0.10');
     expect(t).toContain('0123456789 Todo store — Cora');
     expect(t).toContain('failed (exit 1)');

@@ -116,7 +116,17 @@ export function MissionResultView({ result, children }: { result: MissionResult;
           <ul className="result-files" aria-label="Files changed">
             {result.files.map((f) => (
               <li key={f.path}>
-                <code>{f.path}</code> <span className="muted">{f.teams.join(', ')}</span>
+                <code>{f.path}</code>{' '}
+                {f.additions !== null || f.deletions !== null ? (
+                  <span
+                    className="result-lines"
+                    aria-label={`${f.additions ?? 0} lines added, ${f.deletions ?? 0} deleted`}
+                  >
+                    <span className="result-add">+{f.additions ?? 0}</span>{' '}
+                    <span className="result-del">−{f.deletions ?? 0}</span>
+                  </span>
+                ) : null}{' '}
+                <span className="muted">{f.teams.join(', ')}</span>
               </li>
             ))}
           </ul>
