@@ -43,7 +43,10 @@ export function resultLines(r: MissionResult): string[] {
   }
   out.push('');
   out.push(`Files changed (${r.files.length}):${r.files.length === 0 ? ' none' : ''}`);
-  for (const f of r.files.slice(0, 50)) out.push(`  ${f.path}`);
+  for (const f of r.files.slice(0, 50))
+    out.push(
+      `  ${f.path}${f.additions !== null || f.deletions !== null ? `  +${f.additions ?? 0} -${f.deletions ?? 0}` : ''}`,
+    );
   if (r.files.length > 50) out.push(`  … and ${r.files.length - 50} more`);
   out.push(`Commits per coder${r.commitsSource === 'tasks' ? ' (from the tasks: the branch is gone)' : ''}:`);
   for (const c of r.coders.filter((x) => x.commits > 0 || x.tasksMerged > 0)) {

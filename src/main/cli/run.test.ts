@@ -109,6 +109,7 @@ describe('control-room run', () => {
     expect(stdout.text).toMatch(/Result: Final merge declined: the work stays on the mission branch/);
     expect(stdout.text).toMatch(/Team core: \d+\/\d+ tasks merged/);
     expect(stdout.text).toMatch(/Files changed \([1-9]\d*\):/);
+    expect(stdout.text).toMatch(/\n {2}\S+\.js {2}\+[1-9]\d* -0\n/);
     expect(stdout.text).toMatch(/core-c\d +\d+ commits/);
     expect(stdout.text).toMatch(/final_merge: deny by human/);
 
