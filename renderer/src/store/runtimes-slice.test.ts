@@ -34,11 +34,12 @@ function setup(answers: Result<unknown>[]) {
     },
     on: () => () => undefined,
   };
-  let listener: ((state: ConnectionState) => void) | undefined;
+  // Every slice that follows the connection subscribes: each listener is kept.
+  const listeners: ((state: ConnectionState) => void)[] = [];
   const connection: ConnectionSource = {
     state: 'open',
     subscribe: (l) => {
-      listener = l;
+      listeners.push(l);
       return () => undefined;
     },
     reconnectNow: () => undefined,
@@ -54,7 +55,7 @@ function setup(answers: Result<unknown>[]) {
     loadTheme: () => 'system',
     storeTheme: () => undefined,
   });
-  return { store, calls, reconnect: () => listener?.('open') };
+  return { store, calls, reconnect: () => listeners.forEach((l) => l('open')) };
 }
 
 describe('runtimes slice', () => {
