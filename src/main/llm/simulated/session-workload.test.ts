@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ConversationMessage, MessagesRequest, ToolDefinition } from '../provider.js';
+import type { ConversationMessage, MessagesRequest, RequestContentBlock, ToolDefinition } from '../provider.js';
 import { SimulatedProvider, type SimulatedProviderOptions } from '../simulated-provider.js';
 import { WORKLOADS } from './profiles.js';
 
@@ -32,7 +32,12 @@ async function playTask(options: SimulatedProviderOptions): Promise<string[]> {
     const uses = reply.message.content.flatMap((b) => (b.type === 'tool_use' ? [b] : []));
     calls.push(...uses.map((u) => `${u.name} ${String(u.input['path'] ?? '')}`.trim()));
     if (uses.some((u) => u.name === 'submit_task')) return calls;
-    messages.push({ role: 'assistant', content: reply.message.content.flatMap((b) => (b.type === 'text' ? [{ type: 'text' as const, text: b.text }] : b.type === 'tool_use' ? [{ type: 'tool_use' as const, id: b.id, name: b.name, input: b.input }] : [])) });
+    const blocks: RequestContentBlock[] = [];
+    for (const b of reply.message.content) {
+      if (b.type === 'text') blocks.push({ type: 'text', text: b.text });
+      else if (b.type === 'tool_use') blocks.push({ type: 'tool_use', id: b.id, name: b.name, input: b.input });
+    }
+    messages.push({ role: 'assistant', content: blocks });
     messages.push({
       role: 'user',
       content: uses.map((u) => ({ type: 'tool_result' as const, tool_use_id: u.id, content: u.name === 'list_dir' ? LISTING : u.name === 'read_file' ? '// a file\n'.repeat(50) : 'ok' })),
