@@ -249,7 +249,7 @@ describe('costs:get-dashboard', () => {
       [`${missionId}/alpha`, `${second}/alpha`, `${second}/beta`].sort(),
     );
     const legend = d.seriesTeams.map((k) => d.names.teams[k]);
-    expect(legend).toEqual(expect.arrayContaining(['Alpha squad · Changelog', 'Alpha squad · Readme', 'Team beta']));
+    expect(legend).toEqual(expect.arrayContaining(['Alpha squad · Changelog', 'Alpha squad · Readme', 'beta']));
     expect(new Set(legend).size).toBe(legend.length);
     expect(d.names.agents[`${second}/alpha-c1`]).toMatchObject({ name: 'Ada · Readme', teamKey: `${second}/alpha` });
   });

@@ -192,7 +192,7 @@ describe('ownership', () => {
       others: [
         { label: 'task "beta" (Do beta) of your team', owns: ['src/beta.js'] },
         { label: 'task "ui" (Do ui) of team Web', owns: ['web/app.js'] },
-        { label: 'team Web (its brief)', owns: ['web/'] },
+        { label: 'Team Web (its brief)', owns: ['web/'] },
       ],
     });
     // A task that owns nothing keeps today's behaviour; a mission from before the setting refuses.
