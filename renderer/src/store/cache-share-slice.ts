@@ -1,8 +1,6 @@
-import type { CacheShare } from '../../../src/shared/cache-share.js';
 import { plainMessage } from '../lib/plain-message.js';
 import { throttle, type ThrottleTimers } from '../lib/throttle.js';
-import type { Slice } from './state.js';
-import type { LoadStatus } from './types.js';
+import type { CacheShareSlice, Slice } from './state.js';
 
 /** New calls refresh the cache-read share at most this often. */
 export const CACHE_SHARE_REFRESH_MS = 3_000;
@@ -12,22 +10,6 @@ const realTimers: ThrottleTimers = {
   setTimeout: (fn, ms) => setTimeout(fn, ms),
   clearTimeout: (h) => clearTimeout(h as ReturnType<typeof setTimeout>),
 };
-
-export interface CacheShareState {
-  /** The mission the figures are for; null for all missions. */
-  missionId: string | null;
-  status: LoadStatus;
-  error: string | null;
-  data: CacheShare | null;
-}
-
-/** The cache-read share per agent and model for the Costs screen (`costs:cache-share`). */
-export interface CacheShareSlice {
-  cacheShare: CacheShareState | null;
-  /** The Costs screen shows the share for this mission (null: all missions; undefined: nothing shown). */
-  showCacheShare(missionId: string | null | undefined): void;
-  loadCacheShare(): Promise<void>;
-}
 
 /**
  * The ledger measures the share, so it is fetched, not kept here: while the panel shows,

@@ -28,6 +28,7 @@ import type { ProjectMemoryInfo } from '../../../src/shared/project-memory.js';
 import type { RoleCostRow } from '../../../src/shared/role-costs.js';
 import type { PriceTable } from '../../../src/shared/pricing.js';
 import type { SteeringMessageView, TeamPriorityView } from '../../../src/shared/steering.js';
+import type { CacheShare } from '../../../src/shared/cache-share.js';
 import type { TaskSpend } from '../../../src/shared/task-spend.js';
 import type { MissionTeamStatus } from '../../../src/shared/team-status.js';
 import type { TeamDesign, TeamDesignSummary } from '../../../src/shared/team.js';
@@ -41,7 +42,6 @@ import type { LaunchErrors, LaunchForm } from '../domain/launch-form.js';
 import type { Area, Route } from '../domain/route.js';
 import type { LoadStatus, Notice, StoreDeps, ThemePreference } from './types.js';
 import type { MissionResult } from '../../../src/shared/mission-result.js';
-import type { CacheShareSlice } from './cache-share-slice.js';
 import type { PullRequestOptionsView, PullRequestView } from '../../../src/shared/pull-request.js';
 import type { CleanUpResult, LeftoversView } from '../../../src/shared/contract/missions.js';
 
@@ -479,6 +479,23 @@ export interface TeamStatusState {
   status: LoadStatus;
   error: string | null;
   data: MissionTeamStatus | null;
+}
+
+/** The cache-read share as last read (`costs:cache-share`). */
+export interface CacheShareState {
+  /** The mission the figures are for; null for all missions. */
+  missionId: string | null;
+  status: LoadStatus;
+  error: string | null;
+  data: CacheShare | null;
+}
+
+/** The cache-read share per agent and model for the Costs screen (`cache-share-slice.ts`). */
+export interface CacheShareSlice {
+  cacheShare: CacheShareState | null;
+  /** The Costs screen shows the share for this mission (null: all missions; undefined: nothing shown). */
+  showCacheShare(missionId: string | null | undefined): void;
+  loadCacheShare(): Promise<void>;
 }
 
 /** A mission's spend per task as last read (`costs:by-task`). */
