@@ -141,6 +141,22 @@ describe('a mission that ends', () => {
     expect(h.ledger.db.prepare('SELECT count(*) FROM mission_workspaces').pluck().get()).toBe(0);
   });
 
+  it('finishes at the next start the clean-up a crash kept from running', async () => {
+    h = createHarness(sim());
+    const done = await finish(h, 'Crashed at the end');
+    // What a crash between the mission's end and its clean-up leaves: a coder's branch and worktree, never marked cleaned.
+    const stray = join(h.dir, 'worktrees', done.id, 'core', 'core-c1');
+    git(h.repo, 'branch', 'cr/crashed-at-the-end/core/core-c1', 'main');
+    git(h.repo, 'worktree', 'add', '-q', stray, 'cr/crashed-at-the-end/core/core-c1');
+    h.ledger.db.prepare('UPDATE mission_workspaces SET cleaned_at = NULL WHERE mission_id = ?').run(done.id);
+    h.engine.close();
+    h.ledger.close();
+    h.reopen(sim());
+    await h.engine.branchesSettled();
+    expect(crBranches(h)).toEqual(['cr/crashed-at-the-end/@mission']);
+    expect(worktrees(h)).toEqual([h.repo]);
+  });
+
   it('names the same branches when the app restarts mid-mission', async () => {
     h = createHarness(sim());
     const m = create(h, 'Restart');
