@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -202,6 +202,18 @@ describe('cleaning up a finished mission', () => {
     expect(branches(repo)).toEqual(before);
     expect(existsSync(done.rootDir)).toBe(false);
     expect((await findLeftovers(done)).worktrees).toEqual([]);
+  });
+
+  it('finds the worktrees of a folder named through a symbolic link, as git lists them by their real path', async () => {
+    mkdirSync(join(dir, 'real'));
+    symlinkSync(join(dir, 'real'), join(dir, 'link'));
+    const names = assignNames(SOURCE, new Set());
+    await createMissionWorkspace({ ...optionsFor(names), rootDir: join(dir, 'link', 'm-1') });
+    const site = { repo, missionSlug: names.mission, rootDir: join(dir, 'link', 'm-1') };
+    expect((await findLeftovers(site)).worktrees).toHaveLength(12);
+    await removeLeftovers(site, { keepBranches: false });
+    expect(worktrees(repo)).toEqual([repo]);
+    expect(branches(repo)).toEqual(['cr/fix-the-login-page/@mission', 'main']);
   });
 
   it('clears a worktree whose folder was deleted by hand, so its branch can go too', async () => {

@@ -2,9 +2,9 @@
 // folder, its branches under `cr/<mission>/`), and removing it. The caller decides whose
 // leftovers may go: these functions never look at a mission's state.
 
-import { existsSync, lstatSync, readdirSync } from 'node:fs';
+import { existsSync, lstatSync, readdirSync, realpathSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
-import { join, resolve, sep } from 'node:path';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import { git } from './git.js';
 import { listWorktrees } from './worktrees.js';
 
@@ -64,7 +64,9 @@ export async function usedMissionSlugs(repo: string): Promise<Set<string>> {
 /** What a mission left in `site`: worktrees under its folder, branches (but the mission branch). */
 export async function findLeftovers(site: MissionSite): Promise<Leftovers> {
   const root = resolve(site.rootDir);
-  const inside = (path: string) => path === root || path.startsWith(root + sep);
+  // git lists worktrees by real path (`/private/var/...` for `/var/...` on macOS).
+  const roots = [root, realRoot(root)];
+  const inside = (path: string) => roots.some((r) => path === r || path.startsWith(r + sep));
   const worktrees = (await listWorktrees(site.repo)).map((w) => w.path).filter(inside);
   const all = await missionBranches(site.repo, site.missionSlug);
   const missionBranch = missionBranchName(site.missionSlug);
@@ -112,6 +114,17 @@ export async function removeLeftovers(
     }
   }
   return { worktrees: removedWorktrees, branches: removedBranches };
+}
+
+/** `path` with its nearest existing ancestor's links resolved (the folder itself may be gone). */
+function realRoot(path: string): string {
+  let existing = path;
+  while (!existsSync(existing) && dirname(existing) !== existing) existing = dirname(existing);
+  try {
+    return join(realpathSync(existing), relative(existing, path));
+  } catch {
+    return path;
+  }
 }
 
 /** Bytes under `dir` (not following links), or null past {@link SIZE_ENTRY_CAP} entries. */
