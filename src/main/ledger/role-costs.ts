@@ -50,17 +50,19 @@ const SCOPE = `
     ORDER BY created_at DESC, id DESC LIMIT @missions
   )`;
 
-// Every agent of the missions in scope, with its calls' sums (zero for an agent that made none).
+// Every agent of the missions in scope, with its calls' sums (zero for an agent that made
+// none), from the call_totals roll-up (a row per mission, team, agent and model), so the
+// query stays cheap however many calls the missions made.
 const AGENTS_SQL = `
   WITH ${SCOPE},
   spend AS (
-    SELECT c.mission_id, c.agent_id, count(*) AS calls,
-           sum(c.input_tokens) AS input, sum(c.cache_read_tokens) AS cache_read,
-           sum(c.cache_creation_5m_tokens + c.cache_creation_1h_tokens) AS cache_write,
-           sum(c.output_tokens) AS output, sum(c.cost_total_nano) AS spend
-    FROM recent r JOIN calls c ON c.mission_id = r.id
-    WHERE c.agent_id IS NOT NULL
-    GROUP BY c.mission_id, c.agent_id
+    SELECT t.mission_id, t.agent_id, sum(t.calls) AS calls,
+           sum(t.input_tokens) AS input, sum(t.cache_read_tokens) AS cache_read,
+           sum(t.cache_creation_5m_tokens + t.cache_creation_1h_tokens) AS cache_write,
+           sum(t.output_tokens) AS output, sum(t.cost_total_nano) AS spend
+    FROM recent r JOIN call_totals t ON t.mission_id = r.id
+    WHERE t.agent_id <> ''
+    GROUP BY t.mission_id, t.agent_id
   )
   SELECT a.mission_id, a.id AS agent_id, a.team_id, a.role, a.model,
          coalesce(s.calls, 0) AS calls, coalesce(s.input, 0) AS input,
