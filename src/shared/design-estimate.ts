@@ -31,9 +31,9 @@ export interface RoleWorkload {
 
 /**
  * A role's workload on one model as this ledger's past missions measured it
- * (`src/main/ledger/workload.ts`). An agent-hour is the time from an agent's first call's
- * start to its last call's end within one mission, waits between calls included: the
- * pace a mission really keeps, not the pace of a call loop that never waits.
+ * (`src/main/ledger/workload.ts`). An agent-hour runs from the minute an agent's first
+ * call ended to the end of the minute its last one did, within one mission, waits
+ * between calls included: the pace a mission really keeps, not that of a loop that never waits.
  */
 export interface MeasuredWorkload extends Required<RoleWorkload> {
   role: AgentRole;

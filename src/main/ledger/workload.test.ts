@@ -76,7 +76,7 @@ describe('the measured workload and the estimate built on it', () => {
   it('equals the figures computed by hand from known missions', () => {
     const { missionId, calls: repo } = mission();
     repo.insertMany([
-      // c1: 12 calls a minute apart, 10 s each: span 11 × 60 + 10 = 670 s.
+      // c1: 12 calls a minute apart, 10 s each, ending in minutes 0 to 11: 12 minutes, 720 s.
       ...calls(missionId, 'core-c1', 'coder', CODER, 12, 60_000, 10_000, {
         inputTokens: 1_000,
         cacheReadTokens: 20_000,
@@ -85,7 +85,7 @@ describe('the measured workload and the estimate built on it', () => {
       }),
       // A failed attempt billed nothing and is no part of the workload.
       ...calls(missionId, 'core-c1', 'coder', CODER, 1, 0, 5_000, { inputTokens: 0 }, 'error'),
-      // c2: 10 calls two minutes apart, 20 s each: span 9 × 120 + 20 = 1,100 s.
+      // c2: 10 calls two minutes apart, 20 s each, ending in minutes 0 to 18: 19 minutes, 1,140 s.
       ...calls(missionId, 'core-c2', 'coder', CODER, 10, 120_000, 20_000, {
         inputTokens: 2_000,
         cacheReadTokens: 10_000,
@@ -97,11 +97,11 @@ describe('the measured workload and the estimate built on it', () => {
 
     const measured = measuredWorkload(f!.ledger.db);
     const coder = measured.find((m) => m.role === 'coder')!;
-    // 22 calls over 670 + 1,100 = 1,770 s = 0.49167 agent-hours.
+    // 22 calls over 720 + 1,140 = 1,860 s = 0.51667 agent-hours.
     expect(coder.calls).toBe(22);
     expect(coder.agents).toBe(2);
-    expect(coder.agentHours).toBeCloseTo(1_770 / 3_600, 12);
-    expect(coder.callsPerHour).toBeCloseTo((22 * 3_600) / 1_770, 9); // 44.746
+    expect(coder.agentHours).toBeCloseTo(1_860 / 3_600, 12);
+    expect(coder.callsPerHour).toBeCloseTo((22 * 3_600) / 1_860, 9); // 42.58
     expect(coder.inputTokensPerCall).toBeCloseTo((12 * 1_000 + 10 * 2_000) / 22, 9); // 1,454.5
     expect(coder.cachedInputTokensPerCall).toBeCloseTo((12 * 20_000 + 10 * 10_000) / 22, 9); // 15,454.5
     expect(coder.cacheWrite5mTokensPerCall).toBeCloseTo((12 * 500) / 22, 9); // 272.7
@@ -112,19 +112,19 @@ describe('the measured workload and the estimate built on it', () => {
     expect(leader.calls).toBeLessThan(MIN_MEASURED_CALLS);
 
     const e = estimateDesign({ teams: [team()], prices: PRICES, limits: DEFAULT_POOL_LIMITS, measured });
-    // A coder-hour, measured: the coders' whole usage over their 1,770 s, priced, scaled to an hour:
+    // A coder-hour, measured: the coders' whole usage over their 1,860 s, priced, scaled to an hour:
     //   (32,000 in × $3 + 340,000 cache reads × $0.30 + 6,000 cache writes × $3.75 + 8,600 out × $15) / 1e6
-    //   = (96,000 + 102,000 + 22,500 + 129,000) / 1e6 = $0.3495 per 1,770 s → × 3,600 / 1,770 = $0.710847/h.
-    const coderNano = Math.round(((0.3495 * 3_600) / 1_770) * NANO_PER_USD);
+    //   = (96,000 + 102,000 + 22,500 + 129,000) / 1e6 = $0.3495 per 1,860 s → × 3,600 / 1,860 = $0.676452/h.
+    const coderNano = Math.round(((0.3495 * 3_600) / 1_860) * NANO_PER_USD);
     // The leader, assumed (today's default): 20 calls × (6,000 × $5 + 24,000 × $0.50 + 1,500 × $25) / 1e6 = $1.59/h.
     const leaderNano = Math.round(1.59 * NANO_PER_USD);
     expect(e.nanoPerHour).toBe(leaderNano + 2 * coderNano);
-    expect(Math.abs(coderNano - 710_847_458)).toBeLessThanOrEqual(1);
+    expect(Math.abs(coderNano - 676_451_613)).toBeLessThanOrEqual(1);
 
-    // Sonnet's input TPM: two coders × 44.746 calls/h × (1,454.5 fresh + 272.7 written) tokens / 60.
+    // Sonnet's input TPM: two coders × 42.58 calls/h × (1,454.5 fresh + 272.7 written) tokens / 60.
     const sonnet = e.pools.find((p) => p.pool === 'sonnet')!;
-    expect(sonnet.use.itpm.need).toBeCloseTo((2 * (32_000 + 6_000) * (3_600 / 1_770)) / 60, 6);
-    expect(sonnet.use.rpm.need).toBeCloseTo((2 * 22 * (3_600 / 1_770)) / 60, 9);
+    expect(sonnet.use.itpm.need).toBeCloseTo((2 * (32_000 + 6_000) * (3_600 / 1_860)) / 60, 6);
+    expect(sonnet.use.rpm.need).toBeCloseTo((2 * 22 * (3_600 / 1_860)) / 60, 9);
 
     const coderFigures = e.workload.find((w) => w.role === 'coder')!;
     expect(coderFigures.callsPerHour).toEqual({ value: coder.callsPerHour, source: 'measured', calls: 22 });

@@ -8,14 +8,20 @@ import { AGENT_ROLES, type AgentRole } from '../../shared/team.js';
  *
  * Definitions (the estimate panel says them in words):
  * - a call is a billed attempt (`ok`, or `partial`: a stream that died after
- *   message_start) of a mission's agent; failed and cancelled attempts billed nothing;
+ *   message_start) of a mission's agent; failed and cancelled attempts billed nothing
+ *   (their tokens, if any, still count: they were billed);
  * - role and model are the agent's in its mission (`mission_agents`), so every call an
  *   agent made (compaction included) counts toward the figure the designer prices it at;
- * - an agent-hour is the time from an agent's first call's start to its last call's end
- *   within one mission, waits between calls included (a leader waiting on its coders
- *   keeps a slower pace than a coder in its loop, and the estimate should say so);
+ * - an agent-hour is the time from the minute an agent's first call ended to the end of
+ *   the minute its last call ended, within one mission: waits between calls included (a
+ *   leader waiting on its coders keeps a slower pace than a coder in its loop, and the
+ *   estimate should say so), whole minutes because that is what the roll-up keeps;
  * - the figures per call are means over the calls: fresh input, cache reads, cache
  *   writes (5-minute and 1-hour) and output tokens.
+ *
+ * It reads the `call_totals` roll-up (a row per mission, team, agent and model, with the
+ * first and last minute), never the raw calls: a few hundred rows however busy the
+ * missions were.
  */
 
 /** The most recent missions the figures are taken from: today's habits, not last year's. */
@@ -40,18 +46,18 @@ const SQL = `
   ),
   per_agent AS (
     SELECT a.role AS role, a.model AS model,
-           count(*) AS calls,
-           max(c.ended_at) - min(c.started_at) AS span_ms,
-           sum(c.input_tokens) AS input,
-           sum(c.cache_read_tokens) AS cache_read,
-           sum(c.cache_creation_5m_tokens) AS write_5m,
-           sum(c.cache_creation_1h_tokens) AS write_1h,
-           sum(c.output_tokens) AS output
+           sum(t.ok_calls + t.partial_calls) AS calls,
+           (max(t.last_minute) - min(t.first_minute) + 1) * 60000 AS span_ms,
+           sum(t.input_tokens) AS input,
+           sum(t.cache_read_tokens) AS cache_read,
+           sum(t.cache_creation_5m_tokens) AS write_5m,
+           sum(t.cache_creation_1h_tokens) AS write_1h,
+           sum(t.output_tokens) AS output
     FROM recent r
-    JOIN calls c ON c.mission_id = r.id
-    JOIN mission_agents a ON a.mission_id = c.mission_id AND a.id = c.agent_id
-    WHERE c.status IN ('ok', 'partial')
-    GROUP BY c.mission_id, c.agent_id
+    JOIN call_totals t ON t.mission_id = r.id
+    JOIN mission_agents a ON a.mission_id = t.mission_id AND a.id = t.agent_id
+    GROUP BY t.mission_id, t.agent_id
+    HAVING sum(t.ok_calls + t.partial_calls) > 0
   )
   SELECT role, model, sum(calls) AS calls, count(*) AS agents, sum(span_ms) AS span_ms,
          sum(input) AS input, sum(cache_read) AS cache_read, sum(write_5m) AS write_5m,
@@ -77,7 +83,6 @@ export function measuredWorkload(db: Database.Database, missions: number = WORKL
         calls: r.calls,
         agents: r.agents,
         agentHours,
-        // A single instantaneous call has no span: no pace can be read from it.
         callsPerHour: agentHours > 0 ? r.calls / agentHours : 0,
         inputTokensPerCall: r.input / r.calls,
         cachedInputTokensPerCall: r.cache_read / r.calls,
