@@ -81,3 +81,17 @@ describe('withCacheBreakpoints', () => {
     expect(second1h?.cacheReadInputTokens).toBeGreaterThan(0);
   });
 });
+
+describe('withCacheBreakpoints and per-message caches', () => {
+  it('sends the stored message objects unmarked (a string one as the same block form each time), so per-message work is done once', () => {
+    const messages = conversation(4);
+    const first = withCacheBreakpoints({ system: 's', messages }, { ttl: '5m', compactedHead: false }).messages;
+    messages.push({ role: 'assistant', content: [{ type: 'text', text: 'done' }] }, { role: 'user', content: 'next' });
+    const second = withCacheBreakpoints({ system: 's', messages }, { ttl: '5m', compactedHead: false }).messages;
+    // Index 0 was a string: the same block-form object both times; 1-5 are the stored objects.
+    expect(second[0]).toBe(first[0]);
+    for (let i = 1; i <= 5; i++) expect(second[i]).toBe(messages[i]);
+    // Only the marked ones are new: the previous turn's end (8) and the newest message (10).
+    expect(marked(second)).toEqual([8, 10]);
+  });
+});

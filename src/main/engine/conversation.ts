@@ -151,6 +151,21 @@ export function renderForSummary(messages: readonly ConversationMessage[], maxBl
   return out.join('\n');
 }
 
+// The unmarked messages go out as the very objects stored (a string one as the same block
+// form every time), so what is computed once per message object, such as the gateway's
+// input estimate (`calls/estimate.ts`), stays computed once however long the conversation.
+const blockForms = new WeakMap<ConversationMessage, ConversationMessage>();
+
+function inBlockForm(m: ConversationMessage): ConversationMessage {
+  if (typeof m.content !== 'string') return m;
+  let form = blockForms.get(m);
+  if (!form) {
+    form = { role: m.role, content: [{ type: 'text', text: m.content }] };
+    blockForms.set(m, form);
+  }
+  return form;
+}
+
 /** Where a request's prompt-cache breakpoints go, and for how long they live. */
 export interface CachePlan {
   ttl: '5m' | '1h';
@@ -180,10 +195,7 @@ export function withCacheBreakpoints(
   plan: CachePlan,
 ): Pick<MessagesRequest, 'system' | 'messages' | 'tools'> {
   const cache: CacheControl = plan.ttl === '1h' ? { type: 'ephemeral', ttl: '1h' } : { type: 'ephemeral' };
-  const messages: ConversationMessage[] = request.messages.map((m) => ({
-    role: m.role,
-    content: typeof m.content === 'string' ? [{ type: 'text', text: m.content }] : m.content,
-  }));
+  const messages: ConversationMessage[] = request.messages.map(inBlockForm);
   const marks = new Set<number>();
   const last = messages.length - 1;
   if (plan.compactedHead && last > 0) marks.add(0);
