@@ -12,7 +12,8 @@ import { entityKey, useStore, type AgentDetailState } from '../../store/index.js
 import { StateBadge } from '../missions/state-badge.js';
 import { AgentStateBadge, IdleTime } from './agent-cells.js';
 import { KillDialog } from './kill-dialog.js';
-import { DiffViewer, initiallyOpen } from '../review/diff-viewer.js';
+import { initiallyOpen } from '../review/files.js';
+import { DiffViewer } from '../review/lazy-diff-viewer.js';
 import { FileList } from '../review/file-list.js';
 
 type Tab = 'transcript' | 'task' | 'diff';

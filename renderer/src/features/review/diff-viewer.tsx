@@ -2,13 +2,8 @@ import { useMemo, useState } from 'react';
 import { Diff, Hunk, parseDiff, tokenize, type HunkTokens, type ViewType } from 'react-diff-view';
 import 'react-diff-view/style/index.css';
 import type { FileChange } from '../../../../src/shared/review.js';
+import { changedLines, Counts, fileAnchor, LARGE_FILE_LINES } from './files.js';
 import { diffRefractor, languageOf } from './highlight.js';
-import './review.css';
-
-/** Files opened at first: the rest wait for a click, so a large change renders at once. */
-export const OPEN_AT_FIRST = 5;
-/** A file with more changed lines than this starts closed, and is not highlighted. */
-export const LARGE_FILE_LINES = 1_500;
 
 const STATUS_LABEL: Record<FileChange['status'], string> = {
   added: 'added',
@@ -17,15 +12,6 @@ const STATUS_LABEL: Record<FileChange['status'], string> = {
   'type-changed': 'type changed',
   other: 'changed',
 };
-
-/** A stable id for a file's section, so the file list can jump to it. */
-export function fileAnchor(prefix: string, path: string): string {
-  return `${prefix}-${path.replace(/[^a-zA-Z0-9_-]/g, '_')}`;
-}
-
-function changedLines(f: FileChange): number {
-  return (f.additions ?? 0) + (f.deletions ?? 0);
-}
 
 /**
  * A change's files as diffs (react-diff-view: unified or side by side, Prism highlighting),
@@ -80,16 +66,6 @@ export function DiffViewer({
   );
 }
 
-/** The paths a review opens at first: the first few files that are not large. */
-export function initiallyOpen(files: readonly FileChange[]): Set<string> {
-  return new Set(
-    files
-      .filter((f) => f.patch !== '' && changedLines(f) <= LARGE_FILE_LINES)
-      .slice(0, OPEN_AT_FIRST)
-      .map((f) => f.path),
-  );
-}
-
 function FileDiff({
   file,
   id,
@@ -114,17 +90,6 @@ function FileDiff({
       </h5>
       {open ? <FileBody file={file} viewType={viewType} /> : null}
     </section>
-  );
-}
-
-/** A file's +additions −deletions, or "binary". */
-export function Counts({ file }: { file: Pick<FileChange, 'additions' | 'deletions'> }) {
-  if (file.additions === null) return <span className="muted review-counts">binary</span>;
-  return (
-    <span className="review-counts">
-      <span className="diff-plus">+{file.additions}</span>{' '}
-      <span className="diff-minus">−{file.deletions ?? 0}</span>
-    </span>
   );
 }
 

@@ -1,5 +1,5 @@
 import type { FileChange } from '../../../../src/shared/review.js';
-import { Counts, fileAnchor } from './diff-viewer.js';
+import { Counts, fileAnchor } from './files.js';
 
 /** The files of a change with their counts; choosing one opens its diff and scrolls to it. */
 export function FileList({

@@ -59,6 +59,6 @@ export function languageOf(path: string): string | null {
  * refractor as react-diff-view calls it: v3's `highlight` answered the nodes, later versions
  * answer a root holding them.
  */
-export const diffRefractor = {
+export const diffRefractor: { highlight(code: string, language: string): unknown[] } = {
   highlight: (code: string, language: string) => refractor.highlight(code, language).children,
 };
