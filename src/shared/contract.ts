@@ -10,8 +10,8 @@ import { limitsCommands, type LimitsEvents } from './contract/limits.js';
 import { settingsCommands, type SettingsEvents } from './contract/settings.js';
 import { runtimesCommands, type RuntimesEvents } from './contract/runtimes.js';
 import { fleetCommands, type FleetEvents } from './contract/fleet.js';
-import { pullRequestsCommands } from './contract/pull-requests.js';
 import { reviewsCommands } from './contract/reviews.js';
+import { pullRequestsCommands } from './contract/pull-requests.js';
 import type { Result } from './result.js';
 
 /**
@@ -31,8 +31,8 @@ export const commands = {
   ...settingsCommands,
   ...runtimesCommands,
   ...fleetCommands,
-  ...pullRequestsCommands,
   ...reviewsCommands,
+  ...pullRequestsCommands,
 };
 
 export type Events = AppEvents &

@@ -190,11 +190,11 @@ export class StateWrites extends AgentWrites {
     if (state === 'paused' && from !== 'paused') next.pausedFrom = from;
     if (state !== 'paused') next.pausedFrom = null;
     if ((state === 'done' || state === 'failed' || state === 'cancelled') && !next.endedAt) next.endedAt = at;
-    const { store } = this.io;
-    store.tx(() => {
     // How it ended, told apart where the state is the same ('done': merged, declined, a pull request).
     if (state === 'failed' || state === 'cancelled') next.resultKind = state;
     else if (state === 'done') next.resultKind = patch.resultKind ?? 'merged';
+    const { store } = this.io;
+    store.tx(() => {
       store.saveMission(next);
       store.log({ missionId: next.id, at, kind: 'mission', subjectId: next.id, fromState: from, toState: state, detail });
     });

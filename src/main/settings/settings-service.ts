@@ -231,8 +231,8 @@ export class SettingsService {
       keepBranches: this.keepBranches(),
       alertThresholds: this.alertThresholds(),
       fleet: this.fleetView(),
-      github: this.githubView(),
       apiBaseUrl: this.apiBaseUrlView(),
+      github: this.githubView(),
       dataDir: this.dataDir,
     };
   }
@@ -328,11 +328,6 @@ export class SettingsService {
     return this.changed();
   }
 
-  private apiBaseUrlView(): SettingsView['apiBaseUrl'] {
-    const { url, source, saved, problem } = this.apiBaseUrl();
-    return { saved, effective: url, source, problem };
-  }
-
   /** The GitHub token pull requests are opened with (unmasked: main only, for `publish/`), null when none. */
   githubToken(): string | null {
     return this.secrets.get('github-token');
@@ -355,6 +350,11 @@ export class SettingsService {
   private githubView(): SettingsView['github'] {
     const token = this.githubToken();
     return { set: token !== null, masked: token === null ? null : maskGithubToken(token), volatile: token !== null && !this.secrets.persistent };
+  }
+
+  private apiBaseUrlView(): SettingsView['apiBaseUrl'] {
+    const { url, source, saved, problem } = this.apiBaseUrl();
+    return { saved, effective: url, source, problem };
   }
 
   private fleetView(): SettingsView['fleet'] {
