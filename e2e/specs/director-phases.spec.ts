@@ -169,8 +169,8 @@ test('briefs and phases set in the designer reach the launch form; the director 
   await expect(ui.teamPhaseState('Web')).toHaveText('Merged into the mission branch');
   await saveScreen('mission-phases-done');
   const log = execFileSync('git', ['log', '--format=%s', 'main'], { cwd: repo, encoding: 'utf8' });
-  expect(log).toMatch(/Merge team Core into mission/);
-  expect(log).toMatch(/Merge team Web into mission/);
+  expect(log).toMatch(/Merge Team Core into mission/);
+  expect(log).toMatch(/Merge Team Web into mission/);
 });
 
 /** The "Phase state of <team>" badges' texts, read together in one frame. */

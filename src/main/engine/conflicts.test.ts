@@ -134,7 +134,7 @@ describe('a conflict between two teams of one phase', () => {
     // Both teams' lines reached main, and team B was merged into the mission branch once.
     expect(git(h.repo, 'show', 'main:README.md')).toBe('# demo\nfrom A\nfrom B');
     const merges = git(h.repo, 'log', '--merges', '--format=%s', `${branchesOf(missionId)}/@mission`).split('\n');
-    expect(merges.filter((s) => s.startsWith('Merge team b into mission'))).toHaveLength(1);
+    expect(merges.filter((s) => s.startsWith('Merge Team b into mission'))).toHaveLength(1);
     expect(logNotes(h, missionId).map((d) => d.resolution)).toEqual(['started', 'landed']);
     const log = h.engine.log(missionId, 0, 2_000).map((r) => r.summary);
     expect(log).toContain(`b-lead of Team b is resolving a merge conflict on ${branchesOf(missionId)}/@resolve/b (your team's branch is the one whose merge conflicts)`);
@@ -203,8 +203,8 @@ describe('a conflict between two teams of one phase', () => {
     const prompts = harness.engine.transcript(missionId, 'b-lead').filter((e) => e.conversation === `resolve:${pending?.id}` && e.role === 'user' && typeof e.content === 'string');
     expect(prompts).toHaveLength(1);
     const merges = git(harness.repo, 'log', '--merges', '--format=%s', `${branchesOf(missionId)}/@mission`).split('\n');
-    expect(merges.filter((s) => s.startsWith('Merge team b into mission'))).toHaveLength(1);
-    expect(merges.filter((s) => s.startsWith('Merge team a into mission'))).toHaveLength(1);
+    expect(merges.filter((s) => s.startsWith('Merge Team b into mission'))).toHaveLength(1);
+    expect(merges.filter((s) => s.startsWith('Merge Team a into mission'))).toHaveLength(1);
     expect(git(harness.repo, 'show', 'main:README.md')).toBe('# demo\nfrom A\nfrom B');
   }, 120_000);
 });

@@ -448,7 +448,7 @@ async function submit(job: ResolutionJob, summary: string): Promise<ToolOutcome>
   h.setAgentState(leader, 'waiting_tool', 'merging the resolution');
   const ws = h.requireWorkspace();
   const identity = identityOf(leader.rec.name, { name: leader.rec.name, email: AGENT_EMAIL });
-  const message = `Merge ${state.mergingTeam ? `team ${h.teams.get(state.mergingTeam)?.rec.name ?? state.mergingTeam}` : ws.baseBranch} into mission ${h.mission.name}\n\nConflict resolved by ${leader.rec.name}: ${summary}`;
+  const message = `Merge ${state.mergingTeam ? teamTitle(h.teams.get(state.mergingTeam)?.rec.name ?? state.mergingTeam) : ws.baseBranch} into mission ${h.mission.name}\n\nConflict resolved by ${leader.rec.name}: ${summary}`;
   await commitResolution(state.worktree, message, identity);
   const commit = await landResolution(ws, { branch: state.branch, worktree: state.worktree });
   if (!h.ctx.store.open) throw new Halt('the ledger is closed');

@@ -4,6 +4,7 @@ import { pendingResolution, raiseForPerson, resolveConflict, settleResolution, t
 import { activeTeams, openReadyTeams, recordTeamMerged } from './phase-runner.js';
 import { runRecordedTests } from './test-recording.js';
 import { summariseMergedTeams } from './result-summary.js';
+import { teamTitle } from '../../shared/team-label.js';
 
 /**
  * The end of each phase and of the mission: the active teams' branches merge into the
@@ -74,7 +75,7 @@ export class MissionIntegration {
     for (const team of activeTeams(this.h)) {
       const merge = () =>
         ws.mergeTeamIntoMission(team.rec.id, team.rec.startCommit, {
-          message: `Merge team ${team.rec.name} into mission ${this.h.mission.name}`,
+          message: `Merge ${teamTitle(team.rec.name)} into mission ${this.h.mission.name}`,
         });
       let outcome = await merge();
       if (!this.stillIntegrating()) return;
@@ -85,7 +86,7 @@ export class MissionIntegration {
         // The resolution is on the mission branch now: this merge finds nothing to do and lists the files.
         outcome = await merge();
         if (!this.stillIntegrating()) return;
-        if (!outcome.merged) throw new Error(`team ${team.rec.name} still conflicts after its leader's resolution`);
+        if (!outcome.merged) throw new Error(`${teamTitle(team.rec.name)} still conflicts after its leader's resolution`);
       }
       const merged = outcome;
       this.h.ctx.store.tx(() => recordTeamMerged(this.h, team, merged));

@@ -255,7 +255,7 @@ describe('a restart mid-mission', () => {
 
     // One merge commit per team on the mission branch, and one merge note per team in the log.
     const merges = git(h.repo, 'log', '--merges', '--format=%s', h.engine.get(missionId).mission.missionBranch ?? '').split('\n');
-    for (const id of ['a', 'b', 'c']) expect(merges.filter((s) => s.startsWith(`Merge team ${id} into mission`))).toHaveLength(1);
+    for (const id of ['a', 'b', 'c']) expect(merges.filter((s) => s.startsWith(`Merge Team ${id} into mission`))).toHaveLength(1);
     const notes = h.ledger.db
       .prepare("SELECT subject_id FROM mission_log WHERE mission_id = ? AND kind = 'note' AND to_state = 'merged' ORDER BY id")
       .pluck()

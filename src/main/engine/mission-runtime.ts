@@ -23,6 +23,7 @@ import { QueuedDriver } from './runtimes/queued.js';
 import { Scheduler, type Job } from './scheduling.js';
 import { Steering } from './steering.js';
 import { missionSummary, StateWrites, toAgentView } from './state-writes.js';
+import { teamTitle } from '../../shared/team-label.js';
 
 export type { BudgetCapSink, EngineContext, EngineEventSink, ResolvedEngineOptions } from './runtime-types.js';
 
@@ -302,7 +303,7 @@ export class MissionRuntime {
     const role = agent.rec.role === 'leader' ? 'the leader' : `a ${agent.rec.role}`;
     const own = agent.spec?.systemPrompt.trim();
     return [
-      `You are ${agent.rec.name}, ${role} of team ${team.rec.name} in a Control Room mission.`,
+      `You are ${agent.rec.name}, ${role} of ${teamTitle(team.rec.name)} in a Control Room mission.`,
       own ? `\n${own}` : '',
     ].join('');
   }

@@ -210,7 +210,8 @@ export function EscalationDetail({
  * merge, a merge conflict, a task given up after its attempts, a submission waiting for
  * its review.
  */
-function changesCode(e: EscalationView, task: MissionDetail['tasks'][number] | undefined): boolean {
+/** Whether an item approves a change to code, so its detail shows the change review (`v` jumps to it). */
+export function changesCode(e: EscalationView, task: MissionDetail['tasks'][number] | undefined): boolean {
   if (e.type === 'final_merge' || e.type === 'merge_conflict' || e.type === 'dead_letter') return true;
   return task !== undefined && (task.state === 'submitted' || task.state === 'reviewed');
 }

@@ -10,7 +10,7 @@ import { ConfirmDialog } from '../../ui/confirm-dialog.js';
 import { NoticeBar } from '../../ui/notice-bar.js';
 import { PageHeader } from '../../ui/page-header.js';
 import type { DirectorDraftHandle } from '../missions/director-draft.js';
-import { EMPTY_DRAFT, EscalationDetail, type DecisionDraft } from './escalation-detail.js';
+import { changesCode, EMPTY_DRAFT, EscalationDetail, type DecisionDraft } from './escalation-detail.js';
 import { isTypingTarget, useInboxKeys } from './use-inbox-keys.js';
 import { useNow } from './use-now.js';
 import './inbox.css';
@@ -263,6 +263,11 @@ export function InboxPage() {
                 <kbd>d</kbd> deny · <kbd>r</kbd> reply
               </>
             )}{' '}
+            {selected && changesCode(selected, contexts[selected.missionId]?.tasks.find((t) => t.id === selected.taskId)) ? (
+              <>
+                · <kbd>v</kbd> the changes{' '}
+              </>
+            ) : null}
             · <kbd>x</kbd> tick
           </>
         )}

@@ -14,6 +14,7 @@ import {
 } from '../runtime-types.js';
 import type { StateWrites } from '../state-writes.js';
 import type { Escalations } from './escalations.js';
+import { teamTitle } from '../../../shared/team-label.js';
 
 /**
  * Decisions on a mission's escalations, by the person (`MissionEngine.decide`), a leader
@@ -192,7 +193,7 @@ export class Decisions {
     if (esc.payload.noAgents === true) {
       if (esc.decision === 'deny') {
         const why = typeof esc.payload.reason === 'string' ? esc.payload.reason : 'no agent could act';
-        if (team) writes.setMissionState('failed', { reason: 'a team had no agents left' }, { outcome: `team ${team.rec.name} had no agents left` });
+        if (team) writes.setMissionState('failed', { reason: 'a team had no agents left' }, { outcome: `${teamTitle(team.rec.name)} had no agents left` });
         else writes.setMissionState('failed', { reason: 'no agent could go on' }, { outcome: `no agent could go on: ${why}` });
         return;
       }

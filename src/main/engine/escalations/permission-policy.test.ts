@@ -191,7 +191,7 @@ describe('ownership', () => {
       policy: 'ask_leader',
       others: [
         { label: 'task "beta" (Do beta) of your team', owns: ['src/beta.js'] },
-        { label: 'task "ui" (Do ui) of team Web', owns: ['web/app.js'] },
+        { label: 'task "ui" (Do ui) of Team Web', owns: ['web/app.js'] },
         { label: 'Team Web (its brief)', owns: ['web/'] },
       ],
     });

@@ -236,7 +236,7 @@ export function taskOwnership(p: {
   const others: { label: string; owns: readonly string[] }[] = [];
   for (const t of p.tasks) {
     if (t.id === p.task.id || t.state === 'cancelled' || t.state === 'dead_letter' || t.owns.length === 0) continue;
-    const team = t.teamId === p.task.teamId ? 'your team' : `team ${p.teamName(t.teamId)}`;
+    const team = t.teamId === p.task.teamId ? 'your team' : teamTitle(p.teamName(t.teamId));
     others.push({ label: `task "${t.key}" (${t.title.slice(0, 80)}) of ${team}`, owns: t.owns });
   }
   for (const team of p.mission.design.teams) {

@@ -134,10 +134,10 @@ describe('plan-time ownership', () => {
     expect(apiRefused.length + webRefused.length).toBe(1);
     if (webRefused.length === 1) {
       expect(keys).toEqual(['config', 'pages', 'routes']);
-      expect(webRefused[0]?.text).toContain('owned by task \\"config\\" (\\"Make config\\") of team api, which works in the same phase');
+      expect(webRefused[0]?.text).toContain('owned by task \\"config\\" (\\"Make config\\") of Team api, which works in the same phase');
     } else {
       expect(keys).toEqual(['pages', 'routes', 'shared']);
-      expect(apiRefused[0]?.text).toContain('owned by task \\"shared\\" (\\"Make shared\\") of team web, which works in the same phase');
+      expect(apiRefused[0]?.text).toContain('owned by task \\"shared\\" (\\"Make shared\\") of Team web, which works in the same phase');
     }
   });
 

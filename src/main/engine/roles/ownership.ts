@@ -3,6 +3,7 @@ import { findOverlaps, firstOverlap, normaliseOwnedPath } from '../../../shared/
 import type { EscalationRecord, TaskRecord } from '../../ledger/mission-repository.js';
 import type { MissionHost } from '../mission-host.js';
 import type { TeamRt } from '../runtime-types.js';
+import { teamTitle } from '../../../shared/team-label.js';
 
 /**
  * Ownership as a leader meets it. At plan time: no path may belong to two tasks, of its
@@ -49,14 +50,14 @@ function rivals(h: MissionHost, team: TeamRt): Planned[] {
 }
 
 function ownerName(h: MissionHost, team: TeamRt, task: Planned): string {
-  const where = task.teamId === team.rec.id ? 'of your team' : `of team ${h.teams.get(task.teamId)?.rec.name ?? task.teamId}, which works in the same phase`;
+  const where = task.teamId === team.rec.id ? 'of your team' : `of ${teamTitle(h.teams.get(task.teamId)?.rec.name ?? task.teamId)}, which works in the same phase`;
   return `task ${quote(task.key, 40)} (${quote(task.title, 80)}) ${where}`;
 }
 
 function remedy(h: MissionHost, team: TeamRt, other: Planned): string {
   return other.teamId === team.rec.id
     ? `Each path belongs to one task: narrow this task's owns, or leave that work to ${quote(other.key, 40)}.`
-    : `Each path belongs to one team's task: leave it to team ${h.teams.get(other.teamId)?.rec.name ?? other.teamId} and narrow this task's owns.`;
+    : `Each path belongs to one team's task: leave it to ${teamTitle(h.teams.get(other.teamId)?.rec.name ?? other.teamId)} and narrow this task's owns.`;
 }
 
 /**

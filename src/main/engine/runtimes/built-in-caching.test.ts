@@ -79,8 +79,8 @@ const systemText = (r: MessagesRequest): string =>
  * calls (compaction, a leader's result summary) are never repeated and carry no breakpoint.
  */
 const agentCalls = (seen: Seen[]): Seen[] =>
-  seen.filter((s) => (s.body.tools ?? []).length > 0 && /^You are .+, (the leader|an? \w+) of team /.test(systemText(s.body)));
-const isLeader = (s: Seen): boolean => /, the leader of team /.test(systemText(s.body));
+  seen.filter((s) => (s.body.tools ?? []).length > 0 && /^You are .+, (the leader|an? \w+) of team /i.test(systemText(s.body)));
+const isLeader = (s: Seen): boolean => /, the leader of team /i.test(systemText(s.body));
 
 function breakpoints(r: MessagesRequest): CacheControl[] {
   const out: CacheControl[] = [];
