@@ -17,6 +17,10 @@ import pullRequests from './0014-pull-requests.sql';
  * Every migration, in order. Forward-only: never edit or reorder a shipped entry (the
  * ledger refuses a database whose applied migration text changed); add a new file with
  * the next number and append it here.
+ *
+ * The packaging check finds each migration's text in the bundle, so write it in plain
+ * ASCII and never use all three quote characters (' " and the backtick) in one file:
+ * esbuild then escapes the text, and the check (rightly) cannot tell it is the same SQL.
  */
 export interface Migration {
   version: number;
