@@ -133,7 +133,7 @@ test('the person answers escalations from the inbox with the keyboard, and the m
     await command.first().getByRole('button').click();
     await expect(inbox.detail.getByRole('region', { name: 'Command' })).toContainText(/(Low|Medium|High) risk: /);
     if (!shownCommand) {
-      await expect(inbox.detail.getByLabel(/Always allow this command for team Checkout/)).toBeVisible();
+      await expect(inbox.detail.getByLabel(/Always allow this command for Team Checkout/)).toBeVisible();
       await saveScreen('inbox-command');
       shownCommand = true;
     }

@@ -103,6 +103,15 @@ export function AlertsSection({ settings }: { settings: SettingsView }) {
 export function KeepBranchesSection({ settings }: { settings: SettingsView }) {
   const { save, saving, saved, error } = useSectionSave('keepBranches');
   const ids = useId();
+  // The box shows the click at once (a controlled box would snap back until the engine
+  // answered); a refused save puts the saved value back.
+  const [pending, setPending] = useState<boolean | null>(null);
+  const checked = pending ?? settings.keepBranches;
+  const toggle = async (keep: boolean) => {
+    setPending(keep);
+    await save({ keepBranches: keep });
+    setPending(null);
+  };
   return (
     <section className="card settings-card" aria-labelledby={`${ids}-title`}>
       <h3 id={`${ids}-title`} className="card-title">
@@ -113,10 +122,10 @@ export function KeepBranchesSection({ settings }: { settings: SettingsView }) {
           <input
             id={`${ids}-keep`}
             type="checkbox"
-            checked={settings.keepBranches}
+            checked={checked}
             disabled={saving}
             aria-describedby={`${ids}-keep-hint`}
-            onChange={(event) => void save({ keepBranches: event.target.checked })}
+            onChange={(event) => void toggle(event.target.checked)}
           />{' '}
           Keep branches
         </label>
