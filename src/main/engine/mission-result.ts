@@ -11,6 +11,7 @@ import {
 import { currentRounds, isCurrentTask } from '../../shared/plan-rounds.js';
 import { pullRequestUrlOf } from '../../shared/pull-request.js';
 import { MissionResultsStore } from '../ledger/mission-results.js';
+import { PullRequestRepository } from '../ledger/pull-request-repository.js';
 import type { LogRow, MissionRecord, MissionStore, TaskRecord } from '../ledger/mission-repository.js';
 import { git } from '../workspace/git.js';
 
@@ -253,7 +254,9 @@ export async function buildMissionResult(
     baseBranch: m.baseBranch,
     missionBranch,
     finalCommit: m.finalCommit,
-    pullRequestUrl: finalMerge ? pullRequestUrlOf(finalMerge.comment) : null,
+    // The final merge answered by a pull request names it; one opened after a declined merge is only in its table.
+    pullRequestUrl:
+      (finalMerge ? pullRequestUrlOf(finalMerge.comment) : null) ?? new PullRequestRepository(store.db).list(m.id)[0]?.url ?? null,
     startedAt: m.startedAt,
     endedAt: m.endedAt,
     durationMs: span(m.startedAt, m.endedAt),

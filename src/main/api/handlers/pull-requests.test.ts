@@ -201,6 +201,8 @@ describe('pull requests through the API', () => {
     expect(pr).toMatchObject({ remote: 'fork', via: 'api', number: 1 });
     // The mission reads as a pull request now, no longer as declined.
     expect((await data<MissionDetail>('missions:get', { id })).mission).toMatchObject({ state: 'done', resultKind: 'pull_request', outcome: expect.stringContaining(pr.url) as string });
+    // Its result links the pull request too (the final-merge item was declined, so only the ledger's row knows it).
+    expect(await data<{ pullRequestUrl: string | null }>('missions:get-result', { id })).toMatchObject({ pullRequestUrl: pr.url });
     const branch = (await data<MissionDetail>('missions:get', { id })).mission.missionBranch!;
     expect(git(bare, 'rev-parse', `refs/heads/${branch}`)).toBe(git(repo, 'rev-parse', branch));
     await data('missions:cancel', { id: draft.id });
