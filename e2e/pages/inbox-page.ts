@@ -30,9 +30,9 @@ export class InboxPage {
     return this.detail.getByRole('region', { name: "The director's draft", exact: true });
   }
 
-  /** A team's share in the director's draft ("Share of team Web · starts after Core"). */
+  /** A team's share in the director's draft ("Share of Team Web · starts after Core"). */
   draftShare(team: string): Locator {
-    return this.directorDraft.getByLabel(new RegExp(`^Share of team ${team}\\b`));
+    return this.directorDraft.getByLabel(new RegExp(`^Share of Team ${team}\\b`));
   }
 
   get directorComment(): Locator {

@@ -93,7 +93,7 @@ test('briefs and phases set in the designer reach the launch form; the director 
   const missionId = /#\/missions\/(m-[0-9a-f]+)$/.exec(missionUrl)?.[1] ?? '';
 
   // The director's draft, on the mission page and in the Inbox, before any leader plans.
-  await expect(ui.directorDraft.getByLabel(/^Share of team Web/)).toHaveValue(/^Web: the list page over the core, for: A todo app/, {
+  await expect(ui.directorDraft.getByLabel(/^Share of Team Web/)).toHaveValue(/^Web: the list page over the core, for: A todo app/, {
     timeout: 30_000,
   });
   await expect(ui.teamPhaseState('Web')).toHaveText('Waiting for Core');

@@ -1,4 +1,5 @@
 import type { AgentView, TaskView } from '../../../src/shared/mission.js';
+import { teamTitle } from '../../../src/shared/team-label.js';
 import { BUSY_AGENT_STATES, FINAL_AGENT_STATES } from './labels.js';
 
 /**
@@ -41,7 +42,7 @@ export function killTeamText(teamName: string, agents: readonly AgentView[]): Ki
   const live = agents.filter((a) => !FINAL_AGENT_STATES.includes(a.state));
   const busy = live.filter((a) => BUSY_AGENT_STATES.includes(a.state)).length;
   return {
-    title: `Kill team ${teamName}?`,
+    title: `Kill ${teamTitle(teamName)}?`,
     lost: [
       `${live.length} ${live.length === 1 ? 'agent stops' : 'agents stop'}; with work left, the Inbox asks whether to restart them or fail the mission.`,
       busy > 0

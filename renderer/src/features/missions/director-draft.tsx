@@ -3,6 +3,7 @@ import { briefPayload, type MissionBrief } from '../../../../src/shared/mission-
 import type { EscalationView, MissionTeamView } from '../../../../src/shared/mission.js';
 import { briefToApprove } from '../../domain/inbox-keys.js';
 import { useStore } from '../../store/index.js';
+import { teamTitle } from '../../../../src/shared/team-label.js';
 
 /** What the Inbox's keys reach in a draft on screen: `a` approves it as edited, `d`/`r` move to the comment. */
 export interface DirectorDraftHandle {
@@ -80,7 +81,7 @@ export function DirectorDraft({
         return (
           <div key={teamId} className="field">
             <label className="field-label" htmlFor={`${ids}-share-${teamId}`}>
-              Share of team {nameOf(teamId)}
+              Share of {teamTitle(nameOf(teamId))}
               {after.length > 0 ? <span className="muted"> · starts after {after.map(nameOf).join(', ')}</span> : null}
             </label>
             <textarea
