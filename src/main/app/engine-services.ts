@@ -134,7 +134,22 @@ function setupEngine(
     ...options.engine,
     defaults: { ...parts.defaults, ...options.engine?.defaults },
   });
-  return { engine, close: () => engine.close() };
+  return {
+    engine,
+    close: () => engine.close(),
+    // A mission that just ended is still removing its worktrees: let that finish (bounded)
+    // before the ledger closes; what is cut short is done by the next start's sweep.
+    shutdown: async (timeoutMs) => {
+      engine.close();
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, timeoutMs);
+        timer.unref();
+      });
+      await Promise.race([engine.branchesSettled(), late]);
+      clearTimeout(timer);
+    },
+  };
 }
 
 /** Pull requests, reading the GitHub token from Settings at each use (a change applies at once). */

@@ -157,6 +157,22 @@ describe('a mission that ends', () => {
     expect(worktrees(h)).toEqual([h.repo]);
   });
 
+  it('ending just as the app closes its ledger logs nothing, and the next start finishes the clean-up', async () => {
+    h = createHarness(sim());
+    const m = create(h, 'Closed at the end');
+    await h.engine.start(m.id);
+    h.engine.cancel(m.id);
+    // The clean-up is under way when the ledger closes (a test's or the app's close does not wait for it).
+    h.engine.close();
+    h.ledger.close();
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(h.errors.map((e) => `${e.what}: ${String(e.error)}`)).toEqual([]);
+    h.reopen(sim());
+    await h.engine.branchesSettled();
+    expect(crBranches(h)).toEqual(['cr/closed-at-the-end/@mission']);
+    expect(worktrees(h)).toEqual([h.repo]);
+  });
+
   it('names the same branches when the app restarts mid-mission', async () => {
     h = createHarness(sim());
     const m = create(h, 'Restart');

@@ -205,9 +205,11 @@ export class MissionBranches {
   }
 
   private async endOf(id: string): Promise<void> {
+    // The ledger closed first (the app or a test shut down): the next start's sweep does it.
+    if (!this.deps.store.open) return;
     const m = this.deps.current(id);
     // Re-read: only a finished mission loses anything, and a draft never had a workspace.
-    if (!this.deps.store.open || !m || !isFinal(m.state) || m.startedAt === null || !existsSync(m.repoPath)) return;
+    if (!m || !isFinal(m.state) || m.startedAt === null || !existsSync(m.repoPath)) return;
     await removeLeftovers(this.site(m), { keepBranches: this.keeps(m.id) });
     if (this.deps.store.open) this.repo.markCleaned(m.id, this.deps.now());
   }
