@@ -110,9 +110,10 @@ run('the fleet', () => {
       if (stalled.has(jobId)) completedAfterStall.add(jobId);
     });
     try {
+      // Worker A alone first, so every coder turn is its own: with two workers, B could take
+      // the turns while A sat idle, and A was never seen holding one (a CI run waited 60 s).
       const a = worker('a');
-      const b = worker('b');
-      await Promise.all([ready(a), ready(b)]);
+      await ready(a);
       const missionId = launch(setup.h, 2);
       await setup.h.engine.start(missionId);
 
@@ -126,6 +127,9 @@ run('the fleet', () => {
       await waitFor(holding, 60_000, 'worker a holding a coder turn');
       a.child.kill('SIGKILL');
       expect(await a.exited).toBe('SIGKILL');
+      // Worker B joins: it takes the turns left and finds the one A held stalled.
+      const b = worker('b');
+      await ready(b);
 
       const decided = await driveToEnd(setup.h, missionId, () => ({ decision: 'approve' }), 150_000);
       const detail = setup.h.engine.get(missionId);
