@@ -2,6 +2,8 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from '@playwright/test';
+import { DEFAULT_MODEL_BY_ROLE } from '../src/shared/models.js';
+import type { TeamDesignDraft } from '../src/shared/team.js';
 
 interface EngineResult {
   ok: boolean;
@@ -48,4 +50,24 @@ export function makeRepo(dir: string): string {
   git('add', '.');
   git('commit', '-q', '-m', 'initial');
   return repo;
+}
+
+/** One agent of a design draft as the specs save them: the role's default model, no budget, prompt or commands unless given. */
+export function designAgent(
+  id: string,
+  name: string,
+  role: 'leader' | 'coder',
+  overrides: Partial<TeamDesignDraft['teams'][number]['agents'][number]> = {},
+): TeamDesignDraft['teams'][number]['agents'][number] {
+  return {
+    id,
+    name,
+    role,
+    model: DEFAULT_MODEL_BY_ROLE[role],
+    budgetNanoUsd: null,
+    systemPrompt: '',
+    permissions: { allowedCommands: [], writeScope: [] },
+    idleTimeoutSec: null,
+    ...overrides,
+  };
 }

@@ -1,5 +1,4 @@
-import { DEFAULT_MODEL_BY_ROLE } from '../../src/shared/models.js';
-import { invoke, makeRepo } from '../engine-api.js';
+import { invoke, makeRepo, designAgent } from '../engine-api.js';
 import { test, expect } from '../fixtures.js';
 import { CostsPage } from '../pages/costs-page.js';
 import { join } from 'node:path';
@@ -7,16 +6,7 @@ import { join } from 'node:path';
 // Project rules long enough for the prompt cache (Opus caches prefixes of 4,096 tokens and more).
 const RULES = Array.from({ length: 180 }, (_, i) => `Rule ${i + 1}: keep modules small, name things for what they do, and test the behaviour a user relies on.`).join('\n');
 
-const agent = (id: string, name: string, role: 'leader' | 'coder') => ({
-  id,
-  name,
-  role,
-  model: DEFAULT_MODEL_BY_ROLE[role],
-  budgetNanoUsd: null,
-  systemPrompt: RULES,
-  permissions: { allowedCommands: [], writeScope: [] },
-  idleTimeoutSec: null,
-});
+const agent = (id: string, name: string, role: 'leader' | 'coder') => designAgent(id, name, role, { systemPrompt: RULES });
 
 test('the Costs screen shows how much of each agent\'s input the prompt cache served', async ({ page, appUrl, dataDir, saveScreen }) => {
   test.setTimeout(120_000);

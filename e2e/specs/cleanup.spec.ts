@@ -2,8 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from '@playwright/test';
-import { DEFAULT_MODEL_BY_ROLE } from '../../src/shared/models.js';
-import { invoke, makeRepo } from '../engine-api.js';
+import { invoke, makeRepo, designAgent } from '../engine-api.js';
 import { test, expect } from '../fixtures.js';
 import { MissionsPage } from '../pages/missions-page.js';
 
@@ -12,16 +11,8 @@ import { MissionsPage } from '../pages/missions-page.js';
 // nothing of a paused mission of the same repository), removes what is ticked, and the
 // paused mission's worktrees and branches survive: it resumes and finishes.
 
-const agent = (id: string, name: string, role: 'leader' | 'coder') => ({
-  id,
-  name,
-  role,
-  model: DEFAULT_MODEL_BY_ROLE[role],
-  budgetNanoUsd: null,
-  systemPrompt: '',
-  permissions: { allowedCommands: ['*'], writeScope: [] },
-  idleTimeoutSec: null,
-});
+const agent = (id: string, name: string, role: 'leader' | 'coder') =>
+  designAgent(id, name, role, { permissions: { allowedCommands: ['*'], writeScope: [] } });
 
 test.use({ engineEnv: { CONTROL_ROOM_SIM_LATENCY: '0' } });
 

@@ -1,19 +1,9 @@
 import { join } from 'node:path';
-import { DEFAULT_MODEL_BY_ROLE } from '../../src/shared/models.js';
-import { invoke, makeRepo } from '../engine-api.js';
+import { invoke, makeRepo, designAgent } from '../engine-api.js';
 import { test, expect } from '../fixtures.js';
 import { CostsPage } from '../pages/costs-page.js';
 
-const agent = (id: string, name: string, role: 'leader' | 'coder') => ({
-  id,
-  name,
-  role,
-  model: DEFAULT_MODEL_BY_ROLE[role],
-  budgetNanoUsd: null,
-  systemPrompt: '',
-  permissions: { allowedCommands: [], writeScope: [] },
-  idleTimeoutSec: null,
-});
+const agent = designAgent;
 
 /** "8" from "0.2% · 8 / 4k", "9.1k" → 9100: what a gauge says was used. */
 function usedOf(text: string): number {

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from '@playwright/test';
-import { DEFAULT_MODEL_BY_ROLE } from '../../src/shared/models.js';
+import { designAgent } from '../engine-api.js';
 import { test, expect } from '../fixtures.js';
 import { CostsPage } from '../pages/costs-page.js';
 
@@ -55,16 +55,8 @@ async function invoke<T>(page: Page, channel: string, request: unknown): Promise
   return result.data as T;
 }
 
-const agent = (id: string, name: string, role: 'leader' | 'coder', budgetNanoUsd: number | null = null) => ({
-  id,
-  name,
-  role,
-  model: DEFAULT_MODEL_BY_ROLE[role],
-  budgetNanoUsd,
-  systemPrompt: '',
-  permissions: { allowedCommands: [], writeScope: [] },
-  idleTimeoutSec: null,
-});
+const agent = (id: string, name: string, role: 'leader' | 'coder', budgetNanoUsd: number | null = null) =>
+  designAgent(id, name, role, { budgetNanoUsd });
 
 test('the Fleet panel says the fleet is not enabled and how to enable it', async ({ page, appUrl, saveScreen }) => {
   // The e2e engine starts without --redis and with no Redis URL saved: turns run in-process.

@@ -2,24 +2,14 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { test, expect } from '../fixtures.js';
-import { invoke, makeRepo } from '../engine-api.js';
-import { DEFAULT_MODEL_BY_ROLE } from '../../src/shared/models.js';
+import { invoke, makeRepo, designAgent } from '../engine-api.js';
 import type { TeamDesignDraft } from '../../src/shared/team.js';
 import { CostsPage } from '../pages/costs-page.js';
 import { MissionsPage } from '../pages/missions-page.js';
 
 test.use({ engineEnv: { CONTROL_ROOM_SIM_LATENCY: '0.02' } });
 
-const agent = (id: string, name: string, role: 'leader' | 'coder') => ({
-  id,
-  name,
-  role,
-  model: DEFAULT_MODEL_BY_ROLE[role],
-  budgetNanoUsd: null,
-  systemPrompt: '',
-  permissions: { allowedCommands: [], writeScope: [] },
-  idleTimeoutSec: null,
-});
+const agent = designAgent;
 
 const DESIGN: TeamDesignDraft = {
   name: 'Memory squad',

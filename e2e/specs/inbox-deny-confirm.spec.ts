@@ -1,20 +1,11 @@
 import { join } from 'node:path';
 import type { Page } from '@playwright/test';
-import { DEFAULT_MODEL_BY_ROLE } from '../../src/shared/models.js';
-import { invoke, makeRepo } from '../engine-api.js';
+import { invoke, makeRepo, designAgent } from '../engine-api.js';
 import { test, expect } from '../fixtures.js';
 import { InboxPage } from '../pages/inbox-page.js';
 
-const agent = (id: string, name: string, role: 'leader' | 'coder') => ({
-  id,
-  name,
-  role,
-  model: DEFAULT_MODEL_BY_ROLE[role],
-  budgetNanoUsd: null,
-  systemPrompt: '',
-  permissions: { allowedCommands: ['*'], writeScope: [] },
-  idleTimeoutSec: null,
-});
+const agent = (id: string, name: string, role: 'leader' | 'coder') =>
+  designAgent(id, name, role, { permissions: { allowedCommands: ['*'], writeScope: [] } });
 
 test.use({ engineEnv: { CONTROL_ROOM_SIM_LATENCY: '0.25' } });
 

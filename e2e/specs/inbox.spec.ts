@@ -1,22 +1,12 @@
 import { join } from 'node:path';
 import type { Page } from '@playwright/test';
-import { DEFAULT_MODEL_BY_ROLE } from '../../src/shared/models.js';
-import { invoke, makeRepo } from '../engine-api.js';
+import { invoke, makeRepo, designAgent } from '../engine-api.js';
 import { test, expect } from '../fixtures.js';
 import { InboxPage } from '../pages/inbox-page.js';
 import { MissionsPage } from '../pages/missions-page.js';
 
-const agent = (id: string, name: string, role: 'leader' | 'coder') => ({
-  id,
-  name,
-  role,
-  model: DEFAULT_MODEL_BY_ROLE[role],
-  budgetNanoUsd: null,
-  systemPrompt: '',
-  // No allowed commands: every command a coder wants to run comes to the person.
-  permissions: { allowedCommands: [], writeScope: [] },
-  idleTimeoutSec: null,
-});
+// No allowed commands: every command a coder wants to run comes to the person.
+const agent = designAgent;
 
 async function saveDesign(page: Page): Promise<{ id: string }> {
   return invoke<{ id: string }>(page, 'teams:save', {

@@ -1,7 +1,6 @@
 import { join } from 'node:path';
 import type { Locator, Page } from '@playwright/test';
-import { DEFAULT_MODEL_BY_ROLE } from '../../src/shared/models.js';
-import { invoke, makeRepo } from '../engine-api.js';
+import { designAgent, invoke, makeRepo } from '../engine-api.js';
 import { test, expect } from '../fixtures.js';
 import { TeamsPage } from '../pages/teams-page.js';
 
@@ -104,16 +103,7 @@ test("at 1024 × 700 a mission's figures and plan columns fit the page", async (
   await page.setViewportSize({ width: 1024, height: 700 });
   await page.goto(appUrl);
   const repo = makeRepo(join(dataDir, 'work'));
-  const agent = (id: string, name: string, role: 'leader' | 'coder') => ({
-    id,
-    name,
-    role,
-    model: DEFAULT_MODEL_BY_ROLE[role],
-    budgetNanoUsd: null,
-    systemPrompt: '',
-    permissions: { allowedCommands: [], writeScope: [] },
-    idleTimeoutSec: null,
-  });
+  const agent = designAgent;
   const design = await invoke<{ id: string }>(page, 'teams:save', {
     design: {
       name: 'Shop squad',

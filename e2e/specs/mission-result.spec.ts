@@ -1,24 +1,15 @@
 import { join } from 'node:path';
 import type { Page } from '@playwright/test';
-import { DEFAULT_MODEL_BY_ROLE } from '../../src/shared/models.js';
 import { formatUsd } from '../../src/shared/money.js';
-import { invoke, makeRepo } from '../engine-api.js';
+import { invoke, makeRepo, designAgent } from '../engine-api.js';
 import { test, expect } from '../fixtures.js';
 import { MissionsPage } from '../pages/missions-page.js';
 
 // A mission's result (issue 19): a declined final merge reads as declined in the Missions
 // list, distinct from a merged one; a merged mission's page shows what was delivered.
 
-const agent = (id: string, name: string, role: 'leader' | 'coder') => ({
-  id,
-  name,
-  role,
-  model: DEFAULT_MODEL_BY_ROLE[role],
-  budgetNanoUsd: null,
-  systemPrompt: '',
-  permissions: { allowedCommands: ['*'], writeScope: [] },
-  idleTimeoutSec: null,
-});
+const agent = (id: string, name: string, role: 'leader' | 'coder') =>
+  designAgent(id, name, role, { permissions: { allowedCommands: ['*'], writeScope: [] } });
 
 test.use({ engineEnv: { CONTROL_ROOM_SIM_LATENCY: '0' } });
 

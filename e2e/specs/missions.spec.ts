@@ -1,24 +1,14 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { test, expect } from '../fixtures.js';
-import { invoke, makeRepo } from '../engine-api.js';
-import { DEFAULT_MODEL_BY_ROLE } from '../../src/shared/models.js';
+import { invoke, makeRepo, designAgent } from '../engine-api.js';
 import type { TeamDesignDraft } from '../../src/shared/team.js';
 import { MissionsPage } from '../pages/missions-page.js';
 
 // Fast enough for a test, slow enough to watch states change.
 test.use({ engineEnv: { CONTROL_ROOM_SIM_LATENCY: '0.05' } });
 
-const agent = (id: string, name: string, role: 'leader' | 'coder') => ({
-  id,
-  name,
-  role,
-  model: DEFAULT_MODEL_BY_ROLE[role],
-  budgetNanoUsd: null,
-  systemPrompt: '',
-  permissions: { allowedCommands: [], writeScope: [] },
-  idleTimeoutSec: null,
-});
+const agent = designAgent;
 
 const DESIGN: TeamDesignDraft = {
   name: 'Shop squad',

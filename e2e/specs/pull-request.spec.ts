@@ -2,9 +2,8 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from '@playwright/test';
-import { DEFAULT_MODEL_BY_ROLE } from '../../src/shared/models.js';
 import { startFakeGithubApi, type FakeGithubApi } from '../../src/main/publish/testing/fake-github-api.js';
-import { invoke, makeRepo } from '../engine-api.js';
+import { invoke, makeRepo, designAgent } from '../engine-api.js';
 import { test, expect } from '../fixtures.js';
 import { InboxPage } from '../pages/inbox-page.js';
 import { MissionsPage } from '../pages/missions-page.js';
@@ -22,16 +21,7 @@ let github: FakeGithubApi | undefined;
 
 const git = (cwd: string, ...args: string[]) => execFileSync('git', args, { cwd, encoding: 'utf8' }).trim();
 
-const agent = (id: string, name: string, role: 'leader' | 'coder') => ({
-  id,
-  name,
-  role,
-  model: DEFAULT_MODEL_BY_ROLE[role],
-  budgetNanoUsd: null,
-  systemPrompt: '',
-  permissions: { allowedCommands: [], writeScope: [] },
-  idleTimeoutSec: null,
-});
+const agent = designAgent;
 
 /** A one-team mission on a repository whose origin is "GitHub" (pushes land in a bare repository). */
 async function launch(page: Page, dataDir: string): Promise<{ missionId: string; repo: string; bare: string }> {

@@ -1,9 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import type { Page } from '@playwright/test';
-import { DEFAULT_MODEL_BY_ROLE } from '../../src/shared/models.js';
 import { formatUsd } from '../../src/shared/money.js';
-import { invoke, makeRepo } from '../engine-api.js';
+import { invoke, makeRepo, designAgent } from '../engine-api.js';
 import { test, expect } from '../fixtures.js';
 import { InboxPage } from '../pages/inbox-page.js';
 import { MissionsPage } from '../pages/missions-page.js';
@@ -12,16 +11,7 @@ import { MissionsPage } from '../pages/missions-page.js';
 // the diff of a multi-file change, the tests that ran, the leaders' verdicts, the cost) and
 // approving it merges; a coder's Diff tab shows its work while it is still working.
 
-const agent = (id: string, name: string, role: 'leader' | 'coder') => ({
-  id,
-  name,
-  role,
-  model: DEFAULT_MODEL_BY_ROLE[role],
-  budgetNanoUsd: null,
-  systemPrompt: '',
-  permissions: { allowedCommands: [], writeScope: [] },
-  idleTimeoutSec: null,
-});
+const agent = designAgent;
 
 interface Escalation {
   id: string;

@@ -1,8 +1,7 @@
 import { join } from 'node:path';
 import type { Page } from '@playwright/test';
-import { DEFAULT_MODEL_BY_ROLE } from '../../src/shared/models.js';
 import type { TeamDesignDraft } from '../../src/shared/team.js';
-import { invoke, makeRepo } from '../engine-api.js';
+import { invoke, makeRepo, designAgent } from '../engine-api.js';
 import { test, expect } from '../fixtures.js';
 import { CostsPage } from '../pages/costs-page.js';
 import { MissionsPage } from '../pages/missions-page.js';
@@ -14,16 +13,7 @@ const SIZES = [
   { width: 1024, height: 700 },
 ];
 
-const agent = (id: string, name: string, role: 'leader' | 'coder') => ({
-  id,
-  name,
-  role,
-  model: DEFAULT_MODEL_BY_ROLE[role],
-  budgetNanoUsd: null,
-  systemPrompt: '',
-  permissions: { allowedCommands: [], writeScope: [] },
-  idleTimeoutSec: null,
-});
+const agent = designAgent;
 
 // Two teams named as designs name them by default: "Team 1" and "Team 2".
 const DESIGN: TeamDesignDraft = {

@@ -1,23 +1,14 @@
 import { join } from 'node:path';
 import { test, expect } from '../fixtures.js';
-import { invoke, makeRepo } from '../engine-api.js';
-import { DEFAULT_MODEL_BY_ROLE } from '../../src/shared/models.js';
+import { invoke, makeRepo, designAgent } from '../engine-api.js';
 import type { TeamDesignDraft } from '../../src/shared/team.js';
 import { CostsPage } from '../pages/costs-page.js';
 import { MissionsPage } from '../pages/missions-page.js';
 
 test.use({ engineEnv: { CONTROL_ROOM_SIM_LATENCY: '0.02' } });
 
-const agent = (id: string, name: string, role: 'leader' | 'coder', budgetNanoUsd: number | null = null) => ({
-  id,
-  name,
-  role,
-  model: DEFAULT_MODEL_BY_ROLE[role],
-  budgetNanoUsd,
-  systemPrompt: '',
-  permissions: { allowedCommands: [], writeScope: [] },
-  idleTimeoutSec: null,
-});
+const agent = (id: string, name: string, role: 'leader' | 'coder', budgetNanoUsd: number | null = null) =>
+  designAgent(id, name, role, { budgetNanoUsd });
 
 // Checkout's second coder has a budget of one nano-dollar: its first call asks the person
 // for more, so Checkout has an open blocker while Ledger works through its plan.
