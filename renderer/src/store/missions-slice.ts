@@ -14,14 +14,13 @@ import { sameRoute } from '../domain/route.js';
 import { designFromTemplate, freeDesignName, templateOfChoice } from '../domain/team-templates.js';
 import { formToDraft } from '../domain/design-form.js';
 import { teamDesignSchema } from '../../../src/shared/team.js';
+import { scopedKey } from '../../../src/shared/team-label.js';
 import { plainMessage } from '../lib/plain-message.js';
 import { batchEvents } from './event-batch.js';
 import type { MissionAction, MissionDetailState, MissionEvent, MissionsSlice, Slice, StoreState } from './state.js';
 
-/** Tasks and agents are named by their mission too: a design launched twice reuses its agent ids. */
-export function entityKey(missionId: string, id: string): string {
-  return `${missionId}/${id}`;
-}
+/** Tasks and agents are named by their mission too: a design launched twice reuses its agent ids (`scopedKey`). */
+export const entityKey = scopedKey;
 
 type MissionData = Pick<StoreState, 'missions' | 'missionDetails' | 'tasks' | 'escalations'>;
 

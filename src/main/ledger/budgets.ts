@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import { AppError } from '../../shared/result.js';
+import { scopedKey, splitScopedKey } from '../../shared/team-label.js';
 import type { Pricer, PricingOptions } from './pricing.js';
 import { prepareUnflushed } from './write-group.js';
 
@@ -61,16 +62,14 @@ export interface BudgetUsage extends BudgetCap {
 
 const SCOPE_COLUMN: Record<BudgetScope, string> = { mission: 'mission_id', team: 'team_id', agent: 'agent_id' };
 
-const SCOPE_SEPARATOR = '/';
-
 /**
  * The budget (and rate-limiter) key of a team or agent. Team and agent ids come from the
  * design, so two missions of one design share them; qualifying them by mission keeps one
- * mission's spend and caps from counting against the other's. Design ids cannot contain
- * a slash (see src/shared/team.ts), so the key splits back unambiguously.
+ * mission's spend and caps from counting against the other's: the same `scopedKey` the
+ * Costs screen keys teams and agents by, which splits back unambiguously.
  */
 export function scopedId(missionId: string | null | undefined, id: string): string {
-  return missionId ? `${missionId}${SCOPE_SEPARATOR}${id}` : id;
+  return missionId ? scopedKey(missionId, id) : id;
 }
 
 /**
@@ -143,8 +142,8 @@ export function ledgerSpendSource(db: Database.Database, options: { maxCatchUpRo
   return {
     committedNano: (scope, id) => {
       if (scope === 'mission') return missionSpend(id);
-      const cut = id.indexOf(SCOPE_SEPARATOR);
-      if (cut > 0) return Number(withinMission[scope].get(id.slice(0, cut), id.slice(cut + 1)));
+      const scoped = splitScopedKey(id);
+      if (scoped) return Number(withinMission[scope].get(scoped.missionId, scoped.id));
       return Number(statements[scope].get(id));
     },
   };
